@@ -1,0 +1,433 @@
+//! The command line: every flag documented in one place, and the commands that tie inputs, the
+//! engine and the reports together. Library errors come back here and become exit code 2.
+
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::engine::{self, Verdict};
+use crate::error::{Error, InputError};
+use crate::input;
+use crate::model::{ChangeRecord, ChangeSet};
+use crate::report::{self, Format, InputInfo, Report};
+use crate::rules::{self, REGISTRY, Stage};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "changegate",
+    version,
+    about = "The change-control gate for infrastructure-as-code",
+    long_about = "changegate reads what a change does and what its change record claims, and decides \
+                  whether it may go ahead under the maintenance policy.\n\n\
+                  Exit codes: 0 the change may go ahead, 1 blocked by findings, 2 could not decide."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a change against the policy (exit 0 pass, 1 blocked, 2 could not decide).
+    Check(CheckArgs),
+    /// List the rules.
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Show the documentation of a rule, by code (CG104) or name (missing-approval).
+    Explain {
+        /// Rule code or name.
+        rule: String,
+    },
+    /// Print the JSON Schema of a changegate file format.
+    Schema {
+        #[arg(value_enum)]
+        which: SchemaKind,
+    },
+    /// Write a commented starter `changegate.yaml` and a pull-request template (never
+    /// overwrites existing files).
+    Init {
+        /// Directory to write into (the repository root).
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// Which platform's pull/merge-request template to write.
+        #[arg(long, value_enum, default_value_t = Platform::Github)]
+        template: Platform,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Policy file. Default: `changegate.yaml` at the repository root, else the built-in default
+    /// policy.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Change record file (YAML or JSON; see `changegate schema change`).
+    #[arg(long, value_name = "FILE")]
+    pub change: Option<PathBuf>,
+    /// PR/MR description in Markdown (`-` for standard input).
+    #[arg(long, value_name = "FILE|-")]
+    pub description: Option<PathBuf>,
+    /// Evaluation time (RFC 3339). Default: the clock.
+    #[arg(long, value_name = "RFC3339", env = "CHANGEGATE_NOW")]
+    pub now: Option<String>,
+    /// `review` on the pull/merge request; `deploy` right before applying (the current time must
+    /// then be inside the declared window).
+    #[arg(long, value_enum, default_value_t = Stage::Deploy)]
+    pub stage: Stage,
+    /// Output format, optionally to a file: `text`, `json`, `json=report.json`. Repeatable; at
+    /// most one format goes to standard output. Default: `text`.
+    #[arg(long = "format", value_name = "FORMAT[=PATH]")]
+    pub formats: Vec<String>,
+    /// Colour in the text report.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+    /// The rules reference page (`docs/rules.md`).
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// `changegate.yaml`
+    Policy,
+    /// A change record.
+    Change,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Platform {
+    Github,
+    Gitlab,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+/// Parses the process arguments and runs the command.
+pub fn run() -> Result<ExitCode, Error> {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return Ok(ExitCode::from(code));
+        }
+    };
+    let mut out = std::io::stdout().lock();
+    match cli.command {
+        Command::Check(args) => check(&args, &mut out),
+        Command::Rules { format } => list_rules(format, &mut out),
+        Command::Explain { rule } => explain(&rule, &mut out),
+        Command::Schema { which } => {
+            let s = match which {
+                SchemaKind::Policy => crate::schema::policy(),
+                SchemaKind::Change => crate::schema::change(),
+            };
+            write_out(&mut out, s.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Init { dir, template } => {
+            crate::init::init(&dir, template, &mut out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+fn write_out(out: &mut dyn Write, bytes: &[u8]) -> Result<(), Error> {
+    out.write_all(bytes).map_err(|source| Error::Io {
+        path: "<stdout>".into(),
+        source,
+    })
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// Parses `--now`.
+pub fn parse_now(s: &str) -> Result<DateTime<Utc>, Error> {
+    DateTime::parse_from_rfc3339(s.trim())
+        .map(|t| t.with_timezone(&Utc))
+        .map_err(|e| {
+            Error::Usage(format!(
+                "--now `{s}`: {e}; expected RFC 3339 with an offset, e.g. 2026-11-28T02:00:00Z"
+            ))
+        })
+}
+
+/// Parses the `--format` values into (format, destination); `None` is standard output.
+pub fn parse_formats(values: &[String]) -> Result<Vec<(Format, Option<PathBuf>)>, Error> {
+    let mut out = Vec::new();
+    for v in values {
+        let (name, path) = match v.split_once('=') {
+            Some((n, p)) if !p.is_empty() => (n, Some(PathBuf::from(p))),
+            Some((n, _)) => (n, None),
+            None => (v.as_str(), None),
+        };
+        let f = Format::parse(name).ok_or_else(|| {
+            Error::Usage(format!(
+                "--format `{name}`: unknown format; expected one of: {}",
+                Format::NAMES.join(", ")
+            ))
+        })?;
+        out.push((f, path));
+    }
+    if out.is_empty() {
+        out.push((Format::Text, None));
+    }
+    if out.iter().filter(|(_, p)| p.is_none()).count() > 1 {
+        return Err(Error::Usage(
+            "more than one --format writes to standard output; give the others a path (`json=report.json`)".into(),
+        ));
+    }
+    Ok(out)
+}
+
+fn gather(errors: Vec<Error>) -> Error {
+    let mut inputs: Vec<InputError> = Vec::new();
+    let mut other = None;
+    for e in errors {
+        match e {
+            Error::Input(i) => inputs.push(i),
+            Error::Inputs(v) => inputs.extend(v),
+            e => {
+                other.get_or_insert(e);
+            }
+        }
+    }
+    match other {
+        Some(e) => e,
+        None if inputs.len() == 1 => Error::Input(inputs.remove(0)),
+        None => Error::Inputs(inputs),
+    }
+}
+
+/// The inputs of a check, read and parsed.
+pub struct Loaded {
+    pub policy: crate::policy::Policy,
+    pub change: ChangeSet,
+    pub inputs: Vec<InputInfo>,
+}
+
+/// Reads every input of `check` (independent inputs in parallel) and builds the change set.
+pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
+    let policy_path = args.policy.clone().or_else(|| input::policy::discover(cwd));
+    let ((policy, change), description) = rayon::join(
+        || {
+            rayon::join(
+                || input::policy::load(policy_path.as_deref()),
+                || args.change.as_deref().map(input::change::load).transpose(),
+            )
+        },
+        || {
+            args.description
+                .as_deref()
+                .map(|p| {
+                    let f = input::text::read(p, 16 * 1024 * 1024)?;
+                    let rec = input::description::parse_description(&f.name, &f.text)?;
+                    Ok::<_, Error>((f, rec))
+                })
+                .transpose()
+        },
+    );
+    let mut errors = Vec::new();
+    let policy = policy.map_err(|e| errors.push(e)).ok();
+    let change = change.map_err(|e| errors.push(e)).ok().flatten();
+    let description = description.map_err(|e| errors.push(e)).ok().flatten();
+    let Some(policy) = policy else {
+        return Err(gather(errors));
+    };
+    if !errors.is_empty() {
+        return Err(gather(errors));
+    }
+
+    let mut inputs = vec![InputInfo {
+        kind: "policy".into(),
+        path: policy.path.clone(),
+        sha256: policy.sha256.clone(),
+        items: 1,
+    }];
+    let mut parts: Vec<ChangeRecord> = Vec::new();
+    if let Some((f, rec)) = change {
+        inputs.push(InputInfo {
+            kind: "change-record".into(),
+            path: f.name,
+            sha256: sha256_hex(&f.bytes),
+            items: usize::from(!rec.sources.is_empty()),
+        });
+        parts.push(rec);
+    }
+    if let Some((f, rec)) = description {
+        inputs.push(InputInfo {
+            kind: "description".into(),
+            path: f.name,
+            sha256: sha256_hex(&f.bytes),
+            items: usize::from(!rec.sources.is_empty()),
+        });
+        parts.push(rec);
+    }
+    let record = input::change::merge(parts);
+    Ok(Loaded {
+        policy,
+        change: ChangeSet {
+            record,
+            resources: Vec::new(),
+        },
+        inputs,
+    })
+}
+
+fn check(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
+    let formats = parse_formats(&args.formats)?;
+    let now = match &args.now {
+        Some(s) => parse_now(s)?,
+        None => Utc::now(),
+    };
+    let cwd = std::env::current_dir().map_err(|source| Error::Io {
+        path: ".".into(),
+        source,
+    })?;
+    let loaded = load(args, &cwd)?;
+    let eval = engine::evaluate(&loaded.change, &loaded.policy, now, args.stage);
+    let report = Report::new(&eval, &loaded.change, &loaded.inputs);
+
+    for (format, dest) in &formats {
+        match dest {
+            None => {
+                let color = match args.color {
+                    ColorChoice::Always => true,
+                    ColorChoice::Never => false,
+                    ColorChoice::Auto => {
+                        std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                    }
+                };
+                report::render(*format, &report, color, out).map_err(|source| Error::Io {
+                    path: "<stdout>".into(),
+                    source,
+                })?;
+            }
+            Some(path) => {
+                let mut buf = Vec::new();
+                report::render(*format, &report, false, &mut buf).map_err(|source| Error::Io {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+                std::fs::write(path, buf).map_err(|source| Error::Io {
+                    path: path.display().to_string(),
+                    source,
+                })?;
+            }
+        }
+    }
+    Ok(match eval.verdict {
+        Verdict::Pass => ExitCode::SUCCESS,
+        Verdict::Fail => ExitCode::from(1),
+    })
+}
+
+fn list_rules(format: ListFormat, out: &mut dyn Write) -> Result<ExitCode, Error> {
+    let mut s = String::new();
+    match format {
+        ListFormat::Json => {
+            let metas: Vec<_> = REGISTRY.iter().map(|r| r.meta()).collect();
+            s = serde_json::to_string_pretty(&metas).unwrap_or_default();
+            s.push('\n');
+        }
+        ListFormat::Markdown => s = rules_reference(),
+        ListFormat::Text => {
+            s.push_str(&format!(
+                "{:<6} {:<28} {:<12} {:<9} {:<15} {}\n",
+                "CODE", "NAME", "CATEGORY", "SEVERITY", "ENFORCEMENT", "SUMMARY"
+            ));
+            for r in REGISTRY {
+                let m = r.meta();
+                s.push_str(&format!(
+                    "{:<6} {:<28} {:<12} {:<9} {:<15} {}\n",
+                    m.code,
+                    m.name,
+                    m.category.as_str(),
+                    m.severity.as_str(),
+                    m.enforcement.as_str(),
+                    m.summary
+                ));
+            }
+        }
+    }
+    write_out(out, s.as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The documentation of a rule as `explain` prints it.
+pub fn explain_text(m: &rules::RuleMeta) -> String {
+    let doc: String = m
+        .doc
+        .lines()
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .collect::<Vec<_>>()
+        .join("\n");
+    format!(
+        "# {} {}\n\n{}\n\n- category: {}\n- severity: {}\n- enforcement (default): {}\n- controls: {}\n- fix: {}\n\n{}\n",
+        m.code,
+        m.name,
+        m.summary,
+        m.category.as_str(),
+        m.severity.as_str(),
+        m.enforcement.as_str(),
+        m.controls.join(", "),
+        m.fix,
+        doc.trim_end()
+    )
+}
+
+/// The rules reference page: every rule's documentation, in code order.
+pub fn rules_reference() -> String {
+    let mut s = String::from(
+        "# changegate rules\n\n<!-- Generated by `changegate rules --format markdown`; a test checks it is current. -->\n\n| Code | Name | Category | Severity | Enforcement |\n|---|---|---|---|---|\n",
+    );
+    for r in REGISTRY {
+        let m = r.meta();
+        s.push_str(&format!(
+            "| [{}](#{}-{}) | {} | {} | {} | {} |\n",
+            m.code,
+            m.code.to_lowercase(),
+            m.name,
+            m.name,
+            m.category.as_str(),
+            m.severity.as_str(),
+            m.enforcement.as_str()
+        ));
+    }
+    for r in REGISTRY {
+        s.push('\n');
+        // Rule documentation headings sit one level below the rule's own.
+        let text = explain_text(r.meta()).replace("\n## ", "\n### ");
+        s.push_str(&text.replacen("# ", "## ", 1));
+    }
+    s
+}
+
+fn explain(rule: &str, out: &mut dyn Write) -> Result<ExitCode, Error> {
+    let r = rules::lookup(rule).ok_or_else(|| {
+        Error::Usage(format!(
+            "unknown rule `{rule}`; `changegate rules` lists the codes and names"
+        ))
+    })?;
+    write_out(out, explain_text(r.meta()).as_bytes())?;
+    Ok(ExitCode::SUCCESS)
+}

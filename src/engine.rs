@@ -1,0 +1,245 @@
+//! Runs the rules over the change set and turns their hits into findings: enforcement from the
+//! policy, overrides from the change record, suppression by valid exceptions, a deterministic
+//! order, and the verdict.
+
+use chrono::{DateTime, Utc};
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::model::record::Interval;
+use crate::model::{ChangeSet, Location};
+use crate::policy::{Policy, blank};
+use crate::rules::{
+    Category, Context, Enforcement, Obligation, REGISTRY, RuleMeta, Severity, Sink, Stage,
+};
+
+/// How an exception suppressed a finding.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Suppression {
+    /// Index of the exception in the policy's `exceptions` (0-based).
+    pub exception: usize,
+    pub justification: String,
+    pub compensating_controls: String,
+    pub approved_by: String,
+    pub expires: String,
+}
+
+/// A soft-mandatory finding a security officer let through.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Overridden {
+    pub by: String,
+    pub reason: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Finding {
+    pub rule: &'static str,
+    pub name: &'static str,
+    pub category: Category,
+    pub severity: Severity,
+    pub enforcement: Enforcement,
+    pub blocking: bool,
+    pub suppressed: bool,
+    pub message: String,
+    pub target: String,
+    pub location: Option<Location>,
+    pub controls: &'static [&'static str],
+    pub fix: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub suppression: Option<Suppression>,
+    #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
+    pub overridden: Option<Overridden>,
+    /// Why an override in the record did not count.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Pass,
+    Fail,
+}
+
+/// The next allowed window, as the report shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct NextWindow {
+    pub description: String,
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Evaluation {
+    pub verdict: Verdict,
+    pub findings: Vec<Finding>,
+    pub obligations: Vec<Obligation>,
+    pub next_window: Option<NextWindow>,
+    pub now: DateTime<Utc>,
+    pub stage: Stage,
+}
+
+impl Evaluation {
+    pub fn blocking(&self) -> usize {
+        self.findings.iter().filter(|f| f.blocking).count()
+    }
+    pub fn suppressed(&self) -> usize {
+        self.findings.iter().filter(|f| f.suppressed).count()
+    }
+    pub fn advisory(&self) -> usize {
+        self.findings
+            .iter()
+            .filter(|f| !f.blocking && !f.suppressed && f.overridden.is_none())
+            .count()
+    }
+}
+
+fn apply(meta: &'static RuleMeta, hit: crate::rules::Hit, cx: &Context<'_>) -> Finding {
+    let policy = cx.policy;
+    let enforcement = policy.enforcement(meta);
+    let mut f = Finding {
+        rule: meta.code,
+        name: meta.name,
+        category: meta.category,
+        severity: policy.severity(meta),
+        enforcement,
+        blocking: matches!(
+            enforcement,
+            Enforcement::SoftMandatory | Enforcement::HardMandatory
+        ),
+        suppressed: false,
+        message: hit.message,
+        target: hit.target,
+        location: hit.location,
+        controls: meta.controls,
+        fix: meta.fix,
+        suppression: None,
+        overridden: None,
+        notes: Vec::new(),
+    };
+
+    // Overrides in the record: only for soft-mandatory rules, only by a security officer who
+    // is not the requester, only with a reason.
+    let rec = &cx.change.record;
+    for o in rec
+        .overrides
+        .iter()
+        .filter(|o| o.rule.eq_ignore_ascii_case(meta.code) || o.rule == meta.name)
+    {
+        let problem = if enforcement == Enforcement::HardMandatory {
+            Some("the rule is hard-mandatory and cannot be overridden".to_string())
+        } else if !policy.in_role("security-officer", &o.by) {
+            Some(format!("`{}` is not a security-officer", o.by))
+        } else if rec
+            .requested_by
+            .as_deref()
+            .is_some_and(|r| policy.same_person(r, &o.by))
+        {
+            Some("the requester cannot override their own change".to_string())
+        } else if blank(&Some(o.reason.clone())) {
+            Some("it gives no reason".to_string())
+        } else {
+            None
+        };
+        match problem {
+            None if f.blocking && enforcement == Enforcement::SoftMandatory => {
+                f.blocking = false;
+                f.overridden = Some(Overridden {
+                    by: o.by.clone(),
+                    reason: o.reason.clone(),
+                });
+            }
+            None => {}
+            Some(p) => f
+                .notes
+                .push(format!("override by `{}` not counted: {p}", o.by)),
+        }
+    }
+
+    // Exceptions never apply to findings about exceptions.
+    if meta.category != Category::Exception
+        && let Some(x) = policy
+            .exceptions
+            .iter()
+            .find(|x| x.matches(meta, &f.target) && x.problems(policy, cx.now).is_empty())
+    {
+        f.suppressed = true;
+        f.blocking = false;
+        f.suppression = Some(Suppression {
+            exception: x.index,
+            justification: x.justification.clone().unwrap_or_default(),
+            compensating_controls: x.compensating_controls.clone().unwrap_or_default(),
+            approved_by: x.approved_by.clone().unwrap_or_default(),
+            expires: x.expires.map(crate::policy::fmt_time).unwrap_or_default(),
+        });
+    }
+    f
+}
+
+/// The total order findings are reported in.
+fn sort_key(f: &Finding) -> impl Ord + '_ {
+    (
+        !f.blocking,
+        f.suppressed,
+        std::cmp::Reverse(f.severity),
+        f.rule,
+        &f.target,
+        f.location.clone(),
+        &f.message,
+    )
+}
+
+/// Evaluates the change set against the policy at `now`.
+pub fn evaluate(
+    change: &ChangeSet,
+    policy: &Policy,
+    now: DateTime<Utc>,
+    stage: Stage,
+) -> Evaluation {
+    let cx = Context {
+        change,
+        policy,
+        now,
+        stage,
+    };
+    let results: Vec<(Vec<Finding>, Vec<Obligation>)> = REGISTRY
+        .par_iter()
+        .filter(|r| policy.enforcement(r.meta()) != Enforcement::Off)
+        .map(|r| {
+            let mut sink = Sink::default();
+            r.check(&cx, &mut sink);
+            let meta = r.meta();
+            let findings = sink.hits.into_iter().map(|h| apply(meta, h, &cx)).collect();
+            (findings, sink.obligations)
+        })
+        .collect();
+    let mut findings = Vec::new();
+    let mut obligations = Vec::new();
+    for (f, o) in results {
+        findings.extend(f);
+        obligations.extend(o);
+    }
+    findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    obligations.sort();
+    obligations.dedup();
+    let next_window = crate::rules::change::window::next_allowed(&cx).map(
+        |(description, Interval { start, end })| NextWindow {
+            description,
+            start,
+            end,
+        },
+    );
+    let verdict = if findings.iter().any(|f| f.blocking) {
+        Verdict::Fail
+    } else {
+        Verdict::Pass
+    };
+    Evaluation {
+        verdict,
+        findings,
+        obligations,
+        next_window,
+        now,
+        stage,
+    }
+}

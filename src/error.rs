@@ -1,0 +1,61 @@
+//! Typed errors: every error that input can cause names the file, the position and what was
+//! expected. Any of them means changegate could not decide (exit 2).
+
+use std::fmt;
+
+/// A position in a text file, both numbers 1-based.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize)]
+pub struct Pos {
+    pub line: usize,
+    pub column: usize,
+}
+
+/// An input that could not be read, parsed or validated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputError {
+    /// The file as the user named it (or a pseudo-path such as `builtin:default` or `<stdin>`).
+    pub file: String,
+    pub pos: Option<Pos>,
+    pub message: String,
+}
+
+impl InputError {
+    pub fn new(file: impl Into<String>, pos: Option<Pos>, message: impl Into<String>) -> Self {
+        InputError {
+            file: file.into(),
+            pos,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for InputError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.pos {
+            Some(p) => write!(f, "{}:{}:{}: {}", self.file, p.line, p.column, self.message),
+            None => write!(f, "{}: {}", self.file, self.message),
+        }
+    }
+}
+
+impl std::error::Error for InputError {}
+
+/// Everything that makes changegate unable to decide.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    #[error("{0}")]
+    Input(#[from] InputError),
+    /// Several inputs failed; all are reported, the first one leads.
+    #[error("{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Inputs(Vec<InputError>),
+    #[error("{0}")]
+    Usage(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,71 @@
+//! `changegate init`: a commented starter policy and a pull/merge-request template that the
+//! description parser understands. Never overwrites a file.
+
+use std::io::Write;
+use std::path::Path;
+
+use crate::cli::Platform;
+use crate::error::Error;
+
+pub const STARTER_POLICY: &str = include_str!("../templates/changegate.yaml");
+pub const PR_TEMPLATE: &str = include_str!("../templates/pull_request_template.md");
+
+/// Writes the starter files into `dir`, reporting each one to `out`.
+pub fn init(dir: &Path, platform: Platform, out: &mut dyn Write) -> Result<(), Error> {
+    let template = match platform {
+        Platform::Github => ".github/pull_request_template.md",
+        Platform::Gitlab => ".gitlab/merge_request_templates/Default.md",
+    };
+    for (rel, content) in [("changegate.yaml", STARTER_POLICY), (template, PR_TEMPLATE)] {
+        let path = dir.join(rel);
+        let io = |source| Error::Io {
+            path: path.display().to_string(),
+            source,
+        };
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(io)?;
+        }
+        // create_new: an existing file is left alone, atomically.
+        let line = match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&path)
+        {
+            Ok(mut f) => {
+                f.write_all(content.as_bytes()).map_err(io)?;
+                format!("wrote {}\n", path.display())
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                format!("kept {} (it exists; not overwritten)\n", path.display())
+            }
+            Err(e) => return Err(io(e)),
+        };
+        out.write_all(line.as_bytes()).map_err(|source| Error::Io {
+            path: "<stdout>".into(),
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn starter_policy_compiles() {
+        crate::input::policy::compile_text(
+            "changegate.yaml",
+            STARTER_POLICY.as_bytes(),
+            STARTER_POLICY,
+        )
+        .unwrap();
+    }
+
+    #[test]
+    fn empty_template_yields_an_empty_record() {
+        let r = crate::input::description::parse_description("t.md", PR_TEMPLATE).unwrap();
+        // Only the pre-filled type is set; every other field is still to be written.
+        assert_eq!(r.sources.keys().collect::<Vec<_>>(), vec!["type"]);
+    }
+}

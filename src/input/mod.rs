@@ -1,0 +1,7 @@
+//! Inputs: the only code that knows raw formats. Each turns a source into the model.
+
+pub mod change;
+pub mod description;
+pub mod policy;
+pub mod text;
+pub mod yaml;

@@ -1,0 +1,640 @@
+//! Loading `changegate.yaml`: YAML with positions, validation against the committed JSON Schema,
+//! typed deserialization, then compilation (ticket regex, cron schedules, time zones, durations,
+//! exceptions), every error naming the file, the line and the key.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+use chrono::{DateTime, TimeDelta, Utc};
+use croner::parser::{CronParser, Seconds, Year};
+use regex::Regex;
+use serde_json::Value;
+
+use super::text;
+use super::yaml::{self, Document, PosIndex};
+use crate::error::{Error, InputError, Pos};
+use crate::model::Location;
+use crate::model::record::Interval;
+use crate::policy::{Exception, Policy, PolicyFile, RuleSpec};
+use crate::rules;
+use crate::windows::{Schedule, Window, Windows};
+
+/// The pseudo-path of the embedded default policy.
+pub const BUILTIN: &str = "builtin:default";
+
+/// The file names looked for at the repository root.
+pub const FILE_NAMES: &[&str] = &["changegate.yaml", ".changegate.yaml"];
+
+/// The committed policy schema; the policy is validated against exactly this.
+pub const SCHEMA: &str = include_str!("../../policies/schema.json");
+
+fn validator() -> &'static jsonschema::Validator {
+    static V: OnceLock<jsonschema::Validator> = OnceLock::new();
+    V.get_or_init(|| {
+        // The schema is ours and checked by a test, so a failure here is a build defect.
+        let schema: Value = serde_json::from_str(SCHEMA).expect("policies/schema.json is JSON");
+        jsonschema::validator_for(&schema).expect("policies/schema.json is a valid JSON Schema")
+    })
+}
+
+/// Finds the policy to use: `--policy`, else `changegate.yaml` at the root of the repository
+/// that holds `start`, else `None` (the built-in default).
+pub fn discover(start: &Path) -> Option<PathBuf> {
+    let mut dir = Some(start);
+    while let Some(d) = dir {
+        let is_root = d.join(".git").exists();
+        for name in FILE_NAMES {
+            let p = d.join(name);
+            if p.is_file() {
+                return Some(p);
+            }
+        }
+        if is_root {
+            return None;
+        }
+        dir = d.parent();
+    }
+    None
+}
+
+/// Loads and compiles a policy file, or the built-in default when `path` is `None`.
+pub fn load(path: Option<&Path>) -> Result<Policy, Error> {
+    match path {
+        None => compile_text(
+            BUILTIN,
+            crate::policy::DEFAULT_POLICY.as_bytes(),
+            crate::policy::DEFAULT_POLICY,
+        ),
+        Some(p) => {
+            let f = text::read(p, 16 * 1024 * 1024)?;
+            compile_text(&f.name, &f.bytes, &f.text)
+        }
+    }
+}
+
+/// Validates a YAML document against a JSON Schema, mapping each error to a line.
+pub fn schema_errors(
+    file: &str,
+    doc: &Document,
+    validator: &jsonschema::Validator,
+) -> Vec<InputError> {
+    let mut errs: Vec<InputError> = validator
+        .iter_errors(&doc.value)
+        .map(|e| {
+            let pointer = e.instance_path().as_str().to_string();
+            let (pos, message) = match e.kind() {
+                jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
+                    let key = unexpected.first().cloned().unwrap_or_default();
+                    let p = format!("{pointer}/{}", yaml::escape_token(&key));
+                    (
+                        doc.index.key(&p),
+                        format!(
+                            "unknown key `{key}`{}; expected one of: {}",
+                            where_(&pointer),
+                            expected_keys(&e)
+                        ),
+                    )
+                }
+                _ => (
+                    doc.index.value(&pointer),
+                    format!("{}{}", e, at_key(&pointer)),
+                ),
+            };
+            InputError::new(file, pos, message)
+        })
+        .collect();
+    errs.sort_by_key(|e| e.pos);
+    errs.dedup();
+    errs
+}
+
+fn expected_keys(e: &jsonschema::ValidationError<'_>) -> String {
+    // The schema path ends in `/additionalProperties`; its sibling `properties` lists the keys.
+    let schema: Value = serde_json::from_str(SCHEMA).unwrap_or(Value::Null);
+    let sp = e.schema_path().as_str();
+    let parent = sp.strip_suffix("/additionalProperties").unwrap_or(sp);
+    let props = schema
+        .pointer(&format!("{parent}/properties"))
+        .and_then(Value::as_object)
+        .map(|o| {
+            o.keys()
+                .map(|k| format!("`{k}`"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        });
+    props.unwrap_or_else(|| "see `changegate schema policy`".into())
+}
+
+fn where_(pointer: &str) -> String {
+    if pointer.is_empty() {
+        " at the top level".into()
+    } else {
+        format!(" in `{}`", dotted(pointer))
+    }
+}
+
+fn at_key(pointer: &str) -> String {
+    if pointer.is_empty() {
+        String::new()
+    } else {
+        format!(" (at `{}`)", dotted(pointer))
+    }
+}
+
+/// `/windows/0/schedule` -> `windows[0].schedule`
+pub fn dotted(pointer: &str) -> String {
+    let mut out = String::new();
+    for tok in pointer.split('/').skip(1) {
+        let tok = tok.replace("~1", "/").replace("~0", "~");
+        if tok.chars().all(|c| c.is_ascii_digit()) && !tok.is_empty() {
+            out.push_str(&format!("[{tok}]"));
+        } else {
+            if !out.is_empty() {
+                out.push('.');
+            }
+            out.push_str(&tok);
+        }
+    }
+    out
+}
+
+/// Deserializes a validated document into `T`, naming the line of any mismatch.
+pub fn typed<T: serde::de::DeserializeOwned>(file: &str, doc: &Document) -> Result<T, InputError> {
+    serde_path_to_error::deserialize(&doc.value).map_err(|e| {
+        let pointer: String = e
+            .path()
+            .iter()
+            .map(|s| match s {
+                serde_path_to_error::Segment::Seq { index } => format!("/{index}"),
+                serde_path_to_error::Segment::Map { key } => {
+                    format!("/{}", yaml::escape_token(key))
+                }
+                serde_path_to_error::Segment::Enum { variant } => format!("/{variant}"),
+                serde_path_to_error::Segment::Unknown => String::new(),
+            })
+            .collect();
+        InputError::new(
+            file,
+            doc.index.value(&pointer),
+            format!("{}{}", e.inner(), at_key(&pointer)),
+        )
+    })
+}
+
+fn yaml_error(file: &str, e: yaml::YamlError) -> InputError {
+    InputError::new(file, Some(e.pos), format!("invalid YAML: {}", e.message))
+}
+
+/// Compiles policy text (already decoded) into a [`Policy`].
+pub fn compile_text(file: &str, bytes: &[u8], text: &str) -> Result<Policy, Error> {
+    let mut doc = yaml::load_one(text, yaml::Limits::default()).map_err(|e| yaml_error(file, e))?;
+    if doc.value.is_null() {
+        doc.value = Value::Object(Default::default());
+    }
+    let errs = schema_errors(file, &doc, validator());
+    if !errs.is_empty() {
+        return Err(if errs.len() == 1 {
+            Error::Input(
+                errs.into_iter()
+                    .next()
+                    .unwrap_or_else(|| InputError::new(file, None, "")),
+            )
+        } else {
+            Error::Inputs(errs)
+        });
+    }
+    let pf: PolicyFile = typed(file, &doc)?;
+    compile(file, bytes, pf, &doc.index)
+}
+
+struct Ctx<'a> {
+    file: &'a str,
+    index: &'a PosIndex,
+    errors: Vec<InputError>,
+}
+
+impl Ctx<'_> {
+    fn err(&mut self, pointer: &str, message: String) {
+        self.errors.push(InputError::new(
+            self.file,
+            self.index.value(pointer),
+            message,
+        ));
+    }
+
+    fn loc(&self, pointer: &str) -> Location {
+        Location::new(self.file, self.index.value(pointer))
+    }
+
+    fn duration(&mut self, pointer: &str, s: &str) -> Option<TimeDelta> {
+        match humantime::parse_duration(s.trim()) {
+            Ok(d) => match TimeDelta::from_std(d) {
+                Ok(d) => Some(d),
+                Err(_) => {
+                    self.err(pointer, format!("duration `{s}` is too long"));
+                    None
+                }
+            },
+            Err(e) => {
+                self.err(
+                    pointer,
+                    format!(
+                        "invalid duration `{s}` at `{}`: {e}; expected e.g. `48h`, `90m`, `4h 30m`",
+                        dotted(pointer)
+                    ),
+                );
+                None
+            }
+        }
+    }
+
+    fn time(&mut self, pointer: &str, s: &str) -> Option<DateTime<Utc>> {
+        match DateTime::parse_from_rfc3339(s.trim()) {
+            Ok(t) => Some(t.with_timezone(&Utc)),
+            Err(e) => {
+                self.err(
+                    pointer,
+                    format!(
+                        "invalid time `{s}` at `{}`: {e}; expected RFC 3339 with an offset, e.g. `2026-11-28T01:30:00Z`",
+                        dotted(pointer)
+                    ),
+                );
+                None
+            }
+        }
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result<Policy, Error> {
+    let mut cx = Ctx {
+        file,
+        index,
+        errors: Vec::new(),
+    };
+
+    let ticket = match Regex::new(&pf.ticket.pattern) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            cx.err("/ticket/pattern", format!("invalid ticket pattern: {e}"));
+            None
+        }
+    };
+
+    let notice = cx.duration("/notice", &pf.notice);
+    let review_within = cx.duration("/emergency/review_within", &pf.emergency.review_within);
+
+    // Roles named in approvals must exist: an approval nobody can give is a policy mistake.
+    let mut missing: Vec<(String, Vec<String>, String)> = Vec::new();
+    for (list, name) in [
+        (&pf.approvals.standard, "standard"),
+        (&pf.approvals.security_impacting, "security-impacting"),
+        (&pf.approvals.emergency, "emergency"),
+    ] {
+        for (i, role) in list.iter().enumerate() {
+            if pf.roles.contains_key(role) {
+                continue;
+            }
+            let pointer = format!("/approvals/{name}/{i}");
+            match missing.iter_mut().find(|(r, _, _)| r == role) {
+                Some((_, lists, _)) => lists.push(format!("approvals.{name}")),
+                None => missing.push((role.clone(), vec![format!("approvals.{name}")], pointer)),
+            }
+        }
+    }
+    for (role, lists, pointer) in missing {
+        cx.err(
+            &pointer,
+            format!(
+                "role `{role}` is required by {} but `roles` does not define it; add `{role}: [...]` under `roles`",
+                lists.join(", ")
+            ),
+        );
+    }
+
+    let mut windows = Vec::new();
+    let mut names = HashMap::new();
+    for (i, w) in pf.windows.iter().enumerate() {
+        let base = format!("/windows/{i}");
+        if let Some(prev) = names.insert(w.name.clone(), i) {
+            cx.err(
+                &format!("{base}/name"),
+                format!(
+                    "window name `{}` is used twice (also windows[{prev}])",
+                    w.name
+                ),
+            );
+        }
+        let schedule = match (&w.schedule, &w.start, &w.end) {
+            (Some(expr), None, None) => {
+                let cron = CronParser::builder()
+                    .seconds(Seconds::Disallowed)
+                    .year(Year::Disallowed)
+                    .build()
+                    .parse(expr);
+                let cron = match cron {
+                    Ok(c) if expr.split_whitespace().count() == 5 => Some(c),
+                    Ok(_) => {
+                        cx.err(
+                            &format!("{base}/schedule"),
+                            format!("invalid cron schedule `{expr}`: expected five fields (minute hour day-of-month month day-of-week)"),
+                        );
+                        None
+                    }
+                    Err(e) => {
+                        cx.err(
+                            &format!("{base}/schedule"),
+                            format!("invalid cron schedule `{expr}`: {e}; expected five fields (minute hour day-of-month month day-of-week)"),
+                        );
+                        None
+                    }
+                };
+                let tz_name = w.timezone.as_deref().unwrap_or("UTC");
+                let tz = match tz_name.parse::<chrono_tz::Tz>() {
+                    Ok(tz) => Some(tz),
+                    Err(_) => {
+                        cx.err(
+                            &format!("{base}/timezone"),
+                            format!("unknown time zone `{tz_name}`: expected an IANA name such as `Europe/Berlin` or `UTC`"),
+                        );
+                        None
+                    }
+                };
+                let duration = match &w.duration {
+                    Some(d) => cx.duration(&format!("{base}/duration"), d),
+                    None => {
+                        cx.err(
+                            &base,
+                            format!("window `{}` has a schedule but no `duration`", w.name),
+                        );
+                        None
+                    }
+                };
+                if let Some(d) = duration
+                    && d <= TimeDelta::zero()
+                {
+                    cx.err(
+                        &format!("{base}/duration"),
+                        "duration must be positive".into(),
+                    );
+                }
+                match (cron, tz, duration) {
+                    (Some(cron), Some(tz), Some(duration)) => Some(Schedule::Cron {
+                        cron: Box::new(cron),
+                        expr: expr.clone(),
+                        tz,
+                        duration,
+                    }),
+                    _ => None,
+                }
+            }
+            (None, Some(s), Some(e)) => {
+                if w.duration.is_some() || w.timezone.is_some() {
+                    cx.err(
+                        &base,
+                        format!("window `{}`: `duration` and `timezone` go with `schedule`, not with `start`/`end`", w.name),
+                    );
+                }
+                let s = cx.time(&format!("{base}/start"), s);
+                let e = cx.time(&format!("{base}/end"), e);
+                match (s, e) {
+                    (Some(start), Some(end)) if start < end => {
+                        Some(Schedule::Fixed(Interval { start, end }))
+                    }
+                    (Some(_), Some(_)) => {
+                        cx.err(
+                            &format!("{base}/end"),
+                            format!("window `{}` ends before it starts", w.name),
+                        );
+                        None
+                    }
+                    _ => None,
+                }
+            }
+            _ => {
+                cx.err(
+                    &base,
+                    format!(
+                        "window `{}` needs either `schedule` + `duration` (+ `timezone`) or `start` + `end`",
+                        w.name
+                    ),
+                );
+                None
+            }
+        };
+        if let Some(schedule) = schedule {
+            windows.push(Window {
+                name: w.name.clone(),
+                kind: w.kind,
+                schedule,
+                location: Some(cx.loc(&base)),
+            });
+        }
+    }
+
+    let mut rules_cfg = HashMap::new();
+    for (key, spec) in &pf.rules {
+        let pointer = format!("/rules/{}", yaml::escape_token(key));
+        match rules::lookup(key) {
+            Some(r) => {
+                rules_cfg.insert(r.meta().code, spec.clone() as RuleSpec);
+            }
+            None => {
+                let p = pointer.clone();
+                cx.errors.push(InputError::new(
+                    file,
+                    index.key(&p),
+                    format!("unknown rule `{key}` in `rules`: see `changegate rules` for the codes and names"),
+                ));
+            }
+        }
+    }
+
+    let mut exceptions = Vec::new();
+    for (i, x) in pf.exceptions.iter().enumerate() {
+        let base = format!("/exceptions/{i}");
+        let Some(rule) = rules::lookup(&x.rule) else {
+            cx.err(
+                &format!("{base}/rule"),
+                format!(
+                    "unknown rule `{}` in exception: see `changegate rules`",
+                    x.rule
+                ),
+            );
+            continue;
+        };
+        let matcher = match globset::Glob::new(&x.target) {
+            Ok(g) => g.compile_matcher(),
+            Err(e) => {
+                cx.err(
+                    &format!("{base}/target"),
+                    format!("invalid target pattern: {e}"),
+                );
+                continue;
+            }
+        };
+        let approved_at = x
+            .approved_at
+            .as_deref()
+            .and_then(|s| cx.time(&format!("{base}/approved_at"), s));
+        let expires = x
+            .expires
+            .as_deref()
+            .and_then(|s| cx.time(&format!("{base}/expires"), s));
+        exceptions.push(Exception {
+            index: i,
+            rule: rule.meta(),
+            target: x.target.clone(),
+            matcher,
+            justification: x.justification.clone(),
+            compensating_controls: x.compensating_controls.clone(),
+            approved_by: x.approved_by.clone(),
+            approved_at,
+            expires,
+            location: Some(cx.loc(&base)),
+        });
+    }
+
+    let errors = std::mem::take(&mut cx.errors);
+    let (Some(ticket), Some(notice), Some(review_within), true) =
+        (ticket, notice, review_within, errors.is_empty())
+    else {
+        let mut errors = errors;
+        errors.sort_by_key(|e| e.pos.unwrap_or(Pos { line: 0, column: 0 }));
+        return Err(if errors.len() == 1 {
+            Error::Input(errors.remove(0))
+        } else {
+            Error::Inputs(errors)
+        });
+    };
+
+    let mut policy = Policy {
+        path: file.to_string(),
+        sha256: sha256_hex(bytes),
+        file: pf,
+        ticket,
+        windows: Windows { windows },
+        notice,
+        review_within,
+        rules: rules_cfg,
+        exceptions,
+        roles_of: HashMap::new(),
+    };
+    policy.index_roles();
+    Ok(policy)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Policies in these tests start with this line (line 1) so that roles are defined.
+    const ROLES: &str =
+        "roles: { system-owner: [alice], infra-lead: [bob], security-officer: [carol] }\n";
+
+    fn compile_str(s: &str) -> Result<Policy, Error> {
+        let s = format!("{ROLES}{s}");
+        compile_text("p.yaml", s.as_bytes(), &s)
+    }
+
+    fn err_text(s: &str) -> String {
+        compile_str(s).unwrap_err().to_string()
+    }
+
+    #[test]
+    fn builtin_default_compiles() {
+        let p = load(None).unwrap();
+        assert_eq!(p.path, BUILTIN);
+        assert_eq!(p.notice, TimeDelta::hours(48));
+    }
+
+    #[test]
+    fn unknown_key_names_line_and_key() {
+        let e = err_text("notice: 48h\nticket:\n  patern: x\n");
+        assert!(
+            e.starts_with("p.yaml:4:3: unknown key `patern` in `ticket`"),
+            "{e}"
+        );
+        assert!(e.contains("`pattern`"), "{e}");
+    }
+
+    #[test]
+    fn invalid_cron_names_line() {
+        let e = err_text(
+            "windows:\n  - name: w\n    kind: allow\n    schedule: \"0 25 * * *\"\n    duration: 1h\n",
+        );
+        assert!(
+            e.starts_with("p.yaml:5:15: invalid cron schedule `0 25 * * *`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn six_field_cron_is_refused() {
+        let e = err_text(
+            "windows:\n  - name: w\n    kind: allow\n    schedule: \"0 0 2 * * 6\"\n    duration: 1h\n",
+        );
+        assert!(e.contains("five fields"), "{e}");
+    }
+
+    #[test]
+    fn unknown_time_zone_names_line() {
+        let e = err_text(
+            "windows:\n  - name: w\n    kind: allow\n    schedule: \"0 2 * * 6\"\n    duration: 1h\n    timezone: Mars/Olympus\n",
+        );
+        assert!(
+            e.starts_with("p.yaml:7:15: unknown time zone `Mars/Olympus`"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn bad_duration_and_type_errors() {
+        let e = err_text("notice: soon\n");
+        assert!(e.starts_with("p.yaml:2:9: invalid duration `soon`"), "{e}");
+        let e = err_text("personnel: alice\n");
+        assert!(e.starts_with("p.yaml:2:12:"), "{e}");
+        assert!(e.contains("not of type"), "{e}");
+    }
+
+    #[test]
+    fn unknown_rule_and_role() {
+        let e = err_text("rules:\n  CG999: { enforcement: advisory }\n");
+        assert!(e.starts_with("p.yaml:3:3: unknown rule `CG999`"), "{e}");
+        let s = "roles: { a: [x] }\napprovals:\n  standard: [b]\n  emergency: [b]\n";
+        let e = compile_text("p.yaml", s.as_bytes(), s)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains(
+                "p.yaml:3:14: role `b` is required by approvals.standard, approvals.emergency"
+            ),
+            "{e}"
+        );
+        assert!(
+            e.contains("role `security-officer` is required by approvals.security-impacting"),
+            "{e}"
+        );
+    }
+
+    #[test]
+    fn malformed_yaml() {
+        let e = err_text("roles: [a, b\n");
+        assert!(e.starts_with("p.yaml:"), "{e}");
+        assert!(e.contains("invalid YAML"), "{e}");
+    }
+
+    #[test]
+    fn identities_and_roles() {
+        let s = "roles: { system-owner: [Alice], security-officer: [carol] }\napprovals: { standard: [system-owner], security-impacting: [security-officer], emergency: [security-officer] }\nidentities: { alice@example.com: alice }\n";
+        let p = compile_text("p.yaml", s.as_bytes(), s).unwrap();
+        assert!(p.in_role("system-owner", "Alice Doe <ALICE@example.com>"));
+        assert!(!p.in_role("security-officer", "alice"));
+        assert!(p.same_person("@alice", "alice@example.com"));
+    }
+}

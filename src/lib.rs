@@ -1,0 +1,16 @@
+//! changegate: the change-control gate for infrastructure-as-code.
+//!
+//! Data flows one way: [`input`] -> [`model`] -> [`rules`] (via [`engine`]) -> findings ->
+//! [`report`].
+
+pub mod cli;
+pub mod engine;
+pub mod error;
+pub mod init;
+pub mod input;
+pub mod model;
+pub mod policy;
+pub mod report;
+pub mod rules;
+pub mod schema;
+pub mod windows;

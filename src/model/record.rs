@@ -1,0 +1,181 @@
+//! The change record: what a change claims about itself (ticket, approvals, rollback plan,
+//! window…), merged from every source, with where each field came from.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::Location;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ChangeType {
+    #[default]
+    Standard,
+    Emergency,
+}
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum RiskLevel {
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+/// Where an approval was found. The policy's `approvals.sources` says which are trusted.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum ApprovalSource {
+    /// The change record (file or PR/MR description).
+    Record,
+    /// A commit trailer (`Approved-by:`).
+    Trailer,
+    /// A GitHub pull-request review.
+    Github,
+    /// A GitLab merge-request approval.
+    Gitlab,
+}
+
+impl ApprovalSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApprovalSource::Record => "record",
+            ApprovalSource::Trailer => "trailer",
+            ApprovalSource::Github => "github",
+            ApprovalSource::Gitlab => "gitlab",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Approval {
+    /// Login or e-mail of the approver.
+    pub by: String,
+    /// The role the approver claims to approve in; `None` lets any role the person holds count.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub role: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub at: Option<DateTime<Utc>>,
+    pub source: ApprovalSource,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Override {
+    /// Rule code or name.
+    pub rule: String,
+    pub by: String,
+    pub reason: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Risk {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub level: Option<RiskLevel>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub assessment: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Interval {
+    pub start: DateTime<Utc>,
+    pub end: DateTime<Utc>,
+}
+
+/// Which source a field was taken from, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    /// `change-file`, `description`, `trailer`, `github`, `gitlab`…
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub location: Option<Location>,
+}
+
+/// The merged change record. Text fields are trimmed; an empty field is `None`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct ChangeRecord {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    #[serde(rename = "type")]
+    pub change_type: ChangeType,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requested_by: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub description: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub systems: Vec<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub risk: Option<Risk>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rollback: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub backup: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub test_plan: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub communication: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub window: Option<Interval>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub announced_at: Option<DateTime<Utc>>,
+    pub approvals: Vec<Approval>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub emergency_justification: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub overrides: Vec<Override>,
+    /// Declared by the record itself (`security_impacting: true`); resources can only add to it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub security_impacting: Option<bool>,
+    /// Field name -> where it came from.
+    pub sources: BTreeMap<String, Origin>,
+}
+
+impl ChangeRecord {
+    /// Where a field was set, for pointing findings at it.
+    pub fn location_of(&self, field: &str) -> Option<Location> {
+        self.sources.get(field).and_then(|o| o.location.clone())
+    }
+
+    /// Where the record as a whole comes from (the first source that set anything).
+    pub fn any_location(&self) -> Option<Location> {
+        self.sources
+            .values()
+            .find_map(|o| o.location.clone())
+            .map(|l| Location {
+                path: l.path,
+                line: None,
+                column: None,
+            })
+    }
+}

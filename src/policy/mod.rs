@@ -1,0 +1,458 @@
+//! The maintenance policy: the file format (`changegate.yaml`, whose JSON Schema is generated from
+//! these types) and the compiled form that rules read.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, TimeDelta, Utc};
+use regex::Regex;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::model::{ApprovalSource, Location};
+use crate::rules::{Enforcement, RuleMeta, Severity};
+use crate::windows::{WindowKind, Windows};
+
+/// The built-in default policy, used when no `--policy` is given and the repository has no
+/// `changegate.yaml`.
+pub const DEFAULT_POLICY: &str = include_str!("../../policies/default.yaml");
+
+/// A changegate policy file (`changegate.yaml`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "changegate policy")]
+pub struct PolicyFile {
+    /// How tickets are recognised.
+    #[serde(default)]
+    pub ticket: TicketSpec,
+    /// Role name -> the people in it (logins or e-mail addresses).
+    #[serde(default)]
+    pub roles: BTreeMap<String, Vec<String>>,
+    /// Which roles must approve which changes, and which approval sources are trusted.
+    #[serde(default)]
+    pub approvals: ApprovalsSpec,
+    /// Who may request or author changes; empty or absent means anyone.
+    #[serde(default)]
+    pub personnel: Vec<String>,
+    /// Aliases: an e-mail address (or other identity) -> the login it belongs to.
+    #[serde(default)]
+    pub identities: BTreeMap<String, String>,
+    /// Maintenance windows (allow) and freezes (deny).
+    #[serde(default)]
+    pub windows: Vec<WindowSpec>,
+    /// Minimum time between announcing a window and its start (e.g. `48h`).
+    #[serde(default = "default_notice")]
+    pub notice: String,
+    /// Emergency (break-glass) changes.
+    #[serde(default)]
+    pub emergency: EmergencySpec,
+    /// Which change-record fields every change must fill in.
+    #[serde(default)]
+    pub record: RecordSpec,
+    /// Per-rule settings, by rule code (`CG104`) or name (`approval-missing`).
+    #[serde(default)]
+    pub rules: BTreeMap<String, RuleSpec>,
+    /// Approved exceptions to rules.
+    #[serde(default)]
+    pub exceptions: Vec<ExceptionSpec>,
+}
+
+fn default_notice() -> String {
+    "48h".into()
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketSpec {
+    /// Regular expression a ticket must match (whole ticket).
+    #[serde(default = "default_ticket_pattern")]
+    pub pattern: String,
+}
+
+impl Default for TicketSpec {
+    fn default() -> Self {
+        TicketSpec {
+            pattern: default_ticket_pattern(),
+        }
+    }
+}
+
+fn default_ticket_pattern() -> String {
+    "^[A-Z][A-Z0-9]+-[0-9]+$".into()
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalsSpec {
+    /// Roles every change needs.
+    #[serde(default = "default_standard")]
+    pub standard: Vec<String>,
+    /// Roles added when the change is security-impacting.
+    #[serde(rename = "security-impacting", default = "default_security")]
+    pub security_impacting: Vec<String>,
+    /// Roles added for emergency changes.
+    #[serde(default = "default_security")]
+    pub emergency: Vec<String>,
+    /// Which approval sources count.
+    #[serde(default = "default_sources")]
+    pub sources: Vec<ApprovalSource>,
+}
+
+impl Default for ApprovalsSpec {
+    fn default() -> Self {
+        ApprovalsSpec {
+            standard: default_standard(),
+            security_impacting: default_security(),
+            emergency: default_security(),
+            sources: default_sources(),
+        }
+    }
+}
+
+fn default_standard() -> Vec<String> {
+    vec!["system-owner".into(), "infra-lead".into()]
+}
+
+fn default_security() -> Vec<String> {
+    vec!["security-officer".into()]
+}
+
+fn default_sources() -> Vec<ApprovalSource> {
+    vec![
+        ApprovalSource::Record,
+        ApprovalSource::Trailer,
+        ApprovalSource::Github,
+        ApprovalSource::Gitlab,
+    ]
+}
+
+/// A window: either `schedule` + `duration` (+ `timezone`), or `start` + `end`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WindowSpec {
+    pub name: String,
+    pub kind: WindowKind,
+    /// Five-field cron expression for when each occurrence starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// How long each occurrence lasts, in elapsed time (e.g. `4h`, `90m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+    /// IANA time zone of the schedule (default `UTC`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// Fixed window start (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    /// Fixed window end (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmergencySpec {
+    /// Deadline for the post-implementation review of an emergency change.
+    #[serde(default = "default_review_within")]
+    pub review_within: String,
+    /// The pull/merge-request label that marks an emergency change.
+    #[serde(default = "default_label")]
+    pub label: String,
+}
+
+impl Default for EmergencySpec {
+    fn default() -> Self {
+        EmergencySpec {
+            review_within: default_review_within(),
+            label: default_label(),
+        }
+    }
+}
+
+fn default_review_within() -> String {
+    "24h".into()
+}
+
+fn default_label() -> String {
+    "emergency".into()
+}
+
+/// A change-record field that the `record` rule can require.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordField {
+    Title,
+    Description,
+    Systems,
+    Risk,
+    TestPlan,
+    Communication,
+    Backup,
+}
+
+impl RecordField {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordField::Title => "title",
+            RecordField::Description => "description",
+            RecordField::Systems => "systems",
+            RecordField::Risk => "risk",
+            RecordField::TestPlan => "test_plan",
+            RecordField::Communication => "communication",
+            RecordField::Backup => "backup",
+        }
+    }
+
+    /// How people call the field.
+    pub fn label(self) -> &'static str {
+        match self {
+            RecordField::Title => "title",
+            RecordField::Description => "description",
+            RecordField::Systems => "systems impacted",
+            RecordField::Risk => "risk assessment",
+            RecordField::TestPlan => "test plan",
+            RecordField::Communication => "communication plan",
+            RecordField::Backup => "backup",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RecordSpec {
+    /// Fields every change record must fill in.
+    #[serde(default = "default_required")]
+    pub required: Vec<RecordField>,
+}
+
+impl Default for RecordSpec {
+    fn default() -> Self {
+        RecordSpec {
+            required: default_required(),
+        }
+    }
+}
+
+fn default_required() -> Vec<RecordField> {
+    vec![
+        RecordField::Description,
+        RecordField::Systems,
+        RecordField::Risk,
+        RecordField::TestPlan,
+        RecordField::Communication,
+    ]
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enforcement: Option<Enforcement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionSpec {
+    /// Rule code or name the exception applies to.
+    pub rule: String,
+    /// Finding target it covers (glob; `*` for any).
+    #[serde(default = "default_target")]
+    pub target: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compensating_controls: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
+    /// RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_at: Option<String>,
+    /// RFC 3339; at most one year after `approved_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+fn default_target() -> String {
+    "*".into()
+}
+
+/// A compiled exception.
+#[derive(Debug, Clone)]
+pub struct Exception {
+    pub index: usize,
+    pub rule: &'static RuleMeta,
+    pub target: String,
+    pub matcher: globset::GlobMatcher,
+    pub justification: Option<String>,
+    pub compensating_controls: Option<String>,
+    pub approved_by: Option<String>,
+    pub approved_at: Option<DateTime<Utc>>,
+    pub expires: Option<DateTime<Utc>>,
+    pub location: Option<Location>,
+}
+
+/// What is wrong with an exception at a given time, if anything.
+impl Exception {
+    pub fn problems(&self, policy: &Policy, now: DateTime<Utc>) -> Vec<String> {
+        let mut p = Vec::new();
+        if blank(&self.justification) {
+            p.push("it has no business justification".to_string());
+        }
+        if blank(&self.compensating_controls) {
+            p.push("it names no compensating controls".to_string());
+        }
+        match self.approved_by.as_deref().map(str::trim) {
+            None | Some("") => p.push("nobody approved it".to_string()),
+            Some(by) if !policy.in_role("security-officer", by) => p.push(format!(
+                "its approver `{by}` is not a security-officer in the policy"
+            )),
+            Some(_) => {}
+        }
+        match (self.approved_at, self.expires) {
+            (None, _) => p.push("it has no approval date (`approved_at`)".to_string()),
+            (_, None) => p.push("it has no expiry (`expires`)".to_string()),
+            (Some(at), Some(exp)) => {
+                if at > now {
+                    p.push(format!(
+                        "its approval date {} is in the future",
+                        fmt_time(at)
+                    ));
+                }
+                if exp <= now {
+                    p.push(format!("it expired at {}", fmt_time(exp)));
+                }
+                let limit = at.checked_add_months(chrono::Months::new(12)).unwrap_or(at);
+                if exp > limit {
+                    p.push(format!(
+                        "it is valid for more than one year (approved {}, expires {}); exceptions must be re-evaluated at least yearly",
+                        fmt_time(at),
+                        fmt_time(exp)
+                    ));
+                }
+            }
+        }
+        p
+    }
+
+    pub fn matches(&self, rule: &RuleMeta, target: &str) -> bool {
+        std::ptr::eq(self.rule, rule) && (self.target == "*" || self.matcher.is_match(target))
+    }
+}
+
+pub fn blank(s: &Option<String>) -> bool {
+    s.as_deref().is_none_or(|s| s.trim().is_empty())
+}
+
+pub fn fmt_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The policy as rules read it.
+#[derive(Debug, Clone)]
+pub struct Policy {
+    /// Where it was read from (`builtin:default` for the embedded default).
+    pub path: String,
+    pub sha256: String,
+    pub file: PolicyFile,
+    pub ticket: Regex,
+    pub windows: Windows,
+    pub notice: TimeDelta,
+    pub review_within: TimeDelta,
+    /// Per-rule settings, by code.
+    pub rules: HashMap<&'static str, RuleSpec>,
+    pub exceptions: Vec<Exception>,
+    /// Canonical identity -> roles.
+    pub(crate) roles_of: HashMap<String, Vec<String>>,
+}
+
+impl Policy {
+    /// Builds the identity -> roles index; called once when the policy is compiled.
+    pub(crate) fn index_roles(&mut self) {
+        let mut roles_of: HashMap<String, Vec<String>> = HashMap::new();
+        for (role, members) in &self.file.roles {
+            for m in members {
+                roles_of
+                    .entry(self.canonical(m))
+                    .or_default()
+                    .push(role.clone());
+            }
+        }
+        self.roles_of = roles_of;
+    }
+
+    /// The canonical form of an identity: `Name <mail>` becomes `mail`; e-mail addresses and
+    /// logins are compared without case; `identities` maps aliases to logins.
+    pub fn canonical(&self, who: &str) -> String {
+        let who = who.trim();
+        let who = match (who.rfind('<'), who.rfind('>')) {
+            (Some(a), Some(b)) if a < b => &who[a + 1..b],
+            _ => who,
+        };
+        let who = who.trim().trim_start_matches('@').to_lowercase();
+        for (alias, login) in &self.file.identities {
+            if alias.trim().to_lowercase() == who {
+                return login.trim().trim_start_matches('@').to_lowercase();
+            }
+        }
+        who
+    }
+
+    pub fn same_person(&self, a: &str, b: &str) -> bool {
+        self.canonical(a) == self.canonical(b)
+    }
+
+    pub fn roles_of(&self, who: &str) -> &[String] {
+        self.roles_of
+            .get(&self.canonical(who))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
+    pub fn in_role(&self, role: &str, who: &str) -> bool {
+        self.roles_of(who).iter().any(|r| r == role)
+    }
+
+    pub fn members(&self, role: &str) -> &[String] {
+        self.file.roles.get(role).map(Vec::as_slice).unwrap_or(&[])
+    }
+
+    pub fn authorised(&self, who: &str) -> bool {
+        self.file.personnel.is_empty()
+            || self.file.personnel.iter().any(|p| self.same_person(p, who))
+    }
+
+    pub fn enforcement(&self, rule: &RuleMeta) -> Enforcement {
+        self.rules
+            .get(rule.code)
+            .and_then(|r| r.enforcement)
+            .unwrap_or(rule.enforcement)
+    }
+
+    pub fn severity(&self, rule: &RuleMeta) -> Severity {
+        self.rules
+            .get(rule.code)
+            .and_then(|r| r.severity)
+            .unwrap_or(rule.severity)
+    }
+
+    pub fn trusts(&self, source: ApprovalSource) -> bool {
+        self.file.approvals.sources.contains(&source)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn committed_schema_is_current() {
+        let schema = crate::schema::policy();
+        let committed = include_str!("../../policies/schema.json");
+        assert_eq!(
+            committed.trim_end(),
+            schema.trim_end(),
+            "policies/schema.json is stale: run `cargo run -- schema policy > policies/schema.json`"
+        );
+    }
+}

@@ -1,0 +1,129 @@
+//! Reports: the stable report document (`changegate/report/v1`) built from an evaluation, and
+//! one renderer file per output format, each writing to `impl Write`.
+
+pub mod json;
+pub mod text;
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::engine::{Evaluation, Finding, NextWindow, Verdict};
+use crate::model::{ChangeRecord, ChangeSet};
+use crate::policy::fmt_time;
+use crate::rules::Obligation;
+
+pub const SCHEMA: &str = "changegate/report/v1";
+
+/// One input that was read.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputInfo {
+    /// `policy`, `change-record`, `description`, and (with later inputs) `terraform-plan`,
+    /// `manifests`, `git`…
+    pub kind: String,
+    pub path: String,
+    pub sha256: String,
+    /// How many items it held (records, resource changes, objects, commits).
+    pub items: usize,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    pub blocking: usize,
+    pub advisory: usize,
+    pub suppressed: usize,
+    pub overridden: usize,
+    /// Findings per category.
+    pub by_category: BTreeMap<&'static str, usize>,
+    /// Resource and object changes per action.
+    pub changes: BTreeMap<String, usize>,
+}
+
+/// The report document. Field order is the documented order.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report<'a> {
+    pub schema: &'static str,
+    pub version: &'static str,
+    pub verdict: Verdict,
+    pub evaluated_at: String,
+    pub stage: &'static str,
+    pub change: &'a ChangeRecord,
+    pub inputs: &'a [InputInfo],
+    pub findings: &'a [Finding],
+    pub obligations: &'a [Obligation],
+    pub next_window: Option<&'a NextWindow>,
+    pub summary: Summary,
+}
+
+impl<'a> Report<'a> {
+    pub fn new(eval: &'a Evaluation, change: &'a ChangeSet, inputs: &'a [InputInfo]) -> Self {
+        let mut by_category = BTreeMap::new();
+        for f in &eval.findings {
+            *by_category.entry(f.category.as_str()).or_insert(0) += 1;
+        }
+        let mut changes = BTreeMap::new();
+        for r in &change.resources {
+            let key = serde_json::to_value(r.action)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_string))
+                .unwrap_or_default();
+            *changes.entry(key).or_insert(0) += 1;
+        }
+        Report {
+            schema: SCHEMA,
+            version: env!("CARGO_PKG_VERSION"),
+            verdict: eval.verdict,
+            evaluated_at: fmt_time(eval.now),
+            stage: eval.stage.as_str(),
+            change: &change.record,
+            inputs,
+            findings: &eval.findings,
+            obligations: &eval.obligations,
+            next_window: eval.next_window.as_ref(),
+            summary: Summary {
+                blocking: eval.blocking(),
+                advisory: eval.advisory(),
+                suppressed: eval.suppressed(),
+                overridden: eval
+                    .findings
+                    .iter()
+                    .filter(|f| f.overridden.is_some())
+                    .count(),
+                by_category,
+                changes,
+            },
+        }
+    }
+}
+
+/// An output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    Text,
+    Json,
+}
+
+impl Format {
+    pub const NAMES: &'static [&'static str] = &["text", "json"];
+
+    pub fn parse(s: &str) -> Option<Format> {
+        match s {
+            "text" => Some(Format::Text),
+            "json" => Some(Format::Json),
+            _ => None,
+        }
+    }
+}
+
+/// Renders `report` in `format` into `w`.
+pub fn render(
+    format: Format,
+    report: &Report<'_>,
+    color: bool,
+    w: &mut dyn std::io::Write,
+) -> std::io::Result<()> {
+    match format {
+        Format::Text => text::render(report, color, w),
+        Format::Json => json::render(report, w),
+    }
+}

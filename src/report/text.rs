@@ -1,0 +1,202 @@
+//! The text report for people at a terminal: the verdict first, then findings grouped as
+//! blocking, advisory, overridden and suppressed, each with its code, message, target, location
+//! and fix. Coloured only when asked to (the caller decides from the terminal).
+
+use std::io::Write;
+
+use anstyle::{AnsiColor, Style};
+
+use super::Report;
+use crate::engine::{Finding, Verdict};
+use crate::policy::fmt_time;
+use crate::rules::Category;
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn paint(&self, style: Style, s: &str) -> String {
+        if self.on {
+            format!("{}{s}{}", style.render(), style.render_reset())
+        } else {
+            s.to_string()
+        }
+    }
+}
+
+const RED: Style = AnsiColor::Red.on_default().bold();
+const YELLOW: Style = AnsiColor::Yellow.on_default().bold();
+const GREEN: Style = AnsiColor::Green.on_default().bold();
+const CYAN: Style = AnsiColor::Cyan.on_default();
+const DIM: Style = Style::new().dimmed();
+const BOLD: Style = Style::new().bold();
+
+fn finding(
+    p: &Paint,
+    label: &str,
+    style: Style,
+    f: &Finding,
+    w: &mut dyn Write,
+) -> std::io::Result<()> {
+    writeln!(
+        w,
+        "{}: {}",
+        p.paint(style, &format!("{label}[{}/{}]", f.rule, f.name)),
+        f.message
+    )?;
+    if let Some(l) = &f.location {
+        writeln!(w, "  {} {l}", p.paint(CYAN, "-->"))?;
+    }
+    writeln!(
+        w,
+        "  {} {}  {} {}  {} {}",
+        p.paint(DIM, "target:"),
+        f.target,
+        p.paint(DIM, "category:"),
+        f.category.as_str(),
+        p.paint(DIM, "severity:"),
+        f.severity.as_str()
+    )?;
+    if let Some(o) = &f.overridden {
+        writeln!(
+            w,
+            "  {} by {}: {}",
+            p.paint(DIM, "overridden:"),
+            o.by,
+            o.reason
+        )?;
+    }
+    if let Some(s) = &f.suppression {
+        writeln!(
+            w,
+            "  {} exception {} approved by {} until {}: {}",
+            p.paint(DIM, "suppressed:"),
+            s.exception + 1,
+            s.approved_by,
+            s.expires,
+            s.justification
+        )?;
+    }
+    for n in &f.notes {
+        writeln!(w, "  {} {n}", p.paint(DIM, "note:"))?;
+    }
+    if f.blocking {
+        writeln!(w, "  {} {}", p.paint(DIM, "fix:"), f.fix)?;
+    }
+    writeln!(
+        w,
+        "  {} {}",
+        p.paint(DIM, "controls:"),
+        f.controls.join(", ")
+    )?;
+    writeln!(w)
+}
+
+pub fn render(r: &Report<'_>, color: bool, w: &mut dyn Write) -> std::io::Result<()> {
+    let p = Paint { on: color };
+    let rec = r.change;
+    let ticket = rec.ticket.as_deref().unwrap_or("(no ticket)");
+    let kind = serde_json::to_value(rec.change_type)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_string))
+        .unwrap_or_default();
+    writeln!(
+        w,
+        "{} change {} ({kind}) at stage {}, evaluated {}",
+        p.paint(BOLD, "changegate:"),
+        p.paint(BOLD, ticket),
+        r.stage,
+        r.evaluated_at
+    )?;
+    for i in r.inputs {
+        let plural = if i.items == 1 { "" } else { "s" };
+        writeln!(
+            w,
+            "  {} {} ({} item{plural})",
+            p.paint(DIM, &format!("{}:", i.kind)),
+            i.path,
+            i.items
+        )?;
+    }
+    writeln!(w)?;
+
+    // Each finding belongs to exactly one group.
+    let group_of = |f: &Finding| -> usize {
+        if f.blocking {
+            0
+        } else if f.suppressed {
+            3
+        } else if f.overridden.is_some() {
+            2
+        } else {
+            1
+        }
+    };
+    let groups = [
+        ("Blocking", "error", RED),
+        ("Advisory", "warning", YELLOW),
+        ("Overridden", "overridden", CYAN),
+        ("Suppressed by exceptions", "suppressed", DIM),
+    ];
+    for (g, (title, label, style)) in groups.iter().enumerate() {
+        let list: Vec<&Finding> = r.findings.iter().filter(|f| group_of(f) == g).collect();
+        if list.is_empty() {
+            continue;
+        }
+        writeln!(w, "{} ({})", p.paint(BOLD, title), list.len())?;
+        writeln!(w)?;
+        for f in list {
+            finding(&p, label, *style, f, w)?;
+        }
+    }
+
+    // The next window matters when the timing is what blocks or worries.
+    let timing = r
+        .findings
+        .iter()
+        .any(|f| matches!(f.category, Category::Window | Category::Notice));
+    let next = r.next_window.filter(|_| timing);
+    if let Some(n) = next {
+        writeln!(
+            w,
+            "{} {}",
+            p.paint(BOLD, "Next allowed window:"),
+            n.description
+        )?;
+    }
+    for o in r.obligations {
+        writeln!(
+            w,
+            "{} {} due {}{}",
+            p.paint(BOLD, "Obligation:"),
+            o.kind,
+            fmt_time(o.due),
+            o.ticket
+                .as_deref()
+                .map(|t| format!(" ({t})"))
+                .unwrap_or_default()
+        )?;
+    }
+    if next.is_some() || !r.obligations.is_empty() {
+        writeln!(w)?;
+    }
+
+    let s = &r.summary;
+    let counts = format!(
+        "{} blocking, {} advisory, {} overridden, {} suppressed",
+        s.blocking, s.advisory, s.overridden, s.suppressed
+    );
+    match r.verdict {
+        Verdict::Pass => writeln!(
+            w,
+            "{} the change may go ahead ({counts})",
+            p.paint(GREEN, "PASS:")
+        ),
+        Verdict::Fail => writeln!(
+            w,
+            "{} the change is blocked ({counts})",
+            p.paint(RED, "FAIL:")
+        ),
+    }
+}

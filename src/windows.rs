@@ -1,0 +1,342 @@
+//! The time-window engine: allow windows (maintenance windows) and deny windows (freezes), each a
+//! cron schedule in an IANA time zone with a duration of elapsed time, or a fixed interval.
+//! Pure: every question takes the time it is asked about.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use chrono_tz::Tz;
+use croner::Cron;
+
+use crate::model::Location;
+use crate::model::record::Interval;
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum WindowKind {
+    /// Changes may happen inside it.
+    Allow,
+    /// A freeze: no change may touch it; beats any allow window.
+    Deny,
+}
+
+#[derive(Debug, Clone)]
+pub enum Schedule {
+    /// Occurrences start at each cron match, in `tz`, and last `duration` of elapsed time (so a
+    /// four-hour window is four real hours even on the night clocks change).
+    Cron {
+        cron: Box<Cron>,
+        expr: String,
+        tz: Tz,
+        duration: TimeDelta,
+    },
+    Fixed(Interval),
+}
+
+#[derive(Debug, Clone)]
+pub struct Window {
+    pub name: String,
+    pub kind: WindowKind,
+    pub schedule: Schedule,
+    /// Where the window is defined in the policy.
+    pub location: Option<Location>,
+}
+
+/// How far ahead the engine looks for a next window before it gives up.
+const SEARCH_OCCURRENCES: usize = 2_000;
+
+impl Window {
+    /// The latest occurrence that starts at or before `t` (by its start).
+    fn latest_start_at_or_before(&self, t: DateTime<Utc>) -> Option<Interval> {
+        match &self.schedule {
+            Schedule::Fixed(iv) => (iv.start <= t).then_some(*iv),
+            Schedule::Cron {
+                cron, tz, duration, ..
+            } => {
+                let local = t.with_timezone(tz);
+                let start = cron.find_previous_occurrence(&local, true).ok()?;
+                let start = start.with_timezone(&Utc);
+                Some(Interval {
+                    start,
+                    end: start + *duration,
+                })
+            }
+        }
+    }
+
+    /// The latest occurrence that starts strictly before `t`.
+    fn latest_start_before(&self, t: DateTime<Utc>) -> Option<Interval> {
+        match &self.schedule {
+            Schedule::Fixed(iv) => (iv.start < t).then_some(*iv),
+            Schedule::Cron {
+                cron, tz, duration, ..
+            } => {
+                let local = t.with_timezone(tz);
+                let start = cron.find_previous_occurrence(&local, false).ok()?;
+                let start = start.with_timezone(&Utc);
+                Some(Interval {
+                    start,
+                    end: start + *duration,
+                })
+            }
+        }
+    }
+
+    /// The occurrence that holds all of `iv` (`start <= iv.start` and `iv.end <= end`), if any.
+    /// All occurrences of a window last as long, so the latest one to start by `iv.start` ends
+    /// last among them: it is the only candidate.
+    pub fn covering(&self, iv: Interval) -> Option<Interval> {
+        let occ = self.latest_start_at_or_before(iv.start)?;
+        (occ.end >= iv.end).then_some(occ)
+    }
+
+    /// The occurrence that holds instant `t` (`start <= t < end`), if any.
+    pub fn containing(&self, t: DateTime<Utc>) -> Option<Interval> {
+        let occ = self.latest_start_at_or_before(t)?;
+        (occ.end > t).then_some(occ)
+    }
+
+    /// An occurrence that shares time with `iv` (half-open intervals), if any.
+    pub fn overlapping(&self, iv: Interval) -> Option<Interval> {
+        let occ = self.latest_start_before(iv.end)?;
+        (occ.end > iv.start).then_some(occ)
+    }
+
+    /// Occurrences in start order that end after `t` (the one in progress at `t` first).
+    pub fn occurrences_from(&self, t: DateTime<Utc>) -> Box<dyn Iterator<Item = Interval> + '_> {
+        match &self.schedule {
+            Schedule::Fixed(iv) => Box::new((iv.end > t).then_some(*iv).into_iter()),
+            Schedule::Cron {
+                cron, tz, duration, ..
+            } => {
+                let first = self.containing(t);
+                let duration = *duration;
+                let from = t.with_timezone(tz);
+                let rest = cron
+                    .iter_after(from)
+                    .map(move |s| {
+                        let start = s.with_timezone(&Utc);
+                        Interval {
+                            start,
+                            end: start + duration,
+                        }
+                    })
+                    .filter(move |iv| Some(*iv) != first);
+                Box::new(first.into_iter().chain(rest).take(SEARCH_OCCURRENCES))
+            }
+        }
+    }
+
+    /// A short description: `weekend (0 2 * * 6 Europe/Berlin, 4h)`.
+    pub fn describe(&self) -> String {
+        match &self.schedule {
+            Schedule::Cron {
+                expr, tz, duration, ..
+            } => format!(
+                "{} (`{expr}` {tz}, {})",
+                self.name,
+                humantime::format_duration(duration.to_std().unwrap_or_default())
+            ),
+            Schedule::Fixed(iv) => format!(
+                "{} ({} to {})",
+                self.name,
+                iv.start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                iv.end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ),
+        }
+    }
+
+    /// An occurrence written in the window's own time zone as well as UTC.
+    pub fn describe_occurrence(&self, iv: Interval) -> String {
+        let utc = format!(
+            "{}/{}",
+            iv.start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            iv.end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+        );
+        match &self.schedule {
+            Schedule::Cron { tz, .. } => format!(
+                "`{}` {} to {} {} ({utc})",
+                self.name,
+                iv.start.with_timezone(tz).format("%a %Y-%m-%d %H:%M"),
+                iv.end.with_timezone(tz).format("%a %Y-%m-%d %H:%M"),
+                tz
+            ),
+            Schedule::Fixed(_) => format!("`{}` {utc}", self.name),
+        }
+    }
+}
+
+/// What the windows say about one declared change window.
+#[derive(Debug, Clone, Default)]
+pub struct Verdict {
+    /// The allow window occurrence that covers the declared window, if one does.
+    pub covered_by: Option<(usize, Interval)>,
+    /// Deny windows the declared window touches.
+    pub freezes: Vec<(usize, Interval)>,
+}
+
+/// The windows of a policy.
+#[derive(Debug, Clone, Default)]
+pub struct Windows {
+    pub windows: Vec<Window>,
+}
+
+impl Windows {
+    pub fn has_allow(&self) -> bool {
+        self.windows.iter().any(|w| w.kind == WindowKind::Allow)
+    }
+
+    pub fn allow(&self) -> impl Iterator<Item = (usize, &Window)> {
+        self.windows
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.kind == WindowKind::Allow)
+    }
+
+    pub fn deny(&self) -> impl Iterator<Item = (usize, &Window)> {
+        self.windows
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.kind == WindowKind::Deny)
+    }
+
+    /// Judges a declared change window.
+    pub fn judge(&self, declared: Interval) -> Verdict {
+        Verdict {
+            covered_by: self
+                .allow()
+                .find_map(|(i, w)| w.covering(declared).map(|o| (i, o))),
+            freezes: self
+                .deny()
+                .filter_map(|(i, w)| w.overlapping(declared).map(|o| (i, o)))
+                .collect(),
+        }
+    }
+
+    fn frozen(&self, iv: Interval) -> bool {
+        self.deny().any(|(_, w)| w.overlapping(iv).is_some())
+    }
+
+    /// The next allowed window that starts no earlier than `earliest` and touches no freeze:
+    /// (window index, occurrence). With no allow windows, `None`.
+    pub fn next_allowed(&self, earliest: DateTime<Utc>) -> Option<(usize, Interval)> {
+        self.allow()
+            .filter_map(|(i, w)| {
+                w.occurrences_from(earliest)
+                    .find(|iv| iv.start >= earliest && !self.frozen(*iv))
+                    .map(|iv| (i, iv))
+            })
+            .min_by_key(|(i, iv)| (iv.start, *i))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use croner::parser::{CronParser, Seconds, Year};
+
+    fn t(s: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&Utc)
+    }
+
+    fn iv(a: &str, b: &str) -> Interval {
+        Interval {
+            start: t(a),
+            end: t(b),
+        }
+    }
+
+    fn cron(name: &str, expr: &str, tz: &str, hours: i64) -> Window {
+        let cron = CronParser::builder()
+            .seconds(Seconds::Disallowed)
+            .year(Year::Disallowed)
+            .build()
+            .parse(expr)
+            .unwrap();
+        Window {
+            name: name.into(),
+            kind: WindowKind::Allow,
+            schedule: Schedule::Cron {
+                cron: Box::new(cron),
+                expr: expr.into(),
+                tz: tz.parse().unwrap(),
+                duration: TimeDelta::hours(hours),
+            },
+            location: None,
+        }
+    }
+
+    #[test]
+    fn berlin_saturday_window_in_winter_and_summer() {
+        let w = cron("weekend", "0 2 * * 6", "Europe/Berlin", 4);
+        // Winter: CET = UTC+1, so 02:00 local is 01:00Z.
+        assert_eq!(
+            w.containing(t("2026-11-28T01:30:00Z")),
+            Some(iv("2026-11-28T01:00:00Z", "2026-11-28T05:00:00Z"))
+        );
+        assert_eq!(w.containing(t("2026-11-28T00:59:59Z")), None);
+        assert_eq!(w.containing(t("2026-11-28T05:00:00Z")), None);
+        // Summer: CEST = UTC+2.
+        assert_eq!(
+            w.containing(t("2027-06-05T00:00:00Z")),
+            Some(iv("2027-06-05T00:00:00Z", "2027-06-05T04:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn duration_is_elapsed_time_across_berlin_fall_back() {
+        // 2026-10-25: Berlin goes from CEST to CET at 03:00 local (01:00Z).
+        let w = cron("night", "0 1 * * *", "Europe/Berlin", 3);
+        // 01:00 CEST = 23:00Z the day before; three real hours later is 02:00Z = 03:00 CET.
+        let occ = w.containing(t("2026-10-25T01:30:00Z")).unwrap();
+        assert_eq!(occ, iv("2026-10-24T23:00:00Z", "2026-10-25T02:00:00Z"));
+        assert!(w.containing(t("2026-10-25T02:00:00Z")).is_none());
+    }
+
+    #[test]
+    fn new_york_spring_forward_gap() {
+        // 2027-03-14: New York skips 02:00-03:00 local. A 02:30 job runs at the first real instant
+        // after the gap (03:00 EDT = 07:00Z).
+        let w = cron("nyc", "30 2 * * *", "America/New_York", 1);
+        let next = w
+            .occurrences_from(t("2027-03-14T05:00:00Z"))
+            .next()
+            .unwrap();
+        assert_eq!(next.start, t("2027-03-14T07:00:00Z"));
+        assert_eq!(next.end, t("2027-03-14T08:00:00Z"));
+        // The day before, EST: 02:30 = 07:30Z.
+        assert_eq!(
+            w.containing(t("2027-03-13T07:45:00Z")),
+            Some(iv("2027-03-13T07:30:00Z", "2027-03-13T08:30:00Z"))
+        );
+    }
+
+    #[test]
+    fn window_across_midnight() {
+        let w = cron("late", "0 22 * * *", "UTC", 4);
+        assert!(
+            w.covering(iv("2026-11-24T23:00:00Z", "2026-11-25T01:30:00Z"))
+                .is_some()
+        );
+        assert!(
+            w.covering(iv("2026-11-24T23:00:00Z", "2026-11-25T02:30:00Z"))
+                .is_none()
+        );
+    }
+
+    #[test]
+    fn freeze_blocks_and_next_window_skips_it() {
+        let mut freeze = cron("x", "0 0 * * *", "UTC", 1);
+        freeze.kind = WindowKind::Deny;
+        freeze.schedule = Schedule::Fixed(iv("2026-12-20T00:00:00Z", "2027-01-04T00:00:00Z"));
+        let ws = Windows {
+            windows: vec![cron("weekend", "0 2 * * 6", "Europe/Berlin", 4), freeze],
+        };
+        let declared = iv("2026-12-26T01:30:00Z", "2026-12-26T03:00:00Z");
+        let v = ws.judge(declared);
+        assert!(v.covered_by.is_some());
+        assert_eq!(v.freezes.len(), 1);
+        let (_, next) = ws.next_allowed(t("2026-12-21T00:00:00Z")).unwrap();
+        assert_eq!(next.start, t("2027-01-09T01:00:00Z"));
+    }
+}

@@ -1,0 +1,614 @@
+//! The real binary end to end: the README's commands, exit codes, failing closed on bad input,
+//! the report formats, and the helper commands.
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use serde_json::Value;
+
+const EXAMPLES: &str = "testdata/examples";
+const NOW: &str = "2026-11-28T02:00:00Z";
+
+fn cg() -> Command {
+    let mut c = Command::cargo_bin("changegate").unwrap();
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("CHANGEGATE_NOW")
+        .env("NO_COLOR", "1");
+    c
+}
+
+fn example_policy() -> String {
+    format!("{EXAMPLES}/changegate.yaml")
+}
+
+fn json_of(out: &std::process::Output) -> Value {
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "not JSON ({e}): {}\n{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    })
+}
+
+#[test]
+fn readme_main_command_with_builtin_policy() {
+    // The README's first command: the example PR description against the built-in policy.
+    let out = cg()
+        .args([
+            "check",
+            "--description",
+            "testdata/examples/pull_request.md",
+            "--now",
+            "2026-11-26T09:00:00Z",
+            "--stage",
+            "review",
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert!(text.contains("policy: builtin:default"), "{text}");
+    assert!(
+        text.contains("error[CG103/missing-rollback-plan]"),
+        "{text}"
+    );
+    assert!(
+        text.contains("lists nobody under `roles.system-owner`"),
+        "{text}"
+    );
+    assert!(text.contains("FAIL: the change is blocked"), "{text}");
+}
+
+#[test]
+fn complete_approved_in_window_change_passes() {
+    cg().args(["check", "--policy", &example_policy()])
+        .args(["--change", "testdata/examples/change.yaml", "--now", NOW])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("PASS: the change may go ahead"));
+}
+
+/// Removing each required element of a complete record blocks the change with a finding of the
+/// matching category.
+#[test]
+fn each_removed_element_blocks_with_its_category() {
+    let base = std::fs::read_to_string(Path::new(EXAMPLES).join("change.yaml")).unwrap();
+    let cases = [
+        ("ticket", "ticket"),
+        ("description", "record"),
+        ("systems", "record"),
+        ("risk", "record"),
+        ("test_plan", "record"),
+        ("communication", "record"),
+        ("rollback", "rollback"),
+        ("approvals", "approval"),
+        ("requested_by", "personnel"),
+        ("window", "window"),
+        ("announced_at", "notice"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    for (key, category) in cases {
+        let mut kept = String::new();
+        let mut skipping = false;
+        for line in base.lines() {
+            if line.starts_with(&format!("{key}:")) {
+                skipping = true;
+                continue;
+            }
+            if skipping && line.starts_with(' ') {
+                continue;
+            }
+            skipping = false;
+            kept.push_str(line);
+            kept.push('\n');
+        }
+        assert_ne!(kept, base, "{key} not found in the example");
+        let path = dir.path().join(format!("without-{key}.yaml"));
+        std::fs::write(&path, kept).unwrap();
+        let out = cg()
+            .args([
+                "check",
+                "--policy",
+                &example_policy(),
+                "--now",
+                NOW,
+                "--format",
+                "json",
+            ])
+            .arg("--change")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "without {key}");
+        let report = json_of(&out);
+        let cats: Vec<&str> = report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["blocking"] == true)
+            .map(|f| f["category"].as_str().unwrap())
+            .collect();
+        assert!(cats.contains(&category), "without {key}: {cats:?}");
+    }
+}
+
+#[test]
+fn json_report_shape_and_determinism() {
+    let run = || {
+        cg().args(["check", "--policy", &example_policy()])
+            .args(["--change", "testdata/examples/change.yaml"])
+            .args(["--description", "testdata/examples/pull_request.md"])
+            .args(["--now", NOW, "--format", "json"])
+            .output()
+            .unwrap()
+    };
+    let a = run();
+    let b = run();
+    assert_eq!(a.stdout, b.stdout, "the JSON report is deterministic");
+    let r = json_of(&a);
+    assert_eq!(r["schema"], "changegate/report/v1");
+    assert_eq!(r["verdict"], "pass");
+    assert_eq!(r["evaluated_at"], NOW);
+    assert_eq!(r["stage"], "deploy");
+    for key in ["change", "inputs", "findings", "obligations", "summary"] {
+        assert!(r.get(key).is_some(), "missing {key}");
+    }
+    let kinds: Vec<&str> = r["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["kind"].as_str().unwrap())
+        .collect();
+    assert_eq!(kinds, ["policy", "change-record", "description"]);
+    for i in r["inputs"].as_array().unwrap() {
+        assert_eq!(i["sha256"].as_str().unwrap().len(), 64);
+    }
+    // The file wins where both set a field; the description fills what the file lacks.
+    assert_eq!(r["change"]["sources"]["ticket"]["source"], "change-file");
+    assert_eq!(r["change"]["ticket"], "CHG-1234");
+}
+
+#[test]
+fn description_fills_fields_the_file_lacks() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("partial.yaml");
+    std::fs::write(
+        &path,
+        "ticket: CHG-1234\napprovals:\n  - { by: alice, role: system-owner }\n  - { by: bob, role: infra-lead }\nrollback: Revert the merge request.\n",
+    )
+    .unwrap();
+    let out = cg()
+        .args([
+            "check",
+            "--policy",
+            &example_policy(),
+            "--now",
+            NOW,
+            "--format",
+            "json",
+        ])
+        .arg("--change")
+        .arg(&path)
+        .args(["--description", "testdata/examples/pull_request.md"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let r = json_of(&out);
+    assert_eq!(r["change"]["sources"]["rollback"]["source"], "change-file");
+    assert_eq!(r["change"]["sources"]["window"]["source"], "description");
+    assert_eq!(r["change"]["sources"]["window"]["location"]["line"], 4);
+}
+
+#[test]
+fn description_from_stdin_and_now_from_env() {
+    let md = std::fs::read_to_string(Path::new(EXAMPLES).join("pull_request.md")).unwrap();
+    let out = cg()
+        .env("CHANGEGATE_NOW", "2026-11-26T09:00:00Z")
+        .args(["check", "--policy", &example_policy(), "--description", "-"])
+        .args(["--stage", "review", "--format", "json"])
+        .write_stdin(md)
+        .output()
+        .unwrap();
+    let r = json_of(&out);
+    assert_eq!(r["evaluated_at"], "2026-11-26T09:00:00Z");
+    assert_eq!(r["inputs"][1]["path"], "<stdin>");
+    assert_eq!(r["change"]["ticket"], "CHG-1234");
+}
+
+#[test]
+fn format_to_file_and_to_stdout() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = dir.path().join("report.json");
+    cg().args(["check", "--policy", &example_policy()])
+        .args(["--change", "testdata/examples/change.yaml", "--now", NOW])
+        .arg("--format")
+        .arg(format!("json={}", report.display()))
+        .args(["--format", "text"])
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("PASS"));
+    let r: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(r["verdict"], "pass");
+}
+
+#[test]
+fn usage_errors_exit_2() {
+    for args in [
+        vec!["check", "--format", "yaml"],
+        vec!["check", "--format", "json", "--format", "text"],
+        vec!["check", "--now", "tomorrow"],
+        vec!["check", "--stage", "prod"],
+        vec!["explain", "CG999"],
+        vec!["frobnicate"],
+    ] {
+        cg().args(&args).assert().code(2);
+    }
+}
+
+fn policy_error(policy: &str) -> String {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("changegate.yaml");
+    std::fs::write(&path, policy).unwrap();
+    let out = cg()
+        .args([
+            "check",
+            "--change",
+            "testdata/examples/change.yaml",
+            "--now",
+            NOW,
+        ])
+        .arg("--policy")
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(
+        out.stdout.is_empty(),
+        "no report when the policy is unreadable"
+    );
+    String::from_utf8(out.stderr)
+        .unwrap()
+        .replace(&path.display().to_string(), "POLICY")
+}
+
+const ROLES: &str =
+    "roles: { system-owner: [alice], infra-lead: [bob], security-officer: [carol] }\n";
+
+#[test]
+fn malformed_policy_names_file_and_line() {
+    let e = policy_error(&format!("{ROLES}windows:\n  - name: [unclosed\n"));
+    // The unclosed flow sequence is noticed where the text ends.
+    assert!(
+        e.starts_with("changegate: error: POLICY:4:1: invalid YAML"),
+        "{e}"
+    );
+    let e = policy_error(&format!("{ROLES}notice: 48h\n  extra: indented\n"));
+    assert!(e.starts_with("changegate: error: POLICY:3:"), "{e}");
+    assert!(e.contains("invalid YAML"), "{e}");
+}
+
+#[test]
+fn invalid_cron_names_file_and_line() {
+    let e = policy_error(&format!(
+        "{ROLES}windows:\n  - {{ name: w, kind: allow, schedule: \"61 2 * * 6\", duration: 4h }}\n"
+    ));
+    assert!(e.contains("POLICY:3:"), "{e}");
+    assert!(e.contains("invalid cron schedule `61 2 * * 6`"), "{e}");
+}
+
+#[test]
+fn unknown_time_zone_names_file_and_line() {
+    let e = policy_error(&format!(
+        "{ROLES}windows:\n  - name: w\n    kind: allow\n    schedule: \"0 2 * * 6\"\n    duration: 4h\n    timezone: Europe/Atlantis\n"
+    ));
+    assert!(
+        e.contains("POLICY:7:15: unknown time zone `Europe/Atlantis`"),
+        "{e}"
+    );
+}
+
+#[test]
+fn unknown_policy_key_names_file_and_line() {
+    let e = policy_error(&format!("{ROLES}notice: 48h\nwindow: []\n"));
+    assert!(
+        e.contains("POLICY:3:1: unknown key `window` at the top level"),
+        "{e}"
+    );
+    assert!(e.contains("`windows`"), "{e}");
+}
+
+#[test]
+fn unreadable_inputs_fail_closed() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad_utf8 = dir.path().join("bad.yaml");
+    std::fs::write(&bad_utf8, b"ticket: CHG-1\nrollback: \xff\xfe\n").unwrap();
+    let truncated = dir.path().join("trunc.yaml");
+    std::fs::write(
+        &truncated,
+        "ticket: CHG-1\napprovals:\n  - { by: alice, role: system-",
+    )
+    .unwrap();
+    let binary = dir.path().join("bin.yaml");
+    std::fs::write(&binary, b"\x00\x01\x02changegate").unwrap();
+    let unknown = dir.path().join("unknown.yaml");
+    std::fs::write(&unknown, "ticket: CHG-1\nrollbak: undo\n").unwrap();
+    let missing = dir.path().join("missing.yaml");
+    for (path, expect) in [
+        (&bad_utf8, ":2:11: invalid UTF-8"),
+        (&truncated, "invalid YAML"),
+        (&binary, "binary file"),
+        (&unknown, ":2:1: unknown key `rollbak`"),
+        (&missing, "No such file"),
+    ] {
+        let out = cg()
+            .args(["check", "--policy", &example_policy(), "--now", NOW])
+            .arg("--change")
+            .arg(path)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{}", path.display());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&path.display().to_string()), "{err}");
+        assert!(err.contains(expect), "{expect}: {err}");
+    }
+}
+
+#[test]
+fn alias_bomb_in_change_record_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut y = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..15 {
+        let p = i - 1;
+        y.push_str(&format!(
+            "a{i}: &a{i} [{}]\n",
+            vec![format!("*a{p}"); 10].join(", ")
+        ));
+    }
+    let path = dir.path().join("bomb.yaml");
+    std::fs::write(&path, y).unwrap();
+    let start = std::time::Instant::now();
+    cg().args(["check", "--now", NOW])
+        .arg("--change")
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("alias bomb"));
+    assert!(start.elapsed().as_secs() < 10);
+}
+
+#[test]
+fn exception_suppresses_matching_findings() {
+    let out = cg()
+        .args([
+            "check",
+            "--policy",
+            "testdata/rules/CG109/pass-valid-exception-suppresses/policy.yaml",
+        ])
+        .args([
+            "--change",
+            "testdata/rules/CG109/pass-valid-exception-suppresses/change.yaml",
+        ])
+        .args(["--now", "2026-11-25T22:30:00Z", "--format", "json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let r = json_of(&out);
+    let f = &r["findings"][0];
+    assert_eq!(f["rule"], "CG106");
+    assert_eq!(f["suppressed"], true);
+    assert_eq!(f["blocking"], false);
+    assert_eq!(f["suppression"]["approved_by"], "carol");
+    assert_eq!(r["summary"]["suppressed"], 1);
+}
+
+#[test]
+fn emergency_change_carries_review_obligation() {
+    let out = cg()
+        .args(["check", "--policy", &example_policy()])
+        .args([
+            "--change",
+            "testdata/rules/CG108/pass-emergency-justified/change.yaml",
+        ])
+        .args(["--now", NOW, "--format", "json"])
+        .output()
+        .unwrap();
+    let r = json_of(&out);
+    assert_eq!(r["obligations"][0]["kind"], "post-implementation-review");
+    assert_eq!(r["obligations"][0]["due"], "2026-11-29T02:00:00Z");
+    assert_eq!(r["obligations"][0]["ticket"], "CHG-1234");
+}
+
+#[test]
+fn policy_rules_setting_changes_enforcement() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("p.yaml");
+    let base = std::fs::read_to_string(example_policy()).unwrap();
+    std::fs::write(&policy, format!("{base}rules:\n  missing-rollback-plan: {{ enforcement: advisory }}\n  CG102: {{ enforcement: off }}\n")).unwrap();
+    let out = cg()
+        .args(["check", "--now", NOW, "--format", "json"])
+        .arg("--policy")
+        .arg(&policy)
+        .args(["--change", "testdata/rules/CG103/fail-missing/change.yaml"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let r = json_of(&out);
+    assert_eq!(r["findings"][0]["rule"], "CG103");
+    assert_eq!(r["findings"][0]["enforcement"], "advisory");
+    assert_eq!(r["findings"][0]["blocking"], false);
+}
+
+#[test]
+fn policy_discovered_at_repository_root() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join(".git")).unwrap();
+    std::fs::create_dir(dir.path().join("infra")).unwrap();
+    std::fs::copy(example_policy(), dir.path().join("changegate.yaml")).unwrap();
+    let change = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/examples/change.yaml");
+    let mut c = Command::cargo_bin("changegate").unwrap();
+    c.current_dir(dir.path().join("infra"))
+        .env_remove("CHANGEGATE_NOW")
+        .args(["check", "--now", NOW, "--format", "json", "--change"])
+        .arg(&change);
+    let out = c.output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    let r = json_of(&out);
+    assert!(
+        r["inputs"][0]["path"]
+            .as_str()
+            .unwrap()
+            .ends_with("changegate.yaml")
+    );
+}
+
+#[test]
+fn rules_and_explain() {
+    let out = cg().args(["rules", "--format", "json"]).output().unwrap();
+    let rules: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let codes: Vec<&str> = rules
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    assert_eq!(codes.len(), changegate::rules::REGISTRY.len());
+    for r in rules.as_array().unwrap() {
+        assert!(!r["controls"].as_array().unwrap().is_empty());
+    }
+    cg().arg("rules")
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("CG104  missing-approval"));
+    let by_code = cg().args(["explain", "cg104"]).output().unwrap();
+    let by_name = cg().args(["explain", "missing-approval"]).output().unwrap();
+    assert_eq!(by_code.stdout, by_name.stdout);
+    let text = String::from_utf8(by_code.stdout).unwrap();
+    assert!(text.starts_with("# CG104 missing-approval"), "{text}");
+    assert!(
+        text.contains("## Why is this bad?") && text.contains("NIST SP 800-53 CM-3"),
+        "{text}"
+    );
+}
+
+#[test]
+fn schema_commands_print_the_committed_schemas() {
+    for (which, file) in [
+        ("policy", "policies/schema.json"),
+        ("change", "policies/change.schema.json"),
+    ] {
+        let out = cg().args(["schema", which]).output().unwrap();
+        assert_eq!(out.status.code(), Some(0));
+        let committed = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(file)).unwrap();
+        assert_eq!(out.stdout, committed, "{file}");
+    }
+}
+
+#[test]
+fn init_writes_starters_and_never_overwrites() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Command::cargo_bin("changegate").unwrap();
+    c.args(["init", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("wrote"));
+    let policy = dir.path().join("changegate.yaml");
+    let template = dir.path().join(".github/pull_request_template.md");
+    assert!(policy.is_file() && template.is_file());
+    std::fs::write(&policy, "# mine\n").unwrap();
+    let mut c = Command::cargo_bin("changegate").unwrap();
+    c.args(["init", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .code(0)
+        .stdout(predicate::str::contains("kept"));
+    assert_eq!(std::fs::read_to_string(&policy).unwrap(), "# mine\n");
+    let mut c = Command::cargo_bin("changegate").unwrap();
+    c.args(["init", "--template", "gitlab", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .code(0);
+    assert!(
+        dir.path()
+            .join(".gitlab/merge_request_templates/Default.md")
+            .is_file()
+    );
+}
+
+#[test]
+fn starter_policy_and_filled_template_pass() {
+    // What `init` writes works: the starter policy with a filled-in template.
+    let dir = tempfile::tempdir().unwrap();
+    let mut c = Command::cargo_bin("changegate").unwrap();
+    c.args(["init", "--dir"]).arg(dir.path()).assert().code(0);
+    let template =
+        std::fs::read_to_string(dir.path().join(".github/pull_request_template.md")).unwrap();
+    let filled = template
+        .replace("Ticket: \n", "Ticket: CHG-77\n")
+        .replace("Requested-by: \n", "Requested-by: dave\n")
+        .replace(
+            "Window: <!--",
+            "Window: 2026-11-28T01:30:00Z/2026-11-28T03:00:00Z <!--",
+        )
+        .replace("Announced: <!--", "Announced: 2026-11-24T09:00:00Z <!--")
+        .replace(
+            "<!-- What changes and why. -->",
+            "Rotate the load balancer certificate.",
+        )
+        .replace("- \n", "- edge-lb\n")
+        .replace("Level: <!--", "Level: low <!--")
+        .replace(
+            "<!-- What could go wrong, and how likely. -->",
+            "Clients may reconnect once.",
+        )
+        .replace(
+            "<!-- How to undo the change. -->",
+            "Re-attach the previous certificate.",
+        )
+        .replace(
+            "<!-- How you will know it worked. -->",
+            "curl -v shows the new expiry.",
+        )
+        .replace(
+            "<!-- Who is told, where, and when. -->",
+            "Status page, two days ahead.",
+        )
+        + "\n```changegate\napprovals:\n  - { by: alice, role: system-owner }\n  - { by: bob, role: infra-lead }\n```\n";
+    let md = dir.path().join("pr.md");
+    std::fs::write(&md, filled).unwrap();
+    let out = Command::cargo_bin("changegate")
+        .unwrap()
+        .env_remove("CHANGEGATE_NOW")
+        .args(["check", "--now", NOW, "--format", "json", "--policy"])
+        .arg(dir.path().join("changegate.yaml"))
+        .arg("--description")
+        .arg(&md)
+        .output()
+        .unwrap();
+    let r = json_of(&out);
+    assert_eq!(r["verdict"], "pass", "{:#}", r["findings"]);
+    assert_eq!(r["change"]["systems"][0], "edge-lb");
+}
+
+#[test]
+fn rules_reference_page_is_current() {
+    let out = cg().args(["rules", "--format", "markdown"]).output().unwrap();
+    let committed = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md")).unwrap();
+    assert_eq!(
+        String::from_utf8(out.stdout).unwrap(),
+        committed,
+        "docs/rules.md is stale: run `cargo run -- rules --format markdown > docs/rules.md`"
+    );
+}
