@@ -604,8 +604,13 @@ fn starter_policy_and_filled_template_pass() {
 
 #[test]
 fn rules_reference_page_is_current() {
-    let out = cg().args(["rules", "--format", "markdown"]).output().unwrap();
-    let committed = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md")).unwrap();
+    let out = cg()
+        .args(["rules", "--format", "markdown"])
+        .output()
+        .unwrap();
+    let committed =
+        std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("docs/rules.md"))
+            .unwrap();
     assert_eq!(
         String::from_utf8(out.stdout).unwrap(),
         committed,

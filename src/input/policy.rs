@@ -228,7 +228,20 @@ impl Ctx<'_> {
     }
 
     fn duration(&mut self, pointer: &str, s: &str) -> Option<TimeDelta> {
+        // Longer than any sensible window or deadline, and short enough that date arithmetic
+        // can never overflow.
+        const MAX: std::time::Duration = std::time::Duration::from_secs(400 * 24 * 3600);
         match humantime::parse_duration(s.trim()) {
+            Ok(d) if d > MAX => {
+                self.err(
+                    pointer,
+                    format!(
+                        "duration `{s}` at `{}` is longer than 400 days",
+                        dotted(pointer)
+                    ),
+                );
+                None
+            }
             Ok(d) => match TimeDelta::from_std(d) {
                 Ok(d) => Some(d),
                 Err(_) => {
@@ -600,6 +613,27 @@ mod tests {
         let e = err_text("personnel: alice\n");
         assert!(e.starts_with("p.yaml:2:12:"), "{e}");
         assert!(e.contains("not of type"), "{e}");
+    }
+
+    #[test]
+    fn huge_duration_is_refused() {
+        let e = err_text("notice: 1000000y\n");
+        assert!(e.contains("longer than 400 days"), "{e}");
+    }
+
+    #[test]
+    fn never_firing_cron_is_harmless() {
+        let p = compile_str(
+            "windows:\n  - { name: never, kind: allow, schedule: \"0 0 31 2 *\", duration: 1h }\n",
+        )
+        .unwrap();
+        let t = chrono::DateTime::parse_from_rfc3339("2026-11-28T02:00:00Z")
+            .unwrap()
+            .with_timezone(&Utc);
+        let start = std::time::Instant::now();
+        assert!(p.windows.windows[0].containing(t).is_none());
+        assert!(p.windows.next_allowed(t).is_none());
+        assert!(start.elapsed().as_secs() < 5);
     }
 
     #[test]
