@@ -81,7 +81,7 @@ fn finding(
     for n in &f.notes {
         writeln!(w, "  {} {n}", p.paint(DIM, "note:"))?;
     }
-    if f.blocking {
+    if !f.suppressed {
         writeln!(w, "  {} {}", p.paint(DIM, "fix:"), f.fix)?;
     }
     writeln!(
