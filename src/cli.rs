@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use chrono::{DateTime, Utc};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use rayon::prelude::*;
 
 use crate::engine::{self, Verdict};
 use crate::error::{Error, InputError};
@@ -73,6 +74,13 @@ pub struct CheckArgs {
     /// PR/MR description in Markdown (`-` for standard input).
     #[arg(long, value_name = "FILE|-")]
     pub description: Option<PathBuf>,
+    /// Terraform plan JSON (`terraform show -json PLANFILE`): a file, a directory of `*.json`,
+    /// or a glob. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub plan: Vec<PathBuf>,
+    /// Terraform source directory (root module; local modules are followed). Repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub tf: Vec<PathBuf>,
     /// Evaluation time (RFC 3339). Default: the clock.
     #[arg(long, value_name = "RFC3339", env = "CHANGEGATE_NOW")]
     pub now: Option<String>,
@@ -228,28 +236,51 @@ pub struct Loaded {
 /// Reads every input of `check` (independent inputs in parallel) and builds the change set.
 pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
     let policy_path = args.policy.clone().or_else(|| input::policy::discover(cwd));
-    let ((policy, change), description) = rayon::join(
+    let plan_paths = input::plan::expand(&args.plan)?;
+    let (((policy, change), description), (plans, sources)) = rayon::join(
         || {
             rayon::join(
-                || input::policy::load(policy_path.as_deref()),
-                || args.change.as_deref().map(input::change::load).transpose(),
+                || {
+                    rayon::join(
+                        || input::policy::load(policy_path.as_deref()),
+                        || args.change.as_deref().map(input::change::load).transpose(),
+                    )
+                },
+                || {
+                    args.description
+                        .as_deref()
+                        .map(|p| {
+                            let f = input::text::read(p, 16 * 1024 * 1024)?;
+                            let rec = input::description::parse_description(&f.name, &f.text)?;
+                            Ok::<_, Error>((f, rec))
+                        })
+                        .transpose()
+                },
             )
         },
         || {
-            args.description
-                .as_deref()
-                .map(|p| {
-                    let f = input::text::read(p, 16 * 1024 * 1024)?;
-                    let rec = input::description::parse_description(&f.name, &f.text)?;
-                    Ok::<_, Error>((f, rec))
-                })
-                .transpose()
+            rayon::join(
+                || {
+                    plan_paths
+                        .par_iter()
+                        .map(|p| input::plan::load(p))
+                        .collect::<Vec<_>>()
+                },
+                || {
+                    args.tf
+                        .par_iter()
+                        .map(|d| input::hcl::load(d).map(|s| (d.display().to_string(), s)))
+                        .collect::<Vec<_>>()
+                },
+            )
         },
     );
     let mut errors = Vec::new();
     let policy = policy.map_err(|e| errors.push(e)).ok();
     let change = change.map_err(|e| errors.push(e)).ok().flatten();
     let description = description.map_err(|e| errors.push(e)).ok().flatten();
+    let plans: Vec<_> = plans.into_iter().filter_map(|p| p.map_err(|e| errors.push(e)).ok()).collect();
+    let sources: Vec<_> = sources.into_iter().filter_map(|s| s.map_err(|e| errors.push(e)).ok()).collect();
     let Some(policy) = policy else {
         return Err(gather(errors));
     };
@@ -282,13 +313,37 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
         });
         parts.push(rec);
     }
-    let record = input::change::merge(parts);
+    let mut set = ChangeSet {
+        record: input::change::merge(parts),
+        ..ChangeSet::default()
+    };
+    for plan in plans {
+        inputs.push(InputInfo {
+            kind: "terraform-plan".into(),
+            path: plan.name,
+            sha256: plan.sha256,
+            items: plan.items,
+        });
+        set.resources.extend(plan.resources);
+        set.drift.extend(plan.drift);
+        set.scripts.extend(plan.scripts);
+        set.modules.extend(plan.modules);
+    }
+    for (dir, src) in &sources {
+        inputs.push(InputInfo {
+            kind: "terraform-source".into(),
+            path: dir.clone(),
+            sha256: src.sha256.clone(),
+            items: src.files,
+        });
+    }
+    crate::input::join::attach_source(&mut set, sources.into_iter().map(|(_, s)| s).collect());
+    for r in &mut set.resources {
+        r.classes = policy.classes.classify(&r.kind);
+    }
     Ok(Loaded {
         policy,
-        change: ChangeSet {
-            record,
-            resources: Vec::new(),
-        },
+        change: set,
         inputs,
     })
 }

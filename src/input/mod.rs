@@ -2,6 +2,9 @@
 
 pub mod change;
 pub mod description;
+pub mod hcl;
+pub mod join;
+pub mod plan;
 pub mod policy;
 pub mod text;
 pub mod yaml;

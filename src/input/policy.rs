@@ -513,6 +513,26 @@ fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result
         });
     }
 
+    let mut classes = crate::policy::ClassMatcher::default();
+    for (list, key, slot) in [
+        (&pf.classes.stateful, "stateful", &mut classes.stateful),
+        (&pf.classes.security_impacting, "security-impacting", &mut classes.security_impacting),
+    ] {
+        let mut b = globset::GlobSetBuilder::new();
+        for (i, g) in list.iter().enumerate() {
+            match globset::Glob::new(g) {
+                Ok(g) => {
+                    b.add(g);
+                }
+                Err(e) => cx.err(&format!("/classes/{key}/{i}"), format!("invalid type pattern: {e}")),
+            }
+        }
+        match b.build() {
+            Ok(set) => *slot = set,
+            Err(e) => cx.err(&format!("/classes/{key}"), format!("invalid type patterns: {e}")),
+        }
+    }
+
     let errors = std::mem::take(&mut cx.errors);
     let (Some(ticket), Some(notice), Some(review_within), true) =
         (ticket, notice, review_within, errors.is_empty())
@@ -536,6 +556,7 @@ fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result
         review_within,
         rules: rules_cfg,
         exceptions,
+        classes,
         roles_of: HashMap::new(),
     };
     policy.index_roles();
@@ -613,6 +634,19 @@ mod tests {
         let e = err_text("personnel: alice\n");
         assert!(e.starts_with("p.yaml:2:12:"), "{e}");
         assert!(e.contains("not of type"), "{e}");
+    }
+
+    #[test]
+    fn default_policy_spells_out_the_type_defaults() {
+        let doc = yaml::load_one(crate::policy::DEFAULT_POLICY, yaml::Limits::default()).unwrap();
+        let file: PolicyFile = typed("default.yaml", &doc).unwrap();
+        let defaults = crate::policy::ClassesSpec::default();
+        assert_eq!(file.classes.stateful, defaults.stateful);
+        assert_eq!(file.classes.security_impacting, defaults.security_impacting);
+        let p = load(None).unwrap();
+        assert!(p.classes.classify("aws_db_instance").stateful);
+        assert!(p.classes.classify("google_project_iam_member").security_impacting);
+        assert!(!p.classes.classify("terraform_data").stateful);
     }
 
     #[test]

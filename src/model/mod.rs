@@ -3,7 +3,9 @@
 
 pub mod record;
 
+
 use serde::Serialize;
+use serde_json::Value;
 
 pub use record::{Approval, ApprovalSource, ChangeRecord, ChangeType, Origin, Override, RiskLevel};
 
@@ -54,11 +56,153 @@ pub enum Action {
     Import,
 }
 
+impl Action {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+            Action::Replace => "replace",
+            Action::Read => "read",
+            Action::NoOp => "no-op",
+            Action::Forget => "forget",
+            Action::Import => "import",
+        }
+    }
+
+    /// Whether the resource's current object is destroyed.
+    pub fn destroys(self) -> bool {
+        matches!(self, Action::Delete | Action::Replace)
+    }
+
+    /// Whether the change writes a new or changed object.
+    pub fn writes(self) -> bool {
+        matches!(self, Action::Create | Action::Update | Action::Replace)
+    }
+}
+
+/// For a replace: which happens first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReplaceOrder {
+    CreateBeforeDestroy,
+    DestroyBeforeCreate,
+}
+
 /// How a resource is classified by the policy's `classes`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Classes {
     pub stateful: bool,
     pub security_impacting: bool,
+}
+
+/// Text that stands in for a sensitive value everywhere after the model is built.
+pub const SENSITIVE: &str = "(sensitive value)";
+
+/// An attribute value as a rule sees it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Attr<'a> {
+    Known(&'a Value),
+    /// Known only after apply (`after_unknown`): never treated as absent or false.
+    Unknown,
+    /// Marked sensitive: the value was masked when the model was built.
+    Sensitive,
+    Absent,
+}
+
+impl<'a> Attr<'a> {
+    pub fn as_bool(self) -> Option<bool> {
+        match self {
+            Attr::Known(v) => v.as_bool(),
+            _ => None,
+        }
+    }
+    pub fn as_str(self) -> Option<&'a str> {
+        match self {
+            Attr::Known(v) => v.as_str(),
+            _ => None,
+        }
+    }
+    pub fn as_i64(self) -> Option<i64> {
+        match self {
+            Attr::Known(v) => v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())),
+            _ => None,
+        }
+    }
+    pub fn value(self) -> Option<&'a Value> {
+        match self {
+            Attr::Known(v) => Some(v),
+            _ => None,
+        }
+    }
+}
+
+/// One side (before or after) of a resource's attributes, with sensitive parts masked and the
+/// unknown-after-apply marks kept beside it.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Attrs {
+    /// The values; sensitive subtrees replaced by [`SENSITIVE`].
+    pub value: Value,
+    /// Terraform's sensitivity marks (`true` leaves), same shape as `value`.
+    pub sensitive: Value,
+    /// Terraform's unknown marks (`true` leaves), same shape as `value`.
+    pub unknown: Value,
+}
+
+fn mark_at<'v>(marks: &'v Value, path: &[&str]) -> bool {
+    let mut m = marks;
+    for seg in path {
+        if m.as_bool() == Some(true) {
+            return true;
+        }
+        m = match m {
+            Value::Object(o) => match o.get(*seg) {
+                Some(v) => v,
+                None => return false,
+            },
+            Value::Array(a) => match seg.parse::<usize>().ok().and_then(|i| a.get(i)) {
+                Some(v) => v,
+                None => return false,
+            },
+            _ => return false,
+        };
+    }
+    m.as_bool() == Some(true)
+}
+
+impl Attrs {
+    /// The attribute at `path` (object keys and array indices).
+    pub fn get(&self, path: &[&str]) -> Attr<'_> {
+        if mark_at(&self.sensitive, path) {
+            return Attr::Sensitive;
+        }
+        if mark_at(&self.unknown, path) {
+            return Attr::Unknown;
+        }
+        let mut v = &self.value;
+        for seg in path {
+            v = match v {
+                Value::Object(o) => match o.get(*seg) {
+                    Some(v) => v,
+                    None => return Attr::Absent,
+                },
+                Value::Array(a) => match seg.parse::<usize>().ok().and_then(|i| a.get(i)) {
+                    Some(v) => v,
+                    None => return Attr::Absent,
+                },
+                _ => return Attr::Absent,
+            };
+        }
+        if v.is_null() {
+            Attr::Absent
+        } else {
+            Attr::Known(v)
+        }
+    }
+
+    pub fn key(&self, key: &str) -> Attr<'_> {
+        self.get(&[key])
+    }
 }
 
 /// One resource or object that the change touches (Terraform and Kubernetes alike).
@@ -69,9 +213,88 @@ pub struct ResourceChange {
     /// Resource type or object kind.
     pub kind: String,
     pub action: Action,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub replace_order: Option<ReplaceOrder>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub action_reason: Option<String>,
+    /// `managed` or `data`.
+    pub mode: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub module: Option<String>,
+    pub provider: String,
     pub classes: Classes,
+    #[serde(skip)]
+    pub before: Attrs,
+    #[serde(skip)]
+    pub after: Attrs,
+    /// The input file it came from.
+    pub input: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
+}
+
+impl ResourceChange {
+    /// Where findings about this resource point: its source line, else its input file.
+    pub fn where_(&self) -> Location {
+        self.location.clone().unwrap_or_else(|| Location {
+            path: self.input.clone(),
+            line: None,
+            column: None,
+        })
+    }
+}
+
+/// One attribute that differs between two observations.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AttrDiff {
+    pub path: String,
+    pub before: String,
+    pub after: String,
+}
+
+/// A change made outside the pipeline: Terraform's `resource_drift`, or a live object edited
+/// by hand.
+#[derive(Debug, Clone, Serialize)]
+pub struct Drift {
+    pub address: String,
+    pub kind: String,
+    /// `update` (changed outside) or `delete` (deleted outside).
+    pub action: Action,
+    pub changed: Vec<AttrDiff>,
+    /// Whether the drift affects this plan (`relevant_attributes`); `None` when the plan does
+    /// not say.
+    pub relevant: Option<bool>,
+    pub input: String,
+    pub location: Option<Location>,
+}
+
+/// Something in the source that runs outside the tracked change, or hides changes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ScriptKind {
+    LocalExec,
+    RemoteExec,
+    ExternalData,
+    IgnoreAllChanges,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ScriptUse {
+    pub kind: ScriptKind,
+    /// The resource (or data source) address.
+    pub address: String,
+    pub location: Location,
+}
+
+/// A module call and where its code comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ModuleSource {
+    /// `module.NAME` (with parents).
+    pub address: String,
+    pub source: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    pub location: Location,
 }
 
 /// Everything the rules look at.
@@ -79,6 +302,9 @@ pub struct ResourceChange {
 pub struct ChangeSet {
     pub record: ChangeRecord,
     pub resources: Vec<ResourceChange>,
+    pub drift: Vec<Drift>,
+    pub scripts: Vec<ScriptUse>,
+    pub modules: Vec<ModuleSource>,
 }
 
 impl ChangeSet {

@@ -54,6 +54,163 @@ pub struct PolicyFile {
     /// Approved exceptions to rules.
     #[serde(default)]
     pub exceptions: Vec<ExceptionSpec>,
+    /// Which resource types are stateful or security-impacting.
+    #[serde(default)]
+    pub classes: ClassesSpec,
+    /// How long audit logs must be kept.
+    #[serde(default)]
+    pub retention: RetentionSpec,
+}
+
+/// Resource types (globs) by class. Absent lists take the built-in defaults for the AWS,
+/// Azure, Google and Kubernetes providers.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClassesSpec {
+    /// Resources that hold data: deleting or replacing them needs a backup.
+    #[serde(default = "default_stateful")]
+    pub stateful: Vec<String>,
+    /// Resources that touch security: changing them needs the security-impacting approvals.
+    #[serde(rename = "security-impacting", default = "default_security_impacting")]
+    pub security_impacting: Vec<String>,
+}
+
+impl Default for ClassesSpec {
+    fn default() -> Self {
+        ClassesSpec {
+            stateful: default_stateful(),
+            security_impacting: default_security_impacting(),
+        }
+    }
+}
+
+fn default_stateful() -> Vec<String> {
+    [
+        "aws_db_instance",
+        "aws_rds_cluster",
+        "aws_rds_cluster_instance",
+        "aws_docdb_cluster",
+        "aws_neptune_cluster",
+        "aws_redshift_cluster",
+        "aws_dynamodb_table",
+        "aws_s3_bucket",
+        "aws_ebs_volume",
+        "aws_efs_file_system",
+        "aws_fsx_*_file_system",
+        "aws_elasticache_cluster",
+        "aws_elasticache_replication_group",
+        "aws_memorydb_cluster",
+        "aws_opensearch_domain",
+        "aws_elasticsearch_domain",
+        "aws_kinesis_stream",
+        "aws_backup_vault",
+        "aws_glacier_vault",
+        "azurerm_mssql_database",
+        "azurerm_mssql_server",
+        "azurerm_sql_database",
+        "azurerm_postgresql_server",
+        "azurerm_postgresql_flexible_server",
+        "azurerm_mysql_server",
+        "azurerm_mysql_flexible_server",
+        "azurerm_cosmosdb_account",
+        "azurerm_storage_account",
+        "azurerm_storage_container",
+        "azurerm_managed_disk",
+        "azurerm_redis_cache",
+        "google_sql_database_instance",
+        "google_sql_database",
+        "google_storage_bucket",
+        "google_compute_disk",
+        "google_bigquery_dataset",
+        "google_bigquery_table",
+        "google_spanner_instance",
+        "google_spanner_database",
+        "google_bigtable_instance",
+        "google_filestore_instance",
+        "google_redis_instance",
+        "google_firestore_database",
+        "kubernetes_persistent_volume",
+        "kubernetes_persistent_volume_v1",
+        "kubernetes_persistent_volume_claim",
+        "kubernetes_persistent_volume_claim_v1",
+        "kubernetes_stateful_set",
+        "kubernetes_stateful_set_v1",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn default_security_impacting() -> Vec<String> {
+    [
+        "aws_iam_*",
+        "aws_security_group",
+        "aws_security_group_rule",
+        "aws_default_security_group",
+        "aws_vpc_security_group_*",
+        "aws_network_acl",
+        "aws_network_acl_rule",
+        "aws_default_network_acl",
+        "aws_kms_*",
+        "aws_secretsmanager_*",
+        "aws_acm_certificate*",
+        "aws_acmpca_*",
+        "aws_cloudtrail*",
+        "aws_config_*",
+        "aws_guardduty_*",
+        "aws_securityhub_*",
+        "aws_waf_*",
+        "aws_wafv2_*",
+        "aws_organizations_policy*",
+        "azurerm_role_*",
+        "azurerm_network_security_group",
+        "azurerm_network_security_rule",
+        "azurerm_firewall*",
+        "azurerm_key_vault*",
+        "azurerm_user_assigned_identity",
+        "azurerm_policy_*",
+        "azurerm_monitor_diagnostic_setting",
+        "azurerm_security_center_*",
+        "google_*_iam_*",
+        "google_compute_firewall",
+        "google_kms_*",
+        "google_secret_manager_*",
+        "google_service_account*",
+        "google_logging_*",
+        "google_compute_ssl_certificate",
+        "google_certificate_manager_*",
+        "google_org_policy_*",
+        "kubernetes_role*",
+        "kubernetes_cluster_role*",
+        "kubernetes_secret*",
+        "kubernetes_service_account*",
+        "kubernetes_network_policy*",
+        "kubernetes_validating_webhook_configuration*",
+        "kubernetes_mutating_webhook_configuration*",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSpec {
+    /// Minimum days audit logs are kept; `0` on a log group means "never expire", which passes.
+    #[serde(default = "default_logs_days")]
+    pub logs_days: u32,
+}
+
+impl Default for RetentionSpec {
+    fn default() -> Self {
+        RetentionSpec {
+            logs_days: default_logs_days(),
+        }
+    }
+}
+
+fn default_logs_days() -> u32 {
+    365
 }
 
 fn default_notice() -> String {
@@ -350,6 +507,22 @@ pub fn fmt_time(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
+/// The compiled resource classes.
+#[derive(Debug, Clone, Default)]
+pub struct ClassMatcher {
+    pub stateful: globset::GlobSet,
+    pub security_impacting: globset::GlobSet,
+}
+
+impl ClassMatcher {
+    pub fn classify(&self, kind: &str) -> crate::model::Classes {
+        crate::model::Classes {
+            stateful: self.stateful.is_match(kind),
+            security_impacting: self.security_impacting.is_match(kind),
+        }
+    }
+}
+
 /// The policy as rules read it.
 #[derive(Debug, Clone)]
 pub struct Policy {
@@ -364,6 +537,8 @@ pub struct Policy {
     /// Per-rule settings, by code.
     pub rules: HashMap<&'static str, RuleSpec>,
     pub exceptions: Vec<Exception>,
+    /// Compiled `classes`.
+    pub classes: ClassMatcher,
     /// Canonical identity -> roles.
     pub(crate) roles_of: HashMap<String, Vec<String>>,
 }

@@ -1,0 +1,293 @@
+//! Terraform source (`.tf`), parsed with hcl-rs (its span-keeping `hcl::edit` parser): where
+//! each resource is declared, so findings point at source lines, and what the policies prohibit
+//! in source — provisioners, `data "external"`, `ignore_changes = all` — plus module sources.
+//! Local modules are followed, so `module.db.aws_db_instance.main` maps into `./modules/db`.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use hcl::edit::expr::Expression;
+use hcl::edit::structure::{Block, BlockLabel, Body};
+use hcl::edit::Span;
+use rayon::prelude::*;
+
+use super::text::{self, pos_at};
+use crate::error::{Error, InputError, Pos};
+use crate::model::{Location, ModuleSource, ScriptKind, ScriptUse};
+
+/// What the source of one root module (and its local modules) declares.
+#[derive(Debug, Default)]
+pub struct TfSource {
+    /// Resource address without instance keys (`module.db.aws_db_instance.main`) -> location.
+    pub resources: BTreeMap<String, Location>,
+    pub scripts: Vec<ScriptUse>,
+    pub modules: Vec<ModuleSource>,
+    /// `.tf` files read.
+    pub files: usize,
+    /// sha256 over the files' contents in path order.
+    pub sha256: String,
+}
+
+impl TfSource {
+    /// The source location of a plan address (instance keys and `(deposed …)` removed).
+    pub fn locate(&self, address: &str) -> Option<&Location> {
+        self.resources.get(&strip_keys(address))
+    }
+}
+
+/// `module.a["x"].aws_s3_bucket.b[0]` -> `module.a.aws_s3_bucket.b`
+pub fn strip_keys(address: &str) -> String {
+    let address = address.split(" (deposed").next().unwrap_or(address);
+    let mut out = String::with_capacity(address.len());
+    let mut depth = 0usize;
+    let mut in_str = false;
+    let mut prev = '\0';
+    for c in address.chars() {
+        match c {
+            '"' if depth > 0 && prev != '\\' => in_str = !in_str,
+            '[' if !in_str => depth += 1,
+            ']' if !in_str => depth = depth.saturating_sub(1),
+            _ if depth == 0 => out.push(c),
+            _ => {}
+        }
+        prev = c;
+    }
+    out
+}
+
+fn label(l: &BlockLabel) -> &str {
+    match l {
+        BlockLabel::Ident(i) => i.as_str(),
+        BlockLabel::String(s) => s.as_str(),
+    }
+}
+
+fn string_value(e: &Expression) -> Option<String> {
+    match e {
+        Expression::String(s) => Some(s.value().to_string()),
+        _ => None,
+    }
+}
+
+struct FileFacts {
+    resources: Vec<(String, Location)>,
+    scripts: Vec<ScriptUse>,
+    modules: Vec<(String, Option<String>, Location)>,
+}
+
+fn location(file: &str, text: &str, span: Option<std::ops::Range<usize>>) -> Location {
+    let pos: Option<Pos> = span.map(|s| pos_at(text, s.start));
+    Location::new(file, pos)
+}
+
+fn is_all(e: &Expression) -> bool {
+    match e {
+        Expression::Variable(v) => v.as_str() == "all",
+        Expression::String(s) => s.value() == "all",
+        _ => false,
+    }
+}
+
+fn scan_resource(prefix: &str, address: &str, b: &Block, file: &str, text: &str, out: &mut FileFacts) {
+    let full = format!("{prefix}{address}");
+    for inner in b.body.blocks() {
+        match inner.ident.as_str() {
+            "provisioner" => {
+                let kind = match inner.labels.first().map(label) {
+                    Some("local-exec") => ScriptKind::LocalExec,
+                    Some("remote-exec") => ScriptKind::RemoteExec,
+                    _ => continue,
+                };
+                out.scripts.push(ScriptUse {
+                    kind,
+                    address: full.clone(),
+                    location: location(file, text, inner.span()),
+                });
+            }
+            "lifecycle" => {
+                if let Some(a) = inner.body.get_attribute("ignore_changes")
+                    && is_all(&a.value)
+                {
+                    out.scripts.push(ScriptUse {
+                        kind: ScriptKind::IgnoreAllChanges,
+                        address: full.clone(),
+                        location: location(file, text, a.span()),
+                    });
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+fn scan_file(prefix: &str, file: &str, text: &str) -> Result<FileFacts, InputError> {
+    let body: Body = hcl::edit::parser::parse_body(text).map_err(|e| {
+        let loc = e.location();
+        InputError::new(
+            file,
+            Some(Pos {
+                line: loc.line(),
+                column: loc.column(),
+            }),
+            format!("invalid HCL: {}", e.message()),
+        )
+    })?;
+    let mut out = FileFacts {
+        resources: Vec::new(),
+        scripts: Vec::new(),
+        modules: Vec::new(),
+    };
+    for b in body.blocks() {
+        let labels: Vec<&str> = b.labels.iter().map(label).collect();
+        match (b.ident.as_str(), labels.as_slice()) {
+            ("resource", [t, n]) => {
+                let address = format!("{t}.{n}");
+                out.resources
+                    .push((format!("{prefix}{address}"), location(file, text, b.span())));
+                scan_resource(prefix, &address, b, file, text, &mut out);
+            }
+            ("data", [t, n]) => {
+                let address = format!("data.{t}.{n}");
+                let loc = location(file, text, b.span());
+                out.resources.push((format!("{prefix}{address}"), loc.clone()));
+                if *t == "external" {
+                    out.scripts.push(ScriptUse {
+                        kind: ScriptKind::ExternalData,
+                        address: format!("{prefix}{address}"),
+                        location: loc,
+                    });
+                }
+            }
+            ("module", [n]) => {
+                let source = b.body.get_attribute("source").and_then(|a| string_value(&a.value));
+                let version = b.body.get_attribute("version").and_then(|a| string_value(&a.value));
+                if let Some(source) = source {
+                    out.modules.push((
+                        format!("{n}\u{0}{source}"),
+                        version,
+                        location(file, text, b.span()),
+                    ));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(out)
+}
+
+fn is_local(source: &str) -> bool {
+    source.starts_with("./") || source.starts_with("../")
+}
+
+/// Reads the root module in `dir` and the local modules it calls.
+pub fn load(dir: &Path) -> Result<TfSource, Error> {
+    let mut src = TfSource::default();
+    let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
+    let mut visited: HashSet<PathBuf> = HashSet::new();
+    // (directory, address prefix)
+    let mut queue: Vec<(PathBuf, String)> = vec![(dir.to_path_buf(), String::new())];
+    if !dir.is_dir() {
+        return Err(InputError::new(dir.display().to_string(), None, "not a directory of .tf files").into());
+    }
+    while let Some((d, prefix)) = queue.pop() {
+        let canon = d.canonicalize().unwrap_or_else(|_| d.clone());
+        if !visited.insert(canon) {
+            continue;
+        }
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&d)
+            .map_err(|source| Error::Io {
+                path: d.display().to_string(),
+                source,
+            })?
+            .filter_map(|e| e.ok().map(|e| e.path()))
+            .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "tf"))
+            .collect();
+        files.sort();
+        let parsed: Vec<Result<(String, Vec<u8>, FileFacts), Error>> = files
+            .par_iter()
+            .map(|f| {
+                let t = text::read(f, 64 * 1024 * 1024)?;
+                let facts = scan_file(&prefix, &t.name, &t.text)?;
+                Ok((t.name, t.bytes, facts))
+            })
+            .collect();
+        for r in parsed {
+            let (name, bytes, facts) = r?;
+            sha2::Digest::update(&mut hasher, name.as_bytes());
+            sha2::Digest::update(&mut hasher, &bytes);
+            src.files += 1;
+            for (addr, loc) in facts.resources {
+                src.resources.entry(addr).or_insert(loc);
+            }
+            src.scripts.extend(facts.scripts);
+            for (key, version, loc) in facts.modules {
+                let (n, source) = key.split_once('\u{0}').unwrap_or((&key, ""));
+                let address = format!("{prefix}module.{n}");
+                if is_local(source) {
+                    queue.push((d.join(source), format!("{address}.")));
+                }
+                src.modules.push(ModuleSource {
+                    address,
+                    source: source.to_string(),
+                    version,
+                    location: loc,
+                });
+            }
+        }
+    }
+    src.sha256 = hex::encode(sha2::Digest::finalize(hasher));
+    src.scripts.sort_by(|a, b| (&a.address, a.kind).cmp(&(&b.address, b.kind)));
+    src.modules.sort_by(|a, b| a.address.cmp(&b.address));
+    Ok(src)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strips_instance_keys() {
+        assert_eq!(strip_keys(r#"module.a["x[1]"].aws_s3_bucket.b[0]"#), "module.a.aws_s3_bucket.b");
+        assert_eq!(strip_keys("aws_db_instance.db (deposed 00000001)"), "aws_db_instance.db");
+    }
+
+    #[test]
+    fn finds_resources_and_prohibited_things() {
+        let text = r#"
+resource "aws_db_instance" "main" {
+  engine = "postgres"
+  provisioner "local-exec" {
+    command = "echo hi"
+  }
+  lifecycle {
+    ignore_changes = all
+  }
+}
+
+data "external" "x" {
+  program = ["sh", "x.sh"]
+}
+
+module "vpc" {
+  source = "terraform-aws-modules/vpc/aws"
+}
+"#;
+        let f = scan_file("", "main.tf", text).unwrap();
+        assert_eq!(f.resources[0].0, "aws_db_instance.main");
+        assert_eq!(f.resources[0].1.line, Some(2));
+        let kinds: Vec<ScriptKind> = f.scripts.iter().map(|s| s.kind).collect();
+        assert_eq!(kinds, [ScriptKind::LocalExec, ScriptKind::IgnoreAllChanges, ScriptKind::ExternalData]);
+        assert_eq!(f.scripts[0].location.line, Some(4));
+        assert_eq!(f.modules.len(), 1);
+    }
+
+    #[test]
+    fn syntax_error_has_position() {
+        let e = match scan_file("", "bad.tf", "resource \"a\" \"b\" {\n  x = \n}\n") {
+            Err(e) => e,
+            Ok(_) => panic!("accepted invalid HCL"),
+        };
+        assert!(e.to_string().starts_with("bad.tf:"), "{e}");
+        assert!(e.pos.is_some());
+    }
+}

@@ -1,0 +1,627 @@
+//! Terraform plan JSON (`terraform show -json PLANFILE`, JSON output format 0.1 to 1.x): file
+//! discovery, recognising what is *not* a plan (state, the `-json` log stream, HCP Terraform's
+//! redacted plan, binary plan files, errored plans), typed parsing in one pass, and the model
+//! built from it with every sensitive value masked.
+//!
+//! Format reference: Terraform's "JSON Output Format" (internals/json-format). Fields are
+//! detected by presence, not by `format_version`.
+
+use std::collections::{BTreeMap, HashSet};
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::Value;
+
+use super::text;
+use crate::error::{Error, InputError, Pos};
+use crate::model::{
+    Action, AttrDiff, Attrs, Classes, Drift, ModuleSource, ReplaceOrder, ResourceChange,
+    SENSITIVE, ScriptKind, ScriptUse,
+};
+
+/// The largest plan file read.
+pub const MAX_PLAN_BYTES: u64 = 2 * 1024 * 1024 * 1024;
+
+#[derive(Deserialize)]
+struct PlanDoc {
+    format_version: Option<String>,
+    #[serde(default)]
+    resource_changes: Option<Vec<ChangeDoc>>,
+    #[serde(default)]
+    resource_drift: Vec<ChangeDoc>,
+    relevant_attributes: Option<Vec<RelevantDoc>>,
+    errored: Option<bool>,
+    configuration: Option<ConfigDoc>,
+    planned_values: Option<IgnoredAny>,
+    values: Option<IgnoredAny>,
+    plan_format_version: Option<IgnoredAny>,
+    provider_schemas: Option<IgnoredAny>,
+    #[serde(rename = "@level")]
+    log_level: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct ChangeDoc {
+    address: Option<String>,
+    module_address: Option<String>,
+    mode: Option<String>,
+    #[serde(rename = "type")]
+    kind: String,
+    name: String,
+    index: Option<Value>,
+    provider_name: Option<String>,
+    deposed: Option<String>,
+    action_reason: Option<String>,
+    change: ChangeBody,
+}
+
+#[derive(Deserialize)]
+struct ChangeBody {
+    actions: Vec<String>,
+    #[serde(default)]
+    before: Value,
+    #[serde(default)]
+    after: Value,
+    #[serde(default)]
+    after_unknown: Value,
+    #[serde(default)]
+    before_sensitive: Value,
+    #[serde(default)]
+    after_sensitive: Value,
+    importing: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct RelevantDoc {
+    resource: String,
+}
+
+#[derive(Deserialize)]
+struct ConfigDoc {
+    root_module: Option<ConfigModule>,
+}
+
+#[derive(Deserialize, Default)]
+struct ConfigModule {
+    #[serde(default)]
+    resources: Vec<ConfigResource>,
+    #[serde(default)]
+    module_calls: BTreeMap<String, ModuleCall>,
+}
+
+#[derive(Deserialize)]
+struct ConfigResource {
+    address: String,
+    mode: Option<String>,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    #[serde(default)]
+    provisioners: Vec<Provisioner>,
+}
+
+#[derive(Deserialize)]
+struct Provisioner {
+    #[serde(rename = "type")]
+    kind: String,
+}
+
+#[derive(Deserialize)]
+struct ModuleCall {
+    source: Option<String>,
+    version_constraint: Option<String>,
+    module: Option<ConfigModule>,
+}
+
+/// A plan read into the model.
+#[derive(Debug)]
+pub struct Plan {
+    pub name: String,
+    pub sha256: String,
+    /// Entries in `resource_changes`.
+    pub items: usize,
+    pub resources: Vec<ResourceChange>,
+    pub drift: Vec<Drift>,
+    pub scripts: Vec<ScriptUse>,
+    pub modules: Vec<ModuleSource>,
+}
+
+/// Expands `--plan` arguments: a file, a directory (its `*.json` files), or a glob. A
+/// directory or glob that matches nothing is an error: nothing read must never pass.
+pub fn expand(args: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    let mut out = Vec::new();
+    for a in args {
+        let s = a.to_string_lossy();
+        if a.is_dir() {
+            let mut files: Vec<PathBuf> = std::fs::read_dir(a)
+                .map_err(|source| Error::Io {
+                    path: s.to_string(),
+                    source,
+                })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json"))
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                return Err(InputError::new(s, None, "directory holds no *.json plan files").into());
+            }
+            out.extend(files);
+        } else if !a.exists() && s.contains(['*', '?', '[']) {
+            let paths = glob::glob(&s).map_err(|e| {
+                Error::Usage(format!("--plan `{s}`: invalid glob pattern: {e}"))
+            })?;
+            let mut files: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+            files.sort();
+            if files.is_empty() {
+                return Err(InputError::new(s, None, "glob pattern matches no files").into());
+            }
+            out.extend(files);
+        } else {
+            out.push(a.clone());
+        }
+    }
+    let mut seen = HashSet::new();
+    out.retain(|p| seen.insert(p.clone()));
+    Ok(out)
+}
+
+const SHOW_JSON: &str = "pass the output of `terraform show -json PLANFILE` instead";
+
+fn refuse(name: &str, message: String) -> Error {
+    InputError::new(name, None, message).into()
+}
+
+/// Reads and parses one plan file into the model.
+pub fn load(path: &Path) -> Result<Plan, Error> {
+    let name = path.display().to_string();
+    let raw = std::fs::read(path).map_err(|source| Error::Io {
+        path: name.clone(),
+        source,
+    })?;
+    if raw.len() as u64 > MAX_PLAN_BYTES {
+        return Err(refuse(&name, format!("file is larger than {MAX_PLAN_BYTES} bytes; refusing to read it")));
+    }
+    if raw.starts_with(b"PK\x03\x04") {
+        return Err(refuse(
+            &name,
+            format!("this is a binary plan file (written by `terraform plan -out`), not JSON; {SHOW_JSON}"),
+        ));
+    }
+    let sha256 = {
+        use sha2::Digest;
+        hex::encode(sha2::Sha256::digest(&raw))
+    };
+    let text = text::decode(&name, &raw)?;
+    drop(raw);
+    parse(&name, &text, sha256)
+}
+
+/// Parses plan JSON text (already decoded).
+pub fn parse(name: &str, text: &str, sha256: String) -> Result<Plan, Error> {
+    let doc: PlanDoc = match serde_json::from_str(text) {
+        Ok(d) => d,
+        Err(e) => return Err(not_json(name, text, e)),
+    };
+    if doc.log_level.is_some() {
+        return Err(log_stream(name));
+    }
+    if doc.plan_format_version.is_some() || (doc.provider_schemas.is_some() && doc.format_version.is_none()) {
+        return Err(refuse(
+            name,
+            format!("this is HCP Terraform's redacted plan (`plan_format_version`), not the JSON plan format; {SHOW_JSON}"),
+        ));
+    }
+    if doc.errored == Some(true) {
+        return Err(refuse(
+            name,
+            "this plan errored (`errored: true`): Terraform could not finish planning, so the plan does not say what the change would do; fix the errors and plan again".into(),
+        ));
+    }
+    if let Some(v) = &doc.format_version {
+        let major = v.split('.').next().and_then(|m| m.parse::<u64>().ok());
+        match major {
+            Some(0 | 1) => {}
+            _ => {
+                return Err(refuse(
+                    name,
+                    format!("unsupported plan format_version `{v}`: changegate reads format versions 0.x and 1.x"),
+                ));
+            }
+        }
+    }
+    let Some(changes) = doc.resource_changes else {
+        if doc.values.is_some() && doc.planned_values.is_none() {
+            return Err(refuse(
+                name,
+                format!("this is Terraform state JSON (`values`, no `planned_values` or `resource_changes`), not a plan; {SHOW_JSON}"),
+            ));
+        }
+        if doc.planned_values.is_some() {
+            // A plan with no changes may omit `resource_changes` in old versions.
+            return Ok(Plan {
+                name: name.to_string(),
+                sha256,
+                items: 0,
+                resources: Vec::new(),
+                drift: Vec::new(),
+                scripts: config_scripts(name, doc.configuration.as_ref()),
+                modules: config_modules(name, doc.configuration.as_ref()),
+            });
+        }
+        let what = if text.trim() == "{}" {
+            "an empty JSON object (HCP Terraform writes `{}` as the redacted plan of an errored run)"
+        } else {
+            "a JSON document without `resource_changes` or `planned_values`"
+        };
+        return Err(refuse(name, format!("not a Terraform plan: {what}; {SHOW_JSON}")));
+    };
+
+    let relevant: Option<HashSet<String>> = doc
+        .relevant_attributes
+        .map(|r| r.into_iter().map(|r| r.resource).collect());
+    let items = changes.len();
+    let mut resources = Vec::with_capacity(items);
+    for c in changes {
+        resources.push(resource(name, c)?);
+    }
+    let mut drift = Vec::new();
+    for c in doc.resource_drift {
+        drift.push(drift_of(name, c, relevant.as_ref())?);
+    }
+    Ok(Plan {
+        name: name.to_string(),
+        sha256,
+        items,
+        resources,
+        drift,
+        scripts: config_scripts(name, doc.configuration.as_ref()),
+        modules: config_modules(name, doc.configuration.as_ref()),
+    })
+}
+
+fn log_stream(name: &str) -> Error {
+    refuse(
+        name,
+        format!("this is the `terraform plan -json` log stream (JSON lines with `@level` and `@message`), not a plan; {SHOW_JSON}"),
+    )
+}
+
+fn not_json(name: &str, text: &str, e: serde_json::Error) -> Error {
+    // A log stream is one JSON object per line: the first line parses on its own.
+    if let Some(first) = text.lines().next()
+        && let Ok(Value::Object(o)) = serde_json::from_str::<Value>(first)
+        && (o.contains_key("@level") || o.contains_key("@message"))
+    {
+        return log_stream(name);
+    }
+    let pos = (e.line() > 0).then(|| Pos {
+        line: e.line(),
+        column: e.column(),
+    });
+    let what = match e.classify() {
+        serde_json::error::Category::Eof => "the JSON ends early (truncated file?)".to_string(),
+        serde_json::error::Category::Data => format!("unexpected plan structure: {e}"),
+        _ => format!("invalid JSON: {e}"),
+    };
+    // serde_json's message already carries "at line L column C"; the position leads too.
+    InputError::new(name, pos, format!("{what}; expected the output of `terraform show -json PLANFILE`")).into()
+}
+
+fn action_of(name: &str, address: &str, c: &ChangeBody) -> Result<(Action, Option<ReplaceOrder>), Error> {
+    let a: Vec<&str> = c.actions.iter().map(String::as_str).collect();
+    let action = match a.as_slice() {
+        ["no-op"] if c.importing.is_some() => (Action::Import, None),
+        ["no-op"] => (Action::NoOp, None),
+        ["create"] => (Action::Create, None),
+        ["read"] => (Action::Read, None),
+        ["update"] => (Action::Update, None),
+        ["delete"] => (Action::Delete, None),
+        ["forget"] => (Action::Forget, None),
+        ["delete", "create"] => (Action::Replace, Some(ReplaceOrder::DestroyBeforeCreate)),
+        ["create", "delete"] => (Action::Replace, Some(ReplaceOrder::CreateBeforeDestroy)),
+        // Terraform 1.14 can forget and create in one step.
+        ["create", "forget"] | ["forget", "create"] => (Action::Replace, None),
+        _ => {
+            return Err(refuse(
+                name,
+                format!(
+                    "resource `{address}` has unknown actions {:?}; expected one of no-op, create, read, update, delete, forget or a replace pair",
+                    c.actions
+                ),
+            ));
+        }
+    };
+    Ok(action)
+}
+
+fn address_of(c: &ChangeDoc) -> String {
+    if let Some(a) = &c.address {
+        return a.clone();
+    }
+    let mut a = String::new();
+    if let Some(m) = &c.module_address {
+        a.push_str(m);
+        a.push('.');
+    }
+    if c.mode.as_deref() == Some("data") {
+        a.push_str("data.");
+    }
+    a.push_str(&c.kind);
+    a.push('.');
+    a.push_str(&c.name);
+    match &c.index {
+        Some(Value::Number(n)) => a.push_str(&format!("[{n}]")),
+        Some(Value::String(s)) => a.push_str(&format!("[{s:?}]")),
+        _ => {}
+    }
+    a
+}
+
+/// Replaces every subtree marked sensitive with [`SENSITIVE`].
+pub fn mask(value: &mut Value, marks: &Value) {
+    match marks {
+        Value::Bool(true) => {
+            if !value.is_null() {
+                *value = Value::String(SENSITIVE.into());
+            }
+        }
+        Value::Object(m) => {
+            if let Value::Object(v) = value {
+                for (k, s) in m {
+                    if let Some(x) = v.get_mut(k) {
+                        mask(x, s);
+                    }
+                }
+            }
+        }
+        Value::Array(a) => {
+            if let Value::Array(v) = value {
+                for (x, s) in v.iter_mut().zip(a) {
+                    mask(x, s);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn attrs(mut value: Value, sensitive: Value, unknown: Value) -> Attrs {
+    mask(&mut value, &sensitive);
+    Attrs {
+        value,
+        sensitive,
+        unknown,
+    }
+}
+
+fn resource(name: &str, c: ChangeDoc) -> Result<ResourceChange, Error> {
+    let mut address = address_of(&c);
+    if let Some(d) = &c.deposed {
+        address.push_str(&format!(" (deposed {d})"));
+    }
+    let (action, replace_order) = action_of(name, &address, &c.change)?;
+    let body = c.change;
+    Ok(ResourceChange {
+        address,
+        kind: c.kind,
+        action,
+        replace_order,
+        action_reason: c.action_reason,
+        mode: c.mode.unwrap_or_else(|| "managed".into()),
+        module: c.module_address,
+        provider: c.provider_name.unwrap_or_default(),
+        classes: Classes::default(),
+        before: attrs(body.before, body.before_sensitive, Value::Null),
+        after: attrs(body.after, body.after_sensitive, body.after_unknown),
+        input: name.to_string(),
+        location: None,
+    })
+}
+
+/// Renders a (masked) value for a report, briefly.
+fn brief(v: &Value) -> String {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    };
+    if s.chars().count() > 80 {
+        format!("{}…", s.chars().take(79).collect::<String>())
+    } else {
+        s
+    }
+}
+
+/// Leaf-level differences between two masked values.
+pub fn diff(before: &Value, after: &Value) -> Vec<AttrDiff> {
+    fn walk(path: &mut Vec<String>, a: &Value, b: &Value, out: &mut Vec<AttrDiff>) {
+        if a == b {
+            return;
+        }
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => {
+                let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+                for k in keys {
+                    path.push(k.clone());
+                    walk(path, x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null), out);
+                    path.pop();
+                }
+            }
+            (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
+                for (i, (p, q)) in x.iter().zip(y).enumerate() {
+                    path.push(i.to_string());
+                    walk(path, p, q, out);
+                    path.pop();
+                }
+            }
+            _ => out.push(AttrDiff {
+                path: if path.is_empty() { "(whole object)".into() } else { path.join(".") },
+                before: brief(a),
+                after: brief(b),
+            }),
+        }
+    }
+    let mut out = Vec::new();
+    walk(&mut Vec::new(), before, after, &mut out);
+    out
+}
+
+fn drift_of(name: &str, c: ChangeDoc, relevant: Option<&HashSet<String>>) -> Result<Drift, Error> {
+    let address = address_of(&c);
+    let (action, _) = action_of(name, &address, &c.change)?;
+    let body = c.change;
+    let before = attrs(body.before, body.before_sensitive, Value::Null);
+    let after = attrs(body.after, body.after_sensitive, Value::Null);
+    Ok(Drift {
+        relevant: relevant.map(|r| r.contains(&address)),
+        changed: diff(&before.value, &after.value),
+        address,
+        kind: c.kind,
+        action,
+        input: name.to_string(),
+        location: None,
+    })
+}
+
+fn walk_modules<'a>(prefix: &str, m: &'a ConfigModule, f: &mut dyn FnMut(&str, &'a ConfigModule)) {
+    f(prefix, m);
+    for (call, mc) in &m.module_calls {
+        if let Some(child) = &mc.module {
+            let p = if prefix.is_empty() {
+                format!("module.{call}")
+            } else {
+                format!("{prefix}.module.{call}")
+            };
+            walk_modules(&p, child, f);
+        }
+    }
+}
+
+fn plan_location(name: &str) -> crate::model::Location {
+    crate::model::Location {
+        path: name.to_string(),
+        line: None,
+        column: None,
+    }
+}
+
+fn config_scripts(name: &str, config: Option<&ConfigDoc>) -> Vec<ScriptUse> {
+    let mut out = Vec::new();
+    let Some(root) = config.and_then(|c| c.root_module.as_ref()) else {
+        return out;
+    };
+    walk_modules("", root, &mut |prefix, m| {
+        for r in &m.resources {
+            let address = if prefix.is_empty() {
+                r.address.clone()
+            } else {
+                format!("{prefix}.{}", r.address)
+            };
+            for p in &r.provisioners {
+                let kind = match p.kind.as_str() {
+                    "local-exec" => ScriptKind::LocalExec,
+                    "remote-exec" => ScriptKind::RemoteExec,
+                    _ => continue,
+                };
+                out.push(ScriptUse {
+                    kind,
+                    address: address.clone(),
+                    location: plan_location(name),
+                });
+            }
+            if r.mode.as_deref() == Some("data") && r.kind.as_deref() == Some("external") {
+                out.push(ScriptUse {
+                    kind: ScriptKind::ExternalData,
+                    address,
+                    location: plan_location(name),
+                });
+            }
+        }
+    });
+    out
+}
+
+fn config_modules(name: &str, config: Option<&ConfigDoc>) -> Vec<ModuleSource> {
+    let mut out = Vec::new();
+    let Some(root) = config.and_then(|c| c.root_module.as_ref()) else {
+        return out;
+    };
+    walk_modules("", root, &mut |prefix, m| {
+        for (call, mc) in &m.module_calls {
+            let Some(source) = &mc.source else { continue };
+            out.push(ModuleSource {
+                address: if prefix.is_empty() {
+                    format!("module.{call}")
+                } else {
+                    format!("{prefix}.module.{call}")
+                },
+                source: source.clone(),
+                version: mc.version_constraint.clone(),
+                location: plan_location(name),
+            });
+        }
+    });
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn p(text: &str) -> Result<Plan, Error> {
+        parse("plan.json", text, String::new())
+    }
+
+    #[test]
+    fn masks_sensitive_values() {
+        let plan = p(r#"{"format_version":"1.2","resource_changes":[{"address":"aws_db_instance.db","mode":"managed","type":"aws_db_instance","name":"db","provider_name":"registry.terraform.io/hashicorp/aws","change":{"actions":["update"],"before":{"password":"hunter2","tags":{"a":"b"}},"after":{"password":"correct horse","tags":{"a":"c"}},"after_unknown":{},"before_sensitive":{"password":true},"after_sensitive":{"password":true}}}]}"#).unwrap();
+        let r = &plan.resources[0];
+        assert_eq!(r.after.key("password"), crate::model::Attr::Sensitive);
+        let dump = format!("{:?}", plan);
+        assert!(!dump.contains("hunter2") && !dump.contains("correct horse"));
+    }
+
+    #[test]
+    fn unknown_is_not_absent() {
+        let plan = p(r#"{"format_version":"1.0","resource_changes":[{"address":"aws_ebs_volume.v","type":"aws_ebs_volume","name":"v","change":{"actions":["create"],"before":null,"after":{"encrypted":null},"after_unknown":{"encrypted":true}}}]}"#).unwrap();
+        assert_eq!(plan.resources[0].after.key("encrypted"), crate::model::Attr::Unknown);
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_plan() {
+        let cases = [
+            (r#"{"format_version":"1.0","values":{"root_module":{}}}"#, "state JSON"),
+            ("{\"@level\":\"info\",\"@message\":\"Terraform 1.5\",\"type\":\"version\"}\n{\"@level\":\"info\"}\n", "log stream"),
+            (r#"{"plan_format_version":"1.0","resource_changes":[]}"#, "redacted plan"),
+            ("{}", "empty JSON object"),
+            (r#"{"format_version":"1.2","errored":true,"resource_changes":[]}"#, "errored"),
+            (r#"{"format_version":"2.0","resource_changes":[]}"#, "format_version `2.0`"),
+            (r#"{"format_version":"1.2","resource_changes":[{"#, "truncated"),
+            ("[1, 2]", "unexpected plan structure"),
+        ];
+        for (text, want) in cases {
+            let e = p(text).unwrap_err().to_string();
+            assert!(e.contains(want), "{want}: {e}");
+        }
+    }
+
+    #[test]
+    fn replace_order_and_import() {
+        let plan = p(r#"{"format_version":"1.2","resource_changes":[
+            {"address":"a.b","type":"a","name":"b","change":{"actions":["create","delete"]}},
+            {"address":"a.c","type":"a","name":"c","change":{"actions":["delete","create"]}},
+            {"address":"a.d","type":"a","name":"d","change":{"actions":["no-op"],"importing":{"id":"x"}}}]}"#).unwrap();
+        assert_eq!(plan.resources[0].replace_order, Some(ReplaceOrder::CreateBeforeDestroy));
+        assert_eq!(plan.resources[1].replace_order, Some(ReplaceOrder::DestroyBeforeCreate));
+        assert_eq!(plan.resources[2].action, Action::Import);
+    }
+
+    #[test]
+    fn diff_masks_and_names_paths() {
+        let d = diff(
+            &serde_json::json!({"a": 1, "t": {"x": "1"}, "s": SENSITIVE}),
+            &serde_json::json!({"a": 2, "t": {"x": "1"}, "s": SENSITIVE}),
+        );
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].path, "a");
+    }
+}
