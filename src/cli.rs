@@ -279,8 +279,14 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
     let policy = policy.map_err(|e| errors.push(e)).ok();
     let change = change.map_err(|e| errors.push(e)).ok().flatten();
     let description = description.map_err(|e| errors.push(e)).ok().flatten();
-    let plans: Vec<_> = plans.into_iter().filter_map(|p| p.map_err(|e| errors.push(e)).ok()).collect();
-    let sources: Vec<_> = sources.into_iter().filter_map(|s| s.map_err(|e| errors.push(e)).ok()).collect();
+    let plans: Vec<_> = plans
+        .into_iter()
+        .filter_map(|p| p.map_err(|e| errors.push(e)).ok())
+        .collect();
+    let sources: Vec<_> = sources
+        .into_iter()
+        .filter_map(|s| s.map_err(|e| errors.push(e)).ok())
+        .collect();
     let Some(policy) = policy else {
         return Err(gather(errors));
     };

@@ -103,10 +103,11 @@ fn apply(meta: &'static RuleMeta, hit: crate::rules::Hit, cx: &Context<'_>) -> F
         category: meta.category,
         severity: policy.severity(meta),
         enforcement,
-        blocking: matches!(
-            enforcement,
-            Enforcement::SoftMandatory | Enforcement::HardMandatory
-        ),
+        blocking: !hit.advisory
+            && matches!(
+                enforcement,
+                Enforcement::SoftMandatory | Enforcement::HardMandatory
+            ),
         suppressed: false,
         message: hit.message,
         target: hit.target,

@@ -617,3 +617,143 @@ fn rules_reference_page_is_current() {
         "docs/rules.md is stale: run `cargo run -- rules --format markdown > docs/rules.md`"
     );
 }
+
+/// Values Terraform marks sensitive never reach any output, whatever the format.
+#[test]
+fn sensitive_values_never_appear_in_any_output() {
+    const SECRETS: &[&str] = &[
+        "Sup3r-S3cret-Passw0rd",
+        "hunter2-db",
+        "old-secret-1",
+        "new-secret-2",
+    ];
+    let runs: Vec<Vec<&str>> = vec![
+        vec![
+            "--plan",
+            "testdata/terraform/genuine/plan.json",
+            "--tf",
+            "testdata/terraform/genuine",
+        ],
+        vec![
+            "--plan",
+            "testdata/rules/CG206/fail-changed-outside/plan.json",
+        ],
+        vec![
+            "--plan",
+            "testdata/rules/CG201/fail-replace-database/plan.json",
+        ],
+        vec![
+            "--plan",
+            "testdata/rules/CG202/fail-protected-database-deleted/plan.json",
+        ],
+    ];
+    for args in runs {
+        for format in ["text", "json"] {
+            let out = cg()
+                .args(["check", "--now", NOW, "--format", format])
+                .args(&args)
+                .output()
+                .unwrap();
+            assert!(matches!(out.status.code(), Some(0 | 1)), "{args:?}");
+            let all = format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            for s in SECRETS {
+                assert!(!all.contains(s), "{s} leaked with {args:?} as {format}");
+            }
+        }
+    }
+    // Nor in errors: a plan that fails to parse after a sensitive value.
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("bad.json");
+    std::fs::write(
+        &bad,
+        r#"{"format_version":"1.2","resource_changes":[{"address":"a.b","type":"a","name":"b","change":{"actions":["explode"],"before":{"p":"hunter2-db"},"before_sensitive":{"p":true}}}]}"#,
+    )
+    .unwrap();
+    let out = cg().args(["check", "--plan"]).arg(&bad).output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("unknown actions") && !err.contains("hunter2-db"),
+        "{err}"
+    );
+}
+
+#[test]
+fn plan_inputs_directory_and_glob() {
+    let dir = tempfile::tempdir().unwrap();
+    for (i, f) in [
+        "CG204/fail-unencrypted-volume",
+        "CG205/fail-log-group-30-days",
+    ]
+    .iter()
+    .enumerate()
+    {
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("testdata/rules/{f}/plan.json")),
+            dir.path().join(format!("p{i}.json")),
+        )
+        .unwrap();
+    }
+    for arg in [
+        dir.path().display().to_string(),
+        format!("{}/p*.json", dir.path().display()),
+    ] {
+        let out = cg()
+            .args(["check", "--now", NOW, "--format", "json", "--plan", &arg])
+            .output()
+            .unwrap();
+        let r = json_of(&out);
+        let plans: Vec<&Value> = r["inputs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["kind"] == "terraform-plan")
+            .collect();
+        assert_eq!(plans.len(), 2, "{arg}");
+        assert_eq!(r["summary"]["changes"]["create"], 1);
+        assert_eq!(r["summary"]["changes"]["update"], 1);
+    }
+    let empty = tempfile::tempdir().unwrap();
+    cg().args(["check", "--plan"])
+        .arg(empty.path())
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("no *.json plan files"));
+    cg().args(["check", "--plan", "/nonexistent-dir/*.json"])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("matches no files"));
+    // A binary plan file is refused with what to do instead.
+    let bin = dir.path().join("tfplan");
+    std::fs::write(&bin, b"PK\x03\x04\x14\x00binary").unwrap();
+    cg().args(["check", "--plan"])
+        .arg(&bin)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("terraform show -json"));
+}
+
+#[test]
+fn invalid_hcl_names_file_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("main.tf"),
+        "resource \"a\" \"b\" {\n  x = [1,\n}\n",
+    )
+    .unwrap();
+    let out = cg()
+        .args(["check", "--tf"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("main.tf:") && err.contains("invalid HCL"),
+        "{err}"
+    );
+}

@@ -6,9 +6,9 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use hcl::edit::Span;
 use hcl::edit::expr::Expression;
 use hcl::edit::structure::{Block, BlockLabel, Body};
-use hcl::edit::Span;
 use rayon::prelude::*;
 
 use super::text::{self, pos_at};
@@ -69,6 +69,9 @@ fn string_value(e: &Expression) -> Option<String> {
     }
 }
 
+/// A `.tf` file read: its name, bytes and what it declares.
+type ParsedFile = (String, Vec<u8>, FileFacts);
+
 struct FileFacts {
     resources: Vec<(String, Location)>,
     scripts: Vec<ScriptUse>,
@@ -88,7 +91,14 @@ fn is_all(e: &Expression) -> bool {
     }
 }
 
-fn scan_resource(prefix: &str, address: &str, b: &Block, file: &str, text: &str, out: &mut FileFacts) {
+fn scan_resource(
+    prefix: &str,
+    address: &str,
+    b: &Block,
+    file: &str,
+    text: &str,
+    out: &mut FileFacts,
+) {
     let full = format!("{prefix}{address}");
     for inner in b.body.blocks() {
         match inner.ident.as_str() {
@@ -149,7 +159,8 @@ fn scan_file(prefix: &str, file: &str, text: &str) -> Result<FileFacts, InputErr
             ("data", [t, n]) => {
                 let address = format!("data.{t}.{n}");
                 let loc = location(file, text, b.span());
-                out.resources.push((format!("{prefix}{address}"), loc.clone()));
+                out.resources
+                    .push((format!("{prefix}{address}"), loc.clone()));
                 if *t == "external" {
                     out.scripts.push(ScriptUse {
                         kind: ScriptKind::ExternalData,
@@ -159,8 +170,14 @@ fn scan_file(prefix: &str, file: &str, text: &str) -> Result<FileFacts, InputErr
                 }
             }
             ("module", [n]) => {
-                let source = b.body.get_attribute("source").and_then(|a| string_value(&a.value));
-                let version = b.body.get_attribute("version").and_then(|a| string_value(&a.value));
+                let source = b
+                    .body
+                    .get_attribute("source")
+                    .and_then(|a| string_value(&a.value));
+                let version = b
+                    .body
+                    .get_attribute("version")
+                    .and_then(|a| string_value(&a.value));
                 if let Some(source) = source {
                     out.modules.push((
                         format!("{n}\u{0}{source}"),
@@ -187,7 +204,12 @@ pub fn load(dir: &Path) -> Result<TfSource, Error> {
     // (directory, address prefix)
     let mut queue: Vec<(PathBuf, String)> = vec![(dir.to_path_buf(), String::new())];
     if !dir.is_dir() {
-        return Err(InputError::new(dir.display().to_string(), None, "not a directory of .tf files").into());
+        return Err(InputError::new(
+            dir.display().to_string(),
+            None,
+            "not a directory of .tf files",
+        )
+        .into());
     }
     while let Some((d, prefix)) = queue.pop() {
         let canon = d.canonicalize().unwrap_or_else(|_| d.clone());
@@ -203,7 +225,7 @@ pub fn load(dir: &Path) -> Result<TfSource, Error> {
             .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "tf"))
             .collect();
         files.sort();
-        let parsed: Vec<Result<(String, Vec<u8>, FileFacts), Error>> = files
+        let parsed: Vec<Result<ParsedFile, Error>> = files
             .par_iter()
             .map(|f| {
                 let t = text::read(f, 64 * 1024 * 1024)?;
@@ -236,7 +258,8 @@ pub fn load(dir: &Path) -> Result<TfSource, Error> {
         }
     }
     src.sha256 = hex::encode(sha2::Digest::finalize(hasher));
-    src.scripts.sort_by(|a, b| (&a.address, a.kind).cmp(&(&b.address, b.kind)));
+    src.scripts
+        .sort_by(|a, b| (&a.address, a.kind).cmp(&(&b.address, b.kind)));
     src.modules.sort_by(|a, b| a.address.cmp(&b.address));
     Ok(src)
 }
@@ -247,8 +270,14 @@ mod tests {
 
     #[test]
     fn strips_instance_keys() {
-        assert_eq!(strip_keys(r#"module.a["x[1]"].aws_s3_bucket.b[0]"#), "module.a.aws_s3_bucket.b");
-        assert_eq!(strip_keys("aws_db_instance.db (deposed 00000001)"), "aws_db_instance.db");
+        assert_eq!(
+            strip_keys(r#"module.a["x[1]"].aws_s3_bucket.b[0]"#),
+            "module.a.aws_s3_bucket.b"
+        );
+        assert_eq!(
+            strip_keys("aws_db_instance.db (deposed 00000001)"),
+            "aws_db_instance.db"
+        );
     }
 
     #[test]
@@ -276,7 +305,14 @@ module "vpc" {
         assert_eq!(f.resources[0].0, "aws_db_instance.main");
         assert_eq!(f.resources[0].1.line, Some(2));
         let kinds: Vec<ScriptKind> = f.scripts.iter().map(|s| s.kind).collect();
-        assert_eq!(kinds, [ScriptKind::LocalExec, ScriptKind::IgnoreAllChanges, ScriptKind::ExternalData]);
+        assert_eq!(
+            kinds,
+            [
+                ScriptKind::LocalExec,
+                ScriptKind::IgnoreAllChanges,
+                ScriptKind::ExternalData
+            ]
+        );
         assert_eq!(f.scripts[0].location.line, Some(4));
         assert_eq!(f.modules.len(), 1);
     }

@@ -3,8 +3,8 @@
 
 use std::collections::HashSet;
 
-use crate::model::{ChangeSet, ScriptKind};
 use crate::input::hcl::TfSource;
+use crate::model::{ChangeSet, ScriptKind};
 
 /// Points resources and drift at their `.tf` lines and merges what the source declares with
 /// what the plans' `configuration` blocks say, preferring the source (it has lines).
@@ -29,8 +29,10 @@ pub fn attach_source(set: &mut ChangeSet, sources: Vec<TfSource>) {
         scripts.extend(s.scripts);
         modules.extend(s.modules);
     }
-    let seen: HashSet<(ScriptKind, String)> =
-        scripts.iter().map(|s| (s.kind, s.address.clone())).collect();
+    let seen: HashSet<(ScriptKind, String)> = scripts
+        .iter()
+        .map(|s| (s.kind, s.address.clone()))
+        .collect();
     scripts.extend(
         std::mem::take(&mut set.scripts)
             .into_iter()

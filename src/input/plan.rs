@@ -16,8 +16,8 @@ use serde_json::Value;
 use super::text;
 use crate::error::{Error, InputError, Pos};
 use crate::model::{
-    Action, AttrDiff, Attrs, Classes, Drift, ModuleSource, ReplaceOrder, ResourceChange,
-    SENSITIVE, ScriptKind, ScriptUse,
+    Action, AttrDiff, Attrs, Classes, Drift, ModuleSource, ReplaceOrder, ResourceChange, SENSITIVE,
+    ScriptKind, ScriptUse,
 };
 
 /// The largest plan file read.
@@ -143,14 +143,18 @@ pub fn expand(args: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
                 .collect();
             files.sort();
             if files.is_empty() {
-                return Err(InputError::new(s, None, "directory holds no *.json plan files").into());
+                return Err(
+                    InputError::new(s, None, "directory holds no *.json plan files").into(),
+                );
             }
             out.extend(files);
         } else if !a.exists() && s.contains(['*', '?', '[']) {
-            let paths = glob::glob(&s).map_err(|e| {
-                Error::Usage(format!("--plan `{s}`: invalid glob pattern: {e}"))
-            })?;
-            let mut files: Vec<PathBuf> = paths.filter_map(Result::ok).filter(|p| p.is_file()).collect();
+            let paths = glob::glob(&s)
+                .map_err(|e| Error::Usage(format!("--plan `{s}`: invalid glob pattern: {e}")))?;
+            let mut files: Vec<PathBuf> = paths
+                .filter_map(Result::ok)
+                .filter(|p| p.is_file())
+                .collect();
             files.sort();
             if files.is_empty() {
                 return Err(InputError::new(s, None, "glob pattern matches no files").into());
@@ -179,12 +183,17 @@ pub fn load(path: &Path) -> Result<Plan, Error> {
         source,
     })?;
     if raw.len() as u64 > MAX_PLAN_BYTES {
-        return Err(refuse(&name, format!("file is larger than {MAX_PLAN_BYTES} bytes; refusing to read it")));
+        return Err(refuse(
+            &name,
+            format!("file is larger than {MAX_PLAN_BYTES} bytes; refusing to read it"),
+        ));
     }
     if raw.starts_with(b"PK\x03\x04") {
         return Err(refuse(
             &name,
-            format!("this is a binary plan file (written by `terraform plan -out`), not JSON; {SHOW_JSON}"),
+            format!(
+                "this is a binary plan file (written by `terraform plan -out`), not JSON; {SHOW_JSON}"
+            ),
         ));
     }
     let sha256 = {
@@ -205,10 +214,14 @@ pub fn parse(name: &str, text: &str, sha256: String) -> Result<Plan, Error> {
     if doc.log_level.is_some() {
         return Err(log_stream(name));
     }
-    if doc.plan_format_version.is_some() || (doc.provider_schemas.is_some() && doc.format_version.is_none()) {
+    if doc.plan_format_version.is_some()
+        || (doc.provider_schemas.is_some() && doc.format_version.is_none())
+    {
         return Err(refuse(
             name,
-            format!("this is HCP Terraform's redacted plan (`plan_format_version`), not the JSON plan format; {SHOW_JSON}"),
+            format!(
+                "this is HCP Terraform's redacted plan (`plan_format_version`), not the JSON plan format; {SHOW_JSON}"
+            ),
         ));
     }
     if doc.errored == Some(true) {
@@ -224,7 +237,9 @@ pub fn parse(name: &str, text: &str, sha256: String) -> Result<Plan, Error> {
             _ => {
                 return Err(refuse(
                     name,
-                    format!("unsupported plan format_version `{v}`: changegate reads format versions 0.x and 1.x"),
+                    format!(
+                        "unsupported plan format_version `{v}`: changegate reads format versions 0.x and 1.x"
+                    ),
                 ));
             }
         }
@@ -233,7 +248,9 @@ pub fn parse(name: &str, text: &str, sha256: String) -> Result<Plan, Error> {
         if doc.values.is_some() && doc.planned_values.is_none() {
             return Err(refuse(
                 name,
-                format!("this is Terraform state JSON (`values`, no `planned_values` or `resource_changes`), not a plan; {SHOW_JSON}"),
+                format!(
+                    "this is Terraform state JSON (`values`, no `planned_values` or `resource_changes`), not a plan; {SHOW_JSON}"
+                ),
             ));
         }
         if doc.planned_values.is_some() {
@@ -253,7 +270,10 @@ pub fn parse(name: &str, text: &str, sha256: String) -> Result<Plan, Error> {
         } else {
             "a JSON document without `resource_changes` or `planned_values`"
         };
-        return Err(refuse(name, format!("not a Terraform plan: {what}; {SHOW_JSON}")));
+        return Err(refuse(
+            name,
+            format!("not a Terraform plan: {what}; {SHOW_JSON}"),
+        ));
     };
 
     let relevant: Option<HashSet<String>> = doc
@@ -282,7 +302,9 @@ pub fn parse(name: &str, text: &str, sha256: String) -> Result<Plan, Error> {
 fn log_stream(name: &str) -> Error {
     refuse(
         name,
-        format!("this is the `terraform plan -json` log stream (JSON lines with `@level` and `@message`), not a plan; {SHOW_JSON}"),
+        format!(
+            "this is the `terraform plan -json` log stream (JSON lines with `@level` and `@message`), not a plan; {SHOW_JSON}"
+        ),
     )
 }
 
@@ -304,10 +326,19 @@ fn not_json(name: &str, text: &str, e: serde_json::Error) -> Error {
         _ => format!("invalid JSON: {e}"),
     };
     // serde_json's message already carries "at line L column C"; the position leads too.
-    InputError::new(name, pos, format!("{what}; expected the output of `terraform show -json PLANFILE`")).into()
+    InputError::new(
+        name,
+        pos,
+        format!("{what}; expected the output of `terraform show -json PLANFILE`"),
+    )
+    .into()
 }
 
-fn action_of(name: &str, address: &str, c: &ChangeBody) -> Result<(Action, Option<ReplaceOrder>), Error> {
+fn action_of(
+    name: &str,
+    address: &str,
+    c: &ChangeBody,
+) -> Result<(Action, Option<ReplaceOrder>), Error> {
     let a: Vec<&str> = c.actions.iter().map(String::as_str).collect();
     let action = match a.as_slice() {
         ["no-op"] if c.importing.is_some() => (Action::Import, None),
@@ -360,10 +391,8 @@ fn address_of(c: &ChangeDoc) -> String {
 /// Replaces every subtree marked sensitive with [`SENSITIVE`].
 pub fn mask(value: &mut Value, marks: &Value) {
     match marks {
-        Value::Bool(true) => {
-            if !value.is_null() {
-                *value = Value::String(SENSITIVE.into());
-            }
+        Value::Bool(true) if !value.is_null() => {
+            *value = Value::String(SENSITIVE.into());
         }
         Value::Object(m) => {
             if let Value::Object(v) = value {
@@ -431,9 +460,49 @@ fn brief(v: &Value) -> String {
     }
 }
 
-/// Leaf-level differences between two masked values.
-pub fn diff(before: &Value, after: &Value) -> Vec<AttrDiff> {
-    fn walk(path: &mut Vec<String>, a: &Value, b: &Value, out: &mut Vec<AttrDiff>) {
+/// Leaf-level differences between two observations of a resource. Values are compared as
+/// Terraform wrote them, so a changed secret is noticed, but any path marked sensitive on
+/// either side is rendered as [`SENSITIVE`].
+pub fn diff(
+    before: &Value,
+    after: &Value,
+    before_marks: &Value,
+    after_marks: &Value,
+) -> Vec<AttrDiff> {
+    struct Walk<'a> {
+        marks: (&'a Value, &'a Value),
+        out: Vec<AttrDiff>,
+    }
+    fn marked(marks: &Value, path: &[String]) -> bool {
+        let mut m = marks;
+        for seg in path {
+            if m.as_bool() == Some(true) {
+                return true;
+            }
+            m = match m {
+                Value::Object(o) => match o.get(seg) {
+                    Some(v) => v,
+                    None => return false,
+                },
+                Value::Array(a) => match seg.parse::<usize>().ok().and_then(|i| a.get(i)) {
+                    Some(v) => v,
+                    None => return false,
+                },
+                _ => return false,
+            };
+        }
+        // A container that is itself marked, or holds marks anywhere below, is not shown.
+        fn any(v: &Value) -> bool {
+            match v {
+                Value::Bool(b) => *b,
+                Value::Object(o) => o.values().any(any),
+                Value::Array(a) => a.iter().any(any),
+                _ => false,
+            }
+        }
+        any(m)
+    }
+    fn walk(w: &mut Walk<'_>, path: &mut Vec<String>, a: &Value, b: &Value) {
         if a == b {
             return;
         }
@@ -442,38 +511,58 @@ pub fn diff(before: &Value, after: &Value) -> Vec<AttrDiff> {
                 let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
                 for k in keys {
                     path.push(k.clone());
-                    walk(path, x.get(k).unwrap_or(&Value::Null), y.get(k).unwrap_or(&Value::Null), out);
+                    walk(
+                        w,
+                        path,
+                        x.get(k).unwrap_or(&Value::Null),
+                        y.get(k).unwrap_or(&Value::Null),
+                    );
                     path.pop();
                 }
             }
             (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
                 for (i, (p, q)) in x.iter().zip(y).enumerate() {
                     path.push(i.to_string());
-                    walk(path, p, q, out);
+                    walk(w, path, p, q);
                     path.pop();
                 }
             }
-            _ => out.push(AttrDiff {
-                path: if path.is_empty() { "(whole object)".into() } else { path.join(".") },
-                before: brief(a),
-                after: brief(b),
-            }),
+            _ => {
+                let secret = marked(w.marks.0, path) || marked(w.marks.1, path);
+                w.out.push(AttrDiff {
+                    path: if path.is_empty() {
+                        "(whole object)".into()
+                    } else {
+                        path.join(".")
+                    },
+                    before: if secret { SENSITIVE.into() } else { brief(a) },
+                    after: if secret { SENSITIVE.into() } else { brief(b) },
+                });
+            }
         }
     }
-    let mut out = Vec::new();
-    walk(&mut Vec::new(), before, after, &mut out);
-    out
+    let mut w = Walk {
+        marks: (before_marks, after_marks),
+        out: Vec::new(),
+    };
+    walk(&mut w, &mut Vec::new(), before, after);
+    w.out
 }
 
 fn drift_of(name: &str, c: ChangeDoc, relevant: Option<&HashSet<String>>) -> Result<Drift, Error> {
     let address = address_of(&c);
     let (action, _) = action_of(name, &address, &c.change)?;
     let body = c.change;
-    let before = attrs(body.before, body.before_sensitive, Value::Null);
-    let after = attrs(body.after, body.after_sensitive, Value::Null);
+    // Compared before masking (so a changed secret is seen), rendered masked.
+    let changed = diff(
+        &body.before,
+        &body.after,
+        &body.before_sensitive,
+        &body.after_sensitive,
+    );
     Ok(Drift {
         relevant: relevant.map(|r| r.contains(&address)),
-        changed: diff(&before.value, &after.value),
+        changed,
         address,
         kind: c.kind,
         action,
@@ -583,19 +672,40 @@ mod tests {
     #[test]
     fn unknown_is_not_absent() {
         let plan = p(r#"{"format_version":"1.0","resource_changes":[{"address":"aws_ebs_volume.v","type":"aws_ebs_volume","name":"v","change":{"actions":["create"],"before":null,"after":{"encrypted":null},"after_unknown":{"encrypted":true}}}]}"#).unwrap();
-        assert_eq!(plan.resources[0].after.key("encrypted"), crate::model::Attr::Unknown);
+        assert_eq!(
+            plan.resources[0].after.key("encrypted"),
+            crate::model::Attr::Unknown
+        );
     }
 
     #[test]
     fn refuses_what_is_not_a_plan() {
         let cases = [
-            (r#"{"format_version":"1.0","values":{"root_module":{}}}"#, "state JSON"),
-            ("{\"@level\":\"info\",\"@message\":\"Terraform 1.5\",\"type\":\"version\"}\n{\"@level\":\"info\"}\n", "log stream"),
-            (r#"{"plan_format_version":"1.0","resource_changes":[]}"#, "redacted plan"),
+            (
+                r#"{"format_version":"1.0","values":{"root_module":{}}}"#,
+                "state JSON",
+            ),
+            (
+                "{\"@level\":\"info\",\"@message\":\"Terraform 1.5\",\"type\":\"version\"}\n{\"@level\":\"info\"}\n",
+                "log stream",
+            ),
+            (
+                r#"{"plan_format_version":"1.0","resource_changes":[]}"#,
+                "redacted plan",
+            ),
             ("{}", "empty JSON object"),
-            (r#"{"format_version":"1.2","errored":true,"resource_changes":[]}"#, "errored"),
-            (r#"{"format_version":"2.0","resource_changes":[]}"#, "format_version `2.0`"),
-            (r#"{"format_version":"1.2","resource_changes":[{"#, "truncated"),
+            (
+                r#"{"format_version":"1.2","errored":true,"resource_changes":[]}"#,
+                "errored",
+            ),
+            (
+                r#"{"format_version":"2.0","resource_changes":[]}"#,
+                "format_version `2.0`",
+            ),
+            (
+                r#"{"format_version":"1.2","resource_changes":[{"#,
+                "truncated",
+            ),
             ("[1, 2]", "unexpected plan structure"),
         ];
         for (text, want) in cases {
@@ -610,18 +720,29 @@ mod tests {
             {"address":"a.b","type":"a","name":"b","change":{"actions":["create","delete"]}},
             {"address":"a.c","type":"a","name":"c","change":{"actions":["delete","create"]}},
             {"address":"a.d","type":"a","name":"d","change":{"actions":["no-op"],"importing":{"id":"x"}}}]}"#).unwrap();
-        assert_eq!(plan.resources[0].replace_order, Some(ReplaceOrder::CreateBeforeDestroy));
-        assert_eq!(plan.resources[1].replace_order, Some(ReplaceOrder::DestroyBeforeCreate));
+        assert_eq!(
+            plan.resources[0].replace_order,
+            Some(ReplaceOrder::CreateBeforeDestroy)
+        );
+        assert_eq!(
+            plan.resources[1].replace_order,
+            Some(ReplaceOrder::DestroyBeforeCreate)
+        );
         assert_eq!(plan.resources[2].action, Action::Import);
     }
 
     #[test]
     fn diff_masks_and_names_paths() {
+        let marks = serde_json::json!({"s": true});
         let d = diff(
-            &serde_json::json!({"a": 1, "t": {"x": "1"}, "s": SENSITIVE}),
-            &serde_json::json!({"a": 2, "t": {"x": "1"}, "s": SENSITIVE}),
+            &serde_json::json!({"a": 1, "t": {"x": "1"}, "s": "old-secret"}),
+            &serde_json::json!({"a": 2, "t": {"x": "1"}, "s": "new-secret"}),
+            &marks,
+            &marks,
         );
-        assert_eq!(d.len(), 1);
+        assert_eq!(d.len(), 2);
         assert_eq!(d[0].path, "a");
+        assert_eq!((d[1].path.as_str(), d[1].before.as_str()), ("s", SENSITIVE));
+        assert!(!format!("{d:?}").contains("secret\""));
     }
 }

@@ -516,7 +516,11 @@ fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result
     let mut classes = crate::policy::ClassMatcher::default();
     for (list, key, slot) in [
         (&pf.classes.stateful, "stateful", &mut classes.stateful),
-        (&pf.classes.security_impacting, "security-impacting", &mut classes.security_impacting),
+        (
+            &pf.classes.security_impacting,
+            "security-impacting",
+            &mut classes.security_impacting,
+        ),
     ] {
         let mut b = globset::GlobSetBuilder::new();
         for (i, g) in list.iter().enumerate() {
@@ -524,12 +528,18 @@ fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result
                 Ok(g) => {
                     b.add(g);
                 }
-                Err(e) => cx.err(&format!("/classes/{key}/{i}"), format!("invalid type pattern: {e}")),
+                Err(e) => cx.err(
+                    &format!("/classes/{key}/{i}"),
+                    format!("invalid type pattern: {e}"),
+                ),
             }
         }
         match b.build() {
             Ok(set) => *slot = set,
-            Err(e) => cx.err(&format!("/classes/{key}"), format!("invalid type patterns: {e}")),
+            Err(e) => cx.err(
+                &format!("/classes/{key}"),
+                format!("invalid type patterns: {e}"),
+            ),
         }
     }
 
@@ -645,7 +655,11 @@ mod tests {
         assert_eq!(file.classes.security_impacting, defaults.security_impacting);
         let p = load(None).unwrap();
         assert!(p.classes.classify("aws_db_instance").stateful);
-        assert!(p.classes.classify("google_project_iam_member").security_impacting);
+        assert!(
+            p.classes
+                .classify("google_project_iam_member")
+                .security_impacting
+        );
         assert!(!p.classes.classify("terraform_data").stateful);
     }
 

@@ -3,7 +3,6 @@
 
 pub mod record;
 
-
 use serde::Serialize;
 use serde_json::Value;
 
@@ -125,7 +124,9 @@ impl<'a> Attr<'a> {
     }
     pub fn as_i64(self) -> Option<i64> {
         match self {
-            Attr::Known(v) => v.as_i64().or_else(|| v.as_str().and_then(|s| s.parse().ok())),
+            Attr::Known(v) => v
+                .as_i64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok())),
             _ => None,
         }
     }
@@ -149,7 +150,7 @@ pub struct Attrs {
     pub unknown: Value,
 }
 
-fn mark_at<'v>(marks: &'v Value, path: &[&str]) -> bool {
+fn mark_at(marks: &Value, path: &[&str]) -> bool {
     let mut m = marks;
     for seg in path {
         if m.as_bool() == Some(true) {

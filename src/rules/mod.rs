@@ -5,6 +5,7 @@
 //! `CG4xx` git.
 
 pub mod change;
+pub mod terraform;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
@@ -196,6 +197,8 @@ pub struct Hit {
     pub message: String,
     pub target: String,
     pub location: Option<Location>,
+    /// Report, but never block (e.g. drift during an emergency change).
+    pub advisory: bool,
 }
 
 /// Something the change must still do after it goes ahead.
@@ -226,6 +229,7 @@ impl Sink {
             message: message.into(),
             target: target.into(),
             location,
+            advisory: false,
         });
     }
 }
@@ -281,6 +285,14 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &change::notice::InsufficientNotice,
     &change::emergency::UnjustifiedEmergency,
     &change::exception::InvalidException,
+    &terraform::backup::DestroyWithoutBackup,
+    &terraform::protected::ProtectedResourceDestroyed,
+    &terraform::network::RemoteAccessOpenToWorld,
+    &terraform::encryption::StorageUnencrypted,
+    &terraform::retention::ShortLogRetention,
+    &terraform::drift::ManualChangeDrift,
+    &terraform::untracked::UntrackedScript,
+    &terraform::provenance::UnpinnedModuleSource,
 ];
 
 /// Finds a rule by code (`CG101`, any case) or name (`ticket-missing`).

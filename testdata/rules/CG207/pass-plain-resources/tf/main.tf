@@ -1,0 +1,6 @@
+resource "aws_instance" "app" {
+  ami = "ami-123"
+  lifecycle {
+    ignore_changes = [tags]
+  }
+}

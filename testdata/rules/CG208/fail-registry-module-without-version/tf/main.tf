@@ -1,0 +1,7 @@
+module "vpc" {
+  source = "terraform-aws-modules/vpc/aws"
+}
+
+module "db" {
+  source = "./modules/db"
+}

@@ -1,0 +1,126 @@
+//! The shared corpus of real third-party Terraform plans (../shared/corpus, beside the
+//! checkout; never copied into the project): every genuine plan parses with `items` equal to its
+//! `resource_changes`, and every file that is not a plan is refused with a message saying what
+//! it is. Skipped, loudly, where the corpus is not present.
+
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+fn corpus() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/terraform-plan-json");
+    p.is_dir().then_some(p)
+}
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            files(&p, out);
+        } else if p.extension().is_some_and(|e| e == "json" || e == "log") {
+            out.push(p);
+        }
+    }
+}
+
+/// What the file is, judged independently of changegate: (is a genuine plan, resource_changes).
+fn judge(path: &Path) -> (bool, usize) {
+    let raw = std::fs::read(path).unwrap();
+    let text = if raw.starts_with(&[0xFF, 0xFE]) {
+        let u: Vec<u16> = raw[2..]
+            .chunks_exact(2)
+            .map(|c| u16::from_le_bytes([c[0], c[1]]))
+            .collect();
+        String::from_utf16(&u).unwrap()
+    } else {
+        String::from_utf8_lossy(raw.strip_prefix(&[0xEF, 0xBB, 0xBF]).unwrap_or(&raw)).into_owned()
+    };
+    match serde_json::from_str::<Value>(&text) {
+        Ok(Value::Object(o)) => {
+            let plan = (o.contains_key("resource_changes") || o.contains_key("planned_values"))
+                && !o.contains_key("plan_format_version")
+                && o.get("errored") != Some(&Value::Bool(true));
+            let n = o
+                .get("resource_changes")
+                .and_then(Value::as_array)
+                .map_or(0, Vec::len);
+            (plan, n)
+        }
+        _ => (false, 0),
+    }
+}
+
+#[test]
+fn every_corpus_plan_parses_and_every_non_plan_is_refused() {
+    let Some(dir) = corpus() else {
+        eprintln!("SKIPPED: ../shared/corpus/terraform-plan-json is not beside the checkout");
+        return;
+    };
+    let mut all = Vec::new();
+    files(&dir, &mut all);
+    assert!(
+        all.len() > 100,
+        "the corpus looks incomplete: {} files",
+        all.len()
+    );
+    let (mut plans, mut refused) = (0, 0);
+    for f in &all {
+        let (genuine, n) = judge(f);
+        match (genuine, changegate::input::plan::load(f)) {
+            (true, Ok(plan)) => {
+                assert_eq!(plan.items, n, "{}", f.display());
+                assert_eq!(plan.resources.len(), n, "{}", f.display());
+                plans += 1;
+            }
+            (true, Err(e)) => panic!("{}: genuine plan refused: {e}", f.display()),
+            (false, Ok(_)) => panic!("{}: not a plan, but accepted", f.display()),
+            (false, Err(e)) => {
+                let msg = e.to_string();
+                assert!(msg.starts_with(&f.display().to_string()), "{msg}");
+                refused += 1;
+            }
+        }
+    }
+    assert!(
+        plans > 50 && refused > 20,
+        "plans {plans}, refused {refused}"
+    );
+}
+
+#[test]
+fn the_binary_reads_a_utf16_plan_from_windows() {
+    let Some(dir) = corpus() else {
+        eprintln!("SKIPPED: corpus not present");
+        return;
+    };
+    let f = dir.join("checkov/terraform/parser/resources/plan_encodings/tfplan_win_utf16.json");
+    if !f.exists() {
+        eprintln!("SKIPPED: {} not present", f.display());
+        return;
+    }
+    let out = assert_cmd::Command::cargo_bin("changegate")
+        .unwrap()
+        .args([
+            "check",
+            "--now",
+            "2026-11-28T02:00:00Z",
+            "--format",
+            "json",
+            "--plan",
+        ])
+        .arg(&f)
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(r["inputs"][1]["kind"], "terraform-plan");
+    assert_eq!(r["inputs"][1]["items"], 1);
+}
