@@ -9,25 +9,28 @@
 use std::collections::{BTreeMap, HashSet};
 use std::path::{Path, PathBuf};
 
+use rayon::prelude::*;
 use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 use super::text;
 use crate::error::{Error, InputError, Pos};
 use crate::model::{
-    Action, AttrDiff, Attrs, Classes, Drift, ModuleSource, ReplaceOrder, ResourceChange, SENSITIVE,
-    ScriptKind, ScriptUse,
+    Action, AttrDiff, Attrs, Classes, Drift, ModuleSource, Node, ReplaceOrder, ResourceChange,
+    SENSITIVE, ScriptKind, ScriptUse,
 };
 
 /// The largest plan file read.
 pub const MAX_PLAN_BYTES: u64 = 2 * 1024 * 1024 * 1024;
 
 #[derive(Deserialize)]
-struct PlanDoc {
+struct PlanDoc<'a> {
     format_version: Option<String>,
-    #[serde(default)]
-    resource_changes: Option<Vec<ChangeDoc>>,
+    /// Kept raw (borrowed from the text) and parsed in parallel, one resource per task.
+    #[serde(default, borrow)]
+    resource_changes: Option<Vec<&'a RawValue>>,
     #[serde(default)]
     resource_drift: Vec<ChangeDoc>,
     relevant_attributes: Option<Vec<RelevantDoc>>,
@@ -41,6 +44,7 @@ struct PlanDoc {
     log_level: Option<IgnoredAny>,
 }
 
+/// A `resource_drift` entry (few per plan: parsed whole).
 #[derive(Deserialize)]
 struct ChangeDoc {
     address: Option<String>,
@@ -50,9 +54,6 @@ struct ChangeDoc {
     kind: String,
     name: String,
     index: Option<Value>,
-    provider_name: Option<String>,
-    deposed: Option<String>,
-    action_reason: Option<String>,
     change: ChangeBody,
 }
 
@@ -64,11 +65,43 @@ struct ChangeBody {
     #[serde(default)]
     after: Value,
     #[serde(default)]
-    after_unknown: Value,
-    #[serde(default)]
     before_sensitive: Value,
     #[serde(default)]
     after_sensitive: Value,
+    importing: Option<IgnoredAny>,
+}
+
+/// A `resource_changes` entry: attribute values stay raw until the action says which side a
+/// rule can need.
+#[derive(Deserialize)]
+struct LazyChangeDoc<'a> {
+    address: Option<String>,
+    module_address: Option<String>,
+    mode: Option<String>,
+    #[serde(rename = "type")]
+    kind: String,
+    name: String,
+    index: Option<Value>,
+    provider_name: Option<String>,
+    deposed: Option<String>,
+    action_reason: Option<String>,
+    #[serde(borrow)]
+    change: LazyBody<'a>,
+}
+
+#[derive(Deserialize)]
+struct LazyBody<'a> {
+    actions: Vec<String>,
+    #[serde(default, borrow)]
+    before: Option<&'a RawValue>,
+    #[serde(default, borrow)]
+    after: Option<&'a RawValue>,
+    #[serde(default)]
+    after_unknown: Node,
+    #[serde(default)]
+    before_sensitive: Node,
+    #[serde(default)]
+    after_sensitive: Node,
     importing: Option<IgnoredAny>,
 }
 
@@ -200,8 +233,7 @@ pub fn load(path: &Path) -> Result<Plan, Error> {
         use sha2::Digest;
         hex::encode(sha2::Sha256::digest(&raw))
     };
-    let text = text::decode(&name, &raw)?;
-    drop(raw);
+    let text = text::decode_owned(&name, raw)?;
     parse(&name, &text, sha256)
 }
 
@@ -280,10 +312,11 @@ pub fn parse(name: &str, text: &str, sha256: String) -> Result<Plan, Error> {
         .relevant_attributes
         .map(|r| r.into_iter().map(|r| r.resource).collect());
     let items = changes.len();
-    let mut resources = Vec::with_capacity(items);
-    for c in changes {
-        resources.push(resource(name, c)?);
-    }
+    // Resources are independent: parse them on every core, keep plan order.
+    let resources: Vec<ResourceChange> = changes
+        .par_iter()
+        .map(|raw| resource(name, text, raw))
+        .collect::<Result<_, _>>()?;
     let mut drift = Vec::new();
     for c in doc.resource_drift {
         drift.push(drift_of(name, c, relevant.as_ref())?);
@@ -337,11 +370,12 @@ fn not_json(name: &str, text: &str, e: serde_json::Error) -> Error {
 fn action_of(
     name: &str,
     address: &str,
-    c: &ChangeBody,
+    actions: &[String],
+    importing: bool,
 ) -> Result<(Action, Option<ReplaceOrder>), Error> {
-    let a: Vec<&str> = c.actions.iter().map(String::as_str).collect();
+    let a: Vec<&str> = actions.iter().map(String::as_str).collect();
     let action = match a.as_slice() {
-        ["no-op"] if c.importing.is_some() => (Action::Import, None),
+        ["no-op"] if importing => (Action::Import, None),
         ["no-op"] => (Action::NoOp, None),
         ["create"] => (Action::Create, None),
         ["read"] => (Action::Read, None),
@@ -356,8 +390,7 @@ fn action_of(
             return Err(refuse(
                 name,
                 format!(
-                    "resource `{address}` has unknown actions {:?}; expected one of no-op, create, read, update, delete, forget or a replace pair",
-                    c.actions
+                    "resource `{address}` has unknown actions {actions:?}; expected one of no-op, create, read, update, delete, forget or a replace pair"
                 ),
             ));
         }
@@ -365,22 +398,29 @@ fn action_of(
     Ok(action)
 }
 
-fn address_of(c: &ChangeDoc) -> String {
-    if let Some(a) = &c.address {
+fn address_of(
+    address: &Option<String>,
+    module: &Option<String>,
+    mode: &Option<String>,
+    kind: &str,
+    name: &str,
+    index: &Option<Value>,
+) -> String {
+    if let Some(a) = address {
         return a.clone();
     }
     let mut a = String::new();
-    if let Some(m) = &c.module_address {
+    if let Some(m) = module {
         a.push_str(m);
         a.push('.');
     }
-    if c.mode.as_deref() == Some("data") {
+    if mode.as_deref() == Some("data") {
         a.push_str("data.");
     }
-    a.push_str(&c.kind);
+    a.push_str(kind);
     a.push('.');
-    a.push_str(&c.name);
-    match &c.index {
+    a.push_str(name);
+    match index {
         Some(Value::Number(n)) => a.push_str(&format!("[{n}]")),
         Some(Value::String(s)) => a.push_str(&format!("[{s:?}]")),
         _ => {}
@@ -414,8 +454,8 @@ pub fn mask(value: &mut Value, marks: &Value) {
     }
 }
 
-fn attrs(mut value: Value, sensitive: Value, unknown: Value) -> Attrs {
-    mask(&mut value, &sensitive);
+fn attrs(mut value: Node, sensitive: Node, unknown: Node) -> Attrs {
+    value.mask(&sensitive, SENSITIVE);
     Attrs {
         value,
         sensitive,
@@ -423,13 +463,83 @@ fn attrs(mut value: Value, sensitive: Value, unknown: Value) -> Attrs {
     }
 }
 
-fn resource(name: &str, c: ChangeDoc) -> Result<ResourceChange, Error> {
-    let mut address = address_of(&c);
+/// Parses one raw value of the plan, naming its position in the file on error.
+fn parse_at<'a, T: Deserialize<'a>>(name: &str, text: &str, raw: &'a RawValue) -> Result<T, Error> {
+    serde_json::from_str(raw.get()).map_err(|e| {
+        // The raw value is a slice of `text`: its offset places the error in the file.
+        let base = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+        let pos = text_pos_of(text, base, raw.get(), e.line(), e.column());
+        InputError::new(name, pos, format!("unexpected plan structure: {e}")).into()
+    })
+}
+
+/// The file position of (line, column) inside the raw slice that starts at byte `base`.
+fn text_pos_of(text: &str, base: usize, raw: &str, line: usize, column: usize) -> Option<Pos> {
+    if line == 0 || base > text.len() {
+        return None;
+    }
+    let start = crate::input::text::pos_at(text, base);
+    let mut offset = 0usize;
+    for (i, l) in raw.split('\n').enumerate() {
+        if i + 1 == line {
+            let col_bytes = l
+                .char_indices()
+                .nth(column.saturating_sub(1))
+                .map_or(l.len(), |(b, _)| b);
+            return Some(crate::input::text::pos_at(text, base + offset + col_bytes));
+        }
+        offset += l.len() + 1;
+    }
+    Some(start)
+}
+
+fn value_of(name: &str, text: &str, raw: Option<&RawValue>) -> Result<Node, Error> {
+    match raw {
+        None => Ok(Node::Null),
+        Some(r) => parse_at(name, text, r),
+    }
+}
+
+fn resource(name: &str, text: &str, raw: &RawValue) -> Result<ResourceChange, Error> {
+    let c: LazyChangeDoc<'_> = parse_at(name, text, raw)?;
+    let mut address = address_of(
+        &c.address,
+        &c.module_address,
+        &c.mode,
+        &c.kind,
+        &c.name,
+        &c.index,
+    );
     if let Some(d) = &c.deposed {
         address.push_str(&format!(" (deposed {d})"));
     }
-    let (action, replace_order) = action_of(name, &address, &c.change)?;
+    let (action, replace_order) = action_of(
+        name,
+        &address,
+        &c.change.actions,
+        c.change.importing.is_some(),
+    )?;
     let body = c.change;
+    // Only the sides a rule can read are built: `before` when the object is destroyed, `after`
+    // when one is written. The rest is never materialised (memory stays near the file size).
+    let before = if action.destroys() {
+        attrs(
+            value_of(name, text, body.before)?,
+            body.before_sensitive,
+            Node::Null,
+        )
+    } else {
+        Attrs::default()
+    };
+    let after = if action.writes() {
+        attrs(
+            value_of(name, text, body.after)?,
+            body.after_sensitive,
+            body.after_unknown,
+        )
+    } else {
+        Attrs::default()
+    };
     Ok(ResourceChange {
         address,
         kind: c.kind,
@@ -440,8 +550,8 @@ fn resource(name: &str, c: ChangeDoc) -> Result<ResourceChange, Error> {
         module: c.module_address,
         provider: c.provider_name.unwrap_or_default(),
         classes: Classes::default(),
-        before: attrs(body.before, body.before_sensitive, Value::Null),
-        after: attrs(body.after, body.after_sensitive, body.after_unknown),
+        before,
+        after,
         input: name.to_string(),
         location: None,
     })
@@ -550,8 +660,20 @@ pub fn diff(
 }
 
 fn drift_of(name: &str, c: ChangeDoc, relevant: Option<&HashSet<String>>) -> Result<Drift, Error> {
-    let address = address_of(&c);
-    let (action, _) = action_of(name, &address, &c.change)?;
+    let address = address_of(
+        &c.address,
+        &c.module_address,
+        &c.mode,
+        &c.kind,
+        &c.name,
+        &c.index,
+    );
+    let (action, _) = action_of(
+        name,
+        &address,
+        &c.change.actions,
+        c.change.importing.is_some(),
+    )?;
     let body = c.change;
     // Compared before masking (so a changed secret is seen), rendered masked.
     let changed = diff(

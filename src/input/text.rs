@@ -75,6 +75,30 @@ pub fn decode(name: &str, bytes: &[u8]) -> Result<String, InputError> {
     utf8(name, bytes)
 }
 
+/// Like [`decode`], but takes the bytes and reuses their buffer for UTF-8 (no copy of a large
+/// file).
+pub fn decode_owned(name: &str, mut bytes: Vec<u8>) -> Result<String, InputError> {
+    if bytes.starts_with(&[0xFF, 0xFE]) || bytes.starts_with(&[0xFE, 0xFF]) {
+        return decode(name, &bytes);
+    }
+    if bytes.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        bytes.drain(..3);
+    }
+    match String::from_utf8(bytes) {
+        Ok(s) => {
+            if let Some(i) = s.find('\0') {
+                return Err(InputError::new(
+                    name,
+                    Some(pos_at(&s, i)),
+                    "found a NUL byte: this is a binary file, expected UTF-8 text",
+                ));
+            }
+            Ok(s)
+        }
+        Err(e) => utf8(name, e.as_bytes()),
+    }
+}
+
 fn utf8(name: &str, bytes: &[u8]) -> Result<String, InputError> {
     match std::str::from_utf8(bytes) {
         Ok(s) => {

@@ -1,11 +1,12 @@
 //! The normalized change set that every rule reads: the change record (what the change claims)
 //! and the changes it makes (what it does). Inputs build it; rules only read it.
 
+pub mod node;
 pub mod record;
 
 use serde::Serialize;
-use serde_json::Value;
 
+pub use node::Node;
 pub use record::{Approval, ApprovalSource, ChangeRecord, ChangeType, Origin, Override, RiskLevel};
 
 /// Where something stands in an input file.
@@ -101,7 +102,7 @@ pub const SENSITIVE: &str = "(sensitive value)";
 /// An attribute value as a rule sees it.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Attr<'a> {
-    Known(&'a Value),
+    Known(&'a Node),
     /// Known only after apply (`after_unknown`): never treated as absent or false.
     Unknown,
     /// Marked sensitive: the value was masked when the model was built.
@@ -130,7 +131,7 @@ impl<'a> Attr<'a> {
             _ => None,
         }
     }
-    pub fn value(self) -> Option<&'a Value> {
+    pub fn value(self) -> Option<&'a Node> {
         match self {
             Attr::Known(v) => Some(v),
             _ => None,
@@ -143,29 +144,22 @@ impl<'a> Attr<'a> {
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Attrs {
     /// The values; sensitive subtrees replaced by [`SENSITIVE`].
-    pub value: Value,
+    pub value: Node,
     /// Terraform's sensitivity marks (`true` leaves), same shape as `value`.
-    pub sensitive: Value,
+    pub sensitive: Node,
     /// Terraform's unknown marks (`true` leaves), same shape as `value`.
-    pub unknown: Value,
+    pub unknown: Node,
 }
 
-fn mark_at(marks: &Value, path: &[&str]) -> bool {
+fn mark_at(marks: &Node, path: &[&str]) -> bool {
     let mut m = marks;
     for seg in path {
         if m.as_bool() == Some(true) {
             return true;
         }
-        m = match m {
-            Value::Object(o) => match o.get(*seg) {
-                Some(v) => v,
-                None => return false,
-            },
-            Value::Array(a) => match seg.parse::<usize>().ok().and_then(|i| a.get(i)) {
-                Some(v) => v,
-                None => return false,
-            },
-            _ => return false,
+        m = match m.step(seg) {
+            Some(v) => v,
+            None => return false,
         };
     }
     m.as_bool() == Some(true)
@@ -182,16 +176,9 @@ impl Attrs {
         }
         let mut v = &self.value;
         for seg in path {
-            v = match v {
-                Value::Object(o) => match o.get(*seg) {
-                    Some(v) => v,
-                    None => return Attr::Absent,
-                },
-                Value::Array(a) => match seg.parse::<usize>().ok().and_then(|i| a.get(i)) {
-                    Some(v) => v,
-                    None => return Attr::Absent,
-                },
-                _ => return Attr::Absent,
+            v = match v.step(seg) {
+                Some(v) => v,
+                None => return Attr::Absent,
             };
         }
         if v.is_null() {

@@ -1,8 +1,6 @@
 //! CG203: a firewall or security-group rule opens SSH or RDP to the whole internet.
 
-use serde_json::Value;
-
-use crate::model::{Attrs, ResourceChange};
+use crate::model::{Attrs, Node, ResourceChange};
 use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -57,15 +55,15 @@ fn is_world(s: &str) -> bool {
     WORLD.contains(&s.trim().to_ascii_lowercase().as_str())
 }
 
-fn strings(v: Option<&Value>) -> Vec<&str> {
+fn strings(v: Option<&Node>) -> Vec<&str> {
     match v {
-        Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
-        Some(Value::String(s)) => vec![s.as_str()],
+        Some(Node::Arr(a)) => a.iter().filter_map(Node::as_str).collect(),
+        Some(Node::Str(s)) => vec![s],
         _ => Vec::new(),
     }
 }
 
-fn num(v: Option<&Value>) -> Option<i64> {
+fn num(v: Option<&Node>) -> Option<i64> {
     v.and_then(|v| {
         v.as_i64()
             .or_else(|| v.as_str().and_then(|s| s.trim().parse().ok()))
@@ -73,13 +71,14 @@ fn num(v: Option<&Value>) -> Option<i64> {
 }
 
 /// Protocols that carry SSH/RDP: TCP or "all".
-fn tcp_or_all(p: Option<&Value>) -> bool {
+fn tcp_or_all(p: Option<&Node>) -> bool {
     match p {
-        None | Some(Value::Null) => true,
+        None | Some(Node::Null) => true,
         Some(v) => {
             let s = match v {
-                Value::String(s) => s.to_ascii_lowercase(),
-                v => v.to_string(),
+                Node::Str(s) => s.to_ascii_lowercase(),
+                Node::Int(i) => i.to_string(),
+                _ => return false,
             };
             matches!(s.trim(), "tcp" | "6" | "-1" | "all" | "*")
         }
@@ -129,12 +128,12 @@ fn covered_spec(specs: &[&str]) -> Vec<(u16, &'static str)> {
     out
 }
 
-fn get<'a>(o: &'a Value, k: &str) -> Option<&'a Value> {
+fn get<'a>(o: &'a Node, k: &str) -> Option<&'a Node> {
     o.get(k).filter(|v| !v.is_null())
 }
 
 /// (port, name, source) of each world-open management port one AWS-style rule object opens.
-fn aws_rule(o: &Value, cidr_keys: &[&str], proto_key: &str) -> Vec<(u16, &'static str, String)> {
+fn aws_rule(o: &Node, cidr_keys: &[&str], proto_key: &str) -> Vec<(u16, &'static str, String)> {
     let sources: Vec<String> = cidr_keys
         .iter()
         .flat_map(|k| strings(get(o, k)))
@@ -156,12 +155,12 @@ fn aws_rule(o: &Value, cidr_keys: &[&str], proto_key: &str) -> Vec<(u16, &'stati
         .collect()
 }
 
-fn azure_rule(o: &Value) -> Vec<(u16, &'static str, String)> {
+fn azure_rule(o: &Node) -> Vec<(u16, &'static str, String)> {
     let inbound = get(o, "direction")
-        .and_then(Value::as_str)
+        .and_then(Node::as_str)
         .is_none_or(|d| d.eq_ignore_ascii_case("inbound"));
     let allow = get(o, "access")
-        .and_then(Value::as_str)
+        .and_then(Node::as_str)
         .is_none_or(|a| a.eq_ignore_ascii_case("allow"));
     if !inbound || !allow || !tcp_or_all(get(o, "protocol")) {
         return Vec::new();
@@ -180,11 +179,11 @@ fn azure_rule(o: &Value) -> Vec<(u16, &'static str, String)> {
         .collect()
 }
 
-fn google_firewall(a: &Value) -> Vec<(u16, &'static str, String)> {
+fn google_firewall(a: &Node) -> Vec<(u16, &'static str, String)> {
     let ingress = get(a, "direction")
-        .and_then(Value::as_str)
+        .and_then(Node::as_str)
         .is_none_or(|d| d.eq_ignore_ascii_case("ingress"));
-    if !ingress || get(a, "disabled").and_then(Value::as_bool) == Some(true) {
+    if !ingress || get(a, "disabled").and_then(Node::as_bool) == Some(true) {
         return Vec::new();
     }
     let sources: Vec<&str> = strings(get(a, "source_ranges"))
@@ -195,7 +194,7 @@ fn google_firewall(a: &Value) -> Vec<(u16, &'static str, String)> {
         return Vec::new();
     }
     let mut out = Vec::new();
-    if let Some(Value::Array(allows)) = get(a, "allow") {
+    if let Some(allows) = get(a, "allow").and_then(Node::as_array) {
         for al in allows {
             let proto = get(al, "protocol");
             if !tcp_or_all(proto) {
@@ -214,18 +213,18 @@ fn google_firewall(a: &Value) -> Vec<(u16, &'static str, String)> {
 fn openings(r: &ResourceChange) -> Vec<(u16, &'static str, String)> {
     let a: &Attrs = &r.after;
     let v = &a.value;
-    let blocks = |key: &str| -> Vec<&Value> {
-        match get(v, key) {
-            Some(Value::Array(x)) => x.iter().collect(),
-            _ => Vec::new(),
-        }
+    let blocks = |key: &str| -> Vec<&Node> {
+        get(v, key)
+            .and_then(Node::as_array)
+            .map(|x| x.iter().collect())
+            .unwrap_or_default()
     };
     match r.kind.as_str() {
         "aws_security_group" | "aws_default_security_group" => blocks("ingress")
             .into_iter()
             .flat_map(|b| aws_rule(b, &["cidr_blocks", "ipv6_cidr_blocks"], "protocol"))
             .collect(),
-        "aws_security_group_rule" if get(v, "type").and_then(Value::as_str) == Some("ingress") => {
+        "aws_security_group_rule" if get(v, "type").and_then(Node::as_str) == Some("ingress") => {
             aws_rule(v, &["cidr_blocks", "ipv6_cidr_blocks"], "protocol")
         }
         "aws_vpc_security_group_ingress_rule" => {
@@ -235,15 +234,15 @@ fn openings(r: &ResourceChange) -> Vec<(u16, &'static str, String)> {
             .into_iter()
             .filter(|b| {
                 get(b, "action")
-                    .and_then(Value::as_str)
+                    .and_then(Node::as_str)
                     .is_none_or(|x| x == "allow")
             })
             .flat_map(|b| aws_rule(b, &["cidr_block", "ipv6_cidr_block"], "protocol"))
             .collect(),
         "aws_network_acl_rule"
-            if get(v, "egress").and_then(Value::as_bool) != Some(true)
+            if get(v, "egress").and_then(Node::as_bool) != Some(true)
                 && get(v, "rule_action")
-                    .and_then(Value::as_str)
+                    .and_then(Node::as_str)
                     .is_none_or(|x| x == "allow") =>
         {
             aws_rule(v, &["cidr_block", "ipv6_cidr_block"], "protocol")

@@ -1,8 +1,6 @@
 //! CG205: audit logs are kept for less than the policy's retention.
 
-use serde_json::Value;
-
-use crate::model::{Attr, ResourceChange};
+use crate::model::{Attr, Node, ResourceChange};
 use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {
@@ -54,18 +52,15 @@ fn is_log_bucket(name: Option<&str>) -> bool {
 }
 
 /// Expiration days of enabled lifecycle rules.
-fn lifecycle_days(rules: Option<&Value>, enabled: impl Fn(&Value) -> bool) -> Vec<i64> {
-    let Some(Value::Array(rules)) = rules else {
+fn lifecycle_days(rules: Option<&Node>, enabled: impl Fn(&Node) -> bool) -> Vec<i64> {
+    let Some(Node::Arr(rules)) = rules else {
         return Vec::new();
     };
     rules
         .iter()
         .filter(|r| enabled(r))
         .filter_map(|r| match r.get("expiration") {
-            Some(Value::Array(e)) => e
-                .first()
-                .and_then(|e| e.get("days"))
-                .and_then(Value::as_i64),
+            Some(Node::Arr(e)) => e.first().and_then(|e| e.get("days")).and_then(Node::as_i64),
             _ => None,
         })
         .filter(|d| *d > 0)
@@ -90,7 +85,7 @@ fn kept_days(r: &ResourceChange) -> Vec<(i64, &'static str)> {
         "google_logging_project_bucket_config" => one("retention_days", false),
         "aws_s3_bucket_lifecycle_configuration" if is_log_bucket(a.key("bucket").as_str()) => {
             lifecycle_days(a.value.get("rule"), |r| {
-                r.get("status").and_then(Value::as_str) == Some("Enabled")
+                r.get("status").and_then(Node::as_str) == Some("Enabled")
             })
             .into_iter()
             .map(|d| (d, "rule.expiration.days"))
@@ -98,7 +93,7 @@ fn kept_days(r: &ResourceChange) -> Vec<(i64, &'static str)> {
         }
         "aws_s3_bucket" if is_log_bucket(a.key("bucket").as_str()) => {
             lifecycle_days(a.value.get("lifecycle_rule"), |r| {
-                r.get("enabled").and_then(Value::as_bool) == Some(true)
+                r.get("enabled").and_then(Node::as_bool) == Some(true)
             })
             .into_iter()
             .map(|d| (d, "lifecycle_rule.expiration.days"))
