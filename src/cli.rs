@@ -50,6 +50,16 @@ pub enum Command {
         #[arg(value_enum)]
         which: SchemaKind,
     },
+    /// Check one commit message (for the `commit-msg` git hook): exit 0 fine, 1 with a
+    /// one-line reason, 2 could not decide.
+    CommitMsg {
+        /// Policy file. Default: `changegate.yaml` at the repository root, else the built-in
+        /// default policy.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// The commit message file git passes to the hook (`.git/COMMIT_EDITMSG`).
+        file: PathBuf,
+    },
     /// Write a commented starter `changegate.yaml` and a pull-request template (never
     /// overwrites existing files).
     Init {
@@ -81,6 +91,13 @@ pub struct CheckArgs {
     /// Terraform source directory (root module; local modules are followed). Repeatable.
     #[arg(long, value_name = "DIR")]
     pub tf: Vec<PathBuf>,
+    /// The git repository whose commits are checked (with `--commits`).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+    /// Commits to check: `BASE..HEAD`, `BASE...HEAD`, one commit, or `auto` (the CI's range,
+    /// else HEAD's merge base with the default branch).
+    #[arg(long, value_name = "RANGE")]
+    pub commits: Option<String>,
     /// Evaluation time (RFC 3339). Default: the clock.
     #[arg(long, value_name = "RFC3339", env = "CHANGEGATE_NOW")]
     pub now: Option<String>,
@@ -149,6 +166,7 @@ pub fn run() -> Result<ExitCode, Error> {
             write_out(&mut out, s.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
+        Command::CommitMsg { policy, file } => commit_msg(policy.as_deref(), &file),
         Command::Init { dir, template } => {
             crate::init::init(&dir, template, &mut out)?;
             Ok(ExitCode::SUCCESS)
@@ -237,7 +255,11 @@ pub struct Loaded {
 pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
     let policy_path = args.policy.clone().or_else(|| input::policy::discover(cwd));
     let plan_paths = input::plan::expand(&args.plan)?;
-    let (((policy, change), description), (plans, sources)) = rayon::join(
+    let ci = match args.commits.as_deref() {
+        Some("auto") => crate::platform::commit_range(),
+        _ => None,
+    };
+    let (((policy, change), description), (plans, (sources, git))) = rayon::join(
         || {
             rayon::join(
                 || {
@@ -267,10 +289,20 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
                         .collect::<Vec<_>>()
                 },
                 || {
-                    args.tf
-                        .par_iter()
-                        .map(|d| input::hcl::load(d).map(|s| (d.display().to_string(), s)))
-                        .collect::<Vec<_>>()
+                    rayon::join(
+                        || {
+                            args.tf
+                                .par_iter()
+                                .map(|d| input::hcl::load(d).map(|s| (d.display().to_string(), s)))
+                                .collect::<Vec<_>>()
+                        },
+                        || {
+                            args.commits
+                                .as_deref()
+                                .map(|spec| input::git::load(&args.repo, spec, ci.as_ref()))
+                                .transpose()
+                        },
+                    )
                 },
             )
         },
@@ -287,6 +319,7 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
         .into_iter()
         .filter_map(|s| s.map_err(|e| errors.push(e)).ok())
         .collect();
+    let git = git.map_err(|e| errors.push(e)).ok().flatten();
     let Some(policy) = policy else {
         return Err(gather(errors));
     };
@@ -299,6 +332,7 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
         path: policy.path.clone(),
         sha256: policy.sha256.clone(),
         items: 1,
+        range: None,
     }];
     let mut parts: Vec<ChangeRecord> = Vec::new();
     if let Some((f, rec)) = change {
@@ -307,6 +341,7 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
             path: f.name,
             sha256: sha256_hex(&f.bytes),
             items: usize::from(!rec.sources.is_empty()),
+            range: None,
         });
         parts.push(rec);
     }
@@ -316,11 +351,36 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
             path: f.name,
             sha256: sha256_hex(&f.bytes),
             items: usize::from(!rec.sources.is_empty()),
+            range: None,
         });
         parts.push(rec);
     }
+    let mut commits = Vec::new();
+    if let Some(log) = git {
+        // Trailers are the least explicit source: they fill only what nothing else states.
+        parts.push(input::git::record_from_commits(
+            &log.repo,
+            &log.commits,
+            &policy.ticket_finder(),
+        )?);
+        let ids: String = log
+            .commits
+            .iter()
+            .map(|c| c.id.as_str())
+            .collect::<Vec<_>>()
+            .join("\n");
+        inputs.push(InputInfo {
+            kind: "git".into(),
+            path: log.repo,
+            sha256: sha256_hex(ids.as_bytes()),
+            items: log.commits.len(),
+            range: Some(log.range),
+        });
+        commits = log.commits;
+    }
     let mut set = ChangeSet {
         record: input::change::merge(parts),
+        commits,
         ..ChangeSet::default()
     };
     for plan in plans {
@@ -329,6 +389,7 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
             path: plan.name,
             sha256: plan.sha256,
             items: plan.items,
+            range: None,
         });
         set.resources.extend(plan.resources);
         set.drift.extend(plan.drift);
@@ -341,6 +402,7 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
             path: dir.clone(),
             sha256: src.sha256.clone(),
             items: src.files,
+            range: None,
         });
     }
     crate::input::join::attach_source(&mut set, sources.into_iter().map(|(_, s)| s).collect());
@@ -454,6 +516,25 @@ pub fn explain_text(m: &rules::RuleMeta) -> String {
         m.fix,
         doc.trim_end()
     )
+}
+
+fn commit_msg(policy: Option<&Path>, file: &Path) -> Result<ExitCode, Error> {
+    let cwd = std::env::current_dir().map_err(|source| Error::Io {
+        path: ".".into(),
+        source,
+    })?;
+    let policy_path = policy
+        .map(Path::to_path_buf)
+        .or_else(|| input::policy::discover(&cwd));
+    let policy = input::policy::load(policy_path.as_deref())?;
+    let text = input::text::read(file, 1024 * 1024)?;
+    match crate::commitmsg::check(&policy, &text.text) {
+        None => Ok(ExitCode::SUCCESS),
+        Some(reason) => {
+            eprintln!("changegate: {reason}");
+            Ok(ExitCode::from(1))
+        }
+    }
 }
 
 /// The rules reference page: every rule's documentation, in code order.

@@ -4,11 +4,13 @@
 //! [`report`].
 
 pub mod cli;
+pub mod commitmsg;
 pub mod engine;
 pub mod error;
 pub mod init;
 pub mod input;
 pub mod model;
+pub mod platform;
 pub mod policy;
 pub mod report;
 pub mod rules;

@@ -1,12 +1,14 @@
 //! Every rule's fixtures, run through the real binary: each `testdata/rules/<CODE>/<case>/`
 //! holds a `change.yaml` and/or `description.md`, optionally a Terraform `plan.json` and a `tf/`
-//! source directory, its own `policy.yaml` and an `args` file with extra flags. `fail-*` cases must report the rule, `pass-*` cases must not block
+//! source directory, a `commits.yaml` that becomes a real git repository, its own `policy.yaml` and an `args` file with extra flags. `fail-*` cases must report the rule, `pass-*` cases must not block
 //! on it, and what the rule reports is snapshotted.
 
 use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use serde_json::Value;
+
+mod common;
 
 const DEFAULT_ARGS: &[&str] = &["--now", "2026-11-28T02:00:00Z", "--stage", "deploy"];
 
@@ -35,6 +37,15 @@ fn run_case(dir: &Path) -> Value {
     if dir.join("description.md").exists() {
         cmd.arg("--description")
             .arg(rel(dir.join("description.md")));
+    }
+    // A commit list becomes a real repository, built afresh in a temporary directory.
+    let repo_dir = tempfile::tempdir().unwrap();
+    if let Ok(yaml) = std::fs::read_to_string(dir.join("commits.yaml")) {
+        let (base, head) = common::build_repo(repo_dir.path(), &yaml);
+        cmd.arg("--repo")
+            .arg(repo_dir.path())
+            .arg("--commits")
+            .arg(format!("{base}..{head}"));
     }
     let extra = std::fs::read_to_string(dir.join("args")).unwrap_or_default();
     let extra: Vec<&str> = extra.split_whitespace().collect();

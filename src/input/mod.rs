@@ -2,6 +2,7 @@
 
 pub mod change;
 pub mod description;
+pub mod git;
 pub mod hcl;
 pub mod join;
 pub mod plan;

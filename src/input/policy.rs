@@ -543,6 +543,28 @@ fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result
         }
     }
 
+    let mut globsets = Vec::new();
+    for (list, key) in [
+        (&pf.git.protected_paths, "protected_paths"),
+        (&pf.git.script_paths, "script_paths"),
+    ] {
+        let mut b = globset::GlobSetBuilder::new();
+        for (i, g) in list.iter().enumerate() {
+            match globset::GlobBuilder::new(g).literal_separator(true).build() {
+                Ok(g) => {
+                    b.add(g);
+                }
+                Err(e) => cx.err(
+                    &format!("/git/{key}/{i}"),
+                    format!("invalid path pattern: {e}"),
+                ),
+            }
+        }
+        globsets.push(b.build().unwrap_or_default());
+    }
+    let script_paths = globsets.pop().unwrap_or_default();
+    let protected_paths = globsets.pop().unwrap_or_default();
+
     let errors = std::mem::take(&mut cx.errors);
     let (Some(ticket), Some(notice), Some(review_within), true) =
         (ticket, notice, review_within, errors.is_empty())
@@ -567,6 +589,8 @@ fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result
         rules: rules_cfg,
         exceptions,
         classes,
+        protected_paths,
+        script_paths,
         roles_of: HashMap::new(),
     };
     policy.index_roles();

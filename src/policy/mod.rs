@@ -60,6 +60,9 @@ pub struct PolicyFile {
     /// How long audit logs must be kept.
     #[serde(default)]
     pub retention: RetentionSpec,
+    /// What commits must look like.
+    #[serde(default)]
+    pub git: GitSpec,
 }
 
 /// Resource types (globs) by class. Absent lists take the built-in defaults for the AWS,
@@ -191,6 +194,48 @@ fn default_security_impacting() -> Vec<String> {
     .iter()
     .map(|s| s.to_string())
     .collect()
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GitSpec {
+    /// Every commit in the range must carry a signature (gpg, ssh or x509).
+    #[serde(default)]
+    pub require_signed: bool,
+    /// The author must also be the committer (third-party changes need supervision).
+    #[serde(default)]
+    pub require_author_is_committer: bool,
+    /// Paths (globs) that must not be changed by hand: generated files, state files.
+    #[serde(default = "default_protected_paths")]
+    pub protected_paths: Vec<String>,
+    /// Where executable scripts may be added (globs); elsewhere, adding one is a finding.
+    #[serde(default = "default_script_paths")]
+    pub script_paths: Vec<String>,
+}
+
+impl Default for GitSpec {
+    fn default() -> Self {
+        GitSpec {
+            require_signed: false,
+            require_author_is_committer: false,
+            protected_paths: default_protected_paths(),
+            script_paths: default_script_paths(),
+        }
+    }
+}
+
+fn default_protected_paths() -> Vec<String> {
+    ["**/*.tfstate", "**/*.tfstate.backup", "**/.terraform/**"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+fn default_script_paths() -> Vec<String> {
+    ["scripts/**", "bin/**", "hack/**"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
@@ -539,11 +584,23 @@ pub struct Policy {
     pub exceptions: Vec<Exception>,
     /// Compiled `classes`.
     pub classes: ClassMatcher,
+    /// Compiled `git.protected_paths`.
+    pub protected_paths: globset::GlobSet,
+    /// Compiled `git.script_paths`.
+    pub script_paths: globset::GlobSet,
     /// Canonical identity -> roles.
     pub(crate) roles_of: HashMap<String, Vec<String>>,
 }
 
 impl Policy {
+    /// A regex that finds a ticket inside text: `ticket.pattern` without its anchors.
+    pub fn ticket_finder(&self) -> regex::Regex {
+        let p = self.ticket.as_str();
+        let inner = p.strip_prefix('^').unwrap_or(p);
+        let inner = inner.strip_suffix('$').unwrap_or(inner);
+        regex::Regex::new(&format!(r"\b(?:{inner})\b")).unwrap_or_else(|_| self.ticket.clone())
+    }
+
     /// Builds the identity -> roles index; called once when the policy is compiled.
     pub(crate) fn index_roles(&mut self) {
         let mut roles_of: HashMap<String, Vec<String>> = HashMap::new();

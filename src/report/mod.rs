@@ -25,6 +25,9 @@ pub struct InputInfo {
     pub sha256: String,
     /// How many items it held (records, resource changes, objects, commits).
     pub items: usize,
+    /// For git: the commit range read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

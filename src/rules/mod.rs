@@ -5,6 +5,7 @@
 //! `CG4xx` git.
 
 pub mod change;
+pub mod git;
 pub mod terraform;
 
 use chrono::{DateTime, Utc};
@@ -293,6 +294,10 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &terraform::drift::ManualChangeDrift,
     &terraform::untracked::UntrackedScript,
     &terraform::provenance::UnpinnedModuleSource,
+    &git::ticket::CommitWithoutTicket,
+    &git::author::UnauthorisedAuthor,
+    &git::provenance::CommitProvenance,
+    &git::paths::UntrackedPathChange,
 ];
 
 /// Finds a rule by code (`CG101`, any case) or name (`ticket-missing`).

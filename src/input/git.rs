@@ -1,0 +1,404 @@
+//! Git history as change evidence, read with git2 (libgit2), never by shelling out: the
+//! commits of a range with their authors, messages, trailers, signatures and changed paths, read
+//! in parallel; and the change-record fields that commit trailers supply.
+
+use std::path::Path;
+
+use chrono::{DateTime, FixedOffset, TimeZone};
+use git2::{DiffOptions, FileMode, Oid, Repository, Sort};
+use rayon::prelude::*;
+
+use crate::error::{Error, InputError};
+use crate::model::record::Interval;
+use crate::model::{
+    Approval, ApprovalSource, ChangeRecord, ChangeType, ChangedPath, Commit, CommitSignature,
+    Origin, Person,
+};
+use crate::platform::CiRange;
+
+/// The commits read for a check.
+#[derive(Debug)]
+pub struct GitLog {
+    /// The repository's work tree (or git dir) as given.
+    pub repo: String,
+    /// The range as resolved: `BASE..HEAD` with full ids, or one id.
+    pub range: String,
+    /// Newest first.
+    pub commits: Vec<Commit>,
+}
+
+fn err(repo: &str, message: String) -> Error {
+    InputError::new(repo, None, message).into()
+}
+
+const FETCH_HINT: &str = "this is a shallow clone and the base commit is not in it: fetch more history (`git fetch --deepen=<n>` or `git fetch --unshallow`; actions/checkout: `fetch-depth: 0`; GitLab CI: `GIT_DEPTH: 0`)";
+
+/// The commit id a spec names, or an error that says what to fetch.
+fn resolve(repo: &Repository, name: &str, spec: &str) -> Result<Oid, Error> {
+    match repo.revparse_single(spec).and_then(|o| o.peel_to_commit()) {
+        Ok(c) => Ok(c.id()),
+        Err(e) if repo.is_shallow() => Err(err(
+            name,
+            format!(
+                "commit `{spec}` does not resolve ({}); {FETCH_HINT}",
+                e.message()
+            ),
+        )),
+        Err(e) => Err(err(
+            name,
+            format!(
+                "commit `{spec}` does not resolve: {}; expected a commit, branch or tag of this repository (fetch it if it lives on a remote)",
+                e.message()
+            ),
+        )),
+    }
+}
+
+/// The default branch's tip: `origin/HEAD`, else `origin/main`, `origin/master`, `main`, `master`.
+fn default_branch(repo: &Repository) -> Option<Oid> {
+    if let Ok(r) = repo.find_reference("refs/remotes/origin/HEAD")
+        && let Ok(r) = r.resolve()
+        && let Some(oid) = r.target()
+    {
+        return Some(oid);
+    }
+    [
+        "refs/remotes/origin/main",
+        "refs/remotes/origin/master",
+        "refs/heads/main",
+        "refs/heads/master",
+    ]
+    .iter()
+    .find_map(|r| repo.refname_to_id(r).ok())
+}
+
+/// Resolves `--commits` to (base, head): `BASE..HEAD`, `BASE...HEAD` (from the merge base), a
+/// single commit, or `auto` (the CI's range, else HEAD's merge base with the default branch).
+fn range(
+    repo: &Repository,
+    name: &str,
+    spec: &str,
+    ci: Option<&CiRange>,
+) -> Result<(Option<Oid>, Oid), Error> {
+    if spec == "auto" {
+        if let Some(ci) = ci {
+            let base = resolve(repo, name, &ci.base)?;
+            let head = resolve(repo, name, &ci.head)?;
+            return Ok((Some(base), head));
+        }
+        let head = resolve(repo, name, "HEAD")?;
+        let base = default_branch(repo)
+            .and_then(|d| repo.merge_base(head, d).ok())
+            .filter(|b| *b != head);
+        return Ok((base, head));
+    }
+    if let Some((a, b)) = spec.split_once("...") {
+        let a = resolve(repo, name, if a.is_empty() { "HEAD" } else { a })?;
+        let b = resolve(repo, name, if b.is_empty() { "HEAD" } else { b })?;
+        let base = repo.merge_base(a, b).map_err(|e| {
+            let hint = if repo.is_shallow() {
+                FETCH_HINT
+            } else {
+                "the two commits share no history"
+            };
+            err(
+                name,
+                format!("`{spec}`: no merge base ({}); {hint}", e.message()),
+            )
+        })?;
+        return Ok((Some(base), b));
+    }
+    if let Some((a, b)) = spec.split_once("..") {
+        let base = resolve(repo, name, if a.is_empty() { "HEAD" } else { a })?;
+        let head = resolve(repo, name, if b.is_empty() { "HEAD" } else { b })?;
+        if repo.is_shallow()
+            && base != head
+            && !repo.graph_descendant_of(head, base).unwrap_or(false)
+        {
+            return Err(err(
+                name,
+                format!(
+                    "`{spec}`: the base is not an ancestor of the head in this history; {FETCH_HINT}"
+                ),
+            ));
+        }
+        return Ok((Some(base), head));
+    }
+    let one = resolve(repo, name, spec)?;
+    Ok((None, one))
+}
+
+fn person(sig: &git2::Signature<'_>) -> Person {
+    let t = sig.when();
+    let offset = FixedOffset::east_opt(t.offset_minutes() * 60)
+        .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
+    let time = offset
+        .timestamp_opt(t.seconds(), 0)
+        .single()
+        .unwrap_or_else(|| DateTime::<FixedOffset>::from(DateTime::UNIX_EPOCH));
+    Person {
+        name: String::from_utf8_lossy(sig.name_bytes()).into_owned(),
+        email: String::from_utf8_lossy(sig.email_bytes()).into_owned(),
+        time,
+    }
+}
+
+fn signature(repo: &Repository, oid: Oid) -> Option<CommitSignature> {
+    let (sig, _) = repo.extract_signature(&oid, None).ok()?;
+    let text = String::from_utf8_lossy(&sig);
+    let kind = if text.contains("BEGIN PGP SIGNATURE") {
+        "gpg"
+    } else if text.contains("BEGIN SSH SIGNATURE") {
+        "ssh"
+    } else if text.contains("BEGIN SIGNED MESSAGE") {
+        "x509"
+    } else {
+        "unknown"
+    };
+    let key_id = if kind == "ssh" {
+        ssh_key::SshSig::from_pem(text.trim()).ok().map(|s| {
+            s.public_key()
+                .fingerprint(ssh_key::HashAlg::Sha256)
+                .to_string()
+        })
+    } else {
+        None
+    };
+    Some(CommitSignature {
+        kind: kind.into(),
+        key_id,
+    })
+}
+
+/// Whether a raw commit header carries a `gpgsig` (or `gpgsig-sha256`) field.
+fn has_signature_header(header: &[u8]) -> bool {
+    header.starts_with(b"gpgsig") || header.windows(7).any(|w| w == b"\ngpgsig")
+}
+
+fn read_commit(repo: &Repository, oid: Oid) -> Result<Commit, git2::Error> {
+    let c = repo.find_commit(oid)?;
+    let message = String::from_utf8_lossy(c.message_raw_bytes()).into_owned();
+    let (subject, body) = match message.split_once('\n') {
+        Some((s, b)) => (s.trim().to_string(), b.trim().to_string()),
+        None => (message.trim().to_string(), String::new()),
+    };
+    let trailers = git2::message_trailers_strs(&message)
+        .map(|t| {
+            t.iter()
+                .map(|(k, v)| (k.to_string(), v.trim().to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let tree = c.tree()?;
+    let parent_tree = match c.parent(0) {
+        Ok(p) => Some(p.tree()?),
+        Err(_) => None,
+    };
+    let mut opts = DiffOptions::new();
+    opts.skip_binary_check(true);
+    let diff = repo.diff_tree_to_tree(parent_tree.as_ref(), Some(&tree), Some(&mut opts))?;
+    let paths = diff
+        .deltas()
+        .map(|d| {
+            let file = if d.status() == git2::Delta::Deleted {
+                d.old_file()
+            } else {
+                d.new_file()
+            };
+            ChangedPath {
+                path: file
+                    .path_bytes()
+                    .map(|p| String::from_utf8_lossy(p).into_owned())
+                    .unwrap_or_default(),
+                status: format!("{:?}", d.status()).to_lowercase(),
+                // Added as, or turned into, an executable: an already executable file that is
+                // only edited is not new.
+                executable: d.new_file().mode() == FileMode::BlobExecutable
+                    && d.old_file().mode() != FileMode::BlobExecutable,
+            }
+        })
+        .collect();
+    Ok(Commit {
+        id: oid.to_string(),
+        author: person(&c.author()),
+        committer: person(&c.committer()),
+        subject,
+        body,
+        trailers,
+        parents: c.parent_ids().map(|p| p.to_string()).collect(),
+        // Reading the signature parses the commit again: only do it when the header has one.
+        signature: if has_signature_header(c.raw_header_bytes()) {
+            signature(repo, oid)
+        } else {
+            None
+        },
+        paths,
+    })
+}
+
+/// Reads the commits of `spec` in the repository at (or above) `dir`.
+pub fn load(dir: &Path, spec: &str, ci: Option<&CiRange>) -> Result<GitLog, Error> {
+    let name = dir.display().to_string();
+    let repo = Repository::discover(dir).map_err(|e| {
+        err(
+            &name,
+            format!("not a git repository (or inside one): {}", e.message()),
+        )
+    })?;
+    let (base, head) = range(&repo, &name, spec, ci)?;
+    let mut walk = repo
+        .revwalk()
+        .map_err(|e| err(&name, e.message().to_string()))?;
+    walk.set_sorting(Sort::TOPOLOGICAL | Sort::TIME)
+        .map_err(|e| err(&name, e.message().to_string()))?;
+    let oids: Vec<Oid> = match base {
+        None if spec != "auto" => vec![head],
+        _ => {
+            walk.push(head)
+                .map_err(|e| err(&name, e.message().to_string()))?;
+            if let Some(b) = base {
+                walk.hide(b)
+                    .map_err(|e| err(&name, e.message().to_string()))?;
+            }
+            walk.collect::<Result<_, _>>().map_err(|e| {
+                let hint = if repo.is_shallow() {
+                    format!("; {FETCH_HINT}")
+                } else {
+                    String::new()
+                };
+                err(
+                    &name,
+                    format!("walking the history failed: {}{hint}", e.message()),
+                )
+            })?
+        }
+    };
+    let path = repo.path().to_path_buf();
+    // Commits are independent: each worker opens its own handle (a Repository is not Sync).
+    let commits: Vec<Commit> = oids
+        .par_chunks(64)
+        .map_init(
+            || Repository::open(&path),
+            |r, chunk| -> Result<Vec<Commit>, Error> {
+                let r = r
+                    .as_ref()
+                    .map_err(|e| err(&name, e.message().to_string()))?;
+                chunk
+                    .iter()
+                    .map(|oid| {
+                        read_commit(r, *oid).map_err(|e| {
+                            err(&name, format!("reading commit {oid}: {}", e.message()))
+                        })
+                    })
+                    .collect()
+            },
+        )
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    let range = match base {
+        Some(b) => format!("{b}..{head}"),
+        None => head.to_string(),
+    };
+    Ok(GitLog {
+        repo: name,
+        range,
+        commits,
+    })
+}
+
+/// The change-record fields commit trailers (and subjects) supply: `Ticket:` (or a ticket in
+/// the subject), `Approved-by:` (source `trailer`), `Rollback:`, `Emergency:`, `Window:`,
+/// `Requested-by:`. The newest commit that states a field wins; approvals from all commits
+/// combine. Malformed `Window:` trailers are errors.
+pub fn record_from_commits(
+    repo: &str,
+    commits: &[Commit],
+    ticket_finder: &regex::Regex,
+) -> Result<ChangeRecord, Error> {
+    let mut rec = ChangeRecord::default();
+    let origin = |rec: &mut ChangeRecord, field: &str, c: &Commit| {
+        rec.sources.entry(field.to_string()).or_insert(Origin {
+            source: format!("trailer {}", c.short()),
+            location: None,
+        });
+    };
+    for c in commits {
+        if rec.ticket.is_none() {
+            let t = c.trailer("Ticket").next().map(str::to_string).or_else(|| {
+                ticket_finder
+                    .find(&c.subject)
+                    .map(|m| m.as_str().to_string())
+            });
+            if let Some(t) = t {
+                rec.ticket = Some(t);
+                origin(&mut rec, "ticket", c);
+            }
+        }
+        if rec.rollback.is_none()
+            && let Some(v) = c.trailer("Rollback").next().filter(|v| !v.is_empty())
+        {
+            rec.rollback = Some(v.to_string());
+            origin(&mut rec, "rollback", c);
+        }
+        if rec.requested_by.is_none()
+            && let Some(v) = c.trailer("Requested-by").next().filter(|v| !v.is_empty())
+        {
+            rec.requested_by = Some(v.to_string());
+            origin(&mut rec, "requested_by", c);
+        }
+        if !rec.sources.contains_key("type")
+            && let Some(v) = c.trailer("Emergency").next()
+        {
+            rec.change_type = ChangeType::Emergency;
+            origin(&mut rec, "type", c);
+            if !v.trim().is_empty() {
+                rec.emergency_justification = Some(v.trim().to_string());
+                origin(&mut rec, "emergency_justification", c);
+            }
+        }
+        if rec.window.is_none()
+            && let Some(v) = c.trailer("Window").next()
+        {
+            rec.window = Some(parse_window(repo, c, v)?);
+            origin(&mut rec, "window", c);
+        }
+        for a in c.trailer("Approved-by") {
+            if a.trim().is_empty() {
+                continue;
+            }
+            rec.approvals.push(Approval {
+                by: a.trim().to_string(),
+                role: None,
+                at: Some(c.committer.time.with_timezone(&chrono::Utc)),
+                source: ApprovalSource::Trailer,
+                location: None,
+            });
+            origin(&mut rec, "approvals", c);
+        }
+    }
+    Ok(rec)
+}
+
+/// A `Window: START/END` trailer.
+pub fn parse_window(repo: &str, c: &Commit, v: &str) -> Result<Interval, Error> {
+    let bad = |why: String| {
+        err(
+            repo,
+            format!(
+                "commit {}: `Window: {v}` {why}; expected `START/END` in RFC 3339, e.g. `2026-11-28T01:30:00Z/2026-11-28T03:00:00Z`",
+                c.short()
+            ),
+        )
+    };
+    let Some((s, e)) = v.split_once('/') else {
+        return Err(bad("is not an interval".into()));
+    };
+    let p = |x: &str| DateTime::parse_from_rfc3339(x.trim()).map(|t| t.with_timezone(&chrono::Utc));
+    match (p(s), p(e)) {
+        (Ok(start), Ok(end)) if start < end => Ok(Interval { start, end }),
+        (Ok(_), Ok(_)) => Err(bad("ends before it starts".into())),
+        (Err(x), _) | (_, Err(x)) => Err(bad(format!("has an invalid time ({x})"))),
+    }
+}

@@ -1,0 +1,133 @@
+//! Test helpers shared by the integration tests.
+
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use git2::{Oid, Repository, Signature, Time};
+use serde_json::Value;
+
+/// Builds a real repository in `dir` from a commit list (YAML, see `testdata/rules/CG4*/`):
+/// each entry has `message`, `author` ("Name <mail>"), optional `committer`, `time` (RFC
+/// 3339), `files` (path -> text, or `{content, executable}`), `delete` (paths), `signed`
+/// (`gpg` or `ssh`: an armoured signature block is attached; it is not cryptographically valid)
+/// and `merge` (merge the previous commit with a side branch commit). A base commit comes
+/// first; returns (base id, head id).
+pub fn build_repo(dir: &Path, yaml: &str) -> (String, String) {
+    let doc = changegate::input::yaml::load_one(yaml, Default::default()).expect("commits yaml");
+    let repo = Repository::init(dir).expect("init");
+    let sig = |who: &str, t: &str| {
+        let (name, mail) = who.split_once(" <").expect("Name <mail>");
+        let time = chrono::DateTime::parse_from_rfc3339(t).expect("time");
+        Signature::new(
+            name,
+            mail.trim_end_matches('>'),
+            &Time::new(time.timestamp(), time.offset().local_minus_utc() / 60),
+        )
+        .expect("signature")
+    };
+    let base_sig = sig("Base <base@example.com>", "2026-11-01T00:00:00Z");
+    let mut index = repo.index().expect("index");
+    std::fs::write(dir.join("README.md"), "base\n").expect("write");
+    index.add_path(Path::new("README.md")).expect("add");
+    index.write().expect("index write");
+    let tree = repo
+        .find_tree(index.write_tree().expect("tree"))
+        .expect("tree");
+    let base = repo
+        .commit(Some("HEAD"), &base_sig, &base_sig, "base", &tree, &[])
+        .expect("base commit");
+    let mut head = base;
+    for c in doc.value.as_array().expect("a list of commits") {
+        let s = |k: &str| c.get(k).and_then(Value::as_str);
+        let author = sig(
+            s("author").unwrap_or("Dave <dave@example.com>"),
+            s("time").unwrap_or("2026-11-25T10:00:00Z"),
+        );
+        let committer = sig(
+            s("committer")
+                .or(s("author"))
+                .unwrap_or("Dave <dave@example.com>"),
+            s("time").unwrap_or("2026-11-25T10:00:00Z"),
+        );
+        if let Some(files) = c.get("files").and_then(Value::as_object) {
+            for (path, v) in files {
+                let (content, exec) = match v {
+                    Value::String(t) => (t.clone(), false),
+                    o => (
+                        o.get("content")
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_string(),
+                        o.get("executable")
+                            .and_then(Value::as_bool)
+                            .unwrap_or(false),
+                    ),
+                };
+                let full = dir.join(path);
+                std::fs::create_dir_all(full.parent().expect("parent")).expect("mkdir");
+                std::fs::write(&full, content).expect("write");
+                #[cfg(unix)]
+                if exec {
+                    use std::os::unix::fs::PermissionsExt;
+                    std::fs::set_permissions(&full, std::fs::Permissions::from_mode(0o755))
+                        .expect("chmod");
+                }
+                index.add_path(Path::new(path)).expect("add");
+            }
+        }
+        if let Some(del) = c.get("delete").and_then(Value::as_array) {
+            for p in del.iter().filter_map(Value::as_str) {
+                std::fs::remove_file(dir.join(p)).expect("rm");
+                index.remove_path(Path::new(p)).expect("rm index");
+            }
+        }
+        index.write().expect("index write");
+        let tree = repo
+            .find_tree(index.write_tree().expect("tree"))
+            .expect("tree");
+        let parent = repo.find_commit(head).expect("parent");
+        let message = s("message").expect("message");
+        let mut parents = vec![parent];
+        if c.get("merge").and_then(Value::as_bool) == Some(true) {
+            // A side commit on the same tree's parent, merged back.
+            let side = repo
+                .commit(
+                    None,
+                    &author,
+                    &committer,
+                    "CHG-1234: side work",
+                    &parents[0].tree().expect("t"),
+                    &[&parents[0]],
+                )
+                .expect("side");
+            parents.push(repo.find_commit(side).expect("side"));
+        }
+        let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
+        head = match s("signed") {
+            None => repo
+                .commit(Some("HEAD"), &author, &committer, message, &tree, &refs)
+                .expect("commit"),
+            Some(kind) => {
+                let buf = repo
+                    .commit_create_buffer(&author, &committer, message, &tree, &refs)
+                    .expect("buffer");
+                let armour = if kind == "ssh" {
+                    "SSH SIGNATURE"
+                } else {
+                    "PGP SIGNATURE"
+                };
+                let signature =
+                    format!("-----BEGIN {armour}-----\n\nAAAA\n-----END {armour}-----\n");
+                let oid: Oid = repo
+                    .commit_signed(buf.as_str().expect("utf8"), &signature, None)
+                    .expect("signed");
+                repo.reference("refs/heads/master", oid, true, "signed")
+                    .ok();
+                repo.set_head_detached(oid).expect("head");
+                oid
+            }
+        };
+    }
+    (base.to_string(), head.to_string())
+}
