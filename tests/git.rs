@@ -296,3 +296,176 @@ fn commit_msg_hook() {
         .assert()
         .code(2);
 }
+
+/// Real signatures made with ssh-keygen and gpg (skipped where the tools are missing): the
+/// signer's key is read from each.
+#[test]
+fn real_ssh_and_gpg_signatures_name_the_signer_key() {
+    use std::process::Command as Sh;
+    let have = |tool: &str| {
+        Sh::new(tool).arg("--version").output().is_ok() || Sh::new(tool).arg("-?").output().is_ok()
+    };
+    if !have("ssh-keygen") || !have("gpg") {
+        eprintln!("SKIPPED: ssh-keygen or gpg not installed");
+        return;
+    }
+    let work = tempfile::tempdir().unwrap();
+    let dir = work.path().join("repo");
+    let (base, _) = common::build_repo(&dir, TRAILERS);
+    let repo = git2::Repository::open(&dir).unwrap();
+    let head = repo.head().unwrap().peel_to_commit().unwrap();
+    let sig = git2::Signature::new(
+        "Dave",
+        "dave@example.com",
+        &git2::Time::new(1_764_000_000, 0),
+    )
+    .unwrap();
+
+    // ssh
+    let key = work.path().join("id_ed25519");
+    assert!(
+        Sh::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", "dave", "-f"])
+            .arg(&key)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let buf = repo
+        .commit_create_buffer(
+            &sig,
+            &sig,
+            "CHG-1: ssh signed",
+            &head.tree().unwrap(),
+            &[&head],
+        )
+        .unwrap();
+    let payload = work.path().join("payload");
+    std::fs::write(&payload, &*buf).unwrap();
+    assert!(
+        Sh::new("ssh-keygen")
+            .args(["-q", "-Y", "sign", "-n", "git", "-f"])
+            .arg(&key)
+            .arg(&payload)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let ssh_sig = std::fs::read_to_string(work.path().join("payload.sig")).unwrap();
+    let ssh_commit = repo
+        .commit_signed(buf.as_str().unwrap(), &ssh_sig, None)
+        .unwrap();
+    let fp = Sh::new("ssh-keygen")
+        .args(["-l", "-E", "sha256", "-f"])
+        .arg(key.with_extension("pub"))
+        .output()
+        .unwrap();
+    let fp = String::from_utf8(fp.stdout)
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
+
+    // gpg
+    let home = work.path().join("gnupg");
+    std::fs::create_dir(&home).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let gpg = |args: &[&str]| {
+        Sh::new("gpg")
+            .env("GNUPGHOME", &home)
+            .args([
+                "--batch",
+                "--quiet",
+                "--pinentry-mode",
+                "loopback",
+                "--passphrase",
+                "",
+            ])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(
+        gpg(&[
+            "--quick-gen-key",
+            "Dave <dave@example.com>",
+            "ed25519",
+            "sign",
+            "never"
+        ])
+        .status
+        .success()
+    );
+    let ssh_parent = repo.find_commit(ssh_commit).unwrap();
+    let buf = repo
+        .commit_create_buffer(
+            &sig,
+            &sig,
+            "CHG-1: gpg signed",
+            &head.tree().unwrap(),
+            &[&ssh_parent],
+        )
+        .unwrap();
+    std::fs::write(&payload, &*buf).unwrap();
+    let out = gpg(&[
+        "--armor",
+        "--detach-sign",
+        "--output",
+        "-",
+        payload.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let gpg_commit = repo
+        .commit_signed(
+            buf.as_str().unwrap(),
+            std::str::from_utf8(&out.stdout).unwrap(),
+            None,
+        )
+        .unwrap();
+    let listed = gpg(&["--with-colons", "--list-keys"]);
+    let fpr = String::from_utf8(listed.stdout)
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("fpr:"))
+        .unwrap()
+        .split(':')
+        .nth(9)
+        .unwrap()
+        .to_string();
+
+    let log = changegate::input::git::load(&dir, &format!("{base}..{gpg_commit}"), None).unwrap();
+    let by_subject = |s: &str| {
+        log.commits
+            .iter()
+            .find(|c| c.subject == s)
+            .unwrap()
+            .signature
+            .clone()
+            .unwrap()
+    };
+    let s = by_subject("CHG-1: ssh signed");
+    assert_eq!(
+        (s.kind.as_str(), s.key_id.as_deref()),
+        ("ssh", Some(fp.as_str()))
+    );
+    let g = by_subject("CHG-1: gpg signed");
+    assert_eq!(g.kind, "gpg");
+    assert_eq!(g.key_id.as_deref(), Some(fpr.as_str()));
+    assert!(
+        log.commits
+            .iter()
+            .find(|c| c.subject.starts_with("CHG-4321"))
+            .unwrap()
+            .signature
+            .is_none()
+    );
+}

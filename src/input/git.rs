@@ -155,14 +155,30 @@ fn signature(repo: &Repository, oid: Oid) -> Option<CommitSignature> {
     } else {
         "unknown"
     };
-    let key_id = if kind == "ssh" {
-        ssh_key::SshSig::from_pem(text.trim()).ok().map(|s| {
+    // The signer's key: an SSH key fingerprint, or an OpenPGP issuer fingerprint (else key id).
+    let key_id = match kind {
+        "ssh" => ssh_key::SshSig::from_pem(text.trim()).ok().map(|s| {
             s.public_key()
                 .fingerprint(ssh_key::HashAlg::Sha256)
                 .to_string()
-        })
-    } else {
-        None
+        }),
+        "gpg" => {
+            use pgp::composed::Deserializable;
+            pgp::composed::DetachedSignature::from_string(text.trim())
+                .ok()
+                .and_then(|(s, _)| {
+                    let sig = &s.signature;
+                    sig.issuer_fingerprint()
+                        .first()
+                        .map(|f| hex::encode_upper(f.as_bytes()))
+                        .or_else(|| {
+                            sig.issuer_key_id()
+                                .first()
+                                .map(|k| hex::encode_upper(k.as_ref()))
+                        })
+                })
+        }
+        _ => None,
     };
     Some(CommitSignature {
         kind: kind.into(),
