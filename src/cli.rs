@@ -33,7 +33,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Check a change against the policy (exit 0 pass, 1 blocked, 2 could not decide).
-    Check(CheckArgs),
+    Check(Box<CheckArgs>),
     /// List the rules.
     Rules {
         /// Output format.
@@ -91,6 +91,18 @@ pub struct CheckArgs {
     /// Terraform source directory (root module; local modules are followed). Repeatable.
     #[arg(long, value_name = "DIR")]
     pub tf: Vec<PathBuf>,
+    /// Rendered Kubernetes manifests (`helm template`, kustomize, YAML or JSON): a file, a
+    /// directory, a glob, or `-`. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub manifests: Vec<PathBuf>,
+    /// The same, rendered from the base of the change (objects are then added, changed or
+    /// removed). Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub base_manifests: Vec<PathBuf>,
+    /// Objects exported from the cluster (`kubectl get ... -o yaml`), compared with the rendered
+    /// manifests for manual changes. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub live: Vec<PathBuf>,
     /// The git repository whose commits are checked (with `--commits`).
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub repo: PathBuf,
@@ -255,57 +267,78 @@ pub struct Loaded {
 pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
     let policy_path = args.policy.clone().or_else(|| input::policy::discover(cwd));
     let plan_paths = input::plan::expand(&args.plan)?;
+    let kube_paths = [
+        input::kube::expand(&args.manifests)?,
+        input::kube::expand(&args.base_manifests)?,
+        input::kube::expand(&args.live)?,
+    ];
     let ci = match args.commits.as_deref() {
         Some("auto") => crate::platform::commit_range(),
         _ => None,
     };
-    let (((policy, change), description), (plans, (sources, git))) = rayon::join(
+    // Namespaces are defaulted once the policy is known; objects are read with a placeholder.
+    let kube = || -> Vec<Option<Result<input::kube::Manifests, Error>>> {
+        kube_paths
+            .par_iter()
+            .map(|paths| (!paths.is_empty()).then(|| input::kube::load(paths, "\u{0}default")))
+            .collect()
+    };
+    let ((((policy, change), description), (plans, (sources, git))), kube) = rayon::join(
         || {
             rayon::join(
-                || {
-                    rayon::join(
-                        || input::policy::load(policy_path.as_deref()),
-                        || args.change.as_deref().map(input::change::load).transpose(),
-                    )
-                },
-                || {
-                    args.description
-                        .as_deref()
-                        .map(|p| {
-                            let f = input::text::read(p, 16 * 1024 * 1024)?;
-                            let rec = input::description::parse_description(&f.name, &f.text)?;
-                            Ok::<_, Error>((f, rec))
-                        })
-                        .transpose()
-                },
-            )
-        },
-        || {
-            rayon::join(
-                || {
-                    plan_paths
-                        .par_iter()
-                        .map(|p| input::plan::load(p))
-                        .collect::<Vec<_>>()
-                },
                 || {
                     rayon::join(
                         || {
-                            args.tf
-                                .par_iter()
-                                .map(|d| input::hcl::load(d).map(|s| (d.display().to_string(), s)))
-                                .collect::<Vec<_>>()
+                            rayon::join(
+                                || input::policy::load(policy_path.as_deref()),
+                                || args.change.as_deref().map(input::change::load).transpose(),
+                            )
                         },
                         || {
-                            args.commits
+                            args.description
                                 .as_deref()
-                                .map(|spec| input::git::load(&args.repo, spec, ci.as_ref()))
+                                .map(|p| {
+                                    let f = input::text::read(p, 16 * 1024 * 1024)?;
+                                    let rec =
+                                        input::description::parse_description(&f.name, &f.text)?;
+                                    Ok::<_, Error>((f, rec))
+                                })
                                 .transpose()
                         },
                     )
                 },
+                || {
+                    rayon::join(
+                        || {
+                            plan_paths
+                                .par_iter()
+                                .map(|p| input::plan::load(p))
+                                .collect::<Vec<_>>()
+                        },
+                        || {
+                            rayon::join(
+                                || {
+                                    args.tf
+                                        .par_iter()
+                                        .map(|d| {
+                                            input::hcl::load(d)
+                                                .map(|s| (d.display().to_string(), s))
+                                        })
+                                        .collect::<Vec<_>>()
+                                },
+                                || {
+                                    args.commits
+                                        .as_deref()
+                                        .map(|spec| input::git::load(&args.repo, spec, ci.as_ref()))
+                                        .transpose()
+                                },
+                            )
+                        },
+                    )
+                },
             )
         },
+        kube,
     );
     let mut errors = Vec::new();
     let policy = policy.map_err(|e| errors.push(e)).ok();
@@ -320,6 +353,10 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
         .filter_map(|s| s.map_err(|e| errors.push(e)).ok())
         .collect();
     let git = git.map_err(|e| errors.push(e)).ok().flatten();
+    let kube: Vec<Option<input::kube::Manifests>> = kube
+        .into_iter()
+        .map(|k| k.and_then(|r| r.map_err(|e| errors.push(e)).ok()))
+        .collect();
     let Some(policy) = policy else {
         return Err(gather(errors));
     };
@@ -405,9 +442,62 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
             range: None,
         });
     }
+    // Kubernetes: namespaces defaulted per policy, then objects diffed and compared live.
+    let mut kube = kube.into_iter();
+    let (rendered, base, live) = (
+        kube.next().flatten(),
+        kube.next().flatten(),
+        kube.next().flatten(),
+    );
+    let ns = &policy.file.kubernetes.default_namespace;
+    let fix_ns = |m: Option<input::kube::Manifests>| {
+        m.map(|mut m| {
+            for o in &mut m.objects {
+                if o.namespace.as_deref() == Some("\u{0}default") {
+                    o.namespace = Some(ns.clone());
+                }
+            }
+            m
+        })
+    };
+    let (rendered, base, live) = (fix_ns(rendered), fix_ns(base), fix_ns(live));
+    for (kind, m) in [
+        ("manifests", &rendered),
+        ("base-manifests", &base),
+        ("live", &live),
+    ] {
+        for (path, sha256, items) in m.iter().flat_map(|m| m.files.iter()) {
+            inputs.push(InputInfo {
+                kind: kind.into(),
+                path: path.clone(),
+                sha256: sha256.clone(),
+                items: *items,
+                range: None,
+            });
+        }
+    }
+    if rendered.is_some() || live.is_some() {
+        let empty = Vec::new();
+        let k = input::kube::build(
+            rendered.as_ref().map_or(&empty, |m| &m.objects),
+            base.as_ref().map(|m| m.objects.as_slice()),
+            live.as_ref().map(|m| m.objects.as_slice()),
+            &policy.file.kubernetes,
+            &policy.classes,
+        );
+        set.resources.extend(k.resources);
+        set.drift.extend(k.drift);
+        set.untracked_objects = k.untracked;
+    }
+    for m in [&rendered, &base, &live].into_iter().flatten() {
+        set.unrecognised.extend(m.skipped.iter().cloned());
+    }
     crate::input::join::attach_source(&mut set, sources.into_iter().map(|(_, s)| s).collect());
     for r in &mut set.resources {
-        r.classes = policy.classes.classify(&r.kind);
+        // Kubernetes objects were classified when built (with their dynamic security impact).
+        if r.provider != "kubernetes" {
+            r.classes = policy.classes.classify(&r.kind);
+        }
     }
     Ok(Loaded {
         policy,

@@ -757,3 +757,76 @@ fn invalid_hcl_names_file_and_line() {
         "{err}"
     );
 }
+
+#[test]
+fn alias_bomb_in_manifests_is_refused_quickly() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut y = String::from(
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\ndata:\n  a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n",
+    );
+    for i in 1..15 {
+        let p = i - 1;
+        y.push_str(&format!(
+            "  a{i}: &a{i} [{}]\n",
+            vec![format!("*a{p}"); 10].join(", ")
+        ));
+    }
+    let path = dir.path().join("bomb.yaml");
+    std::fs::write(&path, y).unwrap();
+    let start = std::time::Instant::now();
+    cg().args(["check", "--now", NOW, "--manifests"])
+        .arg(&path)
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("alias bomb").and(predicate::str::contains("bomb.yaml:")));
+    assert!(start.elapsed().as_secs() < 10);
+}
+
+#[test]
+fn manifests_report_inputs_and_mask_secrets() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("m.yaml");
+    std::fs::write(&m, "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: payments}\nstringData: {password: hunter2-k8s}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: c}\ndata: {a: b}\n").unwrap();
+    let live = dir.path().join("live.yaml");
+    std::fs::write(&live, "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: payments}\nstringData: {password: changed-by-hand-9}\n").unwrap();
+    for format in ["text", "json"] {
+        let out = cg()
+            .args(["check", "--now", NOW, "--format", format, "--manifests"])
+            .arg(&m)
+            .arg("--live")
+            .arg(&live)
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            !all.contains("hunter2-k8s") && !all.contains("changed-by-hand-9"),
+            "{all}"
+        );
+        if format == "json" {
+            let r = json_of(&out);
+            let kinds: Vec<(&str, u64)> = r["inputs"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| (i["kind"].as_str().unwrap(), i["items"].as_u64().unwrap()))
+                .collect();
+            assert!(
+                kinds.contains(&("manifests", 2)) && kinds.contains(&("live", 1)),
+                "{kinds:?}"
+            );
+            assert_eq!(r["summary"]["changes"]["apply"], 2);
+            // The hand-changed secret is noticed, without its values.
+            assert!(r["findings"].as_array().unwrap().iter().any(|f| {
+                f["rule"] == "CG206"
+                    && f["message"]
+                        .as_str()
+                        .unwrap()
+                        .contains("stringData.password")
+            }));
+        }
+    }
+}

@@ -124,3 +124,117 @@ fn the_binary_reads_a_utf16_plan_from_windows() {
     assert_eq!(r["inputs"][1]["kind"], "terraform-plan");
     assert_eq!(r["inputs"][1]["items"], 1);
 }
+
+fn kube_corpus() -> Option<PathBuf> {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/kubernetes");
+    p.is_dir().then_some(p)
+}
+
+fn all_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    entries.sort();
+    for p in entries {
+        if p.is_dir() {
+            all_files(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// Every rendered YAML file of the corpus is read (exit 0 or 1) by the real binary; the one
+/// deliberately invalid file exits 2 naming its line.
+#[test]
+fn every_rendered_corpus_file_parses() {
+    let Some(dir) = kube_corpus() else {
+        eprintln!("SKIPPED: ../shared/corpus/kubernetes is not beside the checkout");
+        return;
+    };
+    let mut files = Vec::new();
+    all_files(&dir.join("rendered"), &mut files);
+    assert!(files.len() > 20, "{} files", files.len());
+    let mut invalid = 0;
+    for f in &files {
+        let out = assert_cmd::Command::cargo_bin("changegate")
+            .unwrap()
+            .args([
+                "check",
+                "--now",
+                "2026-11-28T02:00:00Z",
+                "--format",
+                "json=/dev/null",
+                "--manifests",
+            ])
+            .arg(f)
+            .output()
+            .unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        if f.to_string_lossy().contains("invalid-yaml") {
+            assert_eq!(out.status.code(), Some(2), "{}", f.display());
+            let name = f.display().to_string();
+            assert!(
+                err.contains(&format!("{name}:")) && err.contains("invalid YAML"),
+                "{err}"
+            );
+            invalid += 1;
+        } else {
+            assert!(
+                matches!(out.status.code(), Some(0 | 1)),
+                "{}: {err}",
+                f.display()
+            );
+        }
+    }
+    assert_eq!(invalid, 1);
+}
+
+/// Every live object with managedFields is read with its managers.
+#[test]
+fn every_live_object_is_read_with_its_managers() {
+    let Some(dir) = kube_corpus() else {
+        eprintln!("SKIPPED: corpus not present");
+        return;
+    };
+    let mut files = Vec::new();
+    all_files(&dir.join("managedfields"), &mut files);
+    let mut with_managers = 0;
+    for f in files
+        .iter()
+        .filter(|f| f.extension().is_some_and(|e| e == "yaml" || e == "json"))
+    {
+        let text = std::fs::read_to_string(f).unwrap();
+        let (objects, _) =
+            changegate::input::kube::parse(&f.display().to_string(), &text, "default")
+                .unwrap_or_else(|e| panic!("{e}"));
+        for o in &objects {
+            let Some(mf) = o
+                .value
+                .pointer("/metadata/managedFields")
+                .and_then(Value::as_array)
+            else {
+                continue;
+            };
+            for m in mf {
+                assert!(
+                    m.get("manager").and_then(Value::as_str).is_some(),
+                    "{}",
+                    f.display()
+                );
+                assert!(
+                    !changegate::input::kube::field_paths(
+                        m.get("fieldsV1").unwrap_or(&Value::Null)
+                    )
+                    .is_empty()
+                        || m.get("fieldsV1").is_none(),
+                    "{}",
+                    f.display()
+                );
+            }
+            with_managers += 1;
+        }
+    }
+    assert!(with_managers > 10, "{with_managers}");
+}

@@ -1,6 +1,7 @@
 //! Every rule's fixtures, run through the real binary: each `testdata/rules/<CODE>/<case>/`
 //! holds a `change.yaml` and/or `description.md`, optionally a Terraform `plan.json` and a `tf/`
-//! source directory, a `commits.yaml` that becomes a real git repository, its own `policy.yaml` and an `args` file with extra flags. `fail-*` cases must report the rule, `pass-*` cases must not block
+//! source directory, a `commits.yaml` that becomes a real git repository, Kubernetes `manifests.yaml`,
+//! `base.yaml` and `live.yaml`, its own `policy.yaml` and an `args` file with extra flags. `fail-*` cases must report the rule, `pass-*` cases must not block
 //! on it, and what the rule reports is snapshotted.
 
 use std::path::{Path, PathBuf};
@@ -33,6 +34,15 @@ fn run_case(dir: &Path) -> Value {
     }
     if dir.join("tf").is_dir() {
         cmd.arg("--tf").arg(rel(dir.join("tf")));
+    }
+    for (file, flag) in [
+        ("manifests.yaml", "--manifests"),
+        ("base.yaml", "--base-manifests"),
+        ("live.yaml", "--live"),
+    ] {
+        if dir.join(file).exists() {
+            cmd.arg(flag).arg(rel(dir.join(file)));
+        }
     }
     if dir.join("description.md").exists() {
         cmd.arg("--description")

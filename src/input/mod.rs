@@ -5,6 +5,7 @@ pub mod description;
 pub mod git;
 pub mod hcl;
 pub mod join;
+pub mod kube;
 pub mod plan;
 pub mod policy;
 pub mod text;

@@ -684,6 +684,7 @@ fn drift_of(name: &str, c: ChangeDoc, relevant: Option<&HashSet<String>>) -> Res
     );
     Ok(Drift {
         relevant: relevant.map(|r| r.contains(&address)),
+        by: None,
         changed,
         address,
         kind: c.kind,

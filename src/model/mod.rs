@@ -54,6 +54,8 @@ pub enum Action {
     NoOp,
     Forget,
     Import,
+    /// Created or updated: rendered manifests without a base to compare with.
+    Apply,
 }
 
 impl Action {
@@ -67,6 +69,7 @@ impl Action {
             Action::NoOp => "no-op",
             Action::Forget => "forget",
             Action::Import => "import",
+            Action::Apply => "apply",
         }
     }
 
@@ -77,7 +80,10 @@ impl Action {
 
     /// Whether the change writes a new or changed object.
     pub fn writes(self) -> bool {
-        matches!(self, Action::Create | Action::Update | Action::Replace)
+        matches!(
+            self,
+            Action::Create | Action::Update | Action::Replace | Action::Apply
+        )
     }
 }
 
@@ -252,6 +258,9 @@ pub struct Drift {
     /// Whether the drift affects this plan (`relevant_attributes`); `None` when the plan does
     /// not say.
     pub relevant: Option<bool>,
+    /// Who made the change, when known (a Kubernetes field manager, its operation and time).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub by: Option<String>,
     pub input: String,
     pub location: Option<Location>,
 }
@@ -365,6 +374,20 @@ pub struct ChangeSet {
     pub modules: Vec<ModuleSource>,
     /// Commits of the change's range, newest first.
     pub commits: Vec<Commit>,
+    /// Live objects in managed namespaces that no rendered manifest declares.
+    pub untracked_objects: Vec<UntrackedObject>,
+    /// Input documents that could be read but are not what the input holds (e.g. a Helm values
+    /// file among manifests): where, and what they are.
+    pub unrecognised: Vec<(Location, String)>,
+}
+
+/// A live Kubernetes object that nothing in Git declares.
+#[derive(Debug, Clone, Serialize)]
+pub struct UntrackedObject {
+    pub identity: String,
+    /// Its field managers.
+    pub managers: Vec<String>,
+    pub location: Location,
 }
 
 impl ChangeSet {

@@ -63,6 +63,64 @@ pub struct PolicyFile {
     /// What commits must look like.
     #[serde(default)]
     pub git: GitSpec,
+    /// Kubernetes manifests and live objects.
+    #[serde(default)]
+    pub kubernetes: KubernetesSpec,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KubernetesSpec {
+    /// Namespace of namespaced objects that name none.
+    #[serde(default = "default_namespace")]
+    pub default_namespace: String,
+    /// Field managers that apply Git's state (GitOps controllers); any other manager that writes
+    /// more than `status` is a manual change.
+    #[serde(default = "default_gitops_managers")]
+    pub gitops_managers: Vec<String>,
+    /// Namespaces whose live objects must all be declared in Git; empty means the namespaces
+    /// the rendered manifests use.
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+    /// Linux capabilities containers may add.
+    #[serde(default = "default_capabilities")]
+    pub allowed_capabilities: Vec<String>,
+    /// Allow images by tag (except `latest` or none); otherwise images must be pinned by digest.
+    #[serde(default)]
+    pub allow_tags: bool,
+}
+
+impl Default for KubernetesSpec {
+    fn default() -> Self {
+        KubernetesSpec {
+            default_namespace: default_namespace(),
+            gitops_managers: default_gitops_managers(),
+            namespaces: Vec::new(),
+            allowed_capabilities: default_capabilities(),
+            allow_tags: false,
+        }
+    }
+}
+
+fn default_namespace() -> String {
+    "default".into()
+}
+
+fn default_gitops_managers() -> Vec<String> {
+    [
+        "helm",
+        "argocd-controller",
+        "argocd-application-controller",
+        "kustomize-controller",
+        "helm-controller",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn default_capabilities() -> Vec<String> {
+    vec!["NET_BIND_SERVICE".into()]
 }
 
 /// Resource types (globs) by class. Absent lists take the built-in defaults for the AWS,
@@ -138,6 +196,9 @@ fn default_stateful() -> Vec<String> {
         "kubernetes_persistent_volume_claim_v1",
         "kubernetes_stateful_set",
         "kubernetes_stateful_set_v1",
+        "StatefulSet",
+        "PersistentVolumeClaim",
+        "PersistentVolume",
     ]
     .iter()
     .map(|s| s.to_string())
@@ -190,6 +251,16 @@ fn default_security_impacting() -> Vec<String> {
         "kubernetes_network_policy*",
         "kubernetes_validating_webhook_configuration*",
         "kubernetes_mutating_webhook_configuration*",
+        "Role",
+        "ClusterRole",
+        "RoleBinding",
+        "ClusterRoleBinding",
+        "ServiceAccount",
+        "NetworkPolicy",
+        "Secret",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "CustomResourceDefinition",
     ]
     .iter()
     .map(|s| s.to_string())

@@ -1,11 +1,13 @@
 //! The rule registry. Every rule is one file with its metadata and documentation (the doc
 //! comment), and a pure check of the change set against the policy at a given time.
 //!
-//! Codes are never reused: `CG1xx` change control, `CG2xx` Terraform, `CG3xx` Kubernetes,
+//! Codes are never reused: `CG0xx` inputs, `CG1xx` change control, `CG2xx` Terraform, `CG3xx` Kubernetes,
 //! `CG4xx` git.
 
 pub mod change;
 pub mod git;
+pub mod input;
+pub mod kubernetes;
 pub mod terraform;
 
 use chrono::{DateTime, Utc};
@@ -277,6 +279,7 @@ pub(crate) use declare_rule;
 
 /// Every rule, sorted by code. Adding a rule: one file, one line here, a fixture.
 pub static REGISTRY: &[&dyn Rule] = &[
+    &input::unrecognised::UnrecognisedDocument,
     &change::ticket::ChangeWithoutTicket,
     &change::record::IncompleteChangeRecord,
     &change::rollback::MissingRollbackPlan,
@@ -294,6 +297,11 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &terraform::drift::ManualChangeDrift,
     &terraform::untracked::UntrackedScript,
     &terraform::provenance::UnpinnedModuleSource,
+    &kubernetes::remote_access::ExposedRemoteAccess,
+    &kubernetes::privileged::PrivilegedWorkload,
+    &kubernetes::images::UnpinnedImage,
+    &kubernetes::hooks::HelmHookInlineShell,
+    &kubernetes::untracked_objects::UntrackedLiveObject,
     &git::ticket::CommitWithoutTicket,
     &git::author::UnauthorisedAuthor,
     &git::provenance::CommitProvenance,

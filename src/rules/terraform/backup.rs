@@ -69,6 +69,15 @@ impl Rule for DestroyWithoutBackup {
             if !r.action.destroys() || !r.classes.stateful || r.mode != "managed" {
                 continue;
             }
+            // A PersistentVolume that is retained keeps its data.
+            if r.kind == "PersistentVolume"
+                && r.before
+                    .get(&["spec", "persistentVolumeReclaimPolicy"])
+                    .as_str()
+                    == Some("Retain")
+            {
+                continue;
+            }
             if FINAL_SNAPSHOT.contains(&r.kind.as_str())
                 && r.before.key("skip_final_snapshot").as_bool() == Some(false)
                 && r.before

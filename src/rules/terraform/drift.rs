@@ -51,19 +51,25 @@ impl Rule for ManualChangeDrift {
         let emergency = cx.change.record.change_type == ChangeType::Emergency;
         for d in &cx.change.drift {
             let what = if d.action == Action::Delete {
-                "was deleted outside Terraform".to_string()
+                "was deleted outside the pipeline".to_string()
             } else if d.changed.is_empty() {
-                "was changed outside Terraform".to_string()
+                "was changed outside the pipeline".to_string()
             } else {
                 let shown: Vec<String> = d
                     .changed
                     .iter()
                     .take(5)
-                    .map(|c| format!("`{}` ({} -> {})", c.path, c.before, c.after))
+                    .map(|c| {
+                        if c.before.is_empty() && c.after.is_empty() {
+                            format!("`{}`", c.path)
+                        } else {
+                            format!("`{}` ({} -> {})", c.path, c.before, c.after)
+                        }
+                    })
                     .collect();
                 let more = d.changed.len().saturating_sub(5);
                 format!(
-                    "was changed outside Terraform: {}{}",
+                    "was changed outside the pipeline: {}{}",
                     shown.join(", "),
                     if more > 0 {
                         format!(" and {more} more")
@@ -71,6 +77,10 @@ impl Rule for ManualChangeDrift {
                         String::new()
                     }
                 )
+            };
+            let what = match &d.by {
+                Some(by) => format!("{what} (by {by})"),
+                None => what,
             };
             let relevance = match d.relevant {
                 Some(true) => "; this plan depends on the drifted attributes",

@@ -1,0 +1,813 @@
+//! Kubernetes manifests and live objects: rendered manifests (`helm template`, kustomize,
+//! plain YAML or JSON; multi-document, `kind: List`, empty documents; `# Source:` comments kept
+//! as the object's source), the same for the base of the change, and objects exported from the
+//! cluster with their `managedFields`. Files are read in parallel; large multi-document files
+//! are split at their document markers and parsed in parallel too.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use serde_json::Value;
+
+use super::text;
+use super::yaml::{self, Limits};
+use crate::error::{Error, InputError, Pos};
+use crate::model::{Location, Node};
+
+/// One Kubernetes object as read.
+#[derive(Debug, Clone)]
+pub struct Object {
+    /// apiVersion's group (`""` for the core group).
+    pub group: String,
+    pub api_version: String,
+    pub kind: String,
+    pub namespace: Option<String>,
+    pub name: String,
+    /// The object itself.
+    pub value: Value,
+    /// The `# Source:` template, else the file and line of the document.
+    pub location: Location,
+}
+
+impl Object {
+    /// `apps/StatefulSet payments/db`, `Namespace payments`.
+    pub fn identity(&self) -> String {
+        let kind = if self.group.is_empty() {
+            self.kind.clone()
+        } else {
+            format!("{}/{}", self.group, self.kind)
+        };
+        match &self.namespace {
+            Some(ns) => format!("{kind} {ns}/{}", self.name),
+            None => format!("{kind} {}", self.name),
+        }
+    }
+}
+
+/// Objects read from one or more paths.
+#[derive(Debug, Default)]
+pub struct Manifests {
+    /// Per input file: (name, sha256, object count).
+    pub files: Vec<(String, String, usize)>,
+    pub objects: Vec<Object>,
+    /// Documents that are not Kubernetes objects (a Helm values file, a kustomization): where,
+    /// and why. They are reported, never silently dropped.
+    pub skipped: Vec<(Location, String)>,
+}
+
+/// A file's objects, and the documents in it that are not objects (where, and why).
+pub type Parsed = (Vec<Object>, Vec<(Location, String)>);
+
+/// A parsed document: an object, or a document that is not one.
+enum Doc {
+    Object(Box<Object>),
+    Skipped(Location, String),
+}
+
+/// Kinds that are not namespaced (the built-in ones; CRDs' own kinds default to namespaced).
+const CLUSTER_SCOPED: &[&str] = &[
+    "Namespace",
+    "Node",
+    "PersistentVolume",
+    "ClusterRole",
+    "ClusterRoleBinding",
+    "CustomResourceDefinition",
+    "StorageClass",
+    "PriorityClass",
+    "ValidatingWebhookConfiguration",
+    "MutatingWebhookConfiguration",
+    "ValidatingAdmissionPolicy",
+    "ValidatingAdmissionPolicyBinding",
+    "APIService",
+    "CSIDriver",
+    "CSINode",
+    "IngressClass",
+    "RuntimeClass",
+    "VolumeAttachment",
+    "CertificateSigningRequest",
+    "ClusterIssuer",
+];
+
+/// Expands `--manifests`-style arguments: files, directories (their `*.yaml`, `*.yml`, `*.json`,
+/// recursively), globs, and `-` for standard input.
+pub fn expand(args: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
+    let mut out = Vec::new();
+    for a in args {
+        let s = a.to_string_lossy().to_string();
+        if s == "-" {
+            out.push(a.clone());
+        } else if a.is_dir() {
+            let mut files = Vec::new();
+            walk(a, &mut files)?;
+            files.sort();
+            if files.is_empty() {
+                return Err(InputError::new(
+                    s,
+                    None,
+                    "directory holds no *.yaml, *.yml or *.json files",
+                )
+                .into());
+            }
+            out.extend(files);
+        } else if !a.exists() && s.contains(['*', '?', '[']) {
+            let paths = glob::glob(&s)
+                .map_err(|e| Error::Usage(format!("`{s}`: invalid glob pattern: {e}")))?;
+            let mut files: Vec<PathBuf> = paths
+                .filter_map(Result::ok)
+                .filter(|p| p.is_file())
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                return Err(InputError::new(s, None, "glob pattern matches no files").into());
+            }
+            out.extend(files);
+        } else {
+            out.push(a.clone());
+        }
+    }
+    Ok(out)
+}
+
+fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+    let rd = std::fs::read_dir(dir).map_err(|source| Error::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    for e in rd.filter_map(Result::ok) {
+        let p = e.path();
+        if p.is_dir() {
+            walk(&p, out)?;
+        } else if p
+            .extension()
+            .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
+        {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Splits a YAML stream at its document markers (`---` at the start of a line, which YAML
+/// forbids inside any content), so documents can be parsed in parallel: (first line, text).
+fn split_documents(text: &str) -> Vec<(usize, &str)> {
+    let mut out = Vec::new();
+    let mut start = 0usize;
+    let mut start_line = 1usize;
+    let mut pos = 0usize;
+    for (line, l) in (1usize..).zip(text.split_inclusive('\n')) {
+        let bare = l.trim_end_matches(['\n', '\r']);
+        let marker = bare == "---" || bare.starts_with("--- ") || bare.starts_with("---\t");
+        if marker && pos > start {
+            out.push((start_line, &text[start..pos]));
+            start = pos;
+            start_line = line;
+        }
+        pos += l.len();
+    }
+    if start < text.len() {
+        out.push((start_line, &text[start..]));
+    }
+    out
+}
+
+/// `# Source: chart/templates/x.yaml` in a document's leading comments.
+fn helm_source(doc: &str) -> Option<String> {
+    doc.lines()
+        .take_while(|l| {
+            let t = l.trim();
+            t.is_empty() || t.starts_with('#') || t.starts_with("---")
+        })
+        .find_map(|l| {
+            l.trim()
+                .strip_prefix("# Source:")
+                .map(|s| s.trim().to_string())
+        })
+}
+
+fn group_of(api_version: &str) -> String {
+    match api_version.split_once('/') {
+        Some((g, _)) => g.to_string(),
+        None => String::new(),
+    }
+}
+
+fn object_of(file: &str, v: Value, pos: Pos, source: Option<&str>, default_ns: &str) -> Doc {
+    let s = |p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_string);
+    let here = Location::new(file, Some(pos));
+    let (Some(api_version), Some(kind)) = (s("/apiVersion"), s("/kind")) else {
+        return Doc::Skipped(
+            here,
+            "is not a Kubernetes object (no `apiVersion` and `kind`; a Helm values file?)".into(),
+        );
+    };
+    let Some(name) =
+        s("/metadata/name").or_else(|| s("/metadata/generateName").map(|g| format!("{g}*")))
+    else {
+        return Doc::Skipped(
+            here,
+            format!(
+                "is a `{kind}` without `metadata.name`, not an object a cluster would hold (a kustomization or other tool input?)"
+            ),
+        );
+    };
+    let namespace = if CLUSTER_SCOPED.contains(&kind.as_str()) {
+        None
+    } else {
+        Some(s("/metadata/namespace").unwrap_or_else(|| default_ns.to_string()))
+    };
+    Doc::Object(Box::new(Object {
+        group: group_of(&api_version),
+        api_version,
+        kind,
+        namespace,
+        name,
+        location: match source {
+            Some(src) => Location::new(src, None),
+            None => Location::new(file, Some(pos)),
+        },
+        value: v,
+    }))
+}
+
+/// Parses one file's text into objects (and the documents that are not objects).
+pub fn parse(file: &str, text: &str, default_ns: &str) -> Result<Parsed, Error> {
+    let docs = split_documents(text);
+    let parsed: Vec<Result<Vec<Doc>, Error>> = docs
+        .par_iter()
+        .map(|(first_line, doc)| {
+            let shift = |p: Pos| Pos {
+                line: p.line + first_line - 1,
+                column: p.column,
+            };
+            let loaded = yaml::load_all(doc, Limits::default()).map_err(|e| {
+                InputError::new(
+                    file,
+                    Some(shift(e.pos)),
+                    format!("invalid YAML: {}", e.message),
+                )
+            })?;
+            let source = helm_source(doc);
+            let mut out = Vec::new();
+            for d in loaded {
+                let pos = shift(d.index.value("").unwrap_or(d.start));
+                match d.value {
+                    Value::Null => {}
+                    Value::Object(ref o)
+                        if o.get("kind")
+                            .and_then(Value::as_str)
+                            .is_some_and(|k| k.ends_with("List"))
+                            && o.get("items").is_some_and(Value::is_array) =>
+                    {
+                        let items = o
+                            .get("items")
+                            .and_then(Value::as_array)
+                            .cloned()
+                            .unwrap_or_default();
+                        for (i, item) in items.into_iter().enumerate() {
+                            let ipos = shift(d.index.value(&format!("/items/{i}")).unwrap_or(pos));
+                            out.push(object_of(file, item, ipos, source.as_deref(), default_ns));
+                        }
+                    }
+                    Value::Object(_) => {
+                        out.push(object_of(file, d.value, pos, source.as_deref(), default_ns))
+                    }
+                    _ => {
+                        return Err(InputError::new(
+                            file,
+                            Some(pos),
+                            "expected a Kubernetes object (a mapping), found a scalar or a list",
+                        )
+                        .into());
+                    }
+                }
+            }
+            Ok(out)
+        })
+        .collect();
+    let mut objects = Vec::new();
+    let mut skipped = Vec::new();
+    for p in parsed {
+        for d in p? {
+            match d {
+                Doc::Object(o) => objects.push(*o),
+                Doc::Skipped(l, why) => skipped.push((l, why)),
+            }
+        }
+    }
+    Ok((objects, skipped))
+}
+
+/// Reads manifests from files (in parallel).
+pub fn load(paths: &[PathBuf], default_ns: &str) -> Result<Manifests, Error> {
+    type Read = (String, String, Vec<Object>, Vec<(Location, String)>);
+    let files: Vec<Result<Read, Error>> = paths
+        .par_iter()
+        .map(|p| {
+            let f = text::read(p, 1024 * 1024 * 1024)?;
+            let (objects, skipped) = parse(&f.name, &f.text, default_ns)?;
+            let sha = {
+                use sha2::Digest;
+                hex::encode(sha2::Sha256::digest(&f.bytes))
+            };
+            Ok((f.name, sha, objects, skipped))
+        })
+        .collect();
+    let mut m = Manifests::default();
+    for f in files {
+        let (name, sha, objects, skipped) = f?;
+        m.files.push((name, sha, objects.len()));
+        m.objects.extend(objects);
+        m.skipped.extend(skipped);
+    }
+    Ok(m)
+}
+
+/// Leaf paths where `a` and `b` differ (dotted; `metadata.managedFields`, `status` and the
+/// server-written metadata are not compared).
+pub fn changed_paths(a: &Value, b: &Value) -> Vec<String> {
+    fn walk(path: &mut Vec<String>, a: &Value, b: &Value, out: &mut Vec<String>) {
+        if a == b {
+            return;
+        }
+        match (a, b) {
+            (Value::Object(x), Value::Object(y)) => {
+                let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+                for k in keys {
+                    if path.is_empty() && k == "status" {
+                        continue;
+                    }
+                    if path.len() == 1
+                        && path[0] == "metadata"
+                        && matches!(
+                            k.as_str(),
+                            "managedFields"
+                                | "resourceVersion"
+                                | "uid"
+                                | "creationTimestamp"
+                                | "generation"
+                                | "selfLink"
+                        )
+                    {
+                        continue;
+                    }
+                    path.push(k.clone());
+                    walk(
+                        path,
+                        x.get(k).unwrap_or(&Value::Null),
+                        y.get(k).unwrap_or(&Value::Null),
+                        out,
+                    );
+                    path.pop();
+                }
+            }
+            _ => out.push(path.join(".")),
+        }
+    }
+    let mut out = Vec::new();
+    walk(&mut Vec::new(), a, b, &mut out);
+    out
+}
+
+/// Converts a parsed object into the compact attribute tree rules read.
+pub fn node_of(v: &Value) -> Node {
+    serde_json::from_value::<Node>(v.clone()).unwrap_or_default()
+}
+
+/// Objects by identity.
+pub fn by_identity(objects: &[Object]) -> BTreeMap<String, &Object> {
+    objects.iter().map(|o| (o.identity(), o)).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HELM: &str = "---\n# Source: app/templates/svc.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports: [{port: 80}]\n---\n# Source: app/templates/db.yaml\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\n  namespace: data\n---\n---\napiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: Namespace, metadata: {name: data}}\n  - {apiVersion: rbac.authorization.k8s.io/v1, kind: Role, metadata: {name: r}}\n";
+
+    #[test]
+    fn helm_output_lists_and_sources() {
+        let (objs, _) = parse("all.yaml", HELM, "default").unwrap();
+        let ids: Vec<String> = objs.iter().map(Object::identity).collect();
+        assert_eq!(
+            ids,
+            [
+                "Service default/web",
+                "apps/StatefulSet data/db",
+                "Namespace data",
+                "rbac.authorization.k8s.io/Role default/r"
+            ]
+        );
+        assert_eq!(objs[0].location.path, "app/templates/svc.yaml");
+        assert_eq!(objs[3].location.to_string(), "all.yaml:22:5");
+    }
+
+    #[test]
+    fn errors_name_the_line_in_the_file() {
+        let e = parse(
+            "x.yaml",
+            "apiVersion: v1\nkind: A\nmetadata: {name: a}\n---\napiVersion: v1\nkind: [\n",
+            "default",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("x.yaml:"), "{e}");
+        assert!(e.contains("invalid YAML"), "{e}");
+        let line: usize = e.split(':').nth(1).unwrap().parse().unwrap();
+        assert!(line >= 6, "{e}");
+        let (objs, skipped) = parse("values.yaml", "replicas: 2\n", "default").unwrap();
+        assert!(objs.is_empty());
+        assert!(
+            skipped[0].1.contains("not a Kubernetes object"),
+            "{skipped:?}"
+        );
+    }
+
+    #[test]
+    fn json_and_changed_paths() {
+        let (objs, _) = parse(
+            "o.json",
+            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"a":"1"}}"#,
+            "default",
+        )
+        .unwrap();
+        assert_eq!(objs[0].identity(), "ConfigMap default/c");
+        let a = serde_json::json!({"spec": {"replicas": 1, "x": 1}, "status": {"r": 1}});
+        let b = serde_json::json!({"spec": {"replicas": 3, "x": 1}, "status": {"r": 2}});
+        assert_eq!(changed_paths(&a, &b), ["spec.replicas"]);
+    }
+}
+
+/// What the Kubernetes inputs add to the change set.
+#[derive(Debug, Default)]
+pub struct KubeChanges {
+    pub resources: Vec<crate::model::ResourceChange>,
+    pub drift: Vec<crate::model::Drift>,
+    pub untracked: Vec<crate::model::UntrackedObject>,
+}
+
+fn secret_marks(o: &Object) -> Node {
+    if o.kind == "Secret" {
+        serde_json::from_str(r#"{"data": true, "stringData": true}"#).unwrap_or_default()
+    } else {
+        Node::Null
+    }
+}
+
+fn attrs(o: &Object) -> crate::model::Attrs {
+    let marks = secret_marks(o);
+    let mut value = node_of(&o.value);
+    value.mask(&marks, crate::model::SENSITIVE);
+    crate::model::Attrs {
+        value,
+        sensitive: marks,
+        unknown: Node::Null,
+    }
+}
+
+/// A `managedFields` entry's field set as dotted paths (`spec.replicas`,
+/// `spec.template.spec.containers[name=web].image`).
+pub fn field_paths(fields: &Value) -> Vec<String> {
+    fn walk(prefix: &str, v: &Value, out: &mut Vec<String>) {
+        let Some(o) = v.as_object() else { return };
+        let mut leaf = true;
+        for (k, sub) in o {
+            if k == "." {
+                continue;
+            }
+            leaf = false;
+            let seg = if let Some(f) = k.strip_prefix("f:") {
+                if prefix.is_empty() {
+                    f.to_string()
+                } else {
+                    format!("{prefix}.{f}")
+                }
+            } else if let Some(key) = k.strip_prefix("k:") {
+                let key: Value = serde_json::from_str(key).unwrap_or(Value::Null);
+                let inner = key
+                    .as_object()
+                    .map(|m| {
+                        m.iter()
+                            .map(|(a, b)| {
+                                format!(
+                                    "{a}={}",
+                                    b.as_str()
+                                        .map(str::to_string)
+                                        .unwrap_or_else(|| b.to_string())
+                                )
+                            })
+                            .collect::<Vec<_>>()
+                            .join(",")
+                    })
+                    .unwrap_or_default();
+                format!("{prefix}[{inner}]")
+            } else if let Some(val) = k.strip_prefix("v:") {
+                format!("{prefix}[={val}]")
+            } else if let Some(i) = k.strip_prefix("i:") {
+                format!("{prefix}[{i}]")
+            } else {
+                continue;
+            };
+            walk(&seg, sub, out);
+        }
+        if leaf && !prefix.is_empty() {
+            out.push(prefix.to_string());
+        }
+    }
+    let mut out = Vec::new();
+    walk("", fields, &mut out);
+    out
+}
+
+/// Whether an object's pod spec (any workload kind) has a setting that makes it
+/// security-impacting: privileged containers, host namespaces, hostPath volumes.
+pub fn pod_spec(v: &Node, kind: &str) -> Option<Node> {
+    let path: &[&str] = match kind {
+        "Pod" => &["spec"],
+        "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
+        "Deployment"
+        | "StatefulSet"
+        | "DaemonSet"
+        | "ReplicaSet"
+        | "Job"
+        | "ReplicationController" => &["spec", "template", "spec"],
+        _ => return None,
+    };
+    let mut n = v;
+    for p in path {
+        n = n.get(p)?;
+    }
+    Some(n.clone())
+}
+
+/// The containers of a pod spec (init, regular and ephemeral).
+pub fn containers(spec: &Node) -> Vec<&Node> {
+    ["initContainers", "containers", "ephemeralContainers"]
+        .iter()
+        .filter_map(|k| spec.get(k).and_then(Node::as_array))
+        .flatten()
+        .collect()
+}
+
+fn host_access(v: &Node, kind: &str) -> bool {
+    let Some(spec) = pod_spec(v, kind) else {
+        return false;
+    };
+    let flag = |k: &str| spec.get(k).and_then(Node::as_bool) == Some(true);
+    flag("hostNetwork")
+        || flag("hostPID")
+        || flag("hostIPC")
+        || spec
+            .get("volumes")
+            .and_then(Node::as_array)
+            .is_some_and(|vs| vs.iter().any(|v| v.get("hostPath").is_some()))
+        || containers(&spec).iter().any(|c| {
+            c.get("securityContext")
+                .and_then(|s| s.get("privileged"))
+                .and_then(Node::as_bool)
+                == Some(true)
+        })
+}
+
+fn pod_security_labels(v: &Node) -> bool {
+    v.get("metadata")
+        .and_then(|m| m.get("labels"))
+        .is_some_and(|l| {
+            l.entries()
+                .iter()
+                .any(|(k, _)| k.starts_with("pod-security.kubernetes.io/"))
+        })
+}
+
+/// Builds resource changes (against the base when given), live drift and untracked live objects.
+pub fn build(
+    rendered: &[Object],
+    base: Option<&[Object]>,
+    live: Option<&[Object]>,
+    spec: &crate::policy::KubernetesSpec,
+    classes: &crate::policy::ClassMatcher,
+) -> KubeChanges {
+    use crate::model::{Action, AttrDiff, Drift, ResourceChange, UntrackedObject};
+    let mut out = KubeChanges::default();
+    let base_map = base.map(by_identity);
+    let rendered_map = by_identity(rendered);
+    let mk = |o: &Object, action: Action, before: Option<&Object>, reason: Option<String>| {
+        let after = if action == Action::Delete {
+            Default::default()
+        } else {
+            attrs(o)
+        };
+        let before_attrs = before.map(attrs).unwrap_or_default();
+        let mut c = classes.classify(&o.kind);
+        // Dynamic security impact: workloads that gain host access or privilege, and namespaces
+        // whose pod-security labels change.
+        let gains = |n: &Node| host_access(n, &o.kind);
+        if (action.writes() && gains(&after.value) && !gains(&before_attrs.value))
+            || (o.kind == "Namespace"
+                && (pod_security_labels(&after.value) || pod_security_labels(&before_attrs.value))
+                && action != Action::NoOp)
+        {
+            c.security_impacting = true;
+        }
+        ResourceChange {
+            address: o.identity(),
+            kind: o.kind.clone(),
+            action,
+            replace_order: None,
+            action_reason: reason,
+            mode: "managed".into(),
+            module: o.namespace.clone(),
+            provider: "kubernetes".into(),
+            classes: c,
+            before: before_attrs,
+            after,
+            input: o.location.path.clone(),
+            location: Some(o.location.clone()),
+        }
+    };
+    for o in rendered {
+        let id = o.identity();
+        let r = match &base_map {
+            None => mk(o, Action::Apply, None, None),
+            Some(b) => match b.get(&id) {
+                None => mk(o, Action::Create, None, None),
+                Some(prev) => {
+                    let changed = changed_paths(&prev.value, &o.value);
+                    if changed.is_empty() {
+                        mk(o, Action::NoOp, Some(prev), None)
+                    } else {
+                        let shown: Vec<&str> =
+                            changed.iter().take(10).map(String::as_str).collect();
+                        mk(
+                            o,
+                            Action::Update,
+                            Some(prev),
+                            Some(format!("changed: {}", shown.join(", "))),
+                        )
+                    }
+                }
+            },
+        };
+        out.resources.push(r);
+    }
+    if let Some(b) = base {
+        for o in b {
+            if !rendered_map.contains_key(&o.identity()) {
+                out.resources.push(mk(o, Action::Delete, Some(o), None));
+            }
+        }
+    }
+    let Some(live) = live else { return out };
+    let managed_ns: Vec<String> = if spec.namespaces.is_empty() {
+        let mut ns: Vec<String> = rendered
+            .iter()
+            .filter_map(|o| o.namespace.clone())
+            .collect();
+        ns.sort();
+        ns.dedup();
+        ns
+    } else {
+        spec.namespaces.clone()
+    };
+    for l in live {
+        let id = l.identity();
+        let managers: Vec<&Value> = l
+            .value
+            .pointer("/metadata/managedFields")
+            .and_then(Value::as_array)
+            .map(|a| a.iter().collect())
+            .unwrap_or_default();
+        let manager_names: Vec<String> = managers
+            .iter()
+            .filter_map(|m| m.get("manager").and_then(Value::as_str).map(str::to_string))
+            .collect();
+        let Some(want) = rendered_map.get(&id) else {
+            if l.namespace.as_ref().is_some_and(|n| managed_ns.contains(n)) {
+                out.untracked.push(UntrackedObject {
+                    identity: id,
+                    managers: manager_names,
+                    location: l.location.clone(),
+                });
+            }
+            continue;
+        };
+        // Managers outside the GitOps allow list that wrote more than status.
+        for m in &managers {
+            let name = m
+                .get("manager")
+                .and_then(Value::as_str)
+                .unwrap_or("(unnamed)");
+            if spec.gitops_managers.iter().any(|g| g == name) {
+                continue;
+            }
+            let sub = m.get("subresource").and_then(Value::as_str);
+            let fields = field_paths(m.get("fieldsV1").unwrap_or(&Value::Null));
+            let non_status: Vec<&String> =
+                fields.iter().filter(|f| !f.starts_with("status")).collect();
+            if sub == Some("status") || non_status.is_empty() {
+                continue;
+            }
+            let op = m.get("operation").and_then(Value::as_str).unwrap_or("?");
+            let time = m
+                .get("time")
+                .and_then(Value::as_str)
+                .unwrap_or("unknown time");
+            out.drift.push(Drift {
+                address: id.clone(),
+                kind: l.kind.clone(),
+                action: Action::Update,
+                changed: non_status
+                    .iter()
+                    .map(|p| AttrDiff {
+                        path: (*p).clone(),
+                        before: String::new(),
+                        after: String::new(),
+                    })
+                    .collect(),
+                relevant: None,
+                by: Some(format!("field manager `{name}`, {op} at {time}")),
+                input: l.location.path.clone(),
+                location: Some(want.location.clone()),
+            });
+        }
+        // Values Git manages that differ live: compared as they are (so a changed secret is
+        // seen), shown masked.
+        let mut diffs = Vec::new();
+        git_managed_diffs(&mut Vec::new(), &want.value, &l.value, &mut diffs);
+        if l.kind == "Secret" {
+            for d in &mut diffs {
+                if d.path.starts_with("data.") || d.path.starts_with("stringData.") {
+                    d.before = crate::model::SENSITIVE.into();
+                    d.after = crate::model::SENSITIVE.into();
+                }
+            }
+        }
+        if !diffs.is_empty() {
+            out.drift.push(Drift {
+                address: id.clone(),
+                kind: l.kind.clone(),
+                action: Action::Update,
+                changed: diffs,
+                relevant: None,
+                by: None,
+                input: l.location.path.clone(),
+                location: Some(want.location.clone()),
+            });
+        }
+    }
+    out
+}
+
+fn brief(v: &Value) -> String {
+    let s = match v {
+        Value::String(s) => s.clone(),
+        v => v.to_string(),
+    };
+    if s.chars().count() > 60 {
+        format!("{}…", s.chars().take(59).collect::<String>())
+    } else {
+        s
+    }
+}
+
+/// Leaves present in the rendered object whose live value differs. Lists are compared by
+/// position (containers and ports keep their order when applied).
+fn git_managed_diffs(
+    path: &mut Vec<String>,
+    want: &Value,
+    live: &Value,
+    out: &mut Vec<crate::model::AttrDiff>,
+) {
+    match (want, live) {
+        (Value::Object(w), Value::Object(l)) => {
+            for (k, wv) in w {
+                if path.is_empty() && (k == "status" || k == "apiVersion") {
+                    continue;
+                }
+                if path.len() == 1
+                    && path[0] == "metadata"
+                    && !matches!(k.as_str(), "labels" | "annotations")
+                {
+                    continue;
+                }
+                path.push(k.clone());
+                git_managed_diffs(path, wv, l.get(k).unwrap_or(&Value::Null), out);
+                path.pop();
+            }
+        }
+        (Value::Array(w), Value::Array(l)) if w.len() == l.len() => {
+            for (i, (a, b)) in w.iter().zip(l).enumerate() {
+                path.push(i.to_string());
+                git_managed_diffs(path, a, b, out);
+                path.pop();
+            }
+        }
+        // Kubernetes normalises numbers written as strings and vice versa.
+        (a, b) if a == b || (brief(a) == brief(b)) => {}
+        (a, b) => out.push(crate::model::AttrDiff {
+            path: path.join("."),
+            before: brief(a),
+            after: brief(b),
+        }),
+    }
+}

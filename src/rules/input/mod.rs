@@ -1,0 +1,3 @@
+//! Input rules: documents that were read but are not what the input should hold.
+
+pub mod unrecognised;

@@ -1,0 +1,23 @@
+//! Kubernetes rules: what rendered manifests expose, allow and run, and what the live cluster
+//! holds that Git does not.
+
+pub mod hooks;
+pub mod images;
+pub mod privileged;
+pub mod remote_access;
+pub mod untracked_objects;
+
+use crate::model::{Node, ResourceChange};
+
+/// The pod spec of a written workload, if it is one.
+pub fn written_pod_spec(r: &ResourceChange) -> Option<Node> {
+    if r.provider != "kubernetes" || !r.action.writes() {
+        return None;
+    }
+    crate::input::kube::pod_spec(&r.after.value, &r.kind)
+}
+
+/// A container's name for messages.
+pub fn cname(c: &Node) -> &str {
+    c.get("name").and_then(Node::as_str).unwrap_or("(unnamed)")
+}
