@@ -240,7 +240,12 @@ pub fn parse(file: &str, text: &str, default_ns: &str) -> Result<Parsed, Error> 
                 line: p.line + first_line - 1,
                 column: p.column,
             };
-            let loaded = yaml::load_all(doc, Limits::default()).map_err(|e| {
+            // Only the document and its `items` need positions.
+            let limits = Limits {
+                positions_depth: 2,
+                ..Limits::default()
+            };
+            let loaded = yaml::load_all(doc, limits).map_err(|e| {
                 InputError::new(
                     file,
                     Some(shift(e.pos)),
@@ -371,7 +376,22 @@ pub fn changed_paths(a: &Value, b: &Value) -> Vec<String> {
 
 /// Converts a parsed object into the compact attribute tree rules read.
 pub fn node_of(v: &Value) -> Node {
-    serde_json::from_value::<Node>(v.clone()).unwrap_or_default()
+    match v {
+        Value::Null => Node::Null,
+        Value::Bool(b) => Node::Bool(*b),
+        Value::Number(n) => n
+            .as_i64()
+            .map(Node::Int)
+            .unwrap_or_else(|| Node::Float(n.as_f64().unwrap_or(0.0))),
+        Value::String(s) => Node::Str(s.as_str().into()),
+        Value::Array(a) => Node::Arr(a.iter().map(node_of).collect()),
+        // serde_json's map iterates in key order: already sorted, as Node requires.
+        Value::Object(o) => Node::Obj(
+            o.iter()
+                .map(|(k, v)| (k.as_str().into(), node_of(v)))
+                .collect(),
+        ),
+    }
 }
 
 /// Objects by identity.

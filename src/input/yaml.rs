@@ -19,6 +19,10 @@ pub struct Limits {
     pub alias_nodes: usize,
     /// Deepest nesting of sequences and mappings.
     pub depth: usize,
+    /// Positions are recorded for values nested at most this deep (0 = the document itself).
+    /// Large inputs that only need a document's position set it low: building the index for
+    /// every node costs more than parsing.
+    pub positions_depth: usize,
 }
 
 impl Default for Limits {
@@ -26,6 +30,7 @@ impl Default for Limits {
         Limits {
             alias_nodes: 1_000_000,
             depth: 200,
+            positions_depth: usize::MAX,
         }
     }
 }
@@ -163,6 +168,11 @@ impl Builder {
         }
     }
 
+    /// Whether the next value's position is recorded.
+    fn tracking(&self) -> bool {
+        self.stack.len() <= self.limits.positions_depth
+    }
+
     fn expecting_key(&self) -> bool {
         matches!(self.stack.last(), Some(Frame::Map { key: None, .. }))
     }
@@ -187,13 +197,18 @@ impl Builder {
     }
 
     fn set_key(&mut self, k: String, pos: Pos) -> Result<(), YamlError> {
+        let track = self.tracking();
         if let Some(Frame::Map {
             map, key, pointer, ..
         }) = self.stack.last_mut()
         {
-            let p = format!("{pointer}/{}", escape_token(&k));
+            let p = if track {
+                format!("{pointer}/{}", escape_token(&k))
+            } else {
+                String::new()
+            };
             if map.contains_key(&k) {
-                let first = self.index.keys.get(&p).copied();
+                let first = self.index.keys.get(&p).copied().filter(|_| track);
                 return Err(YamlError {
                     pos,
                     message: match first {
@@ -205,7 +220,9 @@ impl Builder {
                     },
                 });
             }
-            self.index.keys.insert(p, pos);
+            if track {
+                self.index.keys.insert(p, pos);
+            }
             *key = Some(k);
         }
         Ok(())
@@ -223,8 +240,10 @@ impl Builder {
                     }
                     return self.set_key(k, pos);
                 }
-                let slot = self.slot().unwrap_or_default();
-                self.index.values.insert(slot, pos);
+                if self.tracking() {
+                    let slot = self.slot().unwrap_or_default();
+                    self.index.values.insert(slot, pos);
+                }
                 self.place(v, 1, anchor);
             }
             Event::Alias(id) => {
@@ -253,22 +272,34 @@ impl Builder {
                     };
                     return self.set_key(k, pos);
                 }
-                let slot = self.slot().unwrap_or_default();
-                self.index.values.insert(slot, pos);
+                if self.tracking() {
+                    let slot = self.slot().unwrap_or_default();
+                    self.index.values.insert(slot, pos);
+                }
                 self.place(v, count, 0);
             }
             Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
-                let pointer = self.slot().map_err(|_| YamlError {
-                    pos,
-                    message: "mapping keys must be scalars, not sequences or mappings".into(),
-                })?;
+                if self.expecting_key() {
+                    return Err(YamlError {
+                        pos,
+                        message: "mapping keys must be scalars, not sequences or mappings".into(),
+                    });
+                }
+                let track = self.tracking();
+                let pointer = if track {
+                    self.slot().unwrap_or_default()
+                } else {
+                    String::new()
+                };
                 if self.stack.len() >= self.limits.depth {
                     return Err(YamlError {
                         pos,
                         message: format!("nesting deeper than {} levels", self.limits.depth),
                     });
                 }
-                self.index.values.insert(pointer.clone(), pos);
+                if track {
+                    self.index.values.insert(pointer.clone(), pos);
+                }
                 self.counts.push(1);
                 self.stack.push(if matches!(ev, Event::SequenceStart(..)) {
                     Frame::Seq {
