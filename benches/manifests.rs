@@ -41,7 +41,7 @@ fn object(i: usize, version: usize) -> String {
                 s,
                 "---\n# Source: platform/templates/config-{i}.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: svc-{i}\n  namespace: {ns}\ndata:\n  config.yaml: |\n"
             );
-            for k in 0..120 {
+            for k in 0..180 {
                 let _ = writeln!(s, "    key{k}: value-{i}-{k}-{version}");
             }
         }

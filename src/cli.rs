@@ -460,7 +460,7 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
             m
         })
     };
-    let (rendered, base, live) = (fix_ns(rendered), fix_ns(base), fix_ns(live));
+    let (mut rendered, base, live) = (fix_ns(rendered), fix_ns(base), fix_ns(live));
     for (kind, m) in [
         ("manifests", &rendered),
         ("base-manifests", &base),
@@ -477,9 +477,11 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
         }
     }
     if rendered.is_some() || live.is_some() {
-        let empty = Vec::new();
         let k = input::kube::build(
-            rendered.as_ref().map_or(&empty, |m| &m.objects),
+            rendered
+                .as_mut()
+                .map(|m| std::mem::take(&mut m.objects))
+                .unwrap_or_default(),
             base.as_ref().map(|m| m.objects.as_slice()),
             live.as_ref().map(|m| m.objects.as_slice()),
             &policy.file.kubernetes,

@@ -210,25 +210,26 @@ fn every_live_object_is_read_with_its_managers() {
             changegate::input::kube::parse(&f.display().to_string(), &text, "default")
                 .unwrap_or_else(|e| panic!("{e}"));
         for o in &objects {
+            use changegate::model::Node;
             let Some(mf) = o
                 .value
-                .pointer("/metadata/managedFields")
-                .and_then(Value::as_array)
+                .get("metadata")
+                .and_then(|m| m.get("managedFields"))
+                .and_then(Node::as_array)
             else {
                 continue;
             };
             for m in mf {
                 assert!(
-                    m.get("manager").and_then(Value::as_str).is_some(),
+                    m.get("manager").and_then(Node::as_str).is_some(),
                     "{}",
                     f.display()
                 );
+                let fields = m.get("fieldsV1");
                 assert!(
-                    !changegate::input::kube::field_paths(
-                        m.get("fieldsV1").unwrap_or(&Value::Null)
-                    )
-                    .is_empty()
-                        || m.get("fieldsV1").is_none(),
+                    fields.is_none()
+                        || !changegate::input::kube::field_paths(fields.unwrap_or(&Node::Null))
+                            .is_empty(),
                     "{}",
                     f.display()
                 );

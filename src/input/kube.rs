@@ -8,7 +8,6 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
-use serde_json::Value;
 
 use super::text;
 use super::yaml::{self, Limits};
@@ -25,7 +24,7 @@ pub struct Object {
     pub namespace: Option<String>,
     pub name: String,
     /// The object itself.
-    pub value: Value,
+    pub value: Node,
     /// The `# Source:` template, else the file and line of the document.
     pub location: Location,
 }
@@ -192,17 +191,37 @@ fn group_of(api_version: &str) -> String {
     }
 }
 
-fn object_of(file: &str, v: Value, pos: Pos, source: Option<&str>, default_ns: &str) -> Doc {
-    let s = |p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_string);
+fn str_at(v: &Node, path: &[&str]) -> Option<String> {
+    let mut n = v;
+    for p in path {
+        n = n.get(p)?;
+    }
+    n.as_str().map(str::to_string)
+}
+
+/// Takes `key` out of an object node.
+fn take(node: Node, key: &str) -> Option<Node> {
+    match node {
+        Node::Obj(entries) => entries
+            .into_vec()
+            .into_iter()
+            .find(|(k, _)| &**k == key)
+            .map(|(_, v)| v),
+        _ => None,
+    }
+}
+
+fn object_of(file: &str, v: Node, pos: Pos, source: Option<&str>, default_ns: &str) -> Doc {
+    let s = |p: &[&str]| str_at(&v, p);
     let here = Location::new(file, Some(pos));
-    let (Some(api_version), Some(kind)) = (s("/apiVersion"), s("/kind")) else {
+    let (Some(api_version), Some(kind)) = (s(&["apiVersion"]), s(&["kind"])) else {
         return Doc::Skipped(
             here,
             "is not a Kubernetes object (no `apiVersion` and `kind`; a Helm values file?)".into(),
         );
     };
-    let Some(name) =
-        s("/metadata/name").or_else(|| s("/metadata/generateName").map(|g| format!("{g}*")))
+    let Some(name) = s(&["metadata", "name"])
+        .or_else(|| s(&["metadata", "generateName"]).map(|g| format!("{g}*")))
     else {
         return Doc::Skipped(
             here,
@@ -214,7 +233,7 @@ fn object_of(file: &str, v: Value, pos: Pos, source: Option<&str>, default_ns: &
     let namespace = if CLUSTER_SCOPED.contains(&kind.as_str()) {
         None
     } else {
-        Some(s("/metadata/namespace").unwrap_or_else(|| default_ns.to_string()))
+        Some(s(&["metadata", "namespace"]).unwrap_or_else(|| default_ns.to_string()))
     };
     Doc::Object(Box::new(Object {
         group: group_of(&api_version),
@@ -245,7 +264,7 @@ pub fn parse(file: &str, text: &str, default_ns: &str) -> Result<Parsed, Error> 
                 positions_depth: 2,
                 ..Limits::default()
             };
-            let loaded = yaml::load_all(doc, limits).map_err(|e| {
+            let loaded = yaml::load_all_as::<Node>(doc, limits).map_err(|e| {
                 InputError::new(
                     file,
                     Some(shift(e.pos)),
@@ -256,26 +275,26 @@ pub fn parse(file: &str, text: &str, default_ns: &str) -> Result<Parsed, Error> 
             let mut out = Vec::new();
             for d in loaded {
                 let pos = shift(d.index.value("").unwrap_or(d.start));
+                let is_list = d
+                    .value
+                    .get("kind")
+                    .and_then(Node::as_str)
+                    .is_some_and(|k| k.ends_with("List"))
+                    && d.value.get("items").and_then(Node::as_array).is_some();
                 match d.value {
-                    Value::Null => {}
-                    Value::Object(ref o)
-                        if o.get("kind")
-                            .and_then(Value::as_str)
-                            .is_some_and(|k| k.ends_with("List"))
-                            && o.get("items").is_some_and(Value::is_array) =>
-                    {
-                        let items = o
-                            .get("items")
-                            .and_then(Value::as_array)
-                            .cloned()
-                            .unwrap_or_default();
-                        for (i, item) in items.into_iter().enumerate() {
+                    Node::Null => {}
+                    v @ Node::Obj(_) if is_list => {
+                        let items = take(v, "items").and_then(|i| match i {
+                            Node::Arr(a) => Some(a.into_vec()),
+                            _ => None,
+                        });
+                        for (i, item) in items.unwrap_or_default().into_iter().enumerate() {
                             let ipos = shift(d.index.value(&format!("/items/{i}")).unwrap_or(pos));
                             out.push(object_of(file, item, ipos, source.as_deref(), default_ns));
                         }
                     }
-                    Value::Object(_) => {
-                        out.push(object_of(file, d.value, pos, source.as_deref(), default_ns))
+                    v @ Node::Obj(_) => {
+                        out.push(object_of(file, v, pos, source.as_deref(), default_ns))
                     }
                     _ => {
                         return Err(InputError::new(
@@ -330,14 +349,15 @@ pub fn load(paths: &[PathBuf], default_ns: &str) -> Result<Manifests, Error> {
 
 /// Leaf paths where `a` and `b` differ (dotted; `metadata.managedFields`, `status` and the
 /// server-written metadata are not compared).
-pub fn changed_paths(a: &Value, b: &Value) -> Vec<String> {
-    fn walk(path: &mut Vec<String>, a: &Value, b: &Value, out: &mut Vec<String>) {
+pub fn changed_paths(a: &Node, b: &Node) -> Vec<String> {
+    fn walk(path: &mut Vec<String>, a: &Node, b: &Node, out: &mut Vec<String>) {
         if a == b {
             return;
         }
         match (a, b) {
-            (Value::Object(x), Value::Object(y)) => {
-                let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            (Node::Obj(x), Node::Obj(y)) => {
+                let keys: std::collections::BTreeSet<&str> =
+                    x.iter().chain(y.iter()).map(|(k, _)| &**k).collect();
                 for k in keys {
                     if path.is_empty() && k == "status" {
                         continue;
@@ -345,7 +365,7 @@ pub fn changed_paths(a: &Value, b: &Value) -> Vec<String> {
                     if path.len() == 1
                         && path[0] == "metadata"
                         && matches!(
-                            k.as_str(),
+                            k,
                             "managedFields"
                                 | "resourceVersion"
                                 | "uid"
@@ -356,11 +376,11 @@ pub fn changed_paths(a: &Value, b: &Value) -> Vec<String> {
                     {
                         continue;
                     }
-                    path.push(k.clone());
+                    path.push(k.to_string());
                     walk(
                         path,
-                        x.get(k).unwrap_or(&Value::Null),
-                        y.get(k).unwrap_or(&Value::Null),
+                        a.get(k).unwrap_or(&Node::Null),
+                        b.get(k).unwrap_or(&Node::Null),
                         out,
                     );
                     path.pop();
@@ -372,26 +392,6 @@ pub fn changed_paths(a: &Value, b: &Value) -> Vec<String> {
     let mut out = Vec::new();
     walk(&mut Vec::new(), a, b, &mut out);
     out
-}
-
-/// Converts a parsed object into the compact attribute tree rules read.
-pub fn node_of(v: &Value) -> Node {
-    match v {
-        Value::Null => Node::Null,
-        Value::Bool(b) => Node::Bool(*b),
-        Value::Number(n) => n
-            .as_i64()
-            .map(Node::Int)
-            .unwrap_or_else(|| Node::Float(n.as_f64().unwrap_or(0.0))),
-        Value::String(s) => Node::Str(s.as_str().into()),
-        Value::Array(a) => Node::Arr(a.iter().map(node_of).collect()),
-        // serde_json's map iterates in key order: already sorted, as Node requires.
-        Value::Object(o) => Node::Obj(
-            o.iter()
-                .map(|(k, v)| (k.as_str().into(), node_of(v)))
-                .collect(),
-        ),
-    }
 }
 
 /// Objects by identity.
@@ -452,8 +452,12 @@ mod tests {
         )
         .unwrap();
         assert_eq!(objs[0].identity(), "ConfigMap default/c");
-        let a = serde_json::json!({"spec": {"replicas": 1, "x": 1}, "status": {"r": 1}});
-        let b = serde_json::json!({"spec": {"replicas": 3, "x": 1}, "status": {"r": 2}});
+        let a: Node =
+            serde_json::from_str(r#"{"spec": {"replicas": 1, "x": 1}, "status": {"r": 1}}"#)
+                .unwrap();
+        let b: Node =
+            serde_json::from_str(r#"{"spec": {"replicas": 3, "x": 1}, "status": {"r": 2}}"#)
+                .unwrap();
         assert_eq!(changed_paths(&a, &b), ["spec.replicas"]);
     }
 }
@@ -474,9 +478,23 @@ fn secret_marks(o: &Object) -> Node {
     }
 }
 
+fn attrs_owned(kind: &str, mut value: Node) -> crate::model::Attrs {
+    let marks = if kind == "Secret" {
+        serde_json::from_str(r#"{"data": true, "stringData": true}"#).unwrap_or_default()
+    } else {
+        Node::Null
+    };
+    value.mask(&marks, crate::model::SENSITIVE);
+    crate::model::Attrs {
+        value,
+        sensitive: marks,
+        unknown: Node::Null,
+    }
+}
+
 fn attrs(o: &Object) -> crate::model::Attrs {
     let marks = secret_marks(o);
-    let mut value = node_of(&o.value);
+    let mut value = o.value.clone();
     value.mask(&marks, crate::model::SENSITIVE);
     crate::model::Attrs {
         value,
@@ -487,11 +505,12 @@ fn attrs(o: &Object) -> crate::model::Attrs {
 
 /// A `managedFields` entry's field set as dotted paths (`spec.replicas`,
 /// `spec.template.spec.containers[name=web].image`).
-pub fn field_paths(fields: &Value) -> Vec<String> {
-    fn walk(prefix: &str, v: &Value, out: &mut Vec<String>) {
-        let Some(o) = v.as_object() else { return };
+pub fn field_paths(fields: &Node) -> Vec<String> {
+    fn walk(prefix: &str, v: &Node, out: &mut Vec<String>) {
+        let Node::Obj(o) = v else { return };
         let mut leaf = true;
-        for (k, sub) in o {
+        for (k, sub) in o.iter() {
+            let k: &str = k;
             if k == "." {
                 continue;
             }
@@ -503,7 +522,7 @@ pub fn field_paths(fields: &Value) -> Vec<String> {
                     format!("{prefix}.{f}")
                 }
             } else if let Some(key) = k.strip_prefix("k:") {
-                let key: Value = serde_json::from_str(key).unwrap_or(Value::Null);
+                let key: serde_json::Value = serde_json::from_str(key).unwrap_or_default();
                 let inner = key
                     .as_object()
                     .map(|m| {
@@ -601,21 +620,27 @@ fn pod_security_labels(v: &Node) -> bool {
 
 /// Builds resource changes (against the base when given), live drift and untracked live objects.
 pub fn build(
-    rendered: &[Object],
+    rendered: Vec<Object>,
     base: Option<&[Object]>,
     live: Option<&[Object]>,
     spec: &crate::policy::KubernetesSpec,
     classes: &crate::policy::ClassMatcher,
 ) -> KubeChanges {
-    use crate::model::{Action, AttrDiff, Drift, ResourceChange, UntrackedObject};
+    use crate::model::{Action, ResourceChange};
     let mut out = KubeChanges::default();
+    if let Some(live) = live {
+        live_drift(&rendered, live, spec, &mut out);
+    }
     let base_map = base.map(by_identity);
-    let rendered_map = by_identity(rendered);
-    let mk = |o: &Object, action: Action, before: Option<&Object>, reason: Option<String>| {
+    let rendered_ids: std::collections::HashSet<String> =
+        rendered.iter().map(Object::identity).collect();
+    // Rendered objects are consumed: their trees move into the model instead of being copied.
+    let mk = |o: Object, action: Action, before: Option<&Object>, reason: Option<String>| {
+        let identity = o.identity();
         let after = if action == Action::Delete {
             Default::default()
         } else {
-            attrs(o)
+            attrs_owned(&o.kind, o.value)
         };
         let before_attrs = before.map(attrs).unwrap_or_default();
         let mut c = classes.classify(&o.kind);
@@ -630,19 +655,19 @@ pub fn build(
             c.security_impacting = true;
         }
         ResourceChange {
-            address: o.identity(),
-            kind: o.kind.clone(),
+            address: identity,
+            kind: o.kind,
             action,
             replace_order: None,
             action_reason: reason,
             mode: "managed".into(),
-            module: o.namespace.clone(),
+            module: o.namespace,
             provider: "kubernetes".into(),
             classes: c,
             before: before_attrs,
             after,
             input: o.location.path.clone(),
-            location: Some(o.location.clone()),
+            location: Some(o.location),
         }
     };
     for o in rendered {
@@ -672,12 +697,25 @@ pub fn build(
     }
     if let Some(b) = base {
         for o in b {
-            if !rendered_map.contains_key(&o.identity()) {
-                out.resources.push(mk(o, Action::Delete, Some(o), None));
+            if !rendered_ids.contains(&o.identity()) {
+                out.resources
+                    .push(mk(o.clone(), Action::Delete, Some(o), None));
             }
         }
     }
-    let Some(live) = live else { return out };
+    out
+}
+
+/// Live objects against the rendered ones: manual changes (field managers outside the GitOps
+/// allow list, values that differ from Git) and objects Git does not declare.
+fn live_drift(
+    rendered: &[Object],
+    live: &[Object],
+    spec: &crate::policy::KubernetesSpec,
+    out: &mut KubeChanges,
+) {
+    use crate::model::{Action, AttrDiff, Drift, UntrackedObject};
+    let rendered_map = by_identity(rendered);
     let managed_ns: Vec<String> = if spec.namespaces.is_empty() {
         let mut ns: Vec<String> = rendered
             .iter()
@@ -691,15 +729,16 @@ pub fn build(
     };
     for l in live {
         let id = l.identity();
-        let managers: Vec<&Value> = l
+        let managers: Vec<&Node> = l
             .value
-            .pointer("/metadata/managedFields")
-            .and_then(Value::as_array)
+            .get("metadata")
+            .and_then(|m| m.get("managedFields"))
+            .and_then(Node::as_array)
             .map(|a| a.iter().collect())
             .unwrap_or_default();
         let manager_names: Vec<String> = managers
             .iter()
-            .filter_map(|m| m.get("manager").and_then(Value::as_str).map(str::to_string))
+            .filter_map(|m| m.get("manager").and_then(Node::as_str).map(str::to_string))
             .collect();
         let Some(want) = rendered_map.get(&id) else {
             if l.namespace.as_ref().is_some_and(|n| managed_ns.contains(n)) {
@@ -715,22 +754,22 @@ pub fn build(
         for m in &managers {
             let name = m
                 .get("manager")
-                .and_then(Value::as_str)
+                .and_then(Node::as_str)
                 .unwrap_or("(unnamed)");
             if spec.gitops_managers.iter().any(|g| g == name) {
                 continue;
             }
-            let sub = m.get("subresource").and_then(Value::as_str);
-            let fields = field_paths(m.get("fieldsV1").unwrap_or(&Value::Null));
+            let sub = m.get("subresource").and_then(Node::as_str);
+            let fields = field_paths(m.get("fieldsV1").unwrap_or(&Node::Null));
             let non_status: Vec<&String> =
                 fields.iter().filter(|f| !f.starts_with("status")).collect();
             if sub == Some("status") || non_status.is_empty() {
                 continue;
             }
-            let op = m.get("operation").and_then(Value::as_str).unwrap_or("?");
+            let op = m.get("operation").and_then(Node::as_str).unwrap_or("?");
             let time = m
                 .get("time")
-                .and_then(Value::as_str)
+                .and_then(Node::as_str)
                 .unwrap_or("unknown time");
             out.drift.push(Drift {
                 address: id.clone(),
@@ -775,13 +814,12 @@ pub fn build(
             });
         }
     }
-    out
 }
 
-fn brief(v: &Value) -> String {
+fn brief(v: &Node) -> String {
     let s = match v {
-        Value::String(s) => s.clone(),
-        v => v.to_string(),
+        Node::Str(s) => s.to_string(),
+        v => format!("{v:?}"),
     };
     if s.chars().count() > 60 {
         format!("{}…", s.chars().take(59).collect::<String>())
@@ -794,36 +832,37 @@ fn brief(v: &Value) -> String {
 /// position (containers and ports keep their order when applied).
 fn git_managed_diffs(
     path: &mut Vec<String>,
-    want: &Value,
-    live: &Value,
+    want: &Node,
+    live: &Node,
     out: &mut Vec<crate::model::AttrDiff>,
 ) {
     match (want, live) {
-        (Value::Object(w), Value::Object(l)) => {
-            for (k, wv) in w {
+        (Node::Obj(w), Node::Obj(_)) => {
+            for (k, wv) in w.iter() {
+                let k: &str = k;
                 if path.is_empty() && (k == "status" || k == "apiVersion") {
                     continue;
                 }
                 if path.len() == 1
                     && path[0] == "metadata"
-                    && !matches!(k.as_str(), "labels" | "annotations")
+                    && !matches!(k, "labels" | "annotations")
                 {
                     continue;
                 }
-                path.push(k.clone());
-                git_managed_diffs(path, wv, l.get(k).unwrap_or(&Value::Null), out);
+                path.push(k.to_string());
+                git_managed_diffs(path, wv, live.get(k).unwrap_or(&Node::Null), out);
                 path.pop();
             }
         }
-        (Value::Array(w), Value::Array(l)) if w.len() == l.len() => {
-            for (i, (a, b)) in w.iter().zip(l).enumerate() {
+        (Node::Arr(w), Node::Arr(l)) if w.len() == l.len() => {
+            for (i, (a, b)) in w.iter().zip(l.iter()).enumerate() {
                 path.push(i.to_string());
                 git_managed_diffs(path, a, b, out);
                 path.pop();
             }
         }
         // Kubernetes normalises numbers written as strings and vice versa.
-        (a, b) if a == b || (brief(a) == brief(b)) => {}
+        (a, b) if a == b || brief(a) == brief(b) => {}
         (a, b) => out.push(crate::model::AttrDiff {
             path: path.join("."),
             before: brief(a),

@@ -11,6 +11,7 @@ use saphyr_parser::{Event, Parser, ScalarStyle, Span};
 use serde_json::{Map, Number, Value};
 
 use crate::error::Pos;
+use crate::model::Node;
 
 /// How much a document may expand and nest before it is refused.
 #[derive(Debug, Clone, Copy)]
@@ -68,8 +69,8 @@ impl PosIndex {
 
 /// One YAML document: its value and where each part of it stands.
 #[derive(Debug, Clone)]
-pub struct Document {
-    pub value: Value,
+pub struct Document<T = Value> {
+    pub value: T,
     pub index: PosIndex,
     /// Where the document starts.
     pub start: Pos,
@@ -98,73 +99,210 @@ fn pos_of(span: &Span) -> Pos {
     }
 }
 
-enum Frame {
+/// A tree the loader can build: `serde_json::Value` (policy, change records: schema-validated
+/// with positions) or the compact [`Node`] (manifests: large, read-only).
+pub trait Tree: Clone + Sized {
+    type Map: Default;
+    fn null() -> Self;
+    fn boolean(b: bool) -> Self;
+    fn int(i: i64) -> Self;
+    /// `text` is kept where the number has no JSON form (`.inf`, `.nan`).
+    fn float(f: f64, text: &str) -> Self;
+    fn string(s: String) -> Self;
+    fn seq(items: Vec<Self>) -> Self;
+    fn map(m: Self::Map) -> Self;
+    fn map_has(m: &Self::Map, k: &str) -> bool;
+    fn map_insert(m: &mut Self::Map, k: String, v: Self);
+    /// The text of a scalar used as a mapping key.
+    fn key_text(&self) -> Option<String>;
+}
+
+impl Tree for Value {
+    type Map = Map<String, Value>;
+    fn null() -> Self {
+        Value::Null
+    }
+    fn boolean(b: bool) -> Self {
+        Value::Bool(b)
+    }
+    fn int(i: i64) -> Self {
+        Value::Number(i.into())
+    }
+    fn float(f: f64, text: &str) -> Self {
+        Number::from_f64(f)
+            .map(Value::Number)
+            .unwrap_or_else(|| Value::String(text.to_string()))
+    }
+    fn string(s: String) -> Self {
+        Value::String(s)
+    }
+    fn seq(items: Vec<Self>) -> Self {
+        Value::Array(items)
+    }
+    fn map(m: Self::Map) -> Self {
+        Value::Object(m)
+    }
+    fn map_has(m: &Self::Map, k: &str) -> bool {
+        m.contains_key(k)
+    }
+    fn map_insert(m: &mut Self::Map, k: String, v: Self) {
+        m.insert(k, v);
+    }
+    fn key_text(&self) -> Option<String> {
+        match self {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            Value::Bool(b) => Some(b.to_string()),
+            Value::Null => Some("null".into()),
+            _ => None,
+        }
+    }
+}
+
+/// A mapping under construction for [`Node`]: entries in order, a key set once it grows.
+#[derive(Default)]
+pub struct NodeMap {
+    entries: Vec<(Box<str>, Node)>,
+    keys: Option<std::collections::HashSet<Box<str>>>,
+}
+
+impl Tree for Node {
+    type Map = NodeMap;
+    fn null() -> Self {
+        Node::Null
+    }
+    fn boolean(b: bool) -> Self {
+        Node::Bool(b)
+    }
+    fn int(i: i64) -> Self {
+        Node::Int(i)
+    }
+    fn float(f: f64, _text: &str) -> Self {
+        Node::Float(f)
+    }
+    fn string(s: String) -> Self {
+        Node::Str(s.into_boxed_str())
+    }
+    fn seq(items: Vec<Self>) -> Self {
+        Node::Arr(items.into_boxed_slice())
+    }
+    fn map(m: Self::Map) -> Self {
+        let mut e = m.entries;
+        e.sort_by(|a, b| a.0.cmp(&b.0));
+        Node::Obj(e.into_boxed_slice())
+    }
+    fn map_has(m: &Self::Map, k: &str) -> bool {
+        match &m.keys {
+            Some(set) => set.contains(k),
+            None => m.entries.iter().any(|(x, _)| &**x == k),
+        }
+    }
+    fn map_insert(m: &mut Self::Map, k: String, v: Self) {
+        let k = k.into_boxed_str();
+        if let Some(set) = m.keys.as_mut() {
+            set.insert(k.clone());
+        } else if m.entries.len() >= 16 {
+            let mut set: std::collections::HashSet<Box<str>> =
+                m.entries.iter().map(|(x, _)| x.clone()).collect();
+            set.insert(k.clone());
+            m.keys = Some(set);
+        }
+        m.entries.push((k, v));
+    }
+    fn key_text(&self) -> Option<String> {
+        match self {
+            Node::Str(s) => Some(s.to_string()),
+            Node::Int(i) => Some(i.to_string()),
+            Node::Float(f) => Some(f.to_string()),
+            Node::Bool(b) => Some(b.to_string()),
+            Node::Null => Some("null".into()),
+            _ => None,
+        }
+    }
+}
+
+enum Frame<T: Tree> {
     Seq {
-        items: Vec<Value>,
+        items: Vec<T>,
         anchor: usize,
         pointer: String,
     },
     Map {
-        map: Map<String, Value>,
+        map: T::Map,
         anchor: usize,
         pointer: String,
         key: Option<String>,
     },
 }
 
-struct Builder {
+struct Builder<T: Tree> {
     limits: Limits,
-    stack: Vec<Frame>,
+    stack: Vec<Frame<T>>,
     /// anchor id -> (value, node count)
-    anchors: HashMap<usize, (Value, usize)>,
+    anchors: HashMap<usize, (T, usize)>,
     /// node counts of the frames on the stack
     counts: Vec<usize>,
     expanded: usize,
     index: PosIndex,
-    root: Option<Value>,
+    root: Option<T>,
 }
 
-fn key_string(v: &Value) -> Option<String> {
-    match v {
-        Value::String(s) => Some(s.clone()),
-        Value::Number(n) => Some(n.to_string()),
-        Value::Bool(b) => Some(b.to_string()),
-        Value::Null => Some("null".into()),
-        _ => None,
-    }
-}
-
-fn scalar_value(
+fn scalar_value<T: Tree>(
     text: Cow<'_, str>,
     style: ScalarStyle,
     tag: Option<&Cow<'_, saphyr_parser::Tag>>,
-) -> Value {
-    match Scalar::parse_from_cow_and_metadata(text.clone(), style, tag) {
-        Some(Scalar::Null) => Value::Null,
-        Some(Scalar::Boolean(b)) => Value::Bool(b),
-        Some(Scalar::Integer(i)) => Value::Number(i.into()),
-        Some(Scalar::FloatingPoint(f)) => Number::from_f64(f.into_inner())
-            .map(Value::Number)
-            // .inf and .nan have no JSON form; keep their text.
-            .unwrap_or_else(|| Value::String(text.into_owned())),
-        Some(Scalar::String(s)) => Value::String(s.into_owned()),
-        // A core-schema tag whose text does not fit it (`!!int abc`): keep the text.
-        None => Value::String(text.into_owned()),
+) -> T {
+    if style != ScalarStyle::Plain && tag.is_none() {
+        // Any quoted scalar is a string: no need to look at it.
+        return T::string(text.into_owned());
+    }
+    // Only a tagged scalar that does not fit its tag (`!!int abc`) needs the text again.
+    let keep = tag.is_some().then(|| text.to_string());
+    match Scalar::parse_from_cow_and_metadata(text, style, tag) {
+        Some(Scalar::Null) => T::null(),
+        Some(Scalar::Boolean(b)) => T::boolean(b),
+        Some(Scalar::Integer(i)) => T::int(i),
+        Some(Scalar::FloatingPoint(f)) => {
+            let f = f.into_inner();
+            // `.inf` and `.nan` have no JSON form: they keep YAML's spelling.
+            let text = if f.is_nan() {
+                ".nan".to_string()
+            } else if f.is_infinite() {
+                if f > 0.0 { ".inf" } else { "-.inf" }.to_string()
+            } else {
+                String::new()
+            };
+            T::float(f, &text)
+        }
+        Some(Scalar::String(s)) => T::string(s.into_owned()),
+        None => T::string(keep.unwrap_or_default()),
     }
 }
 
-impl Builder {
+impl<T: Tree> Builder<T> {
+    fn new(limits: Limits, expanded: usize) -> Self {
+        Builder {
+            limits,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            counts: Vec::new(),
+            expanded,
+            index: PosIndex::default(),
+            root: None,
+        }
+    }
+
     /// The pointer of the slot the next value fills.
-    fn slot(&self) -> Result<String, &'static str> {
+    fn slot(&self) -> String {
         match self.stack.last() {
-            None => Ok(String::new()),
-            Some(Frame::Seq { items, pointer, .. }) => Ok(format!("{pointer}/{}", items.len())),
+            None => String::new(),
+            Some(Frame::Seq { items, pointer, .. }) => format!("{pointer}/{}", items.len()),
             Some(Frame::Map {
                 pointer,
                 key: Some(k),
                 ..
-            }) => Ok(format!("{pointer}/{}", escape_token(k))),
-            Some(Frame::Map { key: None, .. }) => Err("a mapping key"),
+            }) => format!("{pointer}/{}", escape_token(k)),
+            Some(Frame::Map { pointer, .. }) => pointer.clone(),
         }
     }
 
@@ -178,7 +316,7 @@ impl Builder {
     }
 
     /// Puts a finished value into its parent (or makes it the root).
-    fn place(&mut self, value: Value, count: usize, anchor: usize) {
+    fn place(&mut self, value: T, count: usize, anchor: usize) {
         if anchor != 0 {
             self.anchors.insert(anchor, (value.clone(), count));
         }
@@ -190,7 +328,7 @@ impl Builder {
             Some(Frame::Seq { items, .. }) => items.push(value),
             Some(Frame::Map { map, key, .. }) => {
                 if let Some(k) = key.take() {
-                    map.insert(k, value);
+                    T::map_insert(map, k, value);
                 }
             }
         }
@@ -207,7 +345,7 @@ impl Builder {
             } else {
                 String::new()
             };
-            if map.contains_key(&k) {
+            if T::map_has(map, &k) {
                 let first = self.index.keys.get(&p).copied().filter(|_| track);
                 return Err(YamlError {
                     pos,
@@ -232,16 +370,16 @@ impl Builder {
         let pos = pos_of(&span);
         match ev {
             Event::Scalar(text, style, anchor, tag) => {
-                let v = scalar_value(text, style, tag.as_ref());
+                let v: T = scalar_value(text, style, tag.as_ref());
                 if self.expecting_key() {
-                    let k = key_string(&v).unwrap_or_default();
+                    let k = v.key_text().unwrap_or_default();
                     if anchor != 0 {
                         self.anchors.insert(anchor, (v, 1));
                     }
                     return self.set_key(k, pos);
                 }
                 if self.tracking() {
-                    let slot = self.slot().unwrap_or_default();
+                    let slot = self.slot();
                     self.index.values.insert(slot, pos);
                 }
                 self.place(v, 1, anchor);
@@ -264,7 +402,7 @@ impl Builder {
                     });
                 }
                 if self.expecting_key() {
-                    let Some(k) = key_string(&v) else {
+                    let Some(k) = v.key_text() else {
                         return Err(YamlError {
                             pos,
                             message: "mapping keys must be scalars".into(),
@@ -273,7 +411,7 @@ impl Builder {
                     return self.set_key(k, pos);
                 }
                 if self.tracking() {
-                    let slot = self.slot().unwrap_or_default();
+                    let slot = self.slot();
                     self.index.values.insert(slot, pos);
                 }
                 self.place(v, count, 0);
@@ -285,18 +423,14 @@ impl Builder {
                         message: "mapping keys must be scalars, not sequences or mappings".into(),
                     });
                 }
-                let track = self.tracking();
-                let pointer = if track {
-                    self.slot().unwrap_or_default()
-                } else {
-                    String::new()
-                };
                 if self.stack.len() >= self.limits.depth {
                     return Err(YamlError {
                         pos,
                         message: format!("nesting deeper than {} levels", self.limits.depth),
                     });
                 }
+                let track = self.tracking();
+                let pointer = if track { self.slot() } else { String::new() };
                 if track {
                     self.index.values.insert(pointer.clone(), pos);
                 }
@@ -309,7 +443,7 @@ impl Builder {
                     }
                 } else {
                     Frame::Map {
-                        map: Map::new(),
+                        map: T::Map::default(),
                         anchor,
                         pointer,
                         key: None,
@@ -320,11 +454,9 @@ impl Builder {
                 let count = self.counts.pop().unwrap_or(1);
                 match self.stack.pop() {
                     Some(Frame::Seq { items, anchor, .. }) => {
-                        self.place(Value::Array(items), count, anchor)
+                        self.place(T::seq(items), count, anchor)
                     }
-                    Some(Frame::Map { map, anchor, .. }) => {
-                        self.place(Value::Object(map), count, anchor)
-                    }
+                    Some(Frame::Map { map, anchor, .. }) => self.place(T::map(map), count, anchor),
                     None => {}
                 }
             }
@@ -341,9 +473,14 @@ impl Builder {
 /// Loads every document of a YAML stream. An empty stream yields no documents; an empty document
 /// yields `null`.
 pub fn load_all(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError> {
+    load_all_as::<Value>(text, limits)
+}
+
+/// [`load_all`] into any [`Tree`].
+pub fn load_all_as<T: Tree>(text: &str, limits: Limits) -> Result<Vec<Document<T>>, YamlError> {
     let mut parser = Parser::new_from_str(text);
     let mut docs = Vec::new();
-    let mut current: Option<(Builder, Pos)> = None;
+    let mut current: Option<(Builder<T>, Pos)> = None;
     let mut expanded = 0usize;
     while let Some(ev) = parser.next_event() {
         let (ev, span) = ev.map_err(|e| YamlError {
@@ -355,24 +492,13 @@ pub fn load_all(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError> 
         })?;
         match ev {
             Event::DocumentStart(_) => {
-                current = Some((
-                    Builder {
-                        limits,
-                        stack: Vec::new(),
-                        anchors: HashMap::new(),
-                        counts: Vec::new(),
-                        expanded,
-                        index: PosIndex::default(),
-                        root: None,
-                    },
-                    pos_of(&span),
-                ));
+                current = Some((Builder::new(limits, expanded), pos_of(&span)));
             }
             Event::DocumentEnd => {
                 if let Some((b, start)) = current.take() {
                     expanded = b.expanded;
                     docs.push(Document {
-                        value: b.root.unwrap_or(Value::Null),
+                        value: b.root.unwrap_or_else(T::null),
                         index: b.index,
                         start,
                     });
