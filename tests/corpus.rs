@@ -12,7 +12,8 @@ fn corpus() -> Option<PathBuf> {
     p.is_dir().then_some(p)
 }
 
-fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+/// Every file below `dir` that `keep` accepts, in path order.
+fn collect(dir: &Path, out: &mut Vec<PathBuf>, keep: fn(&Path) -> bool) {
     let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -20,8 +21,8 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     entries.sort();
     for p in entries {
         if p.is_dir() {
-            files(&p, out);
-        } else if p.extension().is_some_and(|e| e == "json" || e == "log") {
+            collect(&p, out, keep);
+        } else if keep(&p) {
             out.push(p);
         }
     }
@@ -61,7 +62,9 @@ fn every_corpus_plan_parses_and_every_non_plan_is_refused() {
         return;
     };
     let mut all = Vec::new();
-    files(&dir, &mut all);
+    collect(&dir, &mut all, |p| {
+        p.extension().is_some_and(|e| e == "json" || e == "log")
+    });
     assert!(
         all.len() > 100,
         "the corpus looks incomplete: {} files",
@@ -130,21 +133,6 @@ fn kube_corpus() -> Option<PathBuf> {
     p.is_dir().then_some(p)
 }
 
-fn all_files(dir: &Path, out: &mut Vec<PathBuf>) {
-    let mut entries: Vec<PathBuf> = std::fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().path())
-        .collect();
-    entries.sort();
-    for p in entries {
-        if p.is_dir() {
-            all_files(&p, out);
-        } else {
-            out.push(p);
-        }
-    }
-}
-
 /// Every rendered YAML file of the corpus is read (exit 0 or 1) by the real binary; the one
 /// deliberately invalid file exits 2 naming its line.
 #[test]
@@ -154,7 +142,7 @@ fn every_rendered_corpus_file_parses() {
         return;
     };
     let mut files = Vec::new();
-    all_files(&dir.join("rendered"), &mut files);
+    collect(&dir.join("rendered"), &mut files, |_| true);
     assert!(files.len() > 20, "{} files", files.len());
     let mut invalid = 0;
     for f in &files {
@@ -199,7 +187,7 @@ fn every_live_object_is_read_with_its_managers() {
         return;
     };
     let mut files = Vec::new();
-    all_files(&dir.join("managedfields"), &mut files);
+    collect(&dir.join("managedfields"), &mut files, |_| true);
     let mut with_managers = 0;
     for f in files
         .iter()

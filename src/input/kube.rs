@@ -5,7 +5,7 @@
 //! are split at their document markers and parsed in parallel too.
 
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use rayon::prelude::*;
 
@@ -88,63 +88,17 @@ const CLUSTER_SCOPED: &[&str] = &[
     "ClusterIssuer",
 ];
 
-/// Expands `--manifests`-style arguments: files, directories (their `*.yaml`, `*.yml`, `*.json`,
-/// recursively), globs, and `-` for standard input.
+/// Expands `--manifests`-style arguments: files, directories (their `*.yaml`, `*.yml`,
+/// `*.json`, recursively), globs, and `-` for standard input.
 pub fn expand(args: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
-    let mut out = Vec::new();
-    for a in args {
-        let s = a.to_string_lossy().to_string();
-        if s == "-" {
-            out.push(a.clone());
-        } else if a.is_dir() {
-            let mut files = Vec::new();
-            walk(a, &mut files)?;
-            files.sort();
-            if files.is_empty() {
-                return Err(InputError::new(
-                    s,
-                    None,
-                    "directory holds no *.yaml, *.yml or *.json files",
-                )
-                .into());
-            }
-            out.extend(files);
-        } else if !a.exists() && s.contains(['*', '?', '[']) {
-            let paths = glob::glob(&s)
-                .map_err(|e| Error::Usage(format!("`{s}`: invalid glob pattern: {e}")))?;
-            let mut files: Vec<PathBuf> = paths
-                .filter_map(Result::ok)
-                .filter(|p| p.is_file())
-                .collect();
-            files.sort();
-            if files.is_empty() {
-                return Err(InputError::new(s, None, "glob pattern matches no files").into());
-            }
-            out.extend(files);
-        } else {
-            out.push(a.clone());
-        }
-    }
-    Ok(out)
-}
-
-fn walk(dir: &Path, out: &mut Vec<PathBuf>) -> Result<(), Error> {
-    let rd = std::fs::read_dir(dir).map_err(|source| Error::Io {
-        path: dir.display().to_string(),
-        source,
-    })?;
-    for e in rd.filter_map(Result::ok) {
-        let p = e.path();
-        if p.is_dir() {
-            walk(&p, out)?;
-        } else if p
-            .extension()
-            .is_some_and(|x| x == "yaml" || x == "yml" || x == "json")
-        {
-            out.push(p);
-        }
-    }
-    Ok(())
+    super::paths::expand(
+        args,
+        &super::paths::DirFiles {
+            extensions: &["yaml", "yml", "json"],
+            recursive: true,
+            what: "*.yaml, *.yml or *.json files",
+        },
+    )
 }
 
 /// Splits a YAML stream at its document markers (`---` at the start of a line, which YAML

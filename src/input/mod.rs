@@ -6,6 +6,7 @@ pub mod git;
 pub mod hcl;
 pub mod join;
 pub mod kube;
+pub mod paths;
 pub mod plan;
 pub mod policy;
 pub mod text;

@@ -159,47 +159,16 @@ pub struct Plan {
     pub modules: Vec<ModuleSource>,
 }
 
-/// Expands `--plan` arguments: a file, a directory (its `*.json` files), or a glob. A
-/// directory or glob that matches nothing is an error: nothing read must never pass.
+/// Expands `--plan` arguments: a file, a directory (its `*.json` files), or a glob.
 pub fn expand(args: &[PathBuf]) -> Result<Vec<PathBuf>, Error> {
-    let mut out = Vec::new();
-    for a in args {
-        let s = a.to_string_lossy();
-        if a.is_dir() {
-            let mut files: Vec<PathBuf> = std::fs::read_dir(a)
-                .map_err(|source| Error::Io {
-                    path: s.to_string(),
-                    source,
-                })?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "json"))
-                .collect();
-            files.sort();
-            if files.is_empty() {
-                return Err(
-                    InputError::new(s, None, "directory holds no *.json plan files").into(),
-                );
-            }
-            out.extend(files);
-        } else if !a.exists() && s.contains(['*', '?', '[']) {
-            let paths = glob::glob(&s)
-                .map_err(|e| Error::Usage(format!("--plan `{s}`: invalid glob pattern: {e}")))?;
-            let mut files: Vec<PathBuf> = paths
-                .filter_map(Result::ok)
-                .filter(|p| p.is_file())
-                .collect();
-            files.sort();
-            if files.is_empty() {
-                return Err(InputError::new(s, None, "glob pattern matches no files").into());
-            }
-            out.extend(files);
-        } else {
-            out.push(a.clone());
-        }
-    }
-    let mut seen = HashSet::new();
-    out.retain(|p| seen.insert(p.clone()));
-    Ok(out)
+    super::paths::expand(
+        args,
+        &super::paths::DirFiles {
+            extensions: &["json"],
+            recursive: false,
+            what: "*.json plan files",
+        },
+    )
 }
 
 const SHOW_JSON: &str = "pass the output of `terraform show -json PLANFILE` instead";

@@ -1,0 +1,76 @@
+//! Expanding path arguments (files, directories, globs, `-`) into the files to read. A
+//! directory or glob that yields nothing is an error: nothing read must never pass.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+
+use crate::error::{Error, InputError};
+
+/// What a directory argument contributes.
+pub struct DirFiles<'a> {
+    /// File name endings that count (`json`, `yaml`…).
+    pub extensions: &'a [&'a str],
+    /// Descend into subdirectories.
+    pub recursive: bool,
+    /// How an empty directory is described (`*.json plan files`).
+    pub what: &'a str,
+}
+
+fn walk(dir: &Path, spec: &DirFiles<'_>, out: &mut Vec<PathBuf>) -> Result<(), Error> {
+    let rd = std::fs::read_dir(dir).map_err(|source| Error::Io {
+        path: dir.display().to_string(),
+        source,
+    })?;
+    for e in rd.filter_map(Result::ok) {
+        let p = e.path();
+        if p.is_dir() {
+            if spec.recursive {
+                walk(&p, spec, out)?;
+            }
+        } else if p
+            .extension()
+            .is_some_and(|x| spec.extensions.iter().any(|e| x == *e))
+        {
+            out.push(p);
+        }
+    }
+    Ok(())
+}
+
+/// Expands arguments in order, each file once. `-` (standard input) is passed through.
+pub fn expand(args: &[PathBuf], spec: &DirFiles<'_>) -> Result<Vec<PathBuf>, Error> {
+    let mut out = Vec::new();
+    for a in args {
+        let s = a.to_string_lossy().to_string();
+        if s == "-" {
+            out.push(a.clone());
+        } else if a.is_dir() {
+            let mut files = Vec::new();
+            walk(a, spec, &mut files)?;
+            files.sort();
+            if files.is_empty() {
+                return Err(
+                    InputError::new(s, None, format!("directory holds no {}", spec.what)).into(),
+                );
+            }
+            out.extend(files);
+        } else if !a.exists() && s.contains(['*', '?', '[']) {
+            let paths = glob::glob(&s)
+                .map_err(|e| Error::Usage(format!("`{s}`: invalid glob pattern: {e}")))?;
+            let mut files: Vec<PathBuf> = paths
+                .filter_map(Result::ok)
+                .filter(|p| p.is_file())
+                .collect();
+            files.sort();
+            if files.is_empty() {
+                return Err(InputError::new(s, None, "glob pattern matches no files").into());
+            }
+            out.extend(files);
+        } else {
+            out.push(a.clone());
+        }
+    }
+    let mut seen = HashSet::new();
+    out.retain(|p| seen.insert(p.clone()));
+    Ok(out)
+}
