@@ -77,6 +77,8 @@ pub struct Evaluation {
     pub next_window: Option<NextWindow>,
     pub now: DateTime<Utc>,
     pub stage: Stage,
+    /// The rules that ran (enforcement not `off`), in code order.
+    pub rules: Vec<&'static RuleMeta>,
 }
 
 impl Evaluation {
@@ -242,5 +244,10 @@ pub fn evaluate(
         next_window,
         now,
         stage,
+        rules: REGISTRY
+            .iter()
+            .map(|r| r.meta())
+            .filter(|m| policy.enforcement(m) != Enforcement::Off)
+            .collect(),
     }
 }

@@ -1,7 +1,12 @@
 //! Reports: the stable report document (`changegate/report/v1`) built from an evaluation, and
 //! one renderer file per output format, each writing to `impl Write`.
 
+pub mod github;
+pub mod gitlab;
 pub mod json;
+pub mod junit;
+pub mod markdown;
+pub mod sarif;
 pub mod text;
 
 use std::collections::BTreeMap;
@@ -56,6 +61,9 @@ pub struct Report<'a> {
     pub obligations: &'a [Obligation],
     pub next_window: Option<&'a NextWindow>,
     pub summary: Summary,
+    /// The rules that ran (for formats that list passing checks too).
+    #[serde(skip)]
+    pub rules: &'a [&'static crate::rules::RuleMeta],
 }
 
 impl<'a> Report<'a> {
@@ -83,6 +91,7 @@ impl<'a> Report<'a> {
             findings: &eval.findings,
             obligations: &eval.obligations,
             next_window: eval.next_window.as_ref(),
+            rules: &eval.rules,
             summary: Summary {
                 blocking: eval.blocking(),
                 advisory: eval.advisory(),
@@ -104,18 +113,57 @@ impl<'a> Report<'a> {
 pub enum Format {
     Text,
     Json,
+    Sarif,
+    Junit,
+    Gitlab,
+    Github,
+    Markdown,
 }
 
 impl Format {
-    pub const NAMES: &'static [&'static str] = &["text", "json"];
+    pub const NAMES: &'static [&'static str] = &[
+        "text", "json", "sarif", "junit", "gitlab", "github", "markdown",
+    ];
 
     pub fn parse(s: &str) -> Option<Format> {
-        match s {
-            "text" => Some(Format::Text),
-            "json" => Some(Format::Json),
-            _ => None,
-        }
+        Some(match s {
+            "text" => Format::Text,
+            "json" => Format::Json,
+            "sarif" => Format::Sarif,
+            "junit" => Format::Junit,
+            "gitlab" => Format::Gitlab,
+            "github" => Format::Github,
+            "markdown" => Format::Markdown,
+            _ => return None,
+        })
     }
+}
+
+/// Where a rule's documentation lives (the rules reference page).
+pub const DOCS_URL: &str = "https://github.com/changegate/changegate/blob/main/docs/rules.md";
+
+/// The anchor of a rule on the rules reference page.
+pub fn help_uri(m: &crate::rules::RuleMeta) -> String {
+    format!("{DOCS_URL}#{}-{}", m.code.to_lowercase(), m.name)
+}
+
+/// A stable fingerprint of a finding: SHA-256 of rule, path and target (never a std hasher,
+/// whose output may change between Rust releases).
+pub fn fingerprint(f: &crate::engine::Finding) -> String {
+    use sha2::Digest;
+    let mut h = sha2::Sha256::new();
+    h.update(f.rule.as_bytes());
+    h.update([0]);
+    h.update(
+        f.location
+            .as_ref()
+            .map(|l| l.path.as_str())
+            .unwrap_or("")
+            .as_bytes(),
+    );
+    h.update([0]);
+    h.update(f.target.as_bytes());
+    hex::encode(h.finalize())
 }
 
 /// Renders `report` in `format` into `w`.
@@ -128,5 +176,10 @@ pub fn render(
     match format {
         Format::Text => text::render(report, color, w),
         Format::Json => json::render(report, w),
+        Format::Sarif => sarif::render(report, w),
+        Format::Junit => junit::render(report, w),
+        Format::Gitlab => gitlab::render(report, w),
+        Format::Github => github::render(report, w),
+        Format::Markdown => markdown::render(report, w),
     }
 }

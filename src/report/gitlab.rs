@@ -1,0 +1,47 @@
+//! GitLab Code Quality report: a JSON array of issues with `description`, `check_name`,
+//! `fingerprint` (stable SHA-256 of rule, path and target), `severity`
+//! (`info|minor|major|critical|blocker`) and `location.path` / `location.lines.begin`.
+//! Findings suppressed by an exception are left out (they are not issues).
+
+use std::io::Write;
+
+use serde_json::{Value, json};
+
+use super::{Report, fingerprint};
+use crate::rules::Severity;
+
+fn severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Info => "info",
+        Severity::Low => "minor",
+        Severity::Medium => "major",
+        Severity::High => "critical",
+        Severity::Critical => "blocker",
+    }
+}
+
+pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
+    let issues: Vec<Value> = r
+        .findings
+        .iter()
+        .filter(|f| !f.suppressed)
+        .map(|f| {
+            let (path, line) = match &f.location {
+                Some(l) if !l.path.starts_with("builtin:") && !l.path.starts_with('<') => {
+                    (l.path.clone(), l.line.unwrap_or(1))
+                }
+                _ => (".".to_string(), 1),
+            };
+            json!({
+                "description": format!("{} ({})", f.message, f.target),
+                "check_name": format!("{} {}", f.rule, f.name),
+                "fingerprint": fingerprint(f),
+                "severity": severity(f.severity),
+                "categories": [f.category.as_str()],
+                "location": { "path": path, "lines": { "begin": line } },
+            })
+        })
+        .collect();
+    serde_json::to_writer_pretty(&mut *w, &issues)?;
+    writeln!(w)
+}

@@ -1,0 +1,204 @@
+//! A Markdown summary for people — the job summary and the pull/merge-request comment: the
+//! verdict, a table of blocking findings, advisories, the change record as read with where each
+//! field came from, the next allowed window and the obligations. A hidden marker lets the
+//! platform integration find and update its own comment.
+
+use std::io::Write;
+
+use super::Report;
+use crate::engine::{Finding, Verdict};
+use crate::policy::fmt_time;
+
+/// The marker that identifies changegate's own PR/MR comment.
+pub const MARKER: &str = "<!-- changegate-report -->";
+
+/// Text safe inside a Markdown table cell.
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace(['\r', '\n'], " ")
+}
+
+fn table(w: &mut dyn Write, findings: &[&Finding]) -> std::io::Result<()> {
+    writeln!(w, "| Rule | Finding | Target | Where |")?;
+    writeln!(w, "|---|---|---|---|")?;
+    for f in findings {
+        writeln!(
+            w,
+            "| `{}` {} | {} | `{}` | {} |",
+            f.rule,
+            cell(f.name),
+            cell(&f.message),
+            cell(&f.target),
+            f.location
+                .as_ref()
+                .map(|l| format!("`{}`", cell(&l.to_string())))
+                .unwrap_or_default()
+        )?;
+    }
+    writeln!(w)
+}
+
+pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
+    writeln!(w, "{MARKER}")?;
+    let rec = r.change;
+    let ticket = rec.ticket.as_deref().unwrap_or("(no ticket)");
+    match r.verdict {
+        Verdict::Pass => writeln!(w, "## ✅ changegate: `{ticket}` may go ahead")?,
+        Verdict::Fail => writeln!(w, "## ❌ changegate: `{ticket}` is blocked")?,
+    }
+    let s = &r.summary;
+    writeln!(
+        w,
+        "\nStage **{}**, evaluated {} · {} blocking, {} advisory, {} overridden, {} suppressed\n",
+        r.stage, r.evaluated_at, s.blocking, s.advisory, s.overridden, s.suppressed
+    )?;
+    let blocking: Vec<&Finding> = r.findings.iter().filter(|f| f.blocking).collect();
+    if !blocking.is_empty() {
+        writeln!(w, "### Blocking\n")?;
+        table(w, &blocking)?;
+        writeln!(w, "<details><summary>How to fix</summary>\n")?;
+        let mut seen = Vec::new();
+        for f in &blocking {
+            if !seen.contains(&f.rule) {
+                seen.push(f.rule);
+                writeln!(w, "- `{}` {}: {}", f.rule, f.name, f.fix)?;
+            }
+        }
+        writeln!(w, "\n</details>\n")?;
+    }
+    let other: Vec<&Finding> = r.findings.iter().filter(|f| !f.blocking).collect();
+    if !other.is_empty() {
+        writeln!(
+            w,
+            "<details><summary>Advisory, overridden and suppressed ({})</summary>\n",
+            other.len()
+        )?;
+        table(w, &other)?;
+        writeln!(w, "</details>\n")?;
+    }
+    writeln!(w, "### Change record\n")?;
+    writeln!(w, "| Field | Value | From |")?;
+    writeln!(w, "|---|---|---|")?;
+    let from = |field: &str| {
+        rec.sources
+            .get(field)
+            .map(|o| match &o.location {
+                Some(l) => format!("{} `{}`", o.source, cell(&l.to_string())),
+                None => o.source.clone(),
+            })
+            .unwrap_or_else(|| "—".into())
+    };
+    let text = |v: Option<&str>| v.map(cell).unwrap_or_else(|| "—".into());
+    let rows: Vec<(&str, &str, String)> = vec![
+        ("Ticket", "ticket", text(rec.ticket.as_deref())),
+        (
+            "Type",
+            "type",
+            format!("{:?}", rec.change_type).to_lowercase(),
+        ),
+        (
+            "Requested by",
+            "requested_by",
+            text(rec.requested_by.as_deref()),
+        ),
+        (
+            "Systems",
+            "systems",
+            if rec.systems.is_empty() {
+                "—".into()
+            } else {
+                cell(&rec.systems.join(", "))
+            },
+        ),
+        (
+            "Risk",
+            "risk",
+            rec.risk
+                .as_ref()
+                .map(|r| {
+                    let level = r
+                        .level
+                        .map(|l| format!("{l:?}").to_lowercase())
+                        .unwrap_or_default();
+                    cell(
+                        &format!("{level} {}", r.assessment.as_deref().unwrap_or(""))
+                            .trim()
+                            .to_string(),
+                    )
+                })
+                .unwrap_or_else(|| "—".into()),
+        ),
+        ("Rollback", "rollback", text(rec.rollback.as_deref())),
+        ("Backup", "backup", text(rec.backup.as_deref())),
+        ("Test plan", "test_plan", text(rec.test_plan.as_deref())),
+        (
+            "Communication",
+            "communication",
+            text(rec.communication.as_deref()),
+        ),
+        (
+            "Window",
+            "window",
+            rec.window
+                .map(|iv| format!("{} – {}", fmt_time(iv.start), fmt_time(iv.end)))
+                .unwrap_or_else(|| "—".into()),
+        ),
+        (
+            "Announced",
+            "announced_at",
+            rec.announced_at.map(fmt_time).unwrap_or_else(|| "—".into()),
+        ),
+        (
+            "Approvals",
+            "approvals",
+            if rec.approvals.is_empty() {
+                "—".into()
+            } else {
+                cell(
+                    &rec.approvals
+                        .iter()
+                        .map(|a| {
+                            format!(
+                                "{}{} ({})",
+                                a.by,
+                                a.role
+                                    .as_deref()
+                                    .map(|r| format!(" as {r}"))
+                                    .unwrap_or_default(),
+                                a.source.as_str()
+                            )
+                        })
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                )
+            },
+        ),
+    ];
+    for (label, field, value) in rows {
+        writeln!(w, "| {label} | {value} | {} |", from(field))?;
+    }
+    writeln!(w)?;
+    if let Some(n) = r.next_window {
+        writeln!(w, "**Next allowed window:** {}\n", cell(&n.description))?;
+    }
+    if !r.obligations.is_empty() {
+        writeln!(w, "### Obligations\n")?;
+        for o in r.obligations {
+            writeln!(w, "- **{}** due {}: {}", o.kind, fmt_time(o.due), o.message)?;
+        }
+        writeln!(w)?;
+    }
+    let changes: Vec<String> = r
+        .summary
+        .changes
+        .iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect();
+    if !changes.is_empty() {
+        writeln!(w, "Changes: {}\n", changes.join(", "))?;
+    }
+    writeln!(
+        w,
+        "<sub>changegate {} · `changegate explain CODE` explains a rule</sub>",
+        r.version
+    )
+}
