@@ -119,11 +119,7 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
                         .level
                         .map(|l| format!("{l:?}").to_lowercase())
                         .unwrap_or_default();
-                    cell(
-                        &format!("{level} {}", r.assessment.as_deref().unwrap_or(""))
-                            .trim()
-                            .to_string(),
-                    )
+                    cell(format!("{level} {}", r.assessment.as_deref().unwrap_or("")).trim())
                 })
                 .unwrap_or_else(|| "—".into()),
         ),
