@@ -110,6 +110,10 @@ pub struct CheckArgs {
     /// else HEAD's merge base with the default branch).
     #[arg(long, value_name = "RANGE")]
     pub commits: Option<String>,
+    /// CI platform to read the change's context from (description, labels, author, commit
+    /// range) and to report to (job summary).
+    #[arg(long, value_enum, default_value_t = crate::platform::Platform::Auto)]
+    pub platform: crate::platform::Platform,
     /// Evaluation time (RFC 3339). Default: the clock.
     #[arg(long, value_name = "RFC3339", env = "CHANGEGATE_NOW")]
     pub now: Option<String>,
@@ -258,6 +262,8 @@ fn gather(errors: Vec<Error>) -> Error {
 
 /// The inputs of a check, read and parsed.
 pub struct Loaded {
+    /// What the CI platform said about the change.
+    pub platform: crate::platform::Context,
     pub policy: crate::policy::Policy,
     pub change: ChangeSet,
     pub inputs: Vec<InputInfo>,
@@ -266,14 +272,15 @@ pub struct Loaded {
 /// Reads every input of `check` (independent inputs in parallel) and builds the change set.
 pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
     let policy_path = args.policy.clone().or_else(|| input::policy::discover(cwd));
+    let platform = crate::platform::context(args.platform)?;
     let plan_paths = input::plan::expand(&args.plan)?;
     let kube_paths = [
         input::kube::expand(&args.manifests)?,
         input::kube::expand(&args.base_manifests)?,
         input::kube::expand(&args.live)?,
     ];
-    let ci = match args.commits.as_deref() {
-        Some("auto") => crate::platform::commit_range(),
+    let ci = match (args.commits.as_deref(), platform.name) {
+        (Some("auto"), Some(_)) => crate::platform::commit_range(),
         _ => None,
     };
     // Namespaces are defaulted once the policy is known; objects are read with a placeholder.
@@ -294,16 +301,23 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
                                 || args.change.as_deref().map(input::change::load).transpose(),
                             )
                         },
-                        || {
-                            args.description
-                                .as_deref()
-                                .map(|p| {
-                                    let f = input::text::read(p, 16 * 1024 * 1024)?;
-                                    let rec =
-                                        input::description::parse_description(&f.name, &f.text)?;
-                                    Ok::<_, Error>((f, rec))
-                                })
-                                .transpose()
+                        || match (&args.description, &platform.description) {
+                            (Some(p), _) => {
+                                let f = input::text::read(p, 16 * 1024 * 1024)?;
+                                let rec = input::description::parse_description(&f.name, &f.text)?;
+                                Ok::<_, Error>(Some((f, rec)))
+                            }
+                            // The pull/merge request's own description, from the platform.
+                            (None, Some((name, text))) => {
+                                let rec = input::description::parse_description(name, text)?;
+                                let f = input::text::TextFile {
+                                    name: name.clone(),
+                                    bytes: text.as_bytes().to_vec(),
+                                    text: text.clone(),
+                                };
+                                Ok(Some((f, rec)))
+                            }
+                            (None, None) => Ok(None),
                         },
                     )
                 },
@@ -391,6 +405,29 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
             range: None,
         });
         parts.push(rec);
+    }
+    // What the platform derives (labels, the PR author) fills what nothing states explicitly.
+    if let Some(name) = platform.name {
+        let mut derived = ChangeRecord::default();
+        let origin = |what: &str| crate::model::Origin {
+            source: format!("{name} {what}"),
+            location: None,
+        };
+        if platform
+            .labels
+            .iter()
+            .any(|l| l.eq_ignore_ascii_case(&policy.file.emergency.label))
+        {
+            derived.change_type = crate::model::ChangeType::Emergency;
+            derived.sources.insert("type".into(), origin("label"));
+        }
+        if let Some(author) = &platform.author {
+            derived.requested_by = Some(author.clone());
+            derived
+                .sources
+                .insert("requested_by".into(), origin("pull request author"));
+        }
+        parts.push(derived);
     }
     let mut commits = Vec::new();
     if let Some(log) = git {
@@ -502,6 +539,7 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
         }
     }
     Ok(Loaded {
+        platform,
         policy,
         change: set,
         inputs,
@@ -519,6 +557,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         source,
     })?;
     let loaded = load(args, &cwd)?;
+    let platform = &loaded.platform;
     let eval = engine::evaluate(&loaded.change, &loaded.policy, now, args.stage);
     let report = Report::new(&eval, &loaded.change, &loaded.inputs);
 
@@ -549,6 +588,14 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
                 })?;
             }
         }
+    }
+    if platform.step_summary.is_some() {
+        let mut md = Vec::new();
+        report::render(Format::Markdown, &report, false, &mut md).map_err(|source| Error::Io {
+            path: "<step summary>".into(),
+            source,
+        })?;
+        crate::platform::write_step_summary(platform, &md)?;
     }
     let code = match eval.verdict {
         Verdict::Pass => ExitCode::SUCCESS,

@@ -14,6 +14,8 @@ fn cg() -> Command {
     let mut c = Command::cargo_bin("changegate").unwrap();
     c.current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("CHANGEGATE_NOW")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITLAB_CI")
         .env("NO_COLOR", "1");
     c
 }
@@ -460,6 +462,8 @@ fn policy_discovered_at_repository_root() {
     let mut c = Command::cargo_bin("changegate").unwrap();
     c.current_dir(dir.path().join("infra"))
         .env_remove("CHANGEGATE_NOW")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITLAB_CI")
         .args(["check", "--now", NOW, "--format", "json", "--change"])
         .arg(&change);
     let out = c.output().unwrap();
@@ -591,6 +595,8 @@ fn starter_policy_and_filled_template_pass() {
     let out = Command::cargo_bin("changegate")
         .unwrap()
         .env_remove("CHANGEGATE_NOW")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITLAB_CI")
         .args(["check", "--now", NOW, "--format", "json", "--policy"])
         .arg(dir.path().join("changegate.yaml"))
         .arg("--description")

@@ -8,6 +8,8 @@ fn run(format: &str) -> String {
         .unwrap()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("CHANGEGATE_NOW")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITLAB_CI")
         .args(["check", "--policy", "testdata/reports/policy.yaml"])
         .args(["--change", "testdata/reports/change.yaml"])
         .args(["--description", "testdata/reports/pull_request.md"])
@@ -89,6 +91,8 @@ fn run_terraform(format: &str) -> String {
         .unwrap()
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env_remove("CHANGEGATE_NOW")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITLAB_CI")
         .args(["check", "--policy", "testdata/examples/changegate.yaml"])
         .args([
             "--plan",

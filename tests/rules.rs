@@ -19,6 +19,8 @@ fn run_case(dir: &Path) -> Value {
     let mut cmd = Command::cargo_bin("changegate").unwrap();
     cmd.current_dir(root)
         .env_remove("CHANGEGATE_NOW")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITLAB_CI")
         .arg("check");
     let policy = if dir.join("policy.yaml").exists() {
         dir.join("policy.yaml")

@@ -72,3 +72,128 @@ pub fn commit_range() -> Option<CiRange> {
     }
     None
 }
+
+/// Which CI platform the run is on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Platform {
+    /// Detect from `GITHUB_ACTIONS` / `GITLAB_CI`.
+    Auto,
+    Github,
+    Gitlab,
+    None,
+}
+
+/// What the platform says about the change.
+#[derive(Debug, Default, Clone)]
+pub struct Context {
+    /// `github` or `gitlab`, when on one.
+    pub name: Option<&'static str>,
+    /// The pull/merge request description: (how to name it, text).
+    pub description: Option<(String, String)>,
+    pub labels: Vec<String>,
+    /// The pull request's author (login).
+    pub author: Option<String>,
+    /// Where the job summary goes (GitHub's `GITHUB_STEP_SUMMARY`).
+    pub step_summary: Option<std::path::PathBuf>,
+}
+
+fn resolve(p: Platform) -> Platform {
+    match p {
+        Platform::Auto if var("GITHUB_ACTIONS").is_some() => Platform::Github,
+        Platform::Auto if var("GITLAB_CI").is_some() => Platform::Gitlab,
+        Platform::Auto => Platform::None,
+        p => p,
+    }
+}
+
+/// Reads the platform's context from its environment (and, on GitHub, the event payload).
+pub fn context(p: Platform) -> Result<Context, crate::error::Error> {
+    use crate::error::InputError;
+    match resolve(p) {
+        Platform::Github => {
+            let mut cx = Context {
+                name: Some("github"),
+                step_summary: var("GITHUB_STEP_SUMMARY").map(Into::into),
+                ..Context::default()
+            };
+            let Some(path) = var("GITHUB_EVENT_PATH") else {
+                return Ok(cx);
+            };
+            let bytes = std::fs::read(&path).map_err(|source| crate::error::Error::Io {
+                path: path.clone(),
+                source,
+            })?;
+            let event: Value = serde_json::from_slice(&bytes).map_err(|e| {
+                InputError::new(
+                    &path,
+                    Some(crate::error::Pos {
+                        line: e.line(),
+                        column: e.column(),
+                    }),
+                    format!("the GitHub event payload is not valid JSON: {e}"),
+                )
+            })?;
+            if let Some(pr) = event.get("pull_request") {
+                let number = pr.get("number").and_then(Value::as_u64).unwrap_or(0);
+                if let Some(body) = pr.get("body").and_then(Value::as_str) {
+                    cx.description =
+                        Some((format!("github:pull_request#{number}"), body.to_string()));
+                }
+                cx.labels = pr
+                    .get("labels")
+                    .and_then(Value::as_array)
+                    .map(|l| {
+                        l.iter()
+                            .filter_map(|x| {
+                                x.get("name").and_then(Value::as_str).map(str::to_string)
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
+                cx.author = pr
+                    .pointer("/user/login")
+                    .and_then(Value::as_str)
+                    .map(str::to_string);
+            }
+            Ok(cx)
+        }
+        Platform::Gitlab => {
+            let iid = var("CI_MERGE_REQUEST_IID").unwrap_or_default();
+            Ok(Context {
+                name: Some("gitlab"),
+                description: var("CI_MERGE_REQUEST_DESCRIPTION")
+                    .map(|d| (format!("gitlab:merge_request!{iid}"), d)),
+                labels: var("CI_MERGE_REQUEST_LABELS")
+                    .map(|l| {
+                        l.split(',')
+                            .map(|s| s.trim().to_string())
+                            .filter(|s| !s.is_empty())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                author: None,
+                step_summary: None,
+            })
+        }
+        Platform::None | Platform::Auto => Ok(Context::default()),
+    }
+}
+
+/// Appends the Markdown report to the job summary, where the platform has one.
+pub fn write_step_summary(cx: &Context, markdown: &[u8]) -> Result<(), crate::error::Error> {
+    use std::io::Write;
+    let Some(path) = &cx.step_summary else {
+        return Ok(());
+    };
+    let io = |source| crate::error::Error::Io {
+        path: path.display().to_string(),
+        source,
+    };
+    let mut f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(path)
+        .map_err(io)?;
+    f.write_all(markdown).map_err(io)?;
+    f.write_all(b"\n").map_err(io)
+}
