@@ -643,12 +643,7 @@ fn list_rules(format: ListFormat, out: &mut dyn Write) -> Result<ExitCode, Error
 
 /// The documentation of a rule as `explain` prints it.
 pub fn explain_text(m: &rules::RuleMeta) -> String {
-    let doc: String = m
-        .doc
-        .lines()
-        .map(|l| l.strip_prefix(' ').unwrap_or(l))
-        .collect::<Vec<_>>()
-        .join("\n");
+    let doc = m.doc_markdown();
     format!(
         "# {} {}\n\n{}\n\n- category: {}\n- severity: {}\n- enforcement (default): {}\n- controls: {}\n- fix: {}\n\n{}\n",
         m.code,

@@ -62,12 +62,7 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
         .rules
         .iter()
         .map(|m| {
-            let doc: String = m
-                .doc
-                .lines()
-                .map(|l| l.strip_prefix(' ').unwrap_or(l))
-                .collect::<Vec<_>>()
-                .join("\n");
+            let doc = m.doc_markdown();
             json!({
                 "id": m.code,
                 "name": m.name,

@@ -167,6 +167,17 @@ pub struct RuleMeta {
     pub doc: &'static str,
 }
 
+impl RuleMeta {
+    /// The documentation as Markdown: the doc comment without its leading space.
+    pub fn doc_markdown(&self) -> String {
+        self.doc
+            .lines()
+            .map(|l| l.strip_prefix(' ').unwrap_or(l))
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
 /// Everything a rule may look at. No I/O, no clock, no environment: time is `now`.
 pub struct Context<'a> {
     pub change: &'a ChangeSet,
