@@ -406,6 +406,9 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
         });
         parts.push(rec);
     }
+    // The platform's approvals (pull request reviews) combine with every other source's.
+    let (platform_approvals, platform_note) =
+        crate::platform::approvals(&platform, policy.file.approvals.require_current_head)?;
     // What the platform derives (labels, the PR author) fills what nothing states explicitly.
     if let Some(name) = platform.name {
         let mut derived = ChangeRecord::default();
@@ -426,6 +429,12 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
             derived
                 .sources
                 .insert("requested_by".into(), origin("pull request author"));
+        }
+        if !platform_approvals.is_empty() {
+            derived.approvals = platform_approvals;
+            derived
+                .sources
+                .insert("approvals".into(), origin("reviews"));
         }
         parts.push(derived);
     }
@@ -455,6 +464,7 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
     let mut set = ChangeSet {
         record: input::change::merge(parts),
         commits,
+        platform_notes: platform_note.into_iter().collect(),
         ..ChangeSet::default()
     };
     for plan in plans {

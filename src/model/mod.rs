@@ -379,6 +379,8 @@ pub struct ChangeSet {
     /// Input documents that could be read but are not what the input holds (e.g. a Helm values
     /// file among manifests): where, and what they are.
     pub unrecognised: Vec<(Location, String)>,
+    /// What could not be read from the platform (e.g. approvals without a token).
+    pub platform_notes: Vec<String>,
 }
 
 /// A live Kubernetes object that nothing in Git declares.

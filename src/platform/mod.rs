@@ -1,6 +1,8 @@
 //! The CI platforms (GitHub Actions, GitLab CI). This is the only module that reads CI
 //! environment variables (and, with the platform integration, talks HTTP).
 
+pub mod github;
+
 use serde_json::Value;
 
 /// The commit range of the current CI run, as the platform states it.
@@ -95,6 +97,9 @@ pub struct Context {
     pub author: Option<String>,
     /// Where the job summary goes (GitHub's `GITHUB_STEP_SUMMARY`).
     pub step_summary: Option<std::path::PathBuf>,
+    /// The pull request to read reviews of, and the token to read them with.
+    pub pull_request: Option<github::PullRequest>,
+    pub token: Option<String>,
 }
 
 fn resolve(p: Platform) -> Platform {
@@ -154,6 +159,25 @@ pub fn context(p: Platform) -> Result<Context, crate::error::Error> {
                     .pointer("/user/login")
                     .and_then(Value::as_str)
                     .map(str::to_string);
+                let full = event
+                    .pointer("/repository/full_name")
+                    .and_then(Value::as_str)
+                    .map(str::to_string)
+                    .or_else(|| var("GITHUB_REPOSITORY"));
+                let head = pr.pointer("/head/sha").and_then(Value::as_str);
+                if let (Some(full), Some(head)) = (full, head)
+                    && let Some((owner, repo)) = full.split_once('/')
+                {
+                    cx.pull_request = Some(github::PullRequest {
+                        api: var("GITHUB_API_URL")
+                            .unwrap_or_else(|| "https://api.github.com".into()),
+                        owner: owner.to_string(),
+                        repo: repo.to_string(),
+                        number,
+                        head: head.to_string(),
+                    });
+                }
+                cx.token = var("GITHUB_TOKEN");
             }
             Ok(cx)
         }
@@ -173,6 +197,8 @@ pub fn context(p: Platform) -> Result<Context, crate::error::Error> {
                     .unwrap_or_default(),
                 author: None,
                 step_summary: None,
+                pull_request: None,
+                token: None,
             })
         }
         Platform::None | Platform::Auto => Ok(Context::default()),
@@ -196,4 +222,30 @@ pub fn write_step_summary(cx: &Context, markdown: &[u8]) -> Result<(), crate::er
         .map_err(io)?;
     f.write_all(markdown).map_err(io)?;
     f.write_all(b"\n").map_err(io)
+}
+
+/// How long one platform API request may take (`CHANGEGATE_HTTP_TIMEOUT`, seconds; default 30).
+pub fn http_timeout() -> std::time::Duration {
+    let secs = var("CHANGEGATE_HTTP_TIMEOUT")
+        .and_then(|s| s.parse::<u64>().ok())
+        .unwrap_or(30);
+    std::time::Duration::from_secs(secs.clamp(1, 600))
+}
+
+/// The platform's approvals of the change, and a note when they could not be read.
+pub fn approvals(
+    cx: &Context,
+    require_current_head: bool,
+) -> Result<(Vec<crate::model::Approval>, Option<String>), crate::error::Error> {
+    match (cx.name, &cx.pull_request, &cx.token) {
+        (Some("github"), Some(pr), Some(token)) => Ok((
+            github::approvals(pr, token, require_current_head, http_timeout())?,
+            None,
+        )),
+        (Some("github"), Some(_), None) => Ok((
+            Vec::new(),
+            Some("GitHub reviews were not read: no GITHUB_TOKEN".into()),
+        )),
+        _ => Ok((Vec::new(), None)),
+    }
 }

@@ -368,6 +368,13 @@ pub struct ApprovalsSpec {
     /// Which approval sources count.
     #[serde(default = "default_sources")]
     pub sources: Vec<ApprovalSource>,
+    /// Platform approvals count only when given on the current head commit.
+    #[serde(default = "default_true")]
+    pub require_current_head: bool,
+}
+
+fn default_true() -> bool {
+    true
 }
 
 impl Default for ApprovalsSpec {
@@ -377,6 +384,7 @@ impl Default for ApprovalsSpec {
             security_impacting: default_security(),
             emergency: default_security(),
             sources: default_sources(),
+            require_current_head: true,
         }
     }
 }

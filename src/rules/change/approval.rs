@@ -202,6 +202,9 @@ impl Rule for MissingApproval {
             if !ignored.is_empty() {
                 msg.push_str(&format!("; not counted: {}", ignored.join(", ")));
             }
+            for note in &cx.change.platform_notes {
+                msg.push_str(&format!("; {note}"));
+            }
             out.hit(
                 msg,
                 cx.change.target(),
