@@ -20,6 +20,26 @@ fn cg() -> Command {
 
 /// The example description without its `Type:` line, so that a label can decide the type (an
 /// explicit `Type:` would win over a label).
+/// `check --format json` on GitHub with this event payload and no token.
+fn github_report(event: &std::path::Path) -> Value {
+    let out = cg()
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_EVENT_PATH", event)
+        .env_remove("GITHUB_TOKEN")
+        .args([
+            "check",
+            "--policy",
+            "testdata/examples/changegate.yaml",
+            "--now",
+            NOW,
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
 fn body() -> String {
     std::fs::read_to_string(
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/examples/pull_request.md"),
@@ -102,21 +122,7 @@ fn github_author_fills_the_requester_when_nothing_states_it() {
     let dir = tempfile::tempdir().unwrap();
     let event = dir.path().join("event.json");
     std::fs::write(&event, json!({"pull_request": {"number": 3, "body": "Ticket: CHG-9\n", "labels": [], "user": {"login": "mallory"}}}).to_string()).unwrap();
-    let out = cg()
-        .env("GITHUB_ACTIONS", "true")
-        .env("GITHUB_EVENT_PATH", &event)
-        .args([
-            "check",
-            "--policy",
-            "testdata/examples/changegate.yaml",
-            "--now",
-            NOW,
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = github_report(&event);
     assert_eq!(r["change"]["requested_by"], "mallory");
     assert_eq!(
         r["change"]["sources"]["requested_by"]["source"],
@@ -436,22 +442,7 @@ fn http_failures_exit_2_naming_the_endpoint_never_the_token() {
 #[test]
 fn without_a_token_the_approval_rule_says_reviews_were_not_read() {
     let dir = tempfile::tempdir().unwrap();
-    let out = cg()
-        .env("GITHUB_ACTIONS", "true")
-        .env("GITHUB_EVENT_PATH", event_file(dir.path()))
-        .env_remove("GITHUB_TOKEN")
-        .args([
-            "check",
-            "--policy",
-            "testdata/examples/changegate.yaml",
-            "--now",
-            NOW,
-            "--format",
-            "json",
-        ])
-        .output()
-        .unwrap();
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = github_report(&event_file(dir.path()));
     assert!(r["findings"].as_array().unwrap().iter().any(
         |f| f["rule"] == "CG104" && f["message"].as_str().unwrap().contains("no GITHUB_TOKEN")
     ));
