@@ -444,7 +444,7 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
         parts.push(input::git::record_from_commits(
             &log.repo,
             &log.commits,
-            &policy.ticket_finder(),
+            policy.ticket_finder(),
         )?);
         let ids: String = log
             .commits

@@ -424,37 +424,21 @@ pub struct KubeChanges {
     pub untracked: Vec<crate::model::UntrackedObject>,
 }
 
-fn secret_marks(o: &Object) -> Node {
-    if o.kind == "Secret" {
+/// Which parts of an object are secret: a Secret's `data` and `stringData`.
+fn secret_marks(kind: &str) -> Node {
+    if kind == "Secret" {
         serde_json::from_str(r#"{"data": true, "stringData": true}"#).unwrap_or_default()
     } else {
         Node::Null
     }
 }
 
-fn attrs_owned(kind: &str, mut value: Node) -> crate::model::Attrs {
-    let marks = if kind == "Secret" {
-        serde_json::from_str(r#"{"data": true, "stringData": true}"#).unwrap_or_default()
-    } else {
-        Node::Null
-    };
-    value.mask(&marks, crate::model::SENSITIVE);
-    crate::model::Attrs {
-        value,
-        sensitive: marks,
-        unknown: Node::Null,
-    }
+fn attrs_owned(kind: &str, value: Node) -> crate::model::Attrs {
+    crate::model::Attrs::masked(value, secret_marks(kind), Node::Null)
 }
 
 fn attrs(o: &Object) -> crate::model::Attrs {
-    let marks = secret_marks(o);
-    let mut value = o.value.clone();
-    value.mask(&marks, crate::model::SENSITIVE);
-    crate::model::Attrs {
-        value,
-        sensitive: marks,
-        unknown: Node::Null,
-    }
+    attrs_owned(&o.kind, o.value.clone())
 }
 
 /// A `managedFields` entry's field set as dotted paths (`spec.replicas`,
@@ -770,18 +754,6 @@ fn live_drift(
     }
 }
 
-fn brief(v: &Node) -> String {
-    let s = match v {
-        Node::Str(s) => s.to_string(),
-        v => format!("{v:?}"),
-    };
-    if s.chars().count() > 60 {
-        format!("{}…", s.chars().take(59).collect::<String>())
-    } else {
-        s
-    }
-}
-
 /// Leaves present in the rendered object whose live value differs. Lists are compared by
 /// position (containers and ports keep their order when applied).
 fn git_managed_diffs(
@@ -816,11 +788,11 @@ fn git_managed_diffs(
             }
         }
         // Kubernetes normalises numbers written as strings and vice versa.
-        (a, b) if a == b || brief(a) == brief(b) => {}
+        (a, b) if a == b || a.brief() == b.brief() => {}
         (a, b) => out.push(crate::model::AttrDiff {
             path: path.join("."),
-            before: brief(a),
-            after: brief(b),
+            before: a.brief(),
+            after: b.brief(),
         }),
     }
 }

@@ -31,8 +31,8 @@ struct PlanDoc<'a> {
     /// Kept raw (borrowed from the text) and parsed in parallel, one resource per task.
     #[serde(default, borrow)]
     resource_changes: Option<Vec<&'a RawValue>>,
-    #[serde(default)]
-    resource_drift: Vec<ChangeDoc>,
+    #[serde(default, borrow)]
+    resource_drift: Vec<&'a RawValue>,
     relevant_attributes: Option<Vec<RelevantDoc>>,
     errored: Option<bool>,
     configuration: Option<ConfigDoc>,
@@ -44,35 +44,8 @@ struct PlanDoc<'a> {
     log_level: Option<IgnoredAny>,
 }
 
-/// A `resource_drift` entry (few per plan: parsed whole).
-#[derive(Deserialize)]
-struct ChangeDoc {
-    address: Option<String>,
-    module_address: Option<String>,
-    mode: Option<String>,
-    #[serde(rename = "type")]
-    kind: String,
-    name: String,
-    index: Option<Value>,
-    change: ChangeBody,
-}
-
-#[derive(Deserialize)]
-struct ChangeBody {
-    actions: Vec<String>,
-    #[serde(default)]
-    before: Value,
-    #[serde(default)]
-    after: Value,
-    #[serde(default)]
-    before_sensitive: Value,
-    #[serde(default)]
-    after_sensitive: Value,
-    importing: Option<IgnoredAny>,
-}
-
-/// A `resource_changes` entry: attribute values stay raw until the action says which side a
-/// rule can need.
+/// A `resource_changes` (or `resource_drift`) entry: attribute values stay raw until the action
+/// says which side a rule can need.
 #[derive(Deserialize)]
 struct LazyChangeDoc<'a> {
     address: Option<String>,
@@ -287,8 +260,8 @@ pub fn parse(name: &str, text: &str, sha256: String) -> Result<Plan, Error> {
         .map(|raw| resource(name, text, raw))
         .collect::<Result<_, _>>()?;
     let mut drift = Vec::new();
-    for c in doc.resource_drift {
-        drift.push(drift_of(name, c, relevant.as_ref())?);
+    for raw in &doc.resource_drift {
+        drift.push(drift_of(name, text, raw, relevant.as_ref())?);
     }
     Ok(Plan {
         name: name.to_string(),
@@ -423,15 +396,6 @@ pub fn mask(value: &mut Value, marks: &Value) {
     }
 }
 
-fn attrs(mut value: Node, sensitive: Node, unknown: Node) -> Attrs {
-    value.mask(&sensitive, SENSITIVE);
-    Attrs {
-        value,
-        sensitive,
-        unknown,
-    }
-}
-
 /// Parses one raw value of the plan, naming its position in the file on error.
 fn parse_at<'a, T: Deserialize<'a>>(name: &str, text: &str, raw: &'a RawValue) -> Result<T, Error> {
     serde_json::from_str(raw.get()).map_err(|e| {
@@ -492,7 +456,7 @@ fn resource(name: &str, text: &str, raw: &RawValue) -> Result<ResourceChange, Er
     // Only the sides a rule can read are built: `before` when the object is destroyed, `after`
     // when one is written. The rest is never materialised (memory stays near the file size).
     let before = if action.destroys() {
-        attrs(
+        Attrs::masked(
             value_of(name, text, body.before)?,
             body.before_sensitive,
             Node::Null,
@@ -501,7 +465,7 @@ fn resource(name: &str, text: &str, raw: &RawValue) -> Result<ResourceChange, Er
         Attrs::default()
     };
     let after = if action.writes() {
-        attrs(
+        Attrs::masked(
             value_of(name, text, body.after)?,
             body.after_sensitive,
             body.after_unknown,
@@ -526,109 +490,88 @@ fn resource(name: &str, text: &str, raw: &RawValue) -> Result<ResourceChange, Er
     })
 }
 
-/// Renders a (masked) value for a report, briefly.
-fn brief(v: &Value) -> String {
-    let s = match v {
-        Value::String(s) => s.clone(),
-        v => v.to_string(),
-    };
-    if s.chars().count() > 80 {
-        format!("{}…", s.chars().take(79).collect::<String>())
-    } else {
-        s
-    }
-}
-
 /// Leaf-level differences between two observations of a resource. Values are compared as
 /// Terraform wrote them, so a changed secret is noticed, but any path marked sensitive on
-/// either side is rendered as [`SENSITIVE`].
-pub fn diff(
-    before: &Value,
-    after: &Value,
-    before_marks: &Value,
-    after_marks: &Value,
-) -> Vec<AttrDiff> {
-    struct Walk<'a> {
-        marks: (&'a Value, &'a Value),
-        out: Vec<AttrDiff>,
-    }
-    fn marked(marks: &Value, path: &[String]) -> bool {
+/// either side (or a container holding such a path) is rendered as [`SENSITIVE`].
+pub fn diff(before: &Node, after: &Node, before_marks: &Node, after_marks: &Node) -> Vec<AttrDiff> {
+    fn marked(marks: &Node, path: &[String]) -> bool {
         let mut m = marks;
         for seg in path {
             if m.as_bool() == Some(true) {
                 return true;
             }
-            m = match m {
-                Value::Object(o) => match o.get(seg) {
-                    Some(v) => v,
-                    None => return false,
-                },
-                Value::Array(a) => match seg.parse::<usize>().ok().and_then(|i| a.get(i)) {
-                    Some(v) => v,
-                    None => return false,
-                },
-                _ => return false,
-            };
-        }
-        // A container that is itself marked, or holds marks anywhere below, is not shown.
-        fn any(v: &Value) -> bool {
-            match v {
-                Value::Bool(b) => *b,
-                Value::Object(o) => o.values().any(any),
-                Value::Array(a) => a.iter().any(any),
-                _ => false,
+            match m.step(seg) {
+                Some(next) => m = next,
+                None => return false,
             }
         }
-        any(m)
+        m.any_true()
     }
-    fn walk(w: &mut Walk<'_>, path: &mut Vec<String>, a: &Value, b: &Value) {
+    fn walk(
+        marks: (&Node, &Node),
+        path: &mut Vec<String>,
+        a: &Node,
+        b: &Node,
+        out: &mut Vec<AttrDiff>,
+    ) {
         if a == b {
             return;
         }
         match (a, b) {
-            (Value::Object(x), Value::Object(y)) => {
-                let keys: std::collections::BTreeSet<&String> = x.keys().chain(y.keys()).collect();
+            (Node::Obj(x), Node::Obj(y)) => {
+                let keys: std::collections::BTreeSet<&str> =
+                    x.iter().chain(y.iter()).map(|(k, _)| &**k).collect();
                 for k in keys {
-                    path.push(k.clone());
+                    path.push(k.to_string());
                     walk(
-                        w,
+                        marks,
                         path,
-                        x.get(k).unwrap_or(&Value::Null),
-                        y.get(k).unwrap_or(&Value::Null),
+                        a.get(k).unwrap_or(&Node::Null),
+                        b.get(k).unwrap_or(&Node::Null),
+                        out,
                     );
                     path.pop();
                 }
             }
-            (Value::Array(x), Value::Array(y)) if x.len() == y.len() => {
-                for (i, (p, q)) in x.iter().zip(y).enumerate() {
+            (Node::Arr(x), Node::Arr(y)) if x.len() == y.len() => {
+                for (i, (p, q)) in x.iter().zip(y.iter()).enumerate() {
                     path.push(i.to_string());
-                    walk(w, path, p, q);
+                    walk(marks, path, p, q, out);
                     path.pop();
                 }
             }
             _ => {
-                let secret = marked(w.marks.0, path) || marked(w.marks.1, path);
-                w.out.push(AttrDiff {
+                let secret = marked(marks.0, path) || marked(marks.1, path);
+                out.push(AttrDiff {
                     path: if path.is_empty() {
                         "(whole object)".into()
                     } else {
                         path.join(".")
                     },
-                    before: if secret { SENSITIVE.into() } else { brief(a) },
-                    after: if secret { SENSITIVE.into() } else { brief(b) },
+                    before: if secret { SENSITIVE.into() } else { a.brief() },
+                    after: if secret { SENSITIVE.into() } else { b.brief() },
                 });
             }
         }
     }
-    let mut w = Walk {
-        marks: (before_marks, after_marks),
-        out: Vec::new(),
-    };
-    walk(&mut w, &mut Vec::new(), before, after);
-    w.out
+    let mut out = Vec::new();
+    walk(
+        (before_marks, after_marks),
+        &mut Vec::new(),
+        before,
+        after,
+        &mut out,
+    );
+    out
 }
 
-fn drift_of(name: &str, c: ChangeDoc, relevant: Option<&HashSet<String>>) -> Result<Drift, Error> {
+fn drift_of(
+    name: &str,
+    text: &str,
+    raw: &RawValue,
+    relevant: Option<&HashSet<String>>,
+) -> Result<Drift, Error> {
+    let c: LazyChangeDoc<'_> = parse_at(name, text, raw)?;
     let address = address_of(
         &c.address,
         &c.module_address,
@@ -646,8 +589,8 @@ fn drift_of(name: &str, c: ChangeDoc, relevant: Option<&HashSet<String>>) -> Res
     let body = c.change;
     // Compared before masking (so a changed secret is seen), rendered masked.
     let changed = diff(
-        &body.before,
-        &body.after,
+        &value_of(name, text, body.before)?,
+        &value_of(name, text, body.after)?,
         &body.before_sensitive,
         &body.after_sensitive,
     );
@@ -825,10 +768,11 @@ mod tests {
 
     #[test]
     fn diff_masks_and_names_paths() {
-        let marks = serde_json::json!({"s": true});
+        let node = |s: &str| serde_json::from_str::<Node>(s).unwrap();
+        let marks = node(r#"{"s": true}"#);
         let d = diff(
-            &serde_json::json!({"a": 1, "t": {"x": "1"}, "s": "old-secret"}),
-            &serde_json::json!({"a": 2, "t": {"x": "1"}, "s": "new-secret"}),
+            &node(r#"{"a": 1, "t": {"x": "1"}, "s": "old-secret"}"#),
+            &node(r#"{"a": 2, "t": {"x": "1"}, "s": "new-secret"}"#),
             &marks,
             &marks,
         );

@@ -582,6 +582,7 @@ fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result
         path: file.to_string(),
         sha256: sha256_hex(bytes),
         file: pf,
+        ticket_finder: Policy::finder_of(&ticket),
         ticket,
         windows: Windows { windows },
         notice,

@@ -172,6 +172,17 @@ fn mark_at(marks: &Node, path: &[&str]) -> bool {
 }
 
 impl Attrs {
+    /// Attributes with every subtree `sensitive` marks replaced by [`SENSITIVE`]: the one
+    /// place values are masked as the model is built.
+    pub fn masked(mut value: Node, sensitive: Node, unknown: Node) -> Attrs {
+        value.mask(&sensitive, SENSITIVE);
+        Attrs {
+            value,
+            sensitive,
+            unknown,
+        }
+    }
+
     /// The attribute at `path` (object keys and array indices).
     pub fn get(&self, path: &[&str]) -> Attr<'_> {
         if mark_at(&self.sensitive, path) {

@@ -80,6 +80,20 @@ impl Node {
         }
     }
 
+    /// The value for a report, briefly: strings as they are, anything else as JSON-like text,
+    /// cut at 80 characters.
+    pub fn brief(&self) -> String {
+        let s = match self {
+            Node::Str(s) => s.to_string(),
+            v => format!("{v:?}"),
+        };
+        if s.chars().count() > 80 {
+            format!("{}…", s.chars().take(79).collect::<String>())
+        } else {
+            s
+        }
+    }
+
     /// Whether any `true` leaf is at or below this node (for sensitivity marks).
     pub fn any_true(&self) -> bool {
         match self {

@@ -667,17 +667,25 @@ pub struct Policy {
     pub protected_paths: globset::GlobSet,
     /// Compiled `git.script_paths`.
     pub script_paths: globset::GlobSet,
+    /// Finds tickets inside text (see [`Policy::ticket_finder`]).
+    pub(crate) ticket_finder: Regex,
     /// Canonical identity -> roles.
     pub(crate) roles_of: HashMap<String, Vec<String>>,
 }
 
 impl Policy {
-    /// A regex that finds a ticket inside text: `ticket.pattern` without its anchors.
-    pub fn ticket_finder(&self) -> regex::Regex {
-        let p = self.ticket.as_str();
+    /// A regex that finds a ticket inside text: `ticket.pattern` without its anchors (compiled
+    /// once, with the policy).
+    pub fn ticket_finder(&self) -> &Regex {
+        &self.ticket_finder
+    }
+
+    /// Builds the finder for [`Policy::ticket_finder`] from a ticket pattern.
+    pub(crate) fn finder_of(ticket: &Regex) -> Regex {
+        let p = ticket.as_str();
         let inner = p.strip_prefix('^').unwrap_or(p);
         let inner = inner.strip_suffix('$').unwrap_or(inner);
-        regex::Regex::new(&format!(r"\b(?:{inner})\b")).unwrap_or_else(|_| self.ticket.clone())
+        Regex::new(&format!(r"\b(?:{inner})\b")).unwrap_or_else(|_| ticket.clone())
     }
 
     /// Builds the identity -> roles index; called once when the policy is compiled.

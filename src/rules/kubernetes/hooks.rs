@@ -63,12 +63,7 @@ impl Rule for HelmHookInlineShell {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
-        for r in cx
-            .change
-            .resources
-            .iter()
-            .filter(|r| r.provider == "kubernetes" && r.action.writes())
-        {
+        for r in super::written(cx.change) {
             if !matches!(r.kind.as_str(), "Job" | "Pod") {
                 continue;
             }

@@ -9,6 +9,14 @@ pub mod untracked_objects;
 
 use crate::model::{Node, ResourceChange};
 
+/// Kubernetes objects the change creates or updates.
+pub fn written(change: &crate::model::ChangeSet) -> impl Iterator<Item = &ResourceChange> {
+    change
+        .resources
+        .iter()
+        .filter(|r| r.provider == "kubernetes" && r.action.writes())
+}
+
 /// The pod spec of a written workload, if it is one.
 pub fn written_pod_spec(r: &ResourceChange) -> Option<Node> {
     if r.provider != "kubernetes" || !r.action.writes() {

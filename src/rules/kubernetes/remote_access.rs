@@ -54,12 +54,7 @@ impl Rule for ExposedRemoteAccess {
     }
 
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
-        for r in cx
-            .change
-            .resources
-            .iter()
-            .filter(|r| r.provider == "kubernetes" && r.action.writes())
-        {
+        for r in super::written(cx.change) {
             let v = &r.after.value;
             let mut hit = |m: String| out.hit(m, r.address.clone(), r.location.clone());
             if r.kind == "Service" {
