@@ -7,17 +7,13 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
 
+mod common;
+
 const EXAMPLES: &str = "testdata/examples";
 const NOW: &str = "2026-11-28T02:00:00Z";
 
 fn cg() -> Command {
-    let mut c = Command::cargo_bin("changegate").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("CHANGEGATE_NOW")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITLAB_CI")
-        .env("NO_COLOR", "1");
-    c
+    common::changegate()
 }
 
 fn example_policy() -> String {

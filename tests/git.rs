@@ -10,12 +10,7 @@ mod common;
 const NOW: &str = "2026-11-28T02:00:00Z";
 
 fn cg() -> Command {
-    let mut c = Command::cargo_bin("changegate").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("CHANGEGATE_NOW")
-        .env_remove("GITLAB_CI")
-        .env_remove("GITHUB_ACTIONS");
-    c
+    common::changegate()
 }
 
 const TRAILERS: &str = r##"

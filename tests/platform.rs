@@ -5,17 +5,12 @@ use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::{Value, json};
 
+mod common;
+
 const NOW: &str = "2026-11-26T09:00:00Z";
 
 fn cg() -> Command {
-    let mut c = Command::cargo_bin("changegate").unwrap();
-    c.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("CHANGEGATE_NOW")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITHUB_EVENT_PATH")
-        .env_remove("GITHUB_STEP_SUMMARY")
-        .env_remove("GITLAB_CI");
-    c
+    common::changegate()
 }
 
 /// The example description without its `Type:` line, so that a label can decide the type (an

@@ -1,15 +1,10 @@
 //! Snapshots of each report format for one blocked change with every kind of finding group:
 //! blocking, overridden and suppressed.
 
-use assert_cmd::Command;
+mod common;
 
 fn run(format: &str) -> String {
-    let out = Command::cargo_bin("changegate")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("CHANGEGATE_NOW")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITLAB_CI")
+    let out = common::changegate()
         .args(["check", "--policy", "testdata/reports/policy.yaml"])
         .args(["--change", "testdata/reports/change.yaml"])
         .args(["--description", "testdata/reports/pull_request.md"])
@@ -45,9 +40,7 @@ fn json_report() {
 
 #[test]
 fn color_always_paints_the_text_report() {
-    let out = Command::cargo_bin("changegate")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
+    let out = common::changegate()
         .args([
             "check",
             "--now",
@@ -87,12 +80,7 @@ fn markdown_report() {
 
 /// A run with Terraform source locations, for the formats that point at files.
 fn run_terraform(format: &str) -> String {
-    let out = Command::cargo_bin("changegate")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env_remove("CHANGEGATE_NOW")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITLAB_CI")
+    let out = common::changegate()
         .args(["check", "--policy", "testdata/examples/changegate.yaml"])
         .args([
             "--plan",

@@ -6,7 +6,6 @@
 
 use std::path::{Path, PathBuf};
 
-use assert_cmd::Command;
 use serde_json::Value;
 
 mod common;
@@ -16,12 +15,8 @@ const DEFAULT_ARGS: &[&str] = &["--now", "2026-11-28T02:00:00Z", "--stage", "dep
 fn run_case(dir: &Path) -> Value {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let rel = |p: PathBuf| p.strip_prefix(root).unwrap_or(&p).to_path_buf();
-    let mut cmd = Command::cargo_bin("changegate").unwrap();
-    cmd.current_dir(root)
-        .env_remove("CHANGEGATE_NOW")
-        .env_remove("GITHUB_ACTIONS")
-        .env_remove("GITLAB_CI")
-        .arg("check");
+    let mut cmd = common::changegate();
+    cmd.arg("check");
     let policy = if dir.join("policy.yaml").exists() {
         dir.join("policy.yaml")
     } else {

@@ -4,8 +4,24 @@
 
 use std::path::Path;
 
+use assert_cmd::Command;
 use git2::{Oid, Repository, Signature, Time};
 use serde_json::Value;
+
+/// The real binary, run from the crate root with the environment a CI runner could leak in
+/// (evaluation time, platform variables, colour) cleared.
+pub fn changegate() -> Command {
+    let mut c = Command::cargo_bin("changegate").expect("binary");
+    c.current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env_remove("CHANGEGATE_NOW")
+        .env_remove("GITHUB_ACTIONS")
+        .env_remove("GITHUB_EVENT_PATH")
+        .env_remove("GITHUB_STEP_SUMMARY")
+        .env_remove("GITHUB_TOKEN")
+        .env_remove("GITLAB_CI")
+        .env("NO_COLOR", "1");
+    c
+}
 
 /// Builds a real repository in `dir` from a commit list (YAML, see `testdata/rules/CG4*/`):
 /// each entry has `message`, `author` ("Name <mail>"), optional `committer`, `time` (RFC
