@@ -114,6 +114,10 @@ pub struct CheckArgs {
     /// range) and to report to (job summary).
     #[arg(long, value_enum, default_value_t = crate::platform::Platform::Auto)]
     pub platform: crate::platform::Platform,
+    /// Create, or update, one pull request comment (GitHub) or merge request note (GitLab) with
+    /// the Markdown report. Needs a token that may write comments.
+    #[arg(long)]
+    pub comment: bool,
     /// Evaluation time (RFC 3339). Default: the clock.
     #[arg(long, value_name = "RFC3339", env = "CHANGEGATE_NOW")]
     pub now: Option<String>,
@@ -464,9 +468,36 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
     let mut set = ChangeSet {
         record: input::change::merge(parts),
         commits,
-        platform_notes: platform_note.into_iter().collect(),
+        platform_notes: platform
+            .notes
+            .iter()
+            .cloned()
+            .chain(platform_note)
+            .collect(),
         ..ChangeSet::default()
     };
+    // Roles may name GitHub teams: ask the platform which approvers belong to them.
+    let teams: Vec<String> = policy.teams().map(str::to_string).collect();
+    let mut policy = policy;
+    if !teams.is_empty() && !set.record.approvals.is_empty() {
+        let mut logins: Vec<String> = set
+            .record
+            .approvals
+            .iter()
+            .map(|a| policy.canonical(&a.by))
+            .filter(|l| !l.contains('@') && !l.contains(char::is_whitespace))
+            .collect();
+        logins.sort();
+        logins.dedup();
+        match crate::platform::team_members(&platform, &teams, &logins)? {
+            Ok(members) => {
+                for (team, logins) in &members {
+                    policy.add_team_members(team, logins);
+                }
+            }
+            Err(note) => set.platform_notes.push(note),
+        }
+    }
     for plan in plans {
         inputs.push(InputInfo {
             kind: "terraform-plan".into(),
@@ -599,13 +630,17 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
             }
         }
     }
-    if platform.step_summary.is_some() {
+    if platform.step_summary.is_some() || args.comment {
         let mut md = Vec::new();
         report::render(Format::Markdown, &report, false, &mut md).map_err(|source| Error::Io {
             path: "<step summary>".into(),
             source,
         })?;
         crate::platform::write_step_summary(platform, &md)?;
+        if args.comment {
+            let done = crate::platform::comment(platform, &String::from_utf8_lossy(&md))?;
+            eprintln!("changegate: {done}");
+        }
     }
     let code = match eval.verdict {
         Verdict::Pass => ExitCode::SUCCESS,

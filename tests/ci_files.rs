@@ -49,12 +49,65 @@ fn gitlab_template_is_yaml_with_the_reports() {
         "gl-code-quality-report.json"
     );
     assert_eq!(job["artifacts"]["reports"]["junit"], "changegate-junit.xml");
-    let script = job["script"][0].as_str().unwrap();
+    let script: String = job["script"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| l.as_str().unwrap())
+        .collect::<Vec<_>>()
+        .join("\n");
     for f in [
         "--format gitlab=gl-code-quality-report.json",
         "--format junit=changegate-junit.xml",
         "--commits auto",
     ] {
         assert!(script.contains(f), "{f}");
+    }
+}
+
+/// The published schemas as `check-jsonschema` vendors them (SchemaStore's GitHub action and
+/// workflow schemas, GitLab's own CI schema): used when the tool is installed
+/// (`pip install check-jsonschema`), skipped otherwise.
+#[test]
+fn ci_files_and_the_readme_workflow_validate_with_check_jsonschema() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if std::process::Command::new("check-jsonschema")
+        .arg("--version")
+        .output()
+        .is_err()
+    {
+        eprintln!("skipped: check-jsonschema is not installed");
+        return;
+    }
+    // The README's complete workflow, as a user would copy it.
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let start = readme
+        .find("```yaml\nname: changegate\n")
+        .expect("workflow in README")
+        + 8;
+    let end = start + readme[start..].find("```").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let workflow = dir.path().join("changegate.yml");
+    std::fs::write(&workflow, &readme[start..end]).unwrap();
+    for (schema, file) in [
+        (
+            "vendor.gitlab-ci",
+            root.join("ci/gitlab/changegate.gitlab-ci.yml"),
+        ),
+        ("vendor.github-actions", root.join("action.yml")),
+        ("vendor.github-workflows", workflow),
+    ] {
+        let out = std::process::Command::new("check-jsonschema")
+            .args(["--builtin-schema", schema])
+            .arg(&file)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{schema} {}: {}{}",
+            file.display(),
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
     }
 }

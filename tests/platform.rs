@@ -192,15 +192,42 @@ fn platform_none_ignores_the_environment_and_bad_payloads_exit_2() {
         .stderr(predicate::str::contains("event payload is not valid JSON"));
 }
 
-/// A tiny HTTP/1.1 server on 127.0.0.1 answering like GitHub's REST API, for a bounded number
-/// of requests; `route` maps a request path (with query) to (status, extra headers, body).
+/// One request the local server received.
+#[derive(Debug, Clone)]
+#[allow(dead_code)]
+struct Req {
+    method: String,
+    /// With the query.
+    path: String,
+    /// Names in lower case.
+    headers: Vec<(String, String)>,
+    body: String,
+}
+
+impl Req {
+    fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// (status — 0 for never answering —, extra headers, body)
 type Response = (u16, Vec<(String, String)>, String);
 
-fn serve(route: fn(&str, u16) -> Response, requests: usize) -> u16 {
-    use std::io::{BufRead, BufReader, Write};
+/// A tiny HTTP/1.1 server on 127.0.0.1 answering like GitHub's or GitLab's REST API, for a
+/// bounded number of requests; `route` maps a request to a response. Returns the port and the
+/// log of requests received.
+fn serve(
+    route: impl Fn(&Req, u16) -> Response + Send + 'static,
+    requests: usize,
+) -> (u16, std::sync::Arc<std::sync::Mutex<Vec<Req>>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = log.clone();
     std::thread::spawn(move || {
         for stream in listener.incoming().take(requests) {
             let Ok(mut stream) = stream else { continue };
@@ -209,14 +236,36 @@ fn serve(route: fn(&str, u16) -> Response, requests: usize) -> u16 {
             if reader.read_line(&mut line).is_err() {
                 continue;
             }
-            let path = line.split_whitespace().nth(1).unwrap_or("/").to_string();
+            let mut words = line.split_whitespace();
+            let method = words.next().unwrap_or("GET").to_string();
+            let path = words.next().unwrap_or("/").to_string();
+            let mut headers = Vec::new();
             loop {
                 let mut h = String::new();
                 if reader.read_line(&mut h).is_err() || h == "\r\n" || h.is_empty() {
                     break;
                 }
+                if let Some((k, v)) = h.split_once(':') {
+                    headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+                }
             }
-            let (status, headers, body) = route(&path, port);
+            let len = headers
+                .iter()
+                .find(|(k, _)| k == "content-length")
+                .and_then(|(_, v)| v.parse::<usize>().ok())
+                .unwrap_or(0);
+            let mut body = vec![0; len];
+            if reader.read_exact(&mut body).is_err() {
+                continue;
+            }
+            let req = Req {
+                method,
+                path,
+                headers,
+                body: String::from_utf8_lossy(&body).into_owned(),
+            };
+            seen.lock().unwrap().push(req.clone());
+            let (status, headers, body) = route(&req, port);
             if status == 0 {
                 // Never answer: the client must time out.
                 std::thread::sleep(std::time::Duration::from_secs(5));
@@ -234,7 +283,7 @@ fn serve(route: fn(&str, u16) -> Response, requests: usize) -> u16 {
             let _ = stream.write_all(resp.as_bytes());
         }
     });
-    port
+    (port, log)
 }
 
 fn user(login: &str, id: u64) -> Value {
@@ -265,7 +314,8 @@ fn review(id: u64, login: &str, state: &str, commit: &str, at: &str) -> Value {
 const HEAD: &str = "2222222222222222222222222222222222222222";
 const OLD: &str = "1111111111111111111111111111111111111111";
 
-fn reviews_route(path: &str, port: u16) -> Response {
+fn reviews_route(req: &Req, port: u16) -> Response {
+    let path = req.path.as_str();
     if !path.starts_with("/repos/acme/infra/pulls/12/reviews") {
         return (404, vec![], json!({"message": "Not Found"}).to_string());
     }
@@ -314,6 +364,15 @@ fn event_file(dir: &std::path::Path) -> std::path::PathBuf {
 }
 
 fn github_run(port: u16, dir: &std::path::Path, policy: &str) -> std::process::Output {
+    github_run_with(port, dir, policy, &[])
+}
+
+fn github_run_with(
+    port: u16,
+    dir: &std::path::Path,
+    policy: &str,
+    extra: &[&str],
+) -> std::process::Output {
     cg().env("GITHUB_ACTIONS", "true")
         .env("GITHUB_EVENT_PATH", event_file(dir))
         .env("GITHUB_API_URL", format!("http://127.0.0.1:{port}"))
@@ -322,13 +381,14 @@ fn github_run(port: u16, dir: &std::path::Path, policy: &str) -> std::process::O
         .args([
             "check", "--stage", "review", "--now", NOW, "--format", "json", "--policy", policy,
         ])
+        .args(extra)
         .output()
         .unwrap()
 }
 
 #[test]
 fn github_reviews_latest_per_reviewer_on_the_head_commit() {
-    let port = serve(reviews_route, 2);
+    let (port, _) = serve(reviews_route, 2);
     let dir = tempfile::tempdir().unwrap();
     let out = github_run(port, dir.path(), "testdata/examples/changegate.yaml");
     assert!(
@@ -363,7 +423,7 @@ fn github_reviews_latest_per_reviewer_on_the_head_commit() {
 
 #[test]
 fn stale_approvals_count_when_the_policy_allows_them() {
-    let port = serve(reviews_route, 2);
+    let (port, _) = serve(reviews_route, 2);
     let dir = tempfile::tempdir().unwrap();
     let policy = dir.path().join("p.yaml");
     let p = std::fs::read_to_string("testdata/examples/changegate.yaml").unwrap() + "\n";
@@ -396,25 +456,30 @@ fn stale_approvals_count_when_the_policy_allows_them() {
 
 #[test]
 fn http_failures_exit_2_naming_the_endpoint_never_the_token() {
-    fn forbidden(_: &str, _: u16) -> Response {
+    fn forbidden(req: &Req, _: u16) -> Response {
+        if req.path == "/rate_limit" {
+            // GitHub's own answer to "when does it reset" (it does not count against the limit).
+            let body = json!({"resources": {"core": {"limit": 5000, "remaining": 0, "reset": 1795690800, "used": 5000}}});
+            return (200, vec![], body.to_string());
+        }
         (
             403,
             vec![("x-ratelimit-remaining".into(), "0".into())],
             json!({"message": "API rate limit exceeded"}).to_string(),
         )
     }
-    fn broken(_: &str, _: u16) -> Response {
+    fn broken(_: &Req, _: u16) -> Response {
         (500, vec![], json!({"message": "Server Error"}).to_string())
     }
-    fn silent(_: &str, _: u16) -> Response {
+    fn silent(_: &Req, _: u16) -> Response {
         (0, vec![], String::new())
     }
     for (route, want) in [
-        (forbidden as fn(&str, u16) -> Response, "HTTP 403"),
-        (broken as fn(&str, u16) -> Response, "HTTP 500"),
-        (silent as fn(&str, u16) -> Response, "timed out"),
+        (forbidden as fn(&Req, u16) -> Response, "HTTP 403"),
+        (broken as fn(&Req, u16) -> Response, "HTTP 500"),
+        (silent as fn(&Req, u16) -> Response, "timed out"),
     ] {
-        let port = serve(route, 1);
+        let (port, _) = serve(route, 2);
         let dir = tempfile::tempdir().unwrap();
         let start = std::time::Instant::now();
         let out = github_run(port, dir.path(), "testdata/examples/changegate.yaml");
@@ -430,6 +495,12 @@ fn http_failures_exit_2_naming_the_endpoint_never_the_token() {
             "{want}: {err}"
         );
         assert!(!err.contains("TESTTOKEN"), "{err}");
+        if want == "HTTP 403" {
+            assert!(
+                err.contains("rate limit; it resets at 2026-11-26T11:00:00Z"),
+                "{err}"
+            );
+        }
         assert!(start.elapsed().as_secs() < 20);
     }
 }
@@ -440,5 +511,453 @@ fn without_a_token_the_approval_rule_says_reviews_were_not_read() {
     let r = github_report(&event_file(dir.path()));
     assert!(r["findings"].as_array().unwrap().iter().any(
         |f| f["rule"] == "CG104" && f["message"].as_str().unwrap().contains("no GITHUB_TOKEN")
+    ));
+}
+
+/// The example policy with `infra-lead` given to a GitHub team instead of a person.
+fn team_policy(dir: &std::path::Path) -> String {
+    let p = std::fs::read_to_string("testdata/examples/changegate.yaml").unwrap();
+    let old = "  infra-lead: [bob]";
+    assert!(p.contains(old));
+    let path = dir.join("team.yaml");
+    std::fs::write(
+        &path,
+        p.replace(old, "  infra-lead: [\"@acme/infra-leads\"]"),
+    )
+    .unwrap();
+    path.to_str().unwrap().to_string()
+}
+
+fn unmet_roles(r: &Value) -> Vec<String> {
+    r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "CG104")
+        .map(|f| f["message"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn roles_may_name_github_teams_resolved_through_team_membership() {
+    for bob_is_member in [true, false] {
+        let route = move |req: &Req, port: u16| -> Response {
+            match req.path.as_str() {
+                "/orgs/acme/teams/infra-leads" => (
+                    200,
+                    vec![],
+                    json!({"id": 9, "slug": "infra-leads", "name": "Infra leads"}).to_string(),
+                ),
+                "/orgs/acme/teams/infra-leads/memberships/bob" if bob_is_member => (
+                    200,
+                    vec![],
+                    json!({"state": "active", "role": "member"}).to_string(),
+                ),
+                p if p.starts_with("/orgs/") => {
+                    (404, vec![], json!({"message": "Not Found"}).to_string())
+                }
+                _ => reviews_route(req, port),
+            }
+        };
+        let (port, log) = serve(route, 50);
+        let dir = tempfile::tempdir().unwrap();
+        let policy = team_policy(dir.path());
+        let out = github_run(port, dir.path(), &policy);
+        let r: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+        let unmet = unmet_roles(&r);
+        // alice's approval is stale either way, so `system-owner` stays unmet.
+        assert!(
+            unmet.iter().any(|m| m.contains("`system-owner`")),
+            "{unmet:?}"
+        );
+        assert_eq!(
+            unmet.iter().any(|m| m.contains("`infra-lead`")),
+            !bob_is_member,
+            "{unmet:?}"
+        );
+        let asked: Vec<String> = log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|q| q.path.contains("/memberships/"))
+            .map(|q| q.path.clone())
+            .collect();
+        // Each approver once (bob and dave approved on GitHub).
+        assert_eq!(
+            asked,
+            [
+                "/orgs/acme/teams/infra-leads/memberships/bob",
+                "/orgs/acme/teams/infra-leads/memberships/dave"
+            ]
+        );
+    }
+}
+
+#[test]
+fn a_team_the_token_cannot_see_exits_2_and_without_a_token_teams_are_explained() {
+    let route = |req: &Req, port: u16| -> Response {
+        if req.path.starts_with("/orgs/") {
+            return (404, vec![], json!({"message": "Not Found"}).to_string());
+        }
+        reviews_route(req, port)
+    };
+    let (port, _) = serve(route, 50);
+    let dir = tempfile::tempdir().unwrap();
+    let policy = team_policy(dir.path());
+    let out = github_run(port, dir.path(), &policy);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("/orgs/acme/teams/infra-leads") && err.contains("read:org"),
+        "{err}"
+    );
+    // Without a token: the approval rule says why the team was not resolved.
+    let out = cg()
+        .env("GITHUB_ACTIONS", "true")
+        .env("GITHUB_EVENT_PATH", event_file(dir.path()))
+        .env_remove("GITHUB_TOKEN")
+        .args([
+            "check", "--now", NOW, "--format", "json", "--policy", &policy,
+        ])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The description's own approvals are none, so nobody is asked about; state it plainly.
+    let unmet = unmet_roles(&r);
+    assert!(
+        unmet
+            .iter()
+            .any(|m| m.contains("`infra-lead`") && m.contains("@acme/infra-leads")),
+        "{unmet:?}"
+    );
+}
+
+fn comment_json(id: u64, body: &str) -> Value {
+    json!({
+        "id": id, "node_id": format!("IC_{id}"),
+        "url": format!("https://api.github.example/repos/acme/infra/issues/comments/{id}"),
+        "html_url": format!("https://github.example/acme/infra/pull/12#issuecomment-{id}"),
+        "body": body, "user": user("github-actions[bot]", 41898282),
+        "created_at": "2026-11-25T10:00:00Z", "updated_at": "2026-11-25T10:00:00Z"
+    })
+}
+
+#[test]
+fn comment_is_created_once_then_updated_in_place() {
+    for existing in [false, true] {
+        let route = move |req: &Req, port: u16| -> Response {
+            match (req.method.as_str(), req.path.as_str()) {
+                ("GET", p) if p.starts_with("/repos/acme/infra/issues/12/comments") => {
+                    let mut list = vec![comment_json(70, "Looks good to me")];
+                    if existing {
+                        list.push(comment_json(
+                            77,
+                            "<!-- changegate-report -->\n## changegate: old report",
+                        ));
+                    }
+                    (200, vec![], Value::Array(list).to_string())
+                }
+                ("PATCH", "/repos/acme/infra/issues/comments/77") => {
+                    (200, vec![], comment_json(77, "updated").to_string())
+                }
+                ("POST", "/repos/acme/infra/issues/12/comments") => {
+                    (201, vec![], comment_json(78, "created").to_string())
+                }
+                _ => reviews_route(req, port),
+            }
+        };
+        let (port, log) = serve(route, 20);
+        let dir = tempfile::tempdir().unwrap();
+        let out = github_run_with(
+            port,
+            dir.path(),
+            "testdata/examples/changegate.yaml",
+            &["--comment"],
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{err}");
+        let writes: Vec<Req> = log
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|q| q.method != "GET")
+            .cloned()
+            .collect();
+        assert_eq!(writes.len(), 1, "{writes:?}");
+        let w = &writes[0];
+        if existing {
+            assert_eq!(
+                (w.method.as_str(), w.path.as_str()),
+                ("PATCH", "/repos/acme/infra/issues/comments/77")
+            );
+            assert!(err.contains("updated the pull request comment"), "{err}");
+        } else {
+            assert_eq!(
+                (w.method.as_str(), w.path.as_str()),
+                ("POST", "/repos/acme/infra/issues/12/comments")
+            );
+            assert!(err.contains("created the pull request comment"), "{err}");
+        }
+        let sent: Value = serde_json::from_str(&w.body).unwrap();
+        let body = sent["body"].as_str().unwrap();
+        assert!(
+            body.starts_with("<!-- changegate-report -->") && body.contains("CHG-1234"),
+            "{body}"
+        );
+        assert!(!err.contains("TESTTOKEN"));
+    }
+}
+
+/// A GitLab merge request pipeline's environment, against the local server.
+fn gitlab_cmd(port: u16, description: &str) -> Command {
+    let mut c = cg();
+    c.env("GITLAB_CI", "true")
+        .env("CI_API_V4_URL", format!("http://127.0.0.1:{port}/api/v4"))
+        .env("CI_PROJECT_ID", "42")
+        .env("CI_MERGE_REQUEST_IID", "7")
+        .env("CI_MERGE_REQUEST_DESCRIPTION", description)
+        .env("CI_MERGE_REQUEST_DESCRIPTION_IS_TRUNCATED", "true")
+        .env("CI_JOB_TOKEN", "glcbt-TESTTOKENdoNotPrint")
+        .env("CHANGEGATE_HTTP_TIMEOUT", "2")
+        .args([
+            "check",
+            "--policy",
+            "testdata/examples/changegate.yaml",
+            "--stage",
+            "review",
+            "--now",
+            NOW,
+            "--format",
+            "json",
+        ]);
+    c
+}
+
+fn gitlab_user(username: &str, id: u64) -> Value {
+    json!({"id": id, "name": username.to_uppercase(), "username": username, "state": "active",
+           "avatar_url": format!("https://gitlab.example/uploads/{id}.png"),
+           "web_url": format!("https://gitlab.example/{username}")})
+}
+
+fn gitlab_route(req: &Req, _: u16) -> Response {
+    const MR: &str = "/api/v4/projects/42/merge_requests/7";
+    let note = |id: u64, body: &str, system: bool| {
+        json!({"id": id, "type": null, "body": body, "attachment": null,
+               "author": gitlab_user("gitlab-bot", 1), "created_at": "2026-11-25T10:00:00.000Z",
+               "updated_at": "2026-11-25T10:00:00.000Z", "system": system, "noteable_id": 900,
+               "noteable_type": "MergeRequest", "resolvable": false, "noteable_iid": 7})
+    };
+    match (req.method.as_str(), req.path.as_str()) {
+        ("GET", MR) => (
+            200,
+            vec![],
+            json!({"id": 900, "iid": 7, "project_id": 42, "title": "Resize payments-db",
+                   "description": body(), "state": "opened", "author": gitlab_user("dave", 4),
+                   "sha": HEAD})
+            .to_string(),
+        ),
+        ("GET", p) if p == format!("{MR}/approvals") => (
+            200,
+            vec![],
+            json!({"id": 900, "iid": 7, "project_id": 42, "approvals_required": 2,
+                   "approvals_left": 0,
+                   "approved_by": [{"user": gitlab_user("alice", 1)},
+                                   {"user": gitlab_user("bob", 2)},
+                                   {"user": gitlab_user("dave", 4)}]})
+            .to_string(),
+        ),
+        ("GET", p) if p.starts_with(&format!("{MR}/notes?")) && !p.contains("page=2") => (
+            200,
+            vec![("x-next-page".into(), "2".into())],
+            json!([
+                note(500, "changed the description", true),
+                note(501, "LGTM", false)
+            ])
+            .to_string(),
+        ),
+        ("GET", p) if p.starts_with(&format!("{MR}/notes?")) => (
+            200,
+            vec![("x-next-page".into(), String::new())],
+            json!([note(502, "<!-- changegate-report -->\nold", false)]).to_string(),
+        ),
+        ("PUT", p) if p == format!("{MR}/notes/502") => {
+            (200, vec![], note(502, "updated", false).to_string())
+        }
+        _ => (404, vec![], json!({"message": "404 Not found"}).to_string()),
+    }
+}
+
+#[test]
+fn gitlab_full_description_author_approvals_and_note_upsert() {
+    let (port, log) = serve(gitlab_route, 20);
+    // The variable holds only the start of the description; the rest comes from the API.
+    let truncated: String = body().chars().take(30).collect();
+    let out = gitlab_cmd(port, &truncated)
+        .arg("--comment")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{err}");
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        r["change"]["backup"]
+            .as_str()
+            .unwrap()
+            .contains("payments-db-chg-1234"),
+        "{:#}",
+        r["change"]
+    );
+    let gl: Vec<&str> = r["change"]["approvals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["source"] == "gitlab")
+        .map(|a| a["by"].as_str().unwrap())
+        .collect();
+    assert_eq!(gl, ["alice", "bob", "dave"]);
+    // alice and bob fill the standard roles; dave is the requester and does not count.
+    assert!(unmet_roles(&r).is_empty(), "{:?}", unmet_roles(&r));
+    let reqs = log.lock().unwrap().clone();
+    assert!(
+        reqs.iter()
+            .all(|q| q.header("job-token") == Some("glcbt-TESTTOKENdoNotPrint")),
+        "{reqs:?}"
+    );
+    let writes: Vec<&Req> = reqs.iter().filter(|q| q.method != "GET").collect();
+    assert_eq!(writes.len(), 1);
+    assert_eq!(
+        (writes[0].method.as_str(), writes[0].path.as_str()),
+        ("PUT", "/api/v4/projects/42/merge_requests/7/notes/502")
+    );
+    let sent: Value = serde_json::from_str(&writes[0].body).unwrap();
+    assert!(
+        sent["body"]
+            .as_str()
+            .unwrap()
+            .starts_with("<!-- changegate-report -->")
+    );
+    assert!(err.contains("updated merge request note 502"), "{err}");
+    assert!(!err.contains("TESTTOKEN"));
+}
+
+#[test]
+fn gitlab_self_approval_does_not_count() {
+    fn route(req: &Req, port: u16) -> Response {
+        if req.path.ends_with("/approvals") {
+            let body = json!({"approved_by": [{"user": gitlab_user("alice", 1)}, {"user": gitlab_user("dave", 4)}]});
+            return (200, vec![], body.to_string());
+        }
+        gitlab_route(req, port)
+    }
+    let (port, _) = serve(route, 20);
+    let out = gitlab_cmd(port, &body()).output().unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let unmet = unmet_roles(&r);
+    assert_eq!(unmet.len(), 1, "{unmet:?}");
+    assert!(
+        unmet[0].contains("`infra-lead`") && unmet[0].contains("`dave` (the requester"),
+        "{unmet:?}"
+    );
+    assert_eq!(
+        r["change"]["sources"]["requested_by"]["source"],
+        "description"
+    );
+}
+
+#[test]
+fn gitlab_http_failures_exit_2_naming_the_endpoint_never_the_token() {
+    fn limited(_: &Req, _: u16) -> Response {
+        (
+            429,
+            vec![
+                ("ratelimit-remaining".into(), "0".into()),
+                ("ratelimit-reset".into(), "1795690800".into()),
+            ],
+            json!({"message": "Retry later"}).to_string(),
+        )
+    }
+    fn forbidden(_: &Req, _: u16) -> Response {
+        (403, vec![], json!({"message": "403 Forbidden"}).to_string())
+    }
+    fn broken(_: &Req, _: u16) -> Response {
+        (502, vec![], "<html>bad gateway</html>".to_string())
+    }
+    fn silent(_: &Req, _: u16) -> Response {
+        (0, vec![], String::new())
+    }
+    for (route, want) in [
+        (
+            limited as fn(&Req, u16) -> Response,
+            "HTTP 429 Too Many Requests: Retry later (rate limit; it resets at 2026-11-26T11:00:00Z)",
+        ),
+        (forbidden as fn(&Req, u16) -> Response, "HTTP 403"),
+        (broken as fn(&Req, u16) -> Response, "HTTP 502"),
+        (silent as fn(&Req, u16) -> Response, "timed out"),
+    ] {
+        let (port, _) = serve(route, 2);
+        let start = std::time::Instant::now();
+        let out = gitlab_cmd(port, &body()).output().unwrap();
+        assert_eq!(out.status.code(), Some(2), "{want}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("GitLab API GET http://127.0.0.1:")
+                && err.contains("/api/v4/projects/42/merge_requests/7")
+                && err.contains(want),
+            "{want}: {err}"
+        );
+        assert!(!err.contains("TESTTOKEN"), "{err}");
+        assert!(start.elapsed().as_secs() < 20);
+    }
+}
+
+#[test]
+fn gitlab_without_a_token_says_approvals_and_truncation_were_not_read() {
+    let out = cg()
+        .env("GITLAB_CI", "true")
+        .env("CI_API_V4_URL", "http://127.0.0.1:9/api/v4")
+        .env("CI_PROJECT_ID", "42")
+        .env("CI_MERGE_REQUEST_IID", "7")
+        .env("CI_MERGE_REQUEST_DESCRIPTION", body())
+        .env("CI_MERGE_REQUEST_DESCRIPTION_IS_TRUNCATED", "true")
+        .args([
+            "check",
+            "--policy",
+            "testdata/examples/changegate.yaml",
+            "--now",
+            NOW,
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let unmet = unmet_roles(&r);
+    assert!(
+        unmet
+            .iter()
+            .all(|m| m.contains("GitLab approvals were not read")
+                && m.contains("description was truncated")),
+        "{unmet:?}"
+    );
+    assert!(!unmet.is_empty());
+}
+
+#[test]
+fn comment_outside_a_pull_request_is_a_usage_error() {
+    cg().args([
+        "check",
+        "--platform",
+        "none",
+        "--now",
+        NOW,
+        "--comment",
+        "--policy",
+        "testdata/examples/changegate.yaml",
+    ])
+    .assert()
+    .code(2)
+    .stderr(predicate::str::contains(
+        "--comment works on a CI platform only",
     ));
 }

@@ -593,6 +593,7 @@ fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result
         protected_paths,
         script_paths,
         roles_of: HashMap::new(),
+        team_roles: Default::default(),
     };
     policy.index_roles();
     Ok(policy)

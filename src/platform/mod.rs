@@ -2,6 +2,7 @@
 //! environment variables (and, with the platform integration, talks HTTP).
 
 pub mod github;
+pub mod gitlab;
 
 use serde_json::Value;
 
@@ -85,6 +86,16 @@ pub enum Platform {
     None,
 }
 
+/// A token: never printed, not even in debug output.
+#[derive(Clone)]
+pub struct Secret(String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("***")
+    }
+}
+
 /// What the platform says about the change.
 #[derive(Debug, Default, Clone)]
 pub struct Context {
@@ -93,13 +104,18 @@ pub struct Context {
     /// The pull/merge request description: (how to name it, text).
     pub description: Option<(String, String)>,
     pub labels: Vec<String>,
-    /// The pull request's author (login).
+    /// The pull/merge request's author (login).
     pub author: Option<String>,
     /// Where the job summary goes (GitHub's `GITHUB_STEP_SUMMARY`).
     pub step_summary: Option<std::path::PathBuf>,
-    /// The pull request to read reviews of, and the token to read them with.
+    /// The pull request to read reviews of (GitHub), and the token to read them with.
     pub pull_request: Option<github::PullRequest>,
-    pub token: Option<String>,
+    pub token: Option<Secret>,
+    /// The merge request to read approvals of (GitLab), and the token to read them with.
+    pub merge_request: Option<gitlab::MergeRequest>,
+    pub gitlab_token: Option<gitlab::Token>,
+    /// What could not be read from the platform, for the findings that depend on it.
+    pub notes: Vec<String>,
 }
 
 fn resolve(p: Platform) -> Platform {
@@ -111,98 +127,135 @@ fn resolve(p: Platform) -> Platform {
     }
 }
 
-/// Reads the platform's context from its environment (and, on GitHub, the event payload).
+/// Reads the platform's context from its environment (and, on GitHub, the event payload; on
+/// GitLab with a token, the merge request itself).
 pub fn context(p: Platform) -> Result<Context, crate::error::Error> {
-    use crate::error::InputError;
     match resolve(p) {
-        Platform::Github => {
-            let mut cx = Context {
-                name: Some("github"),
-                step_summary: var("GITHUB_STEP_SUMMARY").map(Into::into),
-                ..Context::default()
-            };
-            let Some(path) = var("GITHUB_EVENT_PATH") else {
-                return Ok(cx);
-            };
-            let bytes = std::fs::read(&path).map_err(|source| crate::error::Error::Io {
-                path: path.clone(),
-                source,
-            })?;
-            let event: Value = serde_json::from_slice(&bytes).map_err(|e| {
-                InputError::new(
-                    &path,
-                    Some(crate::error::Pos {
-                        line: e.line(),
-                        column: e.column(),
-                    }),
-                    format!("the GitHub event payload is not valid JSON: {e}"),
-                )
-            })?;
-            if let Some(pr) = event.get("pull_request") {
-                let number = pr.get("number").and_then(Value::as_u64).unwrap_or(0);
-                if let Some(body) = pr.get("body").and_then(Value::as_str) {
-                    cx.description =
-                        Some((format!("github:pull_request#{number}"), body.to_string()));
-                }
-                cx.labels = pr
-                    .get("labels")
-                    .and_then(Value::as_array)
-                    .map(|l| {
-                        l.iter()
-                            .filter_map(|x| {
-                                x.get("name").and_then(Value::as_str).map(str::to_string)
-                            })
-                            .collect()
-                    })
-                    .unwrap_or_default();
-                cx.author = pr
-                    .pointer("/user/login")
-                    .and_then(Value::as_str)
-                    .map(str::to_string);
-                let full = event
-                    .pointer("/repository/full_name")
-                    .and_then(Value::as_str)
-                    .map(str::to_string)
-                    .or_else(|| var("GITHUB_REPOSITORY"));
-                let head = pr.pointer("/head/sha").and_then(Value::as_str);
-                if let (Some(full), Some(head)) = (full, head)
-                    && let Some((owner, repo)) = full.split_once('/')
-                {
-                    cx.pull_request = Some(github::PullRequest {
-                        api: var("GITHUB_API_URL")
-                            .unwrap_or_else(|| "https://api.github.com".into()),
-                        owner: owner.to_string(),
-                        repo: repo.to_string(),
-                        number,
-                        head: head.to_string(),
-                    });
-                }
-                cx.token = var("GITHUB_TOKEN");
-            }
-            Ok(cx)
-        }
-        Platform::Gitlab => {
-            let iid = var("CI_MERGE_REQUEST_IID").unwrap_or_default();
-            Ok(Context {
-                name: Some("gitlab"),
-                description: var("CI_MERGE_REQUEST_DESCRIPTION")
-                    .map(|d| (format!("gitlab:merge_request!{iid}"), d)),
-                labels: var("CI_MERGE_REQUEST_LABELS")
-                    .map(|l| {
-                        l.split(',')
-                            .map(|s| s.trim().to_string())
-                            .filter(|s| !s.is_empty())
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                author: None,
-                step_summary: None,
-                pull_request: None,
-                token: None,
-            })
-        }
+        Platform::Github => github_context(),
+        Platform::Gitlab => gitlab_context(),
         Platform::None | Platform::Auto => Ok(Context::default()),
     }
+}
+
+fn github_context() -> Result<Context, crate::error::Error> {
+    use crate::error::InputError;
+    let mut cx = Context {
+        name: Some("github"),
+        step_summary: var("GITHUB_STEP_SUMMARY").map(Into::into),
+        ..Context::default()
+    };
+    let Some(path) = var("GITHUB_EVENT_PATH") else {
+        return Ok(cx);
+    };
+    let bytes = std::fs::read(&path).map_err(|source| crate::error::Error::Io {
+        path: path.clone(),
+        source,
+    })?;
+    let event: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        InputError::new(
+            &path,
+            Some(crate::error::Pos {
+                line: e.line(),
+                column: e.column(),
+            }),
+            format!("the GitHub event payload is not valid JSON: {e}"),
+        )
+    })?;
+    let Some(pr) = event.get("pull_request") else {
+        return Ok(cx);
+    };
+    let number = pr.get("number").and_then(Value::as_u64).unwrap_or(0);
+    if let Some(body) = pr.get("body").and_then(Value::as_str) {
+        cx.description = Some((format!("github:pull_request#{number}"), body.to_string()));
+    }
+    cx.labels = pr
+        .get("labels")
+        .and_then(Value::as_array)
+        .map(|l| {
+            l.iter()
+                .filter_map(|x| x.get("name").and_then(Value::as_str).map(str::to_string))
+                .collect()
+        })
+        .unwrap_or_default();
+    cx.author = pr
+        .pointer("/user/login")
+        .and_then(Value::as_str)
+        .map(str::to_string);
+    let full = event
+        .pointer("/repository/full_name")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+        .or_else(|| var("GITHUB_REPOSITORY"));
+    let head = pr.pointer("/head/sha").and_then(Value::as_str);
+    if let (Some(full), Some(head)) = (full, head)
+        && let Some((owner, repo)) = full.split_once('/')
+    {
+        cx.pull_request = Some(github::PullRequest {
+            api: var("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into()),
+            owner: owner.to_string(),
+            repo: repo.to_string(),
+            number,
+            head: head.to_string(),
+        });
+    }
+    // A token of changegate's own (e.g. one that may read teams) wins over the job's.
+    cx.token = var("CHANGEGATE_GITHUB_TOKEN")
+        .or_else(|| var("GITHUB_TOKEN"))
+        .map(Secret);
+    Ok(cx)
+}
+
+fn gitlab_context() -> Result<Context, crate::error::Error> {
+    let iid = var("CI_MERGE_REQUEST_IID");
+    let mut cx = Context {
+        name: Some("gitlab"),
+        description: var("CI_MERGE_REQUEST_DESCRIPTION").map(|d| {
+            (
+                format!("gitlab:merge_request!{}", iid.as_deref().unwrap_or("")),
+                d,
+            )
+        }),
+        labels: var("CI_MERGE_REQUEST_LABELS")
+            .map(|l| {
+                l.split(',')
+                    .map(|s| s.trim().to_string())
+                    .filter(|s| !s.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default(),
+        ..Context::default()
+    };
+    cx.gitlab_token = var("CHANGEGATE_GITLAB_TOKEN")
+        .map(gitlab::Token::Private)
+        .or_else(|| var("CI_JOB_TOKEN").map(gitlab::Token::Job));
+    if let (Some(api), Some(project), Some(iid)) = (
+        var("CI_API_V4_URL"),
+        var("CI_MERGE_REQUEST_PROJECT_ID").or_else(|| var("CI_PROJECT_ID")),
+        iid.and_then(|i| i.parse::<u64>().ok()),
+    ) {
+        cx.merge_request = Some(gitlab::MergeRequest { api, project, iid });
+    }
+    let truncated = var("CI_MERGE_REQUEST_DESCRIPTION_IS_TRUNCATED")
+        .is_some_and(|t| t.eq_ignore_ascii_case("true"));
+    match (&cx.merge_request, &cx.gitlab_token) {
+        (Some(mr), Some(token)) => {
+            // The merge request itself: its author (no CI variable names it) and, when the
+            // variable was cut at 2,700 characters, the whole description.
+            let info = gitlab::Session::new(mr, token.clone(), http_timeout()).merge_request()?;
+            cx.author = info.author;
+            if truncated && let (Some(d), Some((_, text))) = (info.description, &mut cx.description)
+            {
+                *text = d;
+            }
+        }
+        _ if truncated => cx.notes.push(
+            "the merge request description was truncated by GitLab and the whole of it could not \
+             be read: no CHANGEGATE_GITLAB_TOKEN or CI_JOB_TOKEN"
+                .into(),
+        ),
+        _ => {}
+    }
+    Ok(cx)
 }
 
 /// Appends the Markdown report to the job summary, where the platform has one.
@@ -232,20 +285,113 @@ pub fn http_timeout() -> std::time::Duration {
     std::time::Duration::from_secs(secs.clamp(1, 600))
 }
 
+fn github_session(cx: &Context) -> Option<Result<github::Session, crate::error::Error>> {
+    let (pr, token) = (cx.pull_request.as_ref()?, cx.token.as_ref()?);
+    Some(github::Session::new(&pr.api, &token.0, http_timeout()))
+}
+
 /// The platform's approvals of the change, and a note when they could not be read.
 pub fn approvals(
     cx: &Context,
     require_current_head: bool,
 ) -> Result<(Vec<crate::model::Approval>, Option<String>), crate::error::Error> {
-    match (cx.name, &cx.pull_request, &cx.token) {
-        (Some("github"), Some(pr), Some(token)) => Ok((
-            github::approvals(pr, token, require_current_head, http_timeout())?,
-            None,
-        )),
-        (Some("github"), Some(_), None) => Ok((
-            Vec::new(),
-            Some("GitHub reviews were not read: no GITHUB_TOKEN".into()),
-        )),
+    match cx.name {
+        Some("github") if cx.pull_request.is_some() => match github_session(cx) {
+            Some(session) => Ok((
+                session?.approvals(
+                    cx.pull_request.as_ref().expect("checked"),
+                    require_current_head,
+                )?,
+                None,
+            )),
+            None => Ok((
+                Vec::new(),
+                Some("GitHub reviews were not read: no GITHUB_TOKEN".into()),
+            )),
+        },
+        Some("gitlab") => match (&cx.merge_request, &cx.gitlab_token) {
+            (Some(mr), Some(token)) => Ok((
+                gitlab::Session::new(mr, token.clone(), http_timeout()).approvals()?,
+                None,
+            )),
+            (Some(_), None) => Ok((
+                Vec::new(),
+                Some(
+                    "GitLab approvals were not read: no CHANGEGATE_GITLAB_TOKEN or CI_JOB_TOKEN"
+                        .into(),
+                ),
+            )),
+            (None, _) => Ok((Vec::new(), None)),
+        },
         _ => Ok((Vec::new(), None)),
+    }
+}
+
+/// Resolves the GitHub teams that policy roles name (`org/team`) for the given approvers:
+/// `Ok(Ok(members by team))`, or `Ok(Err(why not))` when the platform cannot tell.
+pub fn team_members(
+    cx: &Context,
+    teams: &[String],
+    logins: &[String],
+) -> Result<Result<std::collections::BTreeMap<String, Vec<String>>, String>, crate::error::Error> {
+    let named = teams
+        .iter()
+        .map(|t| format!("`@{t}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    match github_session(cx) {
+        Some(session) => Ok(Ok(session?.team_members(teams, logins)?)),
+        None if cx.name == Some("github") && cx.pull_request.is_some() => Ok(Err(format!(
+            "roles name GitHub teams ({named}), which were not resolved: no GITHUB_TOKEN"
+        ))),
+        None => Ok(Err(format!(
+            "roles name GitHub teams ({named}), which are resolved only on GitHub pull requests"
+        ))),
+    }
+}
+
+/// Creates or updates the one pull/merge request comment with the report (found by its hidden
+/// marker). Returns what was done, for the log, or an error when it could not be done.
+pub fn comment(cx: &Context, markdown: &str) -> Result<String, crate::error::Error> {
+    let marker = crate::report::markdown::MARKER;
+    match cx.name {
+        Some("github") => match (github_session(cx), &cx.pull_request) {
+            (Some(session), Some(pr)) => {
+                let (created, url) = session?.upsert_comment(pr, marker, markdown)?;
+                Ok(format!(
+                    "{} the pull request comment {url}",
+                    if created { "created" } else { "updated" }
+                ))
+            }
+            (None, Some(_)) => Err(crate::error::Error::Usage(
+                "--comment needs a token (GITHUB_TOKEN) to write the pull request comment".into(),
+            )),
+            _ => Err(crate::error::Error::Usage(
+                "--comment works on pull_request events only (no pull request in GITHUB_EVENT_PATH)"
+                    .into(),
+            )),
+        },
+        Some("gitlab") => match (&cx.merge_request, &cx.gitlab_token) {
+            (Some(mr), Some(token)) => {
+                let (created, id) = gitlab::Session::new(mr, token.clone(), http_timeout())
+                    .upsert_note(marker, markdown)?;
+                Ok(format!(
+                    "{} merge request note {id}",
+                    if created { "created" } else { "updated" }
+                ))
+            }
+            (Some(_), None) => Err(crate::error::Error::Usage(
+                "--comment needs a token (CHANGEGATE_GITLAB_TOKEN) to write the merge request note"
+                    .into(),
+            )),
+            _ => Err(crate::error::Error::Usage(
+                "--comment works in merge request pipelines only (CI_API_V4_URL, CI_PROJECT_ID and \
+                 CI_MERGE_REQUEST_IID are not all set)"
+                    .into(),
+            )),
+        },
+        _ => Err(crate::error::Error::Usage(
+            "--comment works on a CI platform only (GitHub Actions or GitLab CI)".into(),
+        )),
     }
 }

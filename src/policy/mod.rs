@@ -24,7 +24,8 @@ pub struct PolicyFile {
     /// How tickets are recognised.
     #[serde(default)]
     pub ticket: TicketSpec,
-    /// Role name -> the people in it (logins or e-mail addresses).
+    /// Role name -> the people in it: logins, e-mail addresses, or GitHub teams as `@org/team`
+    /// (resolved through GitHub's team membership API on pull requests).
     #[serde(default)]
     pub roles: BTreeMap<String, Vec<String>>,
     /// Which roles must approve which changes, and which approval sources are trusted.
@@ -671,6 +672,15 @@ pub struct Policy {
     pub(crate) ticket_finder: Regex,
     /// Canonical identity -> roles.
     pub(crate) roles_of: HashMap<String, Vec<String>>,
+    /// GitHub teams named in roles (`@org/team`, lower case, without the `@`) -> their roles.
+    pub(crate) team_roles: BTreeMap<String, Vec<String>>,
+}
+
+/// `@org/team`: a GitHub team, resolved through the team membership API.
+pub fn team_of(member: &str) -> Option<(&str, &str)> {
+    let t = member.trim().strip_prefix('@')?;
+    let (org, slug) = t.split_once('/')?;
+    (!org.is_empty() && !slug.is_empty() && !slug.contains('/')).then_some((org, slug))
 }
 
 impl Policy {
@@ -691,8 +701,16 @@ impl Policy {
     /// Builds the identity -> roles index; called once when the policy is compiled.
     pub(crate) fn index_roles(&mut self) {
         let mut roles_of: HashMap<String, Vec<String>> = HashMap::new();
+        let mut team_roles: BTreeMap<String, Vec<String>> = BTreeMap::new();
         for (role, members) in &self.file.roles {
             for m in members {
+                if let Some((org, slug)) = team_of(m) {
+                    team_roles
+                        .entry(format!("{org}/{slug}").to_lowercase())
+                        .or_default()
+                        .push(role.clone());
+                    continue;
+                }
                 roles_of
                     .entry(self.canonical(m))
                     .or_default()
@@ -700,6 +718,28 @@ impl Policy {
             }
         }
         self.roles_of = roles_of;
+        self.team_roles = team_roles;
+    }
+
+    /// The GitHub teams the roles name (`org/team`, lower case), in order.
+    pub fn teams(&self) -> impl Iterator<Item = &str> {
+        self.team_roles.keys().map(String::as_str)
+    }
+
+    /// Gives the members of a team (as the platform resolved them) the team's roles.
+    pub fn add_team_members(&mut self, team: &str, logins: &[String]) {
+        let Some(roles) = self.team_roles.get(&team.to_lowercase()).cloned() else {
+            return;
+        };
+        for login in logins {
+            let key = self.canonical(login);
+            let held = self.roles_of.entry(key).or_default();
+            for r in &roles {
+                if !held.contains(r) {
+                    held.push(r.clone());
+                }
+            }
+        }
     }
 
     /// The canonical form of an identity: `Name <mail>` becomes `mail`; e-mail addresses and
