@@ -60,6 +60,24 @@ pub enum Command {
         /// The commit message file git passes to the hook (`.git/COMMIT_EDITMSG`).
         file: PathBuf,
     },
+    /// Verify maintenance records: each record's digest; with its inputs at hand, their
+    /// hashes and the decision re-evaluated with the recorded policy, change record and time;
+    /// with `--log`, the log's hash chain and that each record is in it. Exit 0 all verified,
+    /// 1 a mismatch (the first is named), 2 unreadable.
+    Verify {
+        /// Record files written by `check --record`.
+        #[arg(required = true)]
+        records: Vec<PathBuf>,
+        /// The record log (`check --record-log`) to check.
+        #[arg(long, value_name = "FILE")]
+        log: Option<PathBuf>,
+        /// Directory the recorded input paths are relative to (default: the current directory).
+        #[arg(long, value_name = "DIR")]
+        inputs: Option<PathBuf>,
+        /// Only the digests and the log, without re-reading inputs or re-evaluating.
+        #[arg(long)]
+        digest_only: bool,
+    },
     /// Write a commented starter `changegate.yaml` and a pull-request template (never
     /// overwrites existing files).
     Init {
@@ -132,6 +150,19 @@ pub struct CheckArgs {
     /// Colour in the text report.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// Write the maintenance record of this run (`changegate/record/v1`, sealed with its
+    /// digest) to this file.
+    #[arg(long, value_name = "PATH")]
+    pub record: Option<PathBuf>,
+    /// Append the record's digest to this hash-chained JSON-lines log (needs `--record`).
+    #[arg(long, value_name = "FILE", requires = "record")]
+    pub record_log: Option<PathBuf>,
+    /// Re-evaluation: use the built-in default policy even if a `changegate.yaml` is found.
+    #[arg(skip)]
+    pub builtin_policy: bool,
+    /// Re-evaluation: the team members the original run resolved, instead of asking.
+    #[arg(skip)]
+    pub recorded_teams: Option<std::collections::BTreeMap<String, Vec<String>>>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -148,6 +179,8 @@ pub enum SchemaKind {
     Policy,
     /// A change record.
     Change,
+    /// A maintenance record (`check --record`).
+    Record,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -182,11 +215,24 @@ pub fn run() -> Result<ExitCode, Error> {
             let s = match which {
                 SchemaKind::Policy => crate::schema::policy(),
                 SchemaKind::Change => crate::schema::change(),
+                SchemaKind::Record => crate::evidence::RECORD_SCHEMA.to_string(),
             };
             write_out(&mut out, s.as_bytes())?;
             Ok(ExitCode::SUCCESS)
         }
         Command::CommitMsg { policy, file } => commit_msg(policy.as_deref(), &file),
+        Command::Verify {
+            records,
+            log,
+            inputs,
+            digest_only,
+        } => verify(
+            &records,
+            log.as_deref(),
+            inputs.as_deref(),
+            digest_only,
+            &mut out,
+        ),
         Command::Init { dir, template } => {
             crate::init::init(&dir, template, &mut out)?;
             Ok(ExitCode::SUCCESS)
@@ -271,11 +317,17 @@ pub struct Loaded {
     pub policy: crate::policy::Policy,
     pub change: ChangeSet,
     pub inputs: Vec<InputInfo>,
+    /// GitHub teams named in roles -> the approvers found to be members.
+    pub team_members: std::collections::BTreeMap<String, Vec<String>>,
 }
 
 /// Reads every input of `check` (independent inputs in parallel) and builds the change set.
 pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
-    let policy_path = args.policy.clone().or_else(|| input::policy::discover(cwd));
+    let policy_path = if args.builtin_policy {
+        None
+    } else {
+        args.policy.clone().or_else(|| input::policy::discover(cwd))
+    };
     let platform = crate::platform::context(args.platform)?;
     let plan_paths = input::plan::expand(&args.plan)?;
     let kube_paths = [
@@ -479,7 +531,13 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
     // Roles may name GitHub teams: ask the platform which approvers belong to them.
     let teams: Vec<String> = policy.teams().map(str::to_string).collect();
     let mut policy = policy;
-    if !teams.is_empty() && !set.record.approvals.is_empty() {
+    let mut team_members = std::collections::BTreeMap::new();
+    if let Some(recorded) = &args.recorded_teams {
+        for (team, logins) in recorded {
+            policy.add_team_members(team, logins);
+        }
+        team_members = recorded.clone();
+    } else if !teams.is_empty() && !set.record.approvals.is_empty() {
         let mut logins: Vec<String> = set
             .record
             .approvals
@@ -494,6 +552,7 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
                 for (team, logins) in &members {
                     policy.add_team_members(team, logins);
                 }
+                team_members = members;
             }
             Err(note) => set.platform_notes.push(note),
         }
@@ -584,6 +643,7 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
         policy,
         change: set,
         inputs,
+        team_members,
     })
 }
 
@@ -642,6 +702,9 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
             eprintln!("changegate: {done}");
         }
     }
+    if let Some(path) = &args.record {
+        write_record(args, &loaded, &eval, path)?;
+    }
     let code = match eval.verdict {
         Verdict::Pass => ExitCode::SUCCESS,
         Verdict::Fail => ExitCode::from(1),
@@ -652,6 +715,117 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
     std::mem::forget(eval);
     std::mem::forget(loaded);
     Ok(code)
+}
+
+fn verify(
+    records: &[PathBuf],
+    log: Option<&Path>,
+    inputs: Option<&Path>,
+    digest_only: bool,
+    out: &mut dyn Write,
+) -> Result<ExitCode, Error> {
+    use crate::verify::Outcome;
+    let cwd = std::env::current_dir().map_err(|source| Error::Io {
+        path: ".".into(),
+        source,
+    })?;
+    // Records and the log are named as given, read from where they are; the inputs are
+    // re-read relative to `--inputs` (so that paths in findings read as they were recorded).
+    let absolute = |p: &Path| (cwd.join(p), p.display().to_string());
+    let records: Vec<(PathBuf, String)> = records.iter().map(|p| absolute(p)).collect();
+    let log = log.map(absolute);
+    let cwd = match inputs {
+        Some(dir) => {
+            std::env::set_current_dir(dir).map_err(|source| Error::Io {
+                path: dir.display().to_string(),
+                source,
+            })?;
+            cwd.join(dir)
+        }
+        None => cwd,
+    };
+    // Records are independent: verified in parallel, reported in the order given.
+    let mut outcomes: Vec<Outcome> = records
+        .par_iter()
+        .map(|(r, shown)| {
+            if digest_only {
+                let mut rec = crate::evidence::read_record(r)?;
+                rec.path = shown.clone();
+                Ok(match rec.intact() {
+                    Ok(()) => Outcome::Verified {
+                        what: format!("{} ({}, digest only)", rec.path, rec.digest),
+                        notes: Vec::new(),
+                    },
+                    Err(message) => Outcome::Mismatch {
+                        what: rec.path,
+                        message,
+                    },
+                })
+            } else {
+                crate::verify::verify_record(r, shown, &cwd)
+            }
+        })
+        .collect::<Result<_, Error>>()?;
+    if let Some((log, shown)) = &log {
+        outcomes.push(crate::verify::verify_log(log, shown, &records)?);
+    }
+    let mut s = String::new();
+    let mut failed = false;
+    for o in &outcomes {
+        match o {
+            Outcome::Verified { what, notes } => {
+                s.push_str(&format!("verified  {what}\n"));
+                for n in notes {
+                    s.push_str(&format!("          note: {n}\n"));
+                }
+            }
+            Outcome::Mismatch { what, message } => {
+                failed = true;
+                s.push_str(&format!("MISMATCH  {what}: {message}\n"));
+            }
+        }
+    }
+    write_out(out, s.as_bytes())?;
+    Ok(if failed {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Writes the maintenance record (and appends it to the log).
+fn write_record(
+    args: &CheckArgs,
+    loaded: &Loaded,
+    eval: &engine::Evaluation,
+    path: &Path,
+) -> Result<(), Error> {
+    let record = crate::evidence::Record::new(
+        eval,
+        &loaded.change,
+        &loaded.inputs,
+        &loaded.policy,
+        &loaded.team_members,
+    );
+    let (digest, bytes) = record.seal();
+    std::fs::write(path, &bytes).map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    })?;
+    let mut note = format!("record {digest} written to {}", path.display());
+    if let Some(log) = &args.record_log {
+        let value: serde_json::Value =
+            serde_json::from_slice(&bytes).expect("the record just written is JSON");
+        let entry = crate::evidence::append_log(log, &digest, &path.display().to_string(), &value)?;
+        note.push_str(&format!(
+            "; log {} entry {} ({})",
+            log.display(),
+            entry.seq,
+            entry.digest
+        ));
+    }
+    eprintln!("changegate: {note}");
+    Ok(())
 }
 
 fn list_rules(format: ListFormat, out: &mut dyn Write) -> Result<ExitCode, Error> {

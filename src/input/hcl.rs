@@ -235,7 +235,14 @@ pub fn load(dir: &Path) -> Result<TfSource, Error> {
             .collect();
         for r in parsed {
             let (name, bytes, facts) = r?;
-            sha2::Digest::update(&mut hasher, name.as_bytes());
+            // Names relative to the root directory: the same source hashes the same wherever
+            // it is checked out (`verify --inputs`).
+            let rel = Path::new(&name)
+                .strip_prefix(dir)
+                .unwrap_or(Path::new(&name));
+            sha2::Digest::update(&mut hasher, rel.to_string_lossy().as_bytes());
+            sha2::Digest::update(&mut hasher, b"\0");
+            sha2::Digest::update(&mut hasher, (bytes.len() as u64).to_le_bytes());
             sha2::Digest::update(&mut hasher, &bytes);
             src.files += 1;
             for (addr, loc) in facts.resources {

@@ -301,6 +301,17 @@ fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result
 
     let notice = cx.duration("/notice", &pf.notice);
     let review_within = cx.duration("/emergency/review_within", &pf.emergency.review_within);
+    let records_retention = crate::policy::Retention::parse(&pf.records.retention);
+    if records_retention.is_none() {
+        cx.err(
+            "/records/retention",
+            format!(
+                "invalid retention `{}` at `records.retention`: expected years, months or days \
+                 such as `7y`, `18mo` or `400d` (at most 100 years)",
+                pf.records.retention
+            ),
+        );
+    }
 
     // Roles named in approvals must exist: an approval nobody can give is a policy mistake.
     let mut missing: Vec<(String, Vec<String>, String)> = Vec::new();
@@ -566,9 +577,13 @@ fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result
     let protected_paths = globsets.pop().unwrap_or_default();
 
     let errors = std::mem::take(&mut cx.errors);
-    let (Some(ticket), Some(notice), Some(review_within), true) =
-        (ticket, notice, review_within, errors.is_empty())
-    else {
+    let (Some(ticket), Some(notice), Some(review_within), Some(records_retention), true) = (
+        ticket,
+        notice,
+        review_within,
+        records_retention,
+        errors.is_empty(),
+    ) else {
         let mut errors = errors;
         errors.sort_by_key(|e| e.pos.unwrap_or(Pos { line: 0, column: 0 }));
         return Err(if errors.len() == 1 {
@@ -587,6 +602,7 @@ fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result
         windows: Windows { windows },
         notice,
         review_within,
+        records_retention,
         rules: rules_cfg,
         exceptions,
         classes,

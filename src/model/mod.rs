@@ -10,7 +10,7 @@ pub use node::Node;
 pub use record::{Approval, ApprovalSource, ChangeRecord, ChangeType, Origin, Override, RiskLevel};
 
 /// Where something stands in an input file.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
 pub struct Location {
     pub path: String,
     #[serde(skip_serializing_if = "Option::is_none")]

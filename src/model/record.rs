@@ -8,7 +8,7 @@ use serde::Serialize;
 
 use super::Location;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ChangeType {
     #[default]
@@ -73,7 +73,7 @@ impl ApprovalSource {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Approval {
     /// Login or e-mail of the approver.
     pub by: String,
@@ -87,7 +87,7 @@ pub struct Approval {
     pub location: Option<Location>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Override {
     /// Rule code or name.
     pub rule: String,
@@ -97,7 +97,7 @@ pub struct Override {
     pub location: Option<Location>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Risk {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<RiskLevel>,
@@ -105,14 +105,14 @@ pub struct Risk {
     pub assessment: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Interval {
     pub start: DateTime<Utc>,
     pub end: DateTime<Utc>,
 }
 
 /// Which source a field was taken from, and where.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Origin {
     /// `change-file`, `description`, `trailer`, `github`, `gitlab`…
     pub source: String,
@@ -121,7 +121,8 @@ pub struct Origin {
 }
 
 /// The merged change record. Text fields are trimmed; an empty field is `None`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(default)]
 pub struct ChangeRecord {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket: Option<String>,

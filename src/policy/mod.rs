@@ -61,6 +61,9 @@ pub struct PolicyFile {
     /// How long audit logs must be kept.
     #[serde(default)]
     pub retention: RetentionSpec,
+    /// The maintenance records `check --record` writes.
+    #[serde(default)]
+    pub records: RecordsSpec,
     /// What commits must look like.
     #[serde(default)]
     pub git: GitSpec,
@@ -502,6 +505,61 @@ impl RecordField {
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
+pub struct RecordsSpec {
+    /// How long each maintenance record must be kept: calendar years, months or days (`7y`,
+    /// `18mo`, `400d`); the record's `retain_until` is its evaluation time plus this.
+    #[serde(default = "default_records_retention")]
+    pub retention: String,
+}
+
+impl Default for RecordsSpec {
+    fn default() -> Self {
+        RecordsSpec {
+            retention: default_records_retention(),
+        }
+    }
+}
+
+fn default_records_retention() -> String {
+    "7y".into()
+}
+
+/// A retention period in calendar units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retention {
+    Months(u32),
+    Days(u32),
+}
+
+impl Retention {
+    /// `7y`, `7 years`, `18mo`, `18 months`, `400d`, `400 days` (at most 100 years).
+    pub fn parse(s: &str) -> Option<Retention> {
+        let s = s.trim();
+        let split = s.find(|c: char| !c.is_ascii_digit())?;
+        let n: u32 = s[..split].parse().ok()?;
+        let r = match s[split..].trim() {
+            "y" | "year" | "years" => Retention::Months(n.checked_mul(12)?),
+            "mo" | "month" | "months" => Retention::Months(n),
+            "d" | "day" | "days" => Retention::Days(n),
+            _ => return None,
+        };
+        let ok = match r {
+            Retention::Months(m) => m <= 1200,
+            Retention::Days(d) => d <= 36_600,
+        };
+        ok.then_some(r)
+    }
+
+    pub fn after(self, t: DateTime<Utc>) -> Option<DateTime<Utc>> {
+        match self {
+            Retention::Months(m) => t.checked_add_months(chrono::Months::new(m)),
+            Retention::Days(d) => t.checked_add_days(chrono::Days::new(u64::from(d))),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
 pub struct RecordSpec {
     /// Fields every change record must fill in.
     #[serde(default = "default_required")]
@@ -659,6 +717,8 @@ pub struct Policy {
     pub windows: Windows,
     pub notice: TimeDelta,
     pub review_within: TimeDelta,
+    /// Compiled `records.retention`.
+    pub records_retention: Retention,
     /// Per-rule settings, by code.
     pub rules: HashMap<&'static str, RuleSpec>,
     pub exceptions: Vec<Exception>,

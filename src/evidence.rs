@@ -1,0 +1,479 @@
+//! Maintenance records (`changegate/record/v1`): the evidence of one decision, sealed with the
+//! SHA-256 of its RFC 8785 canonical JSON; and the record log, a JSON-lines hash chain of
+//! record digests in which an edited or removed line is visible.
+//!
+//! `post_review` (the post-implementation review of an emergency change, filled in after the
+//! fact) and `digest` itself are outside the digest; everything else is inside.
+
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::path::Path;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::engine::{Evaluation, Finding, Verdict};
+use crate::error::{Error, InputError};
+use crate::model::{ChangeRecord, ChangeSet};
+use crate::policy::{Policy, fmt_time};
+use crate::report::InputInfo;
+use crate::rules::Obligation;
+
+pub const SCHEMA: &str = "changegate/record/v1";
+
+/// The JSON Schema of a record (`changegate schema record`).
+pub const RECORD_SCHEMA: &str = include_str!("../policies/record.schema.json");
+
+/// Fields outside the digest.
+const UNSEALED: [&str; 2] = ["digest", "post_review"];
+
+#[derive(Debug, Serialize)]
+pub struct PolicyRef<'a> {
+    pub path: &'a str,
+    pub sha256: &'a str,
+}
+
+#[derive(Debug, Serialize)]
+pub struct CommitRef {
+    pub id: String,
+    pub author: String,
+    pub committer: String,
+    pub time: String,
+    pub subject: String,
+}
+
+/// What the change does.
+#[derive(Debug, Serialize)]
+pub struct Actions {
+    /// Action (`create`, `update`, `delete`, `replace`, …) -> the resources and objects.
+    pub changes: BTreeMap<&'static str, Vec<String>>,
+    /// Resources or objects changed outside the pipeline (drift).
+    pub drift: Vec<String>,
+    pub commits: Vec<CommitRef>,
+}
+
+#[derive(Debug, Serialize)]
+pub struct Findings<'a> {
+    pub blocking: Vec<&'a Finding>,
+    /// Not blocking: advisory rules, and blocking findings overridden by the record.
+    pub advisory: Vec<&'a Finding>,
+    /// Set aside by a policy exception (the exception is in `suppression`).
+    pub suppressed: Vec<&'a Finding>,
+}
+
+/// The record. Written with its keys sorted (as `serde_json` orders an object), which keeps
+/// records easy to diff.
+#[derive(Debug, Serialize)]
+pub struct Record<'a> {
+    pub schema: &'static str,
+    pub changegate_version: &'static str,
+    pub policy: PolicyRef<'a>,
+    pub evaluated_at: String,
+    pub stage: &'static str,
+    pub change: &'a ChangeRecord,
+    /// What could not be read from the CI platform (part of what the rules saw).
+    pub platform_notes: &'a [String],
+    pub actions: Actions,
+    pub inputs: &'a [InputInfo],
+    pub findings: Findings<'a>,
+    pub obligations: &'a [Obligation],
+    pub verdict: Verdict,
+    pub retain_until: String,
+    /// GitHub teams named in roles -> the approvers the platform said are members.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub team_members: &'a BTreeMap<String, Vec<String>>,
+}
+
+impl<'a> Record<'a> {
+    pub fn new(
+        eval: &'a Evaluation,
+        change: &'a ChangeSet,
+        inputs: &'a [InputInfo],
+        policy: &'a Policy,
+        team_members: &'a BTreeMap<String, Vec<String>>,
+    ) -> Self {
+        let mut changes: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
+        for r in &change.resources {
+            changes
+                .entry(r.action.as_str())
+                .or_default()
+                .push(r.address.clone());
+        }
+        for v in changes.values_mut() {
+            v.sort();
+            v.dedup();
+        }
+        let mut drift: Vec<String> = change.drift.iter().map(|d| d.address.clone()).collect();
+        drift.sort();
+        drift.dedup();
+        let commits = change
+            .commits
+            .iter()
+            .map(|c| CommitRef {
+                id: c.id.clone(),
+                author: c.author.ident(),
+                committer: c.committer.ident(),
+                time: fmt_time(c.committer.time.with_timezone(&chrono::Utc)),
+                subject: c.subject.clone(),
+            })
+            .collect();
+        let findings = Findings {
+            blocking: eval.findings.iter().filter(|f| f.blocking).collect(),
+            advisory: eval
+                .findings
+                .iter()
+                .filter(|f| !f.blocking && !f.suppressed)
+                .collect(),
+            suppressed: eval.findings.iter().filter(|f| f.suppressed).collect(),
+        };
+        let retain_until = policy
+            .records_retention
+            .after(eval.now)
+            .map(fmt_time)
+            .unwrap_or_default();
+        Record {
+            schema: SCHEMA,
+            changegate_version: env!("CARGO_PKG_VERSION"),
+            policy: PolicyRef {
+                path: &policy.path,
+                sha256: &policy.sha256,
+            },
+            evaluated_at: fmt_time(eval.now),
+            stage: eval.stage.as_str(),
+            change: &change.record,
+            platform_notes: &change.platform_notes,
+            actions: Actions {
+                changes,
+                drift,
+                commits,
+            },
+            inputs,
+            findings,
+            obligations: &eval.obligations,
+            verdict: eval.verdict,
+            retain_until,
+            team_members,
+        }
+    }
+
+    /// The sealed document: the record with its `digest`, as pretty JSON ending in a newline.
+    pub fn seal(&self) -> (String, Vec<u8>) {
+        let mut v = serde_json::to_value(self).expect("a record serialises");
+        let digest = digest_of(&v);
+        v["digest"] = Value::String(digest.clone());
+        let mut out = serde_json::to_vec_pretty(&v).expect("a record serialises");
+        out.push(b'\n');
+        (digest, out)
+    }
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
+/// `sha256:` + the SHA-256 of the RFC 8785 canonical form of `v` without its unsealed fields.
+pub fn digest_of(v: &Value) -> String {
+    let mut v = v.clone();
+    if let Some(o) = v.as_object_mut() {
+        for k in UNSEALED {
+            o.remove(k);
+        }
+    }
+    let canonical = serde_json_canonicalizer::to_vec(&v).expect("JSON values canonicalise");
+    format!("sha256:{}", sha256_hex(&canonical))
+}
+
+/// A record read back from its file.
+#[derive(Debug, Clone)]
+pub struct ReadRecord {
+    pub path: String,
+    pub value: Value,
+    /// The digest it states.
+    pub digest: String,
+}
+
+impl ReadRecord {
+    /// Whether its stated digest is that of its content.
+    pub fn intact(&self) -> Result<(), String> {
+        let computed = digest_of(&self.value);
+        if computed == self.digest {
+            Ok(())
+        } else {
+            Err(format!(
+                "the record's content does not match its digest (recorded {}, computed {computed}): \
+                 it was changed after it was written",
+                self.digest
+            ))
+        }
+    }
+
+    pub fn str_at(&self, pointer: &str) -> Option<&str> {
+        self.value.pointer(pointer).and_then(Value::as_str)
+    }
+}
+
+fn bad(path: &str, e: &serde_json::Error, what: &str) -> Error {
+    InputError::new(
+        path,
+        Some(crate::error::Pos {
+            line: e.line(),
+            column: e.column(),
+        }),
+        format!("{what}: {e}"),
+    )
+    .into()
+}
+
+/// Reads a record file: JSON with `schema: changegate/record/v1` and a `digest`.
+pub fn read_record(path: &Path) -> Result<ReadRecord, Error> {
+    let name = path.display().to_string();
+    let f = crate::input::text::read(path, 256 * 1024 * 1024)?;
+    let value: Value = serde_json::from_str(&f.text)
+        .map_err(|e| bad(&name, &e, "a maintenance record must be JSON"))?;
+    if value.get("schema").and_then(Value::as_str) != Some(SCHEMA) {
+        return Err(InputError::new(
+            &name,
+            None,
+            format!("not a changegate maintenance record: expected `\"schema\": \"{SCHEMA}\"`"),
+        )
+        .into());
+    }
+    let Some(digest) = value
+        .get("digest")
+        .and_then(Value::as_str)
+        .map(str::to_string)
+    else {
+        return Err(InputError::new(&name, None, "the record has no `digest`").into());
+    };
+    Ok(ReadRecord {
+        path: name,
+        value,
+        digest,
+    })
+}
+
+/// One line of the record log.
+#[derive(Debug, Clone, Serialize, serde::Deserialize, PartialEq, Eq)]
+pub struct LogEntry {
+    /// 1, 2, 3… without gaps.
+    pub seq: u64,
+    /// The previous line's `digest` (`null` on the first line).
+    pub prev: Option<String>,
+    /// The record's digest.
+    pub record: String,
+    /// Where the record was written, as given.
+    pub path: String,
+    pub evaluated_at: String,
+    pub stage: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    pub verdict: String,
+    pub blocking: usize,
+    /// `sha256:` of this line's canonical JSON without `digest`.
+    #[serde(default)]
+    pub digest: String,
+}
+
+impl LogEntry {
+    fn seal(mut self) -> Self {
+        self.digest = String::new();
+        let v = serde_json::to_value(&self).expect("a log entry serialises");
+        self.digest = digest_of(&v);
+        self
+    }
+}
+
+/// What is wrong with a log, at which line (1-based).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Broken {
+    pub line: usize,
+    pub message: String,
+}
+
+/// Reads and checks a log: every line's own digest, the chain of `prev`, and the sequence.
+/// `Err` for a file that cannot be read at all; `Ok((entries, first break))` otherwise.
+pub fn read_log(path: &Path) -> Result<(Vec<LogEntry>, Option<Broken>), Error> {
+    let f = crate::input::text::read(path, 1024 * 1024 * 1024)?;
+    let mut entries: Vec<LogEntry> = Vec::new();
+    let mut broken = None;
+    for (i, line) in f.text.lines().enumerate() {
+        let n = i + 1;
+        if line.trim().is_empty() {
+            broken.get_or_insert(Broken {
+                line: n,
+                message: "an empty line".into(),
+            });
+            continue;
+        }
+        let value: Value = match serde_json::from_str(line) {
+            Ok(v) => v,
+            Err(e) => {
+                broken.get_or_insert(Broken {
+                    line: n,
+                    message: format!("not a JSON log entry: {e}"),
+                });
+                continue;
+            }
+        };
+        let entry: LogEntry = match serde_json::from_value(value.clone()) {
+            Ok(e) => e,
+            Err(e) => {
+                broken.get_or_insert(Broken {
+                    line: n,
+                    message: format!("not a log entry: {e}"),
+                });
+                continue;
+            }
+        };
+        if broken.is_none() {
+            let computed = digest_of(&value);
+            let prev = entries.last();
+            let message = if computed != entry.digest {
+                Some(format!(
+                    "the line does not match its digest (recorded {}, computed {computed}): it was edited",
+                    entry.digest
+                ))
+            } else if entry.prev.as_deref() != prev.map(|p| p.digest.as_str()) {
+                Some(match prev {
+                    Some(p) => format!(
+                        "`prev` is not the digest of the line before (entry {}): a line was removed, \
+                         inserted or reordered here",
+                        p.seq
+                    ),
+                    None => "the first line has a `prev`: the lines before it were removed".into(),
+                })
+            } else if entry.seq != prev.map_or(1, |p| p.seq + 1) {
+                Some(format!(
+                    "entry {} follows entry {}: the sequence has a gap",
+                    entry.seq,
+                    prev.map_or(0, |p| p.seq)
+                ))
+            } else {
+                None
+            };
+            if let Some(message) = message {
+                broken = Some(Broken { line: n, message });
+            }
+        }
+        entries.push(entry);
+    }
+    Ok((entries, broken))
+}
+
+/// Appends a record to the log (created if missing), chained to its last line. The file is
+/// locked while it is read and appended to, so that concurrent jobs do not fork the chain.
+/// Refuses to append to a log whose chain is already broken.
+pub fn append_log(
+    path: &Path,
+    record_digest: &str,
+    record_path: &str,
+    record: &Value,
+) -> Result<LogEntry, Error> {
+    let name = path.display().to_string();
+    let io = |source| Error::Io {
+        path: name.clone(),
+        source,
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .read(true)
+        .open(path)
+        .map_err(io)?;
+    file.lock().map_err(io)?;
+    let (entries, broken) = read_log(path)?;
+    if let Some(b) = broken {
+        return Err(InputError::new(
+            &name,
+            Some(crate::error::Pos {
+                line: b.line,
+                column: 1,
+            }),
+            format!(
+                "the record log's chain is broken, so nothing is appended: {}",
+                b.message
+            ),
+        )
+        .into());
+    }
+    let last = entries.last();
+    let str_at = |p: &str| record.pointer(p).and_then(Value::as_str).unwrap_or("");
+    let entry = LogEntry {
+        seq: last.map_or(1, |e| e.seq + 1),
+        prev: last.map(|e| e.digest.clone()),
+        record: record_digest.to_string(),
+        path: record_path.to_string(),
+        evaluated_at: str_at("/evaluated_at").to_string(),
+        stage: str_at("/stage").to_string(),
+        ticket: record
+            .pointer("/change/ticket")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        verdict: str_at("/verdict").to_string(),
+        blocking: record
+            .pointer("/findings/blocking")
+            .and_then(Value::as_array)
+            .map_or(0, Vec::len),
+        digest: String::new(),
+    }
+    .seal();
+    let mut line = serde_json::to_vec(&entry).expect("a log entry serialises");
+    line.push(b'\n');
+    file.write_all(&line).map_err(io)?;
+    file.sync_data().map_err(io)?;
+    Ok(entry)
+}
+
+/// The JSON of a value, for messages: short.
+pub fn brief(v: &Value) -> String {
+    let s = v.to_string();
+    if s.len() > 160 {
+        format!("{}…", &s[..s.floor_char_boundary(160)])
+    } else {
+        s
+    }
+}
+
+/// All findings of a record, in the order they were written.
+pub fn findings_of(v: &Value) -> Vec<Value> {
+    ["blocking", "advisory", "suppressed"]
+        .iter()
+        .flat_map(|k| {
+            v.pointer(&format!("/findings/{k}"))
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default()
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn digest_is_of_the_canonical_form_without_unsealed_fields() {
+        let a = json!({"b": 1, "a": "x", "digest": "sha256:zz", "post_review": {"by": "carol"}});
+        let b = json!({"a": "x", "b": 1});
+        assert_eq!(digest_of(&a), digest_of(&b));
+        // RFC 8785: keys sorted, no whitespace.
+        assert_eq!(
+            digest_of(&b),
+            format!("sha256:{}", sha256_hex(br#"{"a":"x","b":1}"#))
+        );
+        assert_ne!(digest_of(&b), digest_of(&json!({"a": "y", "b": 1})));
+    }
+
+    #[test]
+    fn retention_units() {
+        use crate::policy::Retention;
+        assert_eq!(Retention::parse("7y"), Some(Retention::Months(84)));
+        assert_eq!(Retention::parse("18 months"), Some(Retention::Months(18)));
+        assert_eq!(Retention::parse("400d"), Some(Retention::Days(400)));
+        assert_eq!(Retention::parse("7"), None);
+        assert_eq!(Retention::parse("101y"), None);
+        assert_eq!(Retention::parse("y"), None);
+    }
+}
