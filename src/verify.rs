@@ -27,13 +27,16 @@ fn unreadable(record: &str, message: String) -> Error {
     InputError::new(record, None, message).into()
 }
 
+/// (kind, recorded path, path read now) of an input that is read again.
+type Reread = (String, String, String);
+
 /// Rebuilds the `check` arguments of the recorded run from its inputs. Inputs that did not come
 /// from files (a description from the platform, standard input) cannot be re-read; they are
 /// listed in the notes.
 fn replay_args(
     rec: &ReadRecord,
     notes: &mut Vec<String>,
-) -> Result<(CheckArgs, Vec<(String, String, String)>), Error> {
+) -> Result<(CheckArgs, Vec<Reread>), Error> {
     use clap::Parser;
     let now = rec
         .str_at("/evaluated_at")
