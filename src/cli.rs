@@ -78,6 +78,12 @@ pub enum Command {
         #[arg(long)]
         digest_only: bool,
     },
+    /// The periodic compliance review of a deployment branch's history under the policy in
+    /// force: changes without a ticket, outside windows or in freezes, by people not in
+    /// `personnel`, direct commits that bypassed review, emergency changes without their
+    /// review in time, and (with `--records`) changes and records that do not match. Exit 0
+    /// compliant, 1 findings, 2 could not decide.
+    Audit(AuditArgs),
     /// Write a commented starter `changegate.yaml` and a pull-request template (never
     /// overwrites existing files).
     Init {
@@ -165,6 +171,36 @@ pub struct CheckArgs {
     pub recorded_teams: Option<std::collections::BTreeMap<String, Vec<String>>>,
 }
 
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The repository.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+    /// The deployment branch (default: HEAD).
+    #[arg(long, value_name = "BRANCH")]
+    pub branch: Option<String>,
+    /// Start of the period: a date (`2026-01-01`, midnight UTC) or an RFC 3339 time.
+    #[arg(long, value_name = "DATE")]
+    pub since: String,
+    /// End of the period, inclusive for a date (default: now).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// A directory of maintenance records (`check --record`) to match against the changes.
+    #[arg(long, value_name = "DIR")]
+    pub records: Option<PathBuf>,
+    /// Policy file. Default: `changegate.yaml` in the repository, else the built-in default.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Evaluation time (RFC 3339), which decides whether a review is overdue. Default: the
+    /// clock.
+    #[arg(long, value_name = "RFC3339", env = "CHANGEGATE_NOW")]
+    pub now: Option<String>,
+    /// `text` (default), `json`, `markdown` or `html`, optionally to a file: `html=audit.html`.
+    /// Repeatable; at most one to standard output.
+    #[arg(long = "format", value_name = "FORMAT[=PATH]")]
+    pub formats: Vec<String>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ListFormat {
     Text,
@@ -221,6 +257,7 @@ pub fn run() -> Result<ExitCode, Error> {
             Ok(ExitCode::SUCCESS)
         }
         Command::CommitMsg { policy, file } => commit_msg(policy.as_deref(), &file),
+        Command::Audit(args) => audit(&args, &mut out),
         Command::Verify {
             records,
             log,
@@ -790,6 +827,144 @@ fn verify(
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    })
+}
+
+/// A period boundary: a date (midnight UTC; the next midnight when it ends the period) or an
+/// RFC 3339 time.
+fn parse_day(s: &str, end: bool, flag: &str) -> Result<DateTime<Utc>, Error> {
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+        let d = if end { d.succ_opt().unwrap_or(d) } else { d };
+        return Ok(d.and_hms_opt(0, 0, 0).expect("midnight").and_utc());
+    }
+    parse_now(s).map_err(|_| {
+        Error::Usage(format!(
+            "{flag} `{s}` is neither a date (`2026-01-31`) nor an RFC 3339 time"
+        ))
+    })
+}
+
+/// Reads every `*.json` maintenance record under `dir` (in parallel), as the audit sees them.
+fn read_records(dir: &Path) -> Result<Vec<crate::audit::RecordInfo>, Error> {
+    let pattern = dir.join("**").join("*.json");
+    let mut paths: Vec<PathBuf> = glob::glob(&pattern.to_string_lossy())
+        .map_err(|e| Error::Usage(format!("--records `{}`: {e}", dir.display())))?
+        .filter_map(Result::ok)
+        .filter(|p| p.is_file())
+        .collect();
+    paths.sort();
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "--records `{}` is not a directory",
+            dir.display()
+        )));
+    }
+    paths
+        .par_iter()
+        .map(|p| {
+            let rec = crate::evidence::read_record(p)?;
+            let time = |ptr: &str| {
+                rec.str_at(ptr)
+                    .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
+                    .map(|t| t.with_timezone(&Utc))
+            };
+            Ok(crate::audit::RecordInfo {
+                path: rec.path.clone(),
+                ticket: rec.str_at("/change/ticket").map(str::to_string),
+                commits: rec
+                    .value
+                    .pointer("/actions/commits")
+                    .and_then(serde_json::Value::as_array)
+                    .map(|l| {
+                        l.iter()
+                            .filter_map(|c| c["id"].as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                evaluated_at: time("/evaluated_at"),
+                post_review_at: time("/post_review/at"),
+                broken: rec.intact().err(),
+            })
+        })
+        .collect()
+}
+
+fn audit(args: &AuditArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
+    use crate::audit::render::{AuditFormat, render};
+    let mut formats: Vec<(AuditFormat, Option<PathBuf>)> = Vec::new();
+    for f in &args.formats {
+        let (name, path) = match f.split_once('=') {
+            Some((n, p)) => (n, Some(PathBuf::from(p))),
+            None => (f.as_str(), None),
+        };
+        let Some(format) = AuditFormat::parse(name) else {
+            return Err(Error::Usage(format!(
+                "unknown audit format `{name}`; expected one of {}",
+                AuditFormat::NAMES.join(", ")
+            )));
+        };
+        formats.push((format, path));
+    }
+    if formats.is_empty() {
+        formats.push((AuditFormat::Text, None));
+    }
+    if formats.iter().filter(|(_, p)| p.is_none()).count() > 1 {
+        return Err(Error::Usage(
+            "at most one --format may go to standard output; give the others a path".into(),
+        ));
+    }
+    let now = match &args.now {
+        Some(s) => parse_now(s)?,
+        None => Utc::now(),
+    };
+    let since = parse_day(&args.since, false, "--since")?;
+    let until = match &args.until {
+        Some(s) => parse_day(s, true, "--until")?,
+        None => now,
+    };
+    if until <= since {
+        return Err(Error::Usage(format!(
+            "the period is empty: --until ({}) is not after --since ({})",
+            crate::policy::fmt_time(until),
+            crate::policy::fmt_time(since)
+        )));
+    }
+    let policy_path = args
+        .policy
+        .clone()
+        .or_else(|| input::policy::discover(&args.repo));
+    let ((policy, history), records) = rayon::join(
+        || {
+            rayon::join(
+                || input::policy::load(policy_path.as_deref()),
+                || input::history::load(&args.repo, args.branch.as_deref(), since),
+            )
+        },
+        || args.records.as_deref().map(read_records).transpose(),
+    );
+    let (policy, history, records) = (policy?, history?, records?);
+    let review = crate::audit::audit(&history, &policy, since, until, now, records.as_deref());
+    for (format, dest) in &formats {
+        let mut buf = Vec::new();
+        let name = dest
+            .as_ref()
+            .map_or("<stdout>".to_string(), |p| p.display().to_string());
+        render(*format, &review, &mut buf).map_err(|source| Error::Io {
+            path: name.clone(),
+            source,
+        })?;
+        match dest {
+            Some(p) => std::fs::write(p, buf).map_err(|source| Error::Io { path: name, source })?,
+            None => write_out(out, &buf)?,
+        }
+    }
+    let compliant = review.compliant;
+    std::mem::forget(review);
+    std::mem::forget(history);
+    Ok(if compliant {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
     })
 }
 

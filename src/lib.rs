@@ -3,6 +3,7 @@
 //! Data flows one way: [`input`] -> [`model`] -> [`rules`] (via [`engine`]) -> findings ->
 //! [`report`].
 
+pub mod audit;
 pub mod cli;
 pub mod commitmsg;
 pub mod engine;

@@ -127,6 +127,46 @@ impl Window {
         }
     }
 
+    /// The occurrences that share time with `[from, to)`, in start order, at most `cap` of
+    /// them (the caller falls back on [`Window::containing`] past the last one).
+    pub fn occurrences_within(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+        cap: usize,
+    ) -> Vec<Interval> {
+        match &self.schedule {
+            Schedule::Fixed(iv) => (iv.end > from && iv.start < to)
+                .then_some(*iv)
+                .into_iter()
+                .collect(),
+            Schedule::Cron {
+                cron, tz, duration, ..
+            } => {
+                let first = self
+                    .latest_start_at_or_before(from)
+                    .filter(|o| o.end > from);
+                let duration = *duration;
+                first
+                    .into_iter()
+                    .chain(
+                        cron.iter_after(from.with_timezone(tz))
+                            .map(move |s| {
+                                let start = s.with_timezone(&Utc);
+                                Interval {
+                                    start,
+                                    end: start + duration,
+                                }
+                            })
+                            .filter(move |iv| Some(*iv) != first),
+                    )
+                    .take_while(|iv| iv.start < to)
+                    .take(cap)
+                    .collect()
+            }
+        }
+    }
+
     /// A short description: `weekend (0 2 * * 6 Europe/Berlin, 4h)`.
     pub fn describe(&self) -> String {
         match &self.schedule {

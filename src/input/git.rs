@@ -128,7 +128,7 @@ fn range(
     Ok((None, one))
 }
 
-fn person(sig: &git2::Signature<'_>) -> Person {
+pub(crate) fn person(sig: &git2::Signature<'_>) -> Person {
     let t = sig.when();
     let offset = FixedOffset::east_opt(t.offset_minutes() * 60)
         .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));

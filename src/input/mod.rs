@@ -4,6 +4,7 @@ pub mod change;
 pub mod description;
 pub mod git;
 pub mod hcl;
+pub mod history;
 pub mod join;
 pub mod kube;
 pub mod paths;

@@ -1,0 +1,255 @@
+//! The audit as one self-contained HTML page: no external assets and no script; the summary,
+//! the per-control table, the findings, and an inline SVG timeline of the period (allow
+//! windows and freezes as bands, each change as a mark coloured by its status, emergencies as
+//! triangles). Written as well-formed XHTML-compatible markup so that any XML reader parses it.
+
+use std::io::{self, Write};
+
+use chrono::{DateTime, Datelike, TimeZone, Utc};
+
+use super::render::headline;
+use super::{Audit, Status};
+use crate::policy::fmt_time;
+
+/// Escapes text and attribute values.
+fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            // Control characters are not allowed in XML 1.0 text.
+            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t') => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+const STYLE: &str = "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:1100px;color:#1d2330;padding:0 1em}\
+h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.8em}\
+.verdict{padding:.6em .9em;border-radius:6px;font-weight:600}\
+.ok{background:#e3f4e8;color:#145c2c}.bad{background:#fde7e7;color:#8a1c1c}\
+table{border-collapse:collapse;width:100%;margin:.6em 0}th,td{border-bottom:1px solid #dde1e8;padding:.35em .5em;text-align:left;vertical-align:top}\
+td.n,th.n{text-align:right}code{font:12px ui-monospace,monospace}\
+.band.allow{fill:#2e9d57;fill-opacity:.16}.band.deny{fill:#c62828;fill-opacity:.22}\
+.mark.compliant{fill:#2e7d32}.mark.finding{fill:#c62828}.mark.pending{fill:#ef8f00}\
+.mark{stroke:#fff;stroke-width:.6}.axis{stroke:#8a93a3;stroke-width:1}.tick{font-size:10px;fill:#5b6475}\
+.legend{font-size:11px;fill:#1d2330}";
+
+const W: f64 = 1000.0;
+const LEFT: f64 = 10.0;
+const RIGHT: f64 = 10.0;
+
+fn x_of(a: &Audit, t: DateTime<Utc>) -> f64 {
+    let span = (a.until - a.since).num_seconds().max(1) as f64;
+    let off = (t - a.since).num_seconds() as f64;
+    LEFT + (off / span).clamp(0.0, 1.0) * (W - LEFT - RIGHT)
+}
+
+/// The timeline picture.
+fn timeline(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
+    let (band_top, band_h, axis_y) = (24.0, 78.0, 108.0);
+    writeln!(
+        w,
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="timeline" viewBox="0 0 {W} 150" width="100%" role="img" aria-label="Timeline of the period: windows and changes">"#
+    )?;
+    writeln!(
+        w,
+        "<title>{} changes from {} to {}</title>",
+        a.changes.len(),
+        esc(&fmt_time(a.since)),
+        esc(&fmt_time(a.until))
+    )?;
+    for b in &a.windows {
+        let (x0, x1) = (x_of(a, b.start), x_of(a, b.end));
+        writeln!(
+            w,
+            r#"<rect class="band {}" x="{x0:.2}" y="{band_top}" width="{:.2}" height="{band_h}"><title>{} {}: {} to {}</title></rect>"#,
+            b.kind,
+            (x1 - x0).max(0.8),
+            if b.kind == "allow" {
+                "window"
+            } else {
+                "freeze"
+            },
+            esc(&b.window),
+            esc(&fmt_time(b.start)),
+            esc(&fmt_time(b.end))
+        )?;
+    }
+    writeln!(
+        w,
+        r#"<line class="axis" x1="{LEFT}" y1="{axis_y}" x2="{}" y2="{axis_y}"/>"#,
+        W - RIGHT
+    )?;
+    // Month ticks (or years, for long periods).
+    let months =
+        (a.until.year() - a.since.year()) * 12 + a.until.month() as i32 - a.since.month() as i32;
+    let step = if months > 36 { 12 } else { 1 };
+    let (mut y, mut m) = (a.since.year(), a.since.month());
+    for _ in 0..=months.min(48 * step) {
+        if let Some(t) = Utc.with_ymd_and_hms(y, m, 1, 0, 0, 0).single()
+            && t >= a.since
+            && t < a.until
+            && (step == 1 || m == 1)
+        {
+            let x = x_of(a, t);
+            writeln!(
+                w,
+                r#"<line class="axis" x1="{x:.2}" y1="{axis_y}" x2="{x:.2}" y2="{}"/><text class="tick" x="{:.2}" y="{}">{}</text>"#,
+                axis_y + 4.0,
+                x + 2.0,
+                axis_y + 14.0,
+                t.format(if step == 1 { "%b %Y" } else { "%Y" })
+            )?;
+        }
+        m += 1;
+        if m > 12 {
+            m = 1;
+            y += 1;
+        }
+    }
+    for c in &a.changes {
+        let x = x_of(a, c.time);
+        let status = match c.status {
+            Status::Compliant => "compliant",
+            Status::Finding => "finding",
+            Status::Pending => "pending",
+        };
+        let y = match c.status {
+            Status::Compliant => 44.0,
+            Status::Pending => 63.0,
+            Status::Finding => 82.0,
+        };
+        let title = format!(
+            "{} {} {}{}: {}",
+            &c.id[..c.id.len().min(12)],
+            fmt_time(c.time),
+            status,
+            if c.emergency { " (emergency)" } else { "" },
+            c.subject
+        );
+        if c.emergency {
+            writeln!(
+                w,
+                r#"<path class="mark emergency {status}" data-change="{}" d="M{x:.2},{:.2}L{:.2},{:.2}L{:.2},{:.2}Z"><title>{}</title></path>"#,
+                c.id,
+                y - 6.0,
+                x + 5.5,
+                y + 4.0,
+                x - 5.5,
+                y + 4.0,
+                esc(&title)
+            )?;
+        } else {
+            writeln!(
+                w,
+                r#"<circle class="mark {status}" data-change="{}" cx="{x:.2}" cy="{y}" r="3.2"><title>{}</title></circle>"#,
+                c.id,
+                esc(&title)
+            )?;
+        }
+    }
+    writeln!(
+        w,
+        r#"<g class="legend"><rect class="band allow" x="10" y="4" width="12" height="10"/><text x="26" y="13">allow window</text><rect class="band deny" x="110" y="4" width="12" height="10"/><text x="126" y="13">freeze</text><circle class="mark compliant" cx="200" cy="9" r="4"/><text x="208" y="13">compliant</text><circle class="mark pending" cx="280" cy="9" r="4"/><text x="288" y="13">review pending</text><circle class="mark finding" cx="385" cy="9" r="4"/><text x="393" y="13">finding</text><path class="mark finding" d="M460,3L466,13L454,13Z"/><text x="470" y="13">emergency</text></g>"#
+    )?;
+    writeln!(w, "</svg>")
+}
+
+pub fn render(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "<!DOCTYPE html>")?;
+    writeln!(
+        w,
+        r#"<html xmlns="http://www.w3.org/1999/xhtml" lang="en"><head><meta charset="utf-8"/><meta name="viewport" content="width=device-width, initial-scale=1"/>"#
+    )?;
+    writeln!(
+        w,
+        "<title>changegate audit: {} {} to {}</title><style>{STYLE}</style></head><body>",
+        esc(&a.branch),
+        esc(&a.since.format("%Y-%m-%d").to_string()),
+        esc(&a.until.format("%Y-%m-%d").to_string())
+    )?;
+    writeln!(
+        w,
+        "<h1>changegate audit: <code>{}</code></h1>",
+        esc(&a.branch)
+    )?;
+    writeln!(
+        w,
+        r#"<p class="verdict {}">{}</p>"#,
+        if a.compliant { "ok" } else { "bad" },
+        esc(&headline(a))
+    )?;
+    writeln!(
+        w,
+        "<p>Repository <code>{}</code>, head <code>{}</code>; policy <code>{}</code> (sha256 <code>{}</code>); evaluated at {}. Emergency changes: {}.</p>",
+        esc(&a.repo),
+        esc(&a.head),
+        esc(&a.policy.path),
+        esc(&a.policy.sha256),
+        esc(&fmt_time(a.evaluated_at)),
+        a.summary.emergencies
+    )?;
+    if let Some(r) = &a.summary.records {
+        writeln!(
+            w,
+            "<p>Maintenance records: {} read, {} matched to changes, {} failing verification.</p>",
+            r.read, r.matched, r.failing
+        )?;
+    }
+    writeln!(w, "<h2>Timeline</h2>")?;
+    timeline(a, w)?;
+    writeln!(w, "<h2>Controls</h2>")?;
+    writeln!(
+        w,
+        r#"<table class="controls"><thead><tr><th>Control</th><th class="n">Changes</th><th class="n">Compliant</th><th class="n">Findings</th></tr></thead><tbody>"#
+    )?;
+    for c in &a.controls {
+        writeln!(
+            w,
+            r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
+            esc(c.control),
+            c.changes,
+            c.compliant,
+            c.findings
+        )?;
+    }
+    writeln!(w, "</tbody></table>")?;
+    writeln!(w, "<h2>Findings</h2>")?;
+    if a.findings.is_empty() {
+        writeln!(w, "<p>None.</p>")?;
+    } else {
+        writeln!(
+            w,
+            r#"<table class="findings"><thead><tr><th>Category</th><th>Change or record</th><th>Finding</th><th>Controls</th></tr></thead><tbody>"#
+        )?;
+        for f in &a.findings {
+            let target = f
+                .change
+                .as_deref()
+                .map(|c| c[..c.len().min(12)].to_string())
+                .or_else(|| f.record.clone())
+                .unwrap_or_default();
+            writeln!(
+                w,
+                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                f.category.as_str(),
+                esc(&target),
+                esc(&f.message),
+                esc(&f.controls.join(", "))
+            )?;
+        }
+        writeln!(w, "</tbody></table>")?;
+    }
+    writeln!(
+        w,
+        "<p><small>changegate {} · {}</small></p></body></html>",
+        esc(a.version),
+        esc(super::SCHEMA)
+    )
+}

@@ -1,0 +1,175 @@
+//! The audit as text, JSON and Markdown.
+
+use std::io::{self, Write};
+
+use super::{Audit, Status};
+use crate::policy::fmt_time;
+
+/// An audit output format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditFormat {
+    Text,
+    Json,
+    Markdown,
+    Html,
+}
+
+impl AuditFormat {
+    pub const NAMES: &'static [&'static str] = &["text", "json", "markdown", "html"];
+
+    pub fn parse(s: &str) -> Option<AuditFormat> {
+        Some(match s {
+            "text" => AuditFormat::Text,
+            "json" => AuditFormat::Json,
+            "markdown" => AuditFormat::Markdown,
+            "html" => AuditFormat::Html,
+            _ => return None,
+        })
+    }
+}
+
+pub fn render(format: AuditFormat, a: &Audit, w: &mut dyn Write) -> io::Result<()> {
+    match format {
+        AuditFormat::Text => text(a, w),
+        AuditFormat::Json => {
+            serde_json::to_writer_pretty(&mut *w, a)?;
+            writeln!(w)
+        }
+        AuditFormat::Markdown => markdown(a, w),
+        AuditFormat::Html => super::html::render(a, w),
+    }
+}
+
+fn short(id: &str) -> &str {
+    &id[..id.len().min(12)]
+}
+
+/// One line saying how the period went.
+pub fn headline(a: &Audit) -> String {
+    format!(
+        "{}: {} changes on `{}` from {} to {}; {} compliant, {} with findings, {} pending; {} findings",
+        if a.compliant {
+            "compliant"
+        } else {
+            "NOT compliant"
+        },
+        a.summary.changes,
+        a.branch,
+        fmt_time(a.since),
+        fmt_time(a.until),
+        a.summary.compliant,
+        a.summary.with_findings,
+        a.summary.pending,
+        a.summary.findings
+    )
+}
+
+fn text(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "changegate audit of {} ({})", a.branch, a.repo)?;
+    writeln!(w, "{}", headline(a))?;
+    if a.summary.emergencies > 0 {
+        writeln!(w, "emergency changes: {}", a.summary.emergencies)?;
+    }
+    if let Some(r) = &a.summary.records {
+        writeln!(
+            w,
+            "records: {} read, {} matched to changes, {} failing verification",
+            r.read, r.matched, r.failing
+        )?;
+    }
+    writeln!(w)?;
+    writeln!(
+        w,
+        "{:<24} {:>8} {:>10} {:>9}",
+        "CONTROL", "CHANGES", "COMPLIANT", "FINDINGS"
+    )?;
+    for c in &a.controls {
+        writeln!(
+            w,
+            "{:<24} {:>8} {:>10} {:>9}",
+            c.control, c.changes, c.compliant, c.findings
+        )?;
+    }
+    if !a.findings.is_empty() {
+        writeln!(w)?;
+        for f in &a.findings {
+            writeln!(w, "{:<10} {}", f.category.as_str(), f.message)?;
+        }
+    }
+    Ok(())
+}
+
+fn cell(s: &str) -> String {
+    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+}
+
+fn markdown(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
+    writeln!(w, "# changegate audit: `{}`", cell(&a.branch))?;
+    writeln!(w)?;
+    writeln!(w, "**{}**", cell(&headline(a)))?;
+    writeln!(w)?;
+    writeln!(
+        w,
+        "Policy `{}` (sha256 `{}`), evaluated at {}, head `{}`.",
+        cell(&a.policy.path),
+        a.policy.sha256,
+        fmt_time(a.evaluated_at),
+        short(&a.head)
+    )?;
+    writeln!(w)?;
+    writeln!(w, "| Control | Changes | Compliant | Findings |")?;
+    writeln!(w, "|---|---:|---:|---:|")?;
+    for c in &a.controls {
+        writeln!(
+            w,
+            "| {} | {} | {} | {} |",
+            c.control, c.changes, c.compliant, c.findings
+        )?;
+    }
+    if !a.findings.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "## Findings")?;
+        writeln!(w)?;
+        writeln!(w, "| Category | Change | Finding |")?;
+        writeln!(w, "|---|---|---|")?;
+        for f in &a.findings {
+            let target = f
+                .change
+                .as_deref()
+                .map(|c| format!("`{}`", short(c)))
+                .or_else(|| f.record.as_ref().map(|r| format!("`{}`", cell(r))))
+                .unwrap_or_default();
+            writeln!(
+                w,
+                "| {} | {} | {} |",
+                f.category.as_str(),
+                target,
+                cell(&f.message)
+            )?;
+        }
+    }
+    let emergencies: Vec<_> = a.changes.iter().filter(|c| c.emergency).collect();
+    if !emergencies.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "## Emergency changes")?;
+        writeln!(w)?;
+        writeln!(w, "| Change | Time | Tickets | Status |")?;
+        writeln!(w, "|---|---|---|---|")?;
+        for c in emergencies {
+            writeln!(
+                w,
+                "| `{}` {} | {} | {} | {} |",
+                short(&c.id),
+                cell(&c.subject),
+                fmt_time(c.time),
+                cell(&c.tickets.join(", ")),
+                match c.status {
+                    Status::Compliant => "reviewed",
+                    Status::Finding => "finding",
+                    Status::Pending => "review pending",
+                }
+            )?;
+        }
+    }
+    Ok(())
+}
