@@ -501,3 +501,31 @@ fn bad_arguments_and_shallow_or_missing_repositories_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("--since `November`"));
 }
+
+#[test]
+fn a_records_post_review_counts_as_the_emergency_review() {
+    let dir = tempfile::tempdir().unwrap();
+    let want = build(&dir.path().join("repo"));
+    let unreviewed = &want.iter().find(|(_, c)| *c == "emergency").unwrap().0;
+    let records = dir.path().join("records");
+    std::fs::create_dir_all(&records).unwrap();
+    // `post_review` is filled in after the fact, outside the digest: the record stays intact.
+    let mut r = record("INC-8", "2026-11-18T21:50:00Z", &[]);
+    r["post_review"] =
+        json!({"by": "carol", "at": "2026-11-19T10:00:00Z", "notes": "root cause: disk"});
+    std::fs::write(records.join("inc-8.json"), r.to_string()).unwrap();
+    let out = audit(
+        dir.path(),
+        &["--records", records.to_str().unwrap(), "--format", "json"],
+    );
+    let a: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let on_it: Vec<&str> = a["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["change"] == unreviewed.as_str())
+        .map(|f| f["category"].as_str().unwrap())
+        .collect();
+    assert_eq!(on_it, Vec::<&str>::new(), "{:#}", a["findings"]);
+    assert_eq!(a["summary"]["records"]["failing"], 0);
+}
