@@ -284,11 +284,6 @@ fn write_out(out: &mut dyn Write, bytes: &[u8]) -> Result<(), Error> {
     })
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
-}
-
 /// Parses `--now`.
 pub fn parse_now(s: &str) -> Result<DateTime<Utc>, Error> {
     DateTime::parse_from_rfc3339(s.trim())
@@ -483,7 +478,7 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
         inputs.push(InputInfo {
             kind: "change-record".into(),
             path: f.name,
-            sha256: sha256_hex(&f.bytes),
+            sha256: input::text::sha256_hex(&f.bytes),
             items: usize::from(!rec.sources.is_empty()),
             range: None,
         });
@@ -493,7 +488,7 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
         inputs.push(InputInfo {
             kind: "description".into(),
             path: f.name,
-            sha256: sha256_hex(&f.bytes),
+            sha256: input::text::sha256_hex(&f.bytes),
             items: usize::from(!rec.sources.is_empty()),
             range: None,
         });
@@ -548,7 +543,7 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
         inputs.push(InputInfo {
             kind: "git".into(),
             path: log.repo,
-            sha256: sha256_hex(ids.as_bytes()),
+            sha256: input::text::sha256_hex(ids.as_bytes()),
             items: log.commits.len(),
             range: Some(log.range),
         });

@@ -14,6 +14,7 @@ use serde_json::Value;
 
 use crate::engine::{Evaluation, Finding, Verdict};
 use crate::error::{Error, InputError};
+use crate::input::text::sha256_hex;
 use crate::model::{ChangeRecord, ChangeSet};
 use crate::policy::{Policy, fmt_time};
 use crate::report::InputInfo;
@@ -165,11 +166,6 @@ impl<'a> Record<'a> {
         out.push(b'\n');
         (digest, out)
     }
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
 }
 
 /// `sha256:` + the SHA-256 of the RFC 8785 canonical form of `v` without its unsealed fields.

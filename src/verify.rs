@@ -171,10 +171,7 @@ pub fn verify_record(path: &Path, shown: &str, cwd: &Path) -> Result<Outcome, Er
             path: now.clone(),
             source,
         })?;
-        let new = {
-            use sha2::Digest;
-            hex::encode(sha2::Sha256::digest(&bytes))
-        };
+        let new = crate::input::text::sha256_hex(&bytes);
         let old = recorded_sha(&rec, kind, was);
         if new != old {
             return Ok(Outcome::Mismatch {

@@ -284,10 +284,7 @@ pub fn load(paths: &[PathBuf], default_ns: &str) -> Result<Manifests, Error> {
         .map(|p| {
             let f = text::read(p, 1024 * 1024 * 1024)?;
             let (objects, skipped) = parse(&f.name, &f.text, default_ns)?;
-            let sha = {
-                use sha2::Digest;
-                hex::encode(sha2::Sha256::digest(&f.bytes))
-            };
+            let sha = text::sha256_hex(&f.bytes);
             Ok((f.name, sha, objects, skipped))
         })
         .collect();

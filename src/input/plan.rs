@@ -171,10 +171,7 @@ pub fn load(path: &Path) -> Result<Plan, Error> {
             ),
         ));
     }
-    let sha256 = {
-        use sha2::Digest;
-        hex::encode(sha2::Sha256::digest(&raw))
-    };
+    let sha256 = text::sha256_hex(&raw);
     let text = text::decode_owned(&name, raw)?;
     parse(&name, &text, sha256)
 }

@@ -279,11 +279,6 @@ impl Ctx<'_> {
     }
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
-}
-
 fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result<Policy, Error> {
     let mut cx = Ctx {
         file,
@@ -595,7 +590,7 @@ fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result
 
     let mut policy = Policy {
         path: file.to_string(),
-        sha256: sha256_hex(bytes),
+        sha256: text::sha256_hex(bytes),
         file: pf,
         ticket_finder: Policy::finder_of(&ticket),
         ticket,

@@ -9,6 +9,12 @@ use crate::error::{Error, InputError, Pos};
 /// The largest text input changegate reads; anything larger is refused rather than half-read.
 pub const MAX_TEXT_BYTES: u64 = 256 * 1024 * 1024;
 
+/// The lowercase hex SHA-256 of an input's raw bytes, as reports and records name inputs.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
 /// A file read into memory: its name as given, its raw bytes (for hashing) and its text.
 #[derive(Debug, Clone)]
 pub struct TextFile {
