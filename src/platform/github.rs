@@ -46,35 +46,9 @@ fn transport(e: &octocrab::Error) -> String {
     }
     let s = parts.join(": ");
     let lower = s.to_ascii_lowercase();
-    if lower.contains("timed out") || lower.contains("timeout") || lower.contains("elapsed") {
-        format!("timed out ({s})")
-    } else {
-        s
-    }
-}
-
-/// ` (rate limit; it resets at …)` from an epoch-seconds header value.
-fn resets_at(epoch: &str) -> String {
-    epoch
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
-        .map(|t| {
-            format!(
-                " (rate limit; it resets at {})",
-                t.format("%Y-%m-%dT%H:%M:%SZ")
-            )
-        })
-        .unwrap_or_default()
-}
-
-fn status_line(status: http::StatusCode) -> String {
-    format!(
-        "HTTP {} {}",
-        status.as_u16(),
-        status.canonical_reason().unwrap_or("")
-    )
+    let timed_out =
+        lower.contains("timed out") || lower.contains("timeout") || lower.contains("elapsed");
+    super::transport_failure(s, timed_out)
 }
 
 impl Session {
@@ -110,26 +84,27 @@ impl Session {
         let octocrab::Error::GitHub { source, .. } = &e else {
             return error(endpoint, transport(&e));
         };
-        let mut what = format!("{}: {}", status_line(source.status_code), source.message);
-        if matches!(source.status_code.as_u16(), 403 | 429)
-            && source.message.to_ascii_lowercase().contains("rate limit")
-        {
-            let reset = match self.raw("/rate_limit").await {
+        let rate_limited = matches!(source.status_code.as_u16(), 403 | 429)
+            && source.message.to_ascii_lowercase().contains("rate limit");
+        let reset = if rate_limited {
+            match self.raw("/rate_limit").await {
                 Ok((status, _, body)) if status.is_success() => {
                     serde_json::from_str::<Value>(&body)
                         .ok()
                         .and_then(|v| v.pointer("/resources/core/reset").map(Value::to_string))
-                        .map(|r| resets_at(&r))
-                        .unwrap_or_default()
                 }
-                _ => String::new(),
-            };
-            what.push_str(if reset.is_empty() {
-                " (rate limit)"
-            } else {
-                &reset
-            });
-        }
+                _ => None,
+            }
+        } else {
+            None
+        };
+        let what = super::http_failure(
+            source.status_code,
+            &source.message,
+            rate_limited,
+            reset.as_deref(),
+            None,
+        );
         error(endpoint, what)
     }
 
@@ -166,12 +141,15 @@ impl Session {
                 .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
                 .unwrap_or_default();
             let header = |k: &str| headers.get(k).and_then(|v| v.to_str().ok());
-            let mut what = format!("{}: {message}", status_line(status));
-            if header("x-ratelimit-remaining") == Some("0") {
-                what.push_str(&resets_at(header("x-ratelimit-reset").unwrap_or("")));
-            } else if let Some(after) = header("retry-after") {
-                what.push_str(&format!(" (rate limit; retry after {after} s)"));
-            }
+            let exhausted = header("x-ratelimit-remaining") == Some("0");
+            let retry = header("retry-after");
+            let what = super::http_failure(
+                status,
+                &message,
+                exhausted || retry.is_some(),
+                header("x-ratelimit-reset").filter(|_| exhausted),
+                retry,
+            );
             return Err(error(&endpoint, what));
         }
         serde_json::from_str(&text).map(Some).map_err(|e| {

@@ -92,13 +92,11 @@ impl Session {
             _ => self.agent.get(url).header(name, value).call(),
         };
         let mut resp = result.map_err(|e| {
-            let s = e.to_string();
-            let what = if matches!(e, ureq::Error::Timeout(_)) {
-                format!("timed out ({s})")
-            } else {
-                s
-            };
-            error(&endpoint, what)
+            let timed_out = matches!(e, ureq::Error::Timeout(_));
+            error(
+                &endpoint,
+                super::transport_failure(e.to_string(), timed_out),
+            )
         })?;
         let status = resp.status();
         let header = |k: &str| {
@@ -126,25 +124,13 @@ impl Session {
                         .map(|m| m.as_str().map_or_else(|| m.to_string(), str::to_string))
                 })
                 .unwrap_or_default();
-            let mut what = format!(
-                "HTTP {} {}: {message}",
-                status.as_u16(),
-                status.canonical_reason().unwrap_or("")
+            let what = super::http_failure(
+                status,
+                &message,
+                status.as_u16() == 429 || remaining.as_deref() == Some("0"),
+                reset.as_deref(),
+                retry.as_deref(),
             );
-            if status.as_u16() == 429 || remaining.as_deref() == Some("0") {
-                let at = reset
-                    .as_deref()
-                    .and_then(|r| r.trim().parse::<i64>().ok())
-                    .and_then(|s| chrono::DateTime::from_timestamp(s, 0));
-                match (at, retry) {
-                    (Some(t), _) => what.push_str(&format!(
-                        " (rate limit; it resets at {})",
-                        t.format("%Y-%m-%dT%H:%M:%SZ")
-                    )),
-                    (None, Some(r)) => what.push_str(&format!(" (rate limit; retry after {r} s)")),
-                    (None, None) => what.push_str(" (rate limit)"),
-                }
-            }
             return Err(error(&endpoint, what));
         }
         let v = serde_json::from_str(&text).map_err(|e| {

@@ -277,6 +277,42 @@ pub fn write_step_summary(cx: &Context, markdown: &[u8]) -> Result<(), crate::er
     f.write_all(b"\n").map_err(io)
 }
 
+/// What a failed answer says: `HTTP 429 Too Many Requests: message`, and for a rate limit,
+/// when it resets (`reset`: epoch seconds) or when to retry.
+pub(crate) fn http_failure(
+    status: http::StatusCode,
+    message: &str,
+    rate_limited: bool,
+    reset: Option<&str>,
+    retry_after: Option<&str>,
+) -> String {
+    let mut what = format!(
+        "HTTP {} {}: {message}",
+        status.as_u16(),
+        status.canonical_reason().unwrap_or("")
+    );
+    if rate_limited {
+        let at = reset
+            .and_then(|r| r.trim().parse::<i64>().ok())
+            .and_then(|s| chrono::DateTime::from_timestamp(s, 0));
+        what.push_str(&match (at, retry_after) {
+            (Some(t), _) => format!(" (rate limit; it resets at {})", crate::policy::fmt_time(t)),
+            (None, Some(r)) => format!(" (rate limit; retry after {r} s)"),
+            (None, None) => " (rate limit)".into(),
+        });
+    }
+    what
+}
+
+/// A transport failure's text, marked `timed out (…)` when it was a timeout.
+pub(crate) fn transport_failure(text: String, timed_out: bool) -> String {
+    if timed_out {
+        format!("timed out ({text})")
+    } else {
+        text
+    }
+}
+
 /// How long one platform API request may take (`CHANGEGATE_HTTP_TIMEOUT`, seconds; default 30).
 pub fn http_timeout() -> std::time::Duration {
     let secs = var("CHANGEGATE_HTTP_TIMEOUT")
