@@ -114,7 +114,7 @@ impl<'a> Record<'a> {
                 id: c.id.clone(),
                 author: c.author.ident(),
                 committer: c.committer.ident(),
-                time: fmt_time(c.committer.time.with_timezone(&chrono::Utc)),
+                time: fmt_time(c.time()),
                 subject: c.subject.clone(),
             })
             .collect();

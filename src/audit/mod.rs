@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::input::history::{BranchChange, HistCommit, History};
+use crate::input::history::{BranchChange, History};
+use crate::model::Commit;
 use crate::model::record::Interval;
 use crate::policy::{Policy, fmt_time};
 use crate::windows::WindowKind;
@@ -240,14 +241,16 @@ fn tickets_of(change: &BranchChange, policy: &Policy) -> Vec<String> {
                 push(t);
             }
         }
-        for m in policy.ticket_finder().find_iter(&c.message) {
-            push(m.as_str());
+        for text in [&c.subject, &c.body] {
+            for m in policy.ticket_finder().find_iter(text) {
+                push(m.as_str());
+            }
         }
     }
     out
 }
 
-fn is_emergency(c: &HistCommit) -> bool {
+fn is_emergency(c: &Commit) -> bool {
     c.trailer("Emergency").next().is_some()
         || c.trailer("Type")
             .any(|v| v.trim().eq_ignore_ascii_case("emergency"))

@@ -128,7 +128,7 @@ fn range(
     Ok((None, one))
 }
 
-pub(crate) fn person(sig: &git2::Signature<'_>) -> Person {
+fn person(sig: &git2::Signature<'_>) -> Person {
     let t = sig.when();
     let offset = FixedOffset::east_opt(t.offset_minutes() * 60)
         .unwrap_or_else(|| FixedOffset::east_opt(0).expect("zero offset"));
@@ -191,8 +191,8 @@ fn has_signature_header(header: &[u8]) -> bool {
     header.starts_with(b"gpgsig") || header.windows(7).any(|w| w == b"\ngpgsig")
 }
 
-fn read_commit(repo: &Repository, oid: Oid) -> Result<Commit, git2::Error> {
-    let c = repo.find_commit(oid)?;
+/// A commit's people, message, trailers and parents (without its paths or signature).
+pub(crate) fn header(c: &git2::Commit<'_>) -> Commit {
     let message = String::from_utf8_lossy(c.message_raw_bytes()).into_owned();
     let (subject, body) = match message.split_once('\n') {
         Some((s, b)) => (s.trim().to_string(), b.trim().to_string()),
@@ -205,6 +205,21 @@ fn read_commit(repo: &Repository, oid: Oid) -> Result<Commit, git2::Error> {
                 .collect()
         })
         .unwrap_or_default();
+    Commit {
+        id: c.id().to_string(),
+        author: person(&c.author()),
+        committer: person(&c.committer()),
+        subject,
+        body,
+        trailers,
+        parents: c.parent_ids().map(|p| p.to_string()).collect(),
+        signature: None,
+        paths: Vec::new(),
+    }
+}
+
+fn read_commit(repo: &Repository, oid: Oid) -> Result<Commit, git2::Error> {
+    let c = repo.find_commit(oid)?;
     let tree = c.tree()?;
     let parent_tree = match c.parent(0) {
         Ok(p) => Some(p.tree()?),
@@ -235,13 +250,6 @@ fn read_commit(repo: &Repository, oid: Oid) -> Result<Commit, git2::Error> {
         })
         .collect();
     Ok(Commit {
-        id: oid.to_string(),
-        author: person(&c.author()),
-        committer: person(&c.committer()),
-        subject,
-        body,
-        trailers,
-        parents: c.parent_ids().map(|p| p.to_string()).collect(),
         // Reading the signature parses the commit again: only do it when the header has one.
         signature: if has_signature_header(c.raw_header_bytes()) {
             signature(repo, oid)
@@ -249,6 +257,7 @@ fn read_commit(repo: &Repository, oid: Oid) -> Result<Commit, git2::Error> {
             None
         },
         paths,
+        ..header(&c)
     })
 }
 

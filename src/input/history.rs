@@ -9,49 +9,24 @@ use chrono::{DateTime, Utc};
 use git2::{Oid, Repository};
 
 use crate::error::{Error, InputError};
-use crate::model::Person;
-
-/// One commit as the audit needs it.
-#[derive(Debug, Clone)]
-pub struct HistCommit {
-    pub id: String,
-    pub parents: Vec<String>,
-    pub author: Person,
-    pub committer: Person,
-    pub subject: String,
-    pub message: String,
-    pub trailers: Vec<(String, String)>,
-}
-
-impl HistCommit {
-    pub fn time(&self) -> DateTime<Utc> {
-        self.committer.time.with_timezone(&Utc)
-    }
-
-    pub fn trailer<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.trailers
-            .iter()
-            .filter(move |(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.as_str())
-    }
-}
+use crate::model::Commit;
 
 /// A change on the branch: a first-parent commit, with the commits it brought in (for a
 /// merge, those reachable from its other parents and not already on the branch).
 #[derive(Debug, Clone)]
 pub struct BranchChange {
-    pub commit: HistCommit,
+    pub commit: Commit,
     /// The commits the merge brought in, newest first (empty for a direct commit).
-    pub merged: Vec<HistCommit>,
+    pub merged: Vec<Commit>,
 }
 
 impl BranchChange {
     pub fn is_merge(&self) -> bool {
-        self.commit.parents.len() > 1
+        self.commit.is_merge()
     }
 
     /// The merge (or direct commit) and everything it brought in.
-    pub fn all(&self) -> impl Iterator<Item = &HistCommit> {
+    pub fn all(&self) -> impl Iterator<Item = &Commit> {
         std::iter::once(&self.commit).chain(self.merged.iter())
     }
 }
@@ -69,26 +44,9 @@ fn err(repo: &str, message: String) -> Error {
     InputError::new(repo, None, message).into()
 }
 
-fn read(repo: &Repository, oid: Oid) -> Result<HistCommit, git2::Error> {
-    let c = repo.find_commit(oid)?;
-    let message = String::from_utf8_lossy(c.message_raw_bytes()).into_owned();
-    let subject = message.lines().next().unwrap_or("").trim().to_string();
-    let trailers = git2::message_trailers_strs(&message)
-        .map(|t| {
-            t.iter()
-                .map(|(k, v)| (k.to_string(), v.trim().to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
-    Ok(HistCommit {
-        id: oid.to_string(),
-        parents: c.parent_ids().map(|p| p.to_string()).collect(),
-        author: crate::input::git::person(&c.author()),
-        committer: crate::input::git::person(&c.committer()),
-        subject,
-        message,
-        trailers,
-    })
+/// A commit without its paths (the audit needs no diffs).
+fn read(repo: &Repository, oid: Oid) -> Result<Commit, git2::Error> {
+    Ok(crate::input::git::header(&repo.find_commit(oid)?))
 }
 
 /// Reads the changes on `branch` (default: HEAD) of the repository at `dir` whose commit time
@@ -97,6 +55,14 @@ pub fn load(dir: &Path, branch: Option<&str>, since: DateTime<Utc>) -> Result<Hi
     let name = dir.display().to_string();
     let repo = Repository::discover(dir)
         .map_err(|e| err(&name, format!("not a git repository: {}", e.message())))?;
+    if repo.is_shallow() {
+        return Err(err(
+            &name,
+            "this is a shallow clone: the audit needs the branch's whole history (`git fetch \
+             --unshallow`; actions/checkout: `fetch-depth: 0`; GitLab CI: `GIT_DEPTH: 0`)"
+                .into(),
+        ));
+    }
     let spec = branch.unwrap_or("HEAD");
     let head = repo
         .revparse_single(spec)
@@ -125,17 +91,7 @@ pub fn load(dir: &Path, branch: Option<&str>, since: DateTime<Utc>) -> Result<Hi
         chain.push(oid);
         on_branch.insert(oid);
     }
-    if repo.is_shallow() {
-        return Err(err(
-            &name,
-            "this is a shallow clone: the audit needs the branch's whole history (`git fetch \
-             --unshallow`; actions/checkout: `fetch-depth: 0`; GitLab CI: `GIT_DEPTH: 0`)"
-                .into(),
-        ));
-    }
 
-    // Changes in the period, oldest first; each merge claims the side commits not claimed by
-    // an earlier one.
     // The branch's commits since `since`, newest first up to the first older one (the time of
     // a branch's commits only grows as the branch moves on).
     let mut period = Vec::new();
@@ -146,6 +102,8 @@ pub fn load(dir: &Path, branch: Option<&str>, since: DateTime<Utc>) -> Result<Hi
         }
         period.push(c);
     }
+    // Changes in the period, oldest first; each merge claims the side commits not claimed by
+    // an earlier one.
     let mut claimed: HashSet<Oid> = HashSet::new();
     let mut changes = Vec::new();
     for c in period.into_iter().rev() {

@@ -362,6 +362,11 @@ impl Commit {
         self.parents.len() > 1
     }
 
+    /// When it was committed (the committer's time), in UTC.
+    pub fn time(&self) -> chrono::DateTime<chrono::Utc> {
+        self.committer.time.with_timezone(&chrono::Utc)
+    }
+
     pub fn short(&self) -> &str {
         &self.id[..self.id.len().min(12)]
     }
