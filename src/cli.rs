@@ -297,6 +297,17 @@ pub fn parse_now(s: &str) -> Result<DateTime<Utc>, Error> {
 
 /// Parses the `--format` values into (format, destination); `None` is standard output.
 pub fn parse_formats(values: &[String]) -> Result<Vec<(Format, Option<PathBuf>)>, Error> {
+    format_specs(values, Format::NAMES, Format::parse, Format::Text)
+}
+
+/// `NAME[=PATH]` values of `--format`: each a format, to a file or (without a path) standard
+/// output, at most one of them; `default` to standard output when none is given.
+fn format_specs<F>(
+    values: &[String],
+    names: &[&str],
+    parse: fn(&str) -> Option<F>,
+    default: F,
+) -> Result<Vec<(F, Option<PathBuf>)>, Error> {
     let mut out = Vec::new();
     for v in values {
         let (name, path) = match v.split_once('=') {
@@ -304,16 +315,16 @@ pub fn parse_formats(values: &[String]) -> Result<Vec<(Format, Option<PathBuf>)>
             Some((n, _)) => (n, None),
             None => (v.as_str(), None),
         };
-        let f = Format::parse(name).ok_or_else(|| {
+        let f = parse(name).ok_or_else(|| {
             Error::Usage(format!(
                 "--format `{name}`: unknown format; expected one of: {}",
-                Format::NAMES.join(", ")
+                names.join(", ")
             ))
         })?;
         out.push((f, path));
     }
     if out.is_empty() {
-        out.push((Format::Text, None));
+        out.push((default, None));
     }
     if out.iter().filter(|(_, p)| p.is_none()).count() > 1 {
         return Err(Error::Usage(
@@ -321,6 +332,14 @@ pub fn parse_formats(values: &[String]) -> Result<Vec<(Format, Option<PathBuf>)>
         ));
     }
     Ok(out)
+}
+
+/// Writes an output file.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    std::fs::write(path, bytes).map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 fn gather(errors: Vec<Error>) -> Error {
@@ -715,10 +734,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
                     path: path.display().to_string(),
                     source,
                 })?;
-                std::fs::write(path, buf).map_err(|source| Error::Io {
-                    path: path.display().to_string(),
-                    source,
-                })?;
+                write_file(path, &buf)?;
             }
         }
     }
@@ -779,24 +795,7 @@ fn verify(
     // Records are independent: verified in parallel, reported in the order given.
     let mut outcomes: Vec<Outcome> = records
         .par_iter()
-        .map(|(r, shown)| {
-            if digest_only {
-                let mut rec = crate::evidence::read_record(r)?;
-                rec.path = shown.clone();
-                Ok(match rec.intact() {
-                    Ok(()) => Outcome::Verified {
-                        what: format!("{} ({}, digest only)", rec.path, rec.digest),
-                        notes: Vec::new(),
-                    },
-                    Err(message) => Outcome::Mismatch {
-                        what: rec.path,
-                        message,
-                    },
-                })
-            } else {
-                crate::verify::verify_record(r, shown, &cwd)
-            }
-        })
+        .map(|(r, shown)| crate::verify::verify_record(r, shown, &cwd, digest_only))
         .collect::<Result<_, Error>>()?;
     if let Some((log, shown)) = &log {
         outcomes.push(crate::verify::verify_log(log, shown, &records)?);
@@ -841,19 +840,20 @@ fn parse_day(s: &str, end: bool, flag: &str) -> Result<DateTime<Utc>, Error> {
 
 /// Reads every `*.json` maintenance record under `dir` (in parallel), as the audit sees them.
 fn read_records(dir: &Path) -> Result<Vec<crate::audit::RecordInfo>, Error> {
-    let pattern = dir.join("**").join("*.json");
-    let mut paths: Vec<PathBuf> = glob::glob(&pattern.to_string_lossy())
-        .map_err(|e| Error::Usage(format!("--records `{}`: {e}", dir.display())))?
-        .filter_map(Result::ok)
-        .filter(|p| p.is_file())
-        .collect();
-    paths.sort();
     if !dir.is_dir() {
         return Err(Error::Usage(format!(
             "--records `{}` is not a directory",
             dir.display()
         )));
     }
+    let paths = input::paths::files_in(
+        dir,
+        &input::paths::DirFiles {
+            extensions: &["json"],
+            recursive: true,
+            what: "*.json maintenance records",
+        },
+    )?;
     paths
         .par_iter()
         .map(|p| {
@@ -886,28 +886,12 @@ fn read_records(dir: &Path) -> Result<Vec<crate::audit::RecordInfo>, Error> {
 
 fn audit(args: &AuditArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
     use crate::audit::render::{AuditFormat, render};
-    let mut formats: Vec<(AuditFormat, Option<PathBuf>)> = Vec::new();
-    for f in &args.formats {
-        let (name, path) = match f.split_once('=') {
-            Some((n, p)) => (n, Some(PathBuf::from(p))),
-            None => (f.as_str(), None),
-        };
-        let Some(format) = AuditFormat::parse(name) else {
-            return Err(Error::Usage(format!(
-                "unknown audit format `{name}`; expected one of {}",
-                AuditFormat::NAMES.join(", ")
-            )));
-        };
-        formats.push((format, path));
-    }
-    if formats.is_empty() {
-        formats.push((AuditFormat::Text, None));
-    }
-    if formats.iter().filter(|(_, p)| p.is_none()).count() > 1 {
-        return Err(Error::Usage(
-            "at most one --format may go to standard output; give the others a path".into(),
-        ));
-    }
+    let formats = format_specs(
+        &args.formats,
+        AuditFormat::NAMES,
+        AuditFormat::parse,
+        AuditFormat::Text,
+    )?;
     let now = match &args.now {
         Some(s) => parse_now(s)?,
         None => Utc::now(),
@@ -944,12 +928,9 @@ fn audit(args: &AuditArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         let name = dest
             .as_ref()
             .map_or("<stdout>".to_string(), |p| p.display().to_string());
-        render(*format, &review, &mut buf).map_err(|source| Error::Io {
-            path: name.clone(),
-            source,
-        })?;
+        render(*format, &review, &mut buf).map_err(|source| Error::Io { path: name, source })?;
         match dest {
-            Some(p) => std::fs::write(p, buf).map_err(|source| Error::Io { path: name, source })?,
+            Some(p) => write_file(p, &buf)?,
             None => write_out(out, &buf)?,
         }
     }
@@ -977,15 +958,10 @@ fn write_record(
         &loaded.policy,
         &loaded.team_members,
     );
-    let (digest, bytes) = record.seal();
-    std::fs::write(path, &bytes).map_err(|source| Error::Io {
-        path: path.display().to_string(),
-        source,
-    })?;
+    let (digest, value, bytes) = record.seal();
+    write_file(path, &bytes)?;
     let mut note = format!("record {digest} written to {}", path.display());
     if let Some(log) = &args.record_log {
-        let value: serde_json::Value =
-            serde_json::from_slice(&bytes).expect("the record just written is JSON");
         let entry = crate::evidence::append_log(log, &digest, &path.display().to_string(), &value)?;
         note.push_str(&format!(
             "; log {} entry {} ({})",

@@ -157,14 +157,15 @@ impl<'a> Record<'a> {
         }
     }
 
-    /// The sealed document: the record with its `digest`, as pretty JSON ending in a newline.
-    pub fn seal(&self) -> (String, Vec<u8>) {
+    /// The sealed document: its `digest`, the record with it, and that as pretty JSON ending
+    /// in a newline.
+    pub fn seal(&self) -> (String, Value, Vec<u8>) {
         let mut v = serde_json::to_value(self).expect("a record serialises");
         let digest = digest_of(&v);
         v["digest"] = Value::String(digest.clone());
         let mut out = serde_json::to_vec_pretty(&v).expect("a record serialises");
         out.push(b'\n');
-        (digest, out)
+        (digest, v, out)
     }
 }
 

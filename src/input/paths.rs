@@ -37,6 +37,14 @@ fn walk(dir: &Path, spec: &DirFiles<'_>, out: &mut Vec<PathBuf>) -> Result<(), E
     Ok(())
 }
 
+/// The files a directory holds under `spec`, sorted (possibly none).
+pub fn files_in(dir: &Path, spec: &DirFiles<'_>) -> Result<Vec<PathBuf>, Error> {
+    let mut files = Vec::new();
+    walk(dir, spec, &mut files)?;
+    files.sort();
+    Ok(files)
+}
+
 /// Expands arguments in order, each file once. `-` (standard input) is passed through.
 pub fn expand(args: &[PathBuf], spec: &DirFiles<'_>) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
@@ -45,9 +53,7 @@ pub fn expand(args: &[PathBuf], spec: &DirFiles<'_>) -> Result<Vec<PathBuf>, Err
         if s == "-" {
             out.push(a.clone());
         } else if a.is_dir() {
-            let mut files = Vec::new();
-            walk(a, spec, &mut files)?;
-            files.sort();
+            let files = files_in(a, spec)?;
             if files.is_empty() {
                 return Err(
                     InputError::new(s, None, format!("directory holds no {}", spec.what)).into(),
