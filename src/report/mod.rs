@@ -44,7 +44,7 @@ pub struct Summary {
     /// Findings per category.
     pub by_category: BTreeMap<&'static str, usize>,
     /// Resource and object changes per action.
-    pub changes: BTreeMap<String, usize>,
+    pub changes: BTreeMap<&'static str, usize>,
 }
 
 /// The report document. Field order is the documented order.
@@ -74,11 +74,7 @@ impl<'a> Report<'a> {
         }
         let mut changes = BTreeMap::new();
         for r in &change.resources {
-            let key = serde_json::to_value(r.action)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_string))
-                .unwrap_or_default();
-            *changes.entry(key).or_insert(0) += 1;
+            *changes.entry(r.action.as_str()).or_insert(0) += 1;
         }
         Report {
             schema: SCHEMA,
