@@ -10,6 +10,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+mod support;
+
 use git2::{Oid, Repository, Signature, Time};
 
 const POLICY: &str = r#"
@@ -109,16 +111,7 @@ fn generate(dir: &Path, n: usize) -> usize {
     repo.reference("refs/heads/main", head, true, "bench")
         .expect("ref");
     repo.set_head("refs/heads/main").expect("head");
-    // Pack the objects, as a clone or CI checkout has them.
-    let mut walk = repo.revwalk().expect("walk");
-    walk.push(head).expect("push");
-    let mut pb = repo.packbuilder().expect("packbuilder");
-    pb.insert_walk(&mut walk).expect("insert walk");
-    let pack_dir = repo.path().join("objects/pack");
-    let mut indexer = git2::Indexer::new(None, &pack_dir, 0o644, true).expect("indexer");
-    pb.foreach(|chunk| std::io::Write::write_all(&mut indexer, chunk).is_ok())
-        .expect("pack");
-    indexer.commit().expect("index pack");
+    support::pack(&repo, head);
     count
 }
 

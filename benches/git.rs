@@ -9,6 +9,8 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
+mod support;
+
 use git2::{FileMode, Oid, Repository, Signature, Time};
 
 fn generate(dir: &Path, n: usize) -> (Oid, Oid) {
@@ -86,16 +88,7 @@ fn generate(dir: &Path, n: usize) -> (Oid, Oid) {
                 .expect("commit")
         };
     }
-    // Pack the objects, as a clone or CI checkout has them (libgit2 reads packs first).
-    let mut walk = repo.revwalk().expect("walk");
-    walk.push(head).expect("push");
-    let mut pb = repo.packbuilder().expect("packbuilder");
-    pb.insert_walk(&mut walk).expect("insert walk");
-    let pack_dir = repo.path().join("objects/pack");
-    let mut indexer = git2::Indexer::new(None, &pack_dir, 0o644, true).expect("indexer");
-    pb.foreach(|chunk| std::io::Write::write_all(&mut indexer, chunk).is_ok())
-        .expect("pack");
-    indexer.commit().expect("index pack");
+    support::pack(&repo, head);
     (base, head)
 }
 

@@ -196,6 +196,11 @@ fn build(dir: &Path) -> Vec<(String, &'static str)> {
 }
 
 fn audit(dir: &Path, extra: &[&str]) -> std::process::Output {
+    audit_until(dir, "2026-11-30", extra)
+}
+
+/// `audit` of `main` from 2026-11-01 to `until` at 2026-12-01T06:00Z, with the test's policy.
+fn audit_until(dir: &Path, until: &str, extra: &[&str]) -> std::process::Output {
     std::fs::write(dir.join("changegate.yaml"), POLICY).unwrap();
     common::changegate()
         .arg("audit")
@@ -209,7 +214,7 @@ fn audit(dir: &Path, extra: &[&str]) -> std::process::Output {
             "--since",
             "2026-11-01",
             "--until",
-            "2026-11-30",
+            until,
             "--now",
             "2026-12-01T06:00:00Z",
         ])
@@ -298,27 +303,7 @@ fn audit_finds_exactly_the_known_violations() {
 fn a_compliant_period_exits_0() {
     let dir = tempfile::tempdir().unwrap();
     build(&dir.path().join("repo"));
-    std::fs::write(dir.path().join("changegate.yaml"), POLICY).unwrap();
-    let out = common::changegate()
-        .arg("audit")
-        .arg("--repo")
-        .arg(dir.path().join("repo"))
-        .arg("--policy")
-        .arg(dir.path().join("changegate.yaml"))
-        .args([
-            "--branch",
-            "main",
-            "--since",
-            "2026-11-01",
-            "--until",
-            "2026-11-12",
-            "--now",
-            "2026-12-01T06:00:00Z",
-            "--format",
-            "markdown",
-        ])
-        .output()
-        .unwrap();
+    let out = audit_until(dir.path(), "2026-11-12", &["--format", "markdown"]);
     let md = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{md}");
     assert!(md.contains("**compliant: 1 changes"), "{md}");
