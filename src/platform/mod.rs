@@ -96,6 +96,20 @@ impl std::fmt::Debug for Secret {
     }
 }
 
+/// The API clients of a run, each made once, when first needed (a client loads the system's
+/// root certificates).
+#[derive(Clone, Default)]
+pub struct Clients {
+    github: std::sync::Arc<std::sync::OnceLock<github::Session>>,
+    gitlab: std::sync::Arc<std::sync::OnceLock<gitlab::Session>>,
+}
+
+impl std::fmt::Debug for Clients {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Clients")
+    }
+}
+
 /// What the platform says about the change.
 #[derive(Debug, Default, Clone)]
 pub struct Context {
@@ -116,6 +130,7 @@ pub struct Context {
     pub gitlab_token: Option<gitlab::Token>,
     /// What could not be read from the platform, for the findings that depend on it.
     pub notes: Vec<String>,
+    pub clients: Clients,
 }
 
 fn resolve(p: Platform) -> Platform {
@@ -237,11 +252,11 @@ fn gitlab_context() -> Result<Context, crate::error::Error> {
     }
     let truncated = var("CI_MERGE_REQUEST_DESCRIPTION_IS_TRUNCATED")
         .is_some_and(|t| t.eq_ignore_ascii_case("true"));
-    match (&cx.merge_request, &cx.gitlab_token) {
-        (Some(mr), Some(token)) => {
+    match gitlab_session(&cx).map(gitlab::Session::merge_request) {
+        Some(info) => {
             // The merge request itself: its author (no CI variable names it) and, when the
             // variable was cut at 2,700 characters, the whole description.
-            let info = gitlab::Session::new(mr, token.clone(), http_timeout()).merge_request()?;
+            let info = info?;
             cx.author = info.author;
             if truncated && let (Some(d), Some((_, text))) = (info.description, &mut cx.description)
             {
@@ -321,9 +336,29 @@ pub fn http_timeout() -> std::time::Duration {
     std::time::Duration::from_secs(secs.clamp(1, 600))
 }
 
-fn github_session(cx: &Context) -> Option<Result<github::Session, crate::error::Error>> {
+/// The run's GitHub client, when there is a pull request and a token.
+fn github_session(cx: &Context) -> Option<Result<&github::Session, crate::error::Error>> {
     let (pr, token) = (cx.pull_request.as_ref()?, cx.token.as_ref()?);
-    Some(github::Session::new(&pr.api, &token.0, http_timeout()))
+    let cell = &cx.clients.github;
+    if cell.get().is_none() {
+        match github::Session::new(&pr.api, &token.0, http_timeout()) {
+            Ok(session) => {
+                let _ = cell.set(session);
+            }
+            Err(e) => return Some(Err(e)),
+        }
+    }
+    cell.get().map(Ok)
+}
+
+/// The run's GitLab client, when there is a merge request and a token.
+fn gitlab_session(cx: &Context) -> Option<&gitlab::Session> {
+    let (mr, token) = (cx.merge_request.as_ref()?, cx.gitlab_token.as_ref()?);
+    Some(
+        cx.clients
+            .gitlab
+            .get_or_init(|| gitlab::Session::new(mr, token.clone(), http_timeout())),
+    )
 }
 
 /// The platform's approvals of the change, and a note when they could not be read.
@@ -332,32 +367,24 @@ pub fn approvals(
     require_current_head: bool,
 ) -> Result<(Vec<crate::model::Approval>, Option<String>), crate::error::Error> {
     match cx.name {
-        Some("github") if cx.pull_request.is_some() => match github_session(cx) {
-            Some(session) => Ok((
-                session?.approvals(
-                    cx.pull_request.as_ref().expect("checked"),
-                    require_current_head,
-                )?,
-                None,
-            )),
-            None => Ok((
+        Some("github") => match (github_session(cx), &cx.pull_request) {
+            (Some(session), Some(pr)) => Ok((session?.approvals(pr, require_current_head)?, None)),
+            (None, Some(_)) => Ok((
                 Vec::new(),
                 Some("GitHub reviews were not read: no GITHUB_TOKEN".into()),
             )),
+            _ => Ok((Vec::new(), None)),
         },
-        Some("gitlab") => match (&cx.merge_request, &cx.gitlab_token) {
-            (Some(mr), Some(token)) => Ok((
-                gitlab::Session::new(mr, token.clone(), http_timeout()).approvals()?,
-                None,
-            )),
-            (Some(_), None) => Ok((
+        Some("gitlab") => match (gitlab_session(cx), &cx.merge_request) {
+            (Some(session), _) => Ok((session.approvals()?, None)),
+            (None, Some(_)) => Ok((
                 Vec::new(),
                 Some(
                     "GitLab approvals were not read: no CHANGEGATE_GITLAB_TOKEN or CI_JOB_TOKEN"
                         .into(),
                 ),
             )),
-            (None, _) => Ok((Vec::new(), None)),
+            (None, None) => Ok((Vec::new(), None)),
         },
         _ => Ok((Vec::new(), None)),
     }
@@ -407,16 +434,15 @@ pub fn comment(cx: &Context, markdown: &str) -> Result<String, crate::error::Err
                     .into(),
             )),
         },
-        Some("gitlab") => match (&cx.merge_request, &cx.gitlab_token) {
-            (Some(mr), Some(token)) => {
-                let (created, id) = gitlab::Session::new(mr, token.clone(), http_timeout())
-                    .upsert_note(marker, markdown)?;
+        Some("gitlab") => match (gitlab_session(cx), &cx.merge_request) {
+            (Some(session), _) => {
+                let (created, id) = session.upsert_note(marker, markdown)?;
                 Ok(format!(
                     "{} merge request note {id}",
                     if created { "created" } else { "updated" }
                 ))
             }
-            (Some(_), None) => Err(crate::error::Error::Usage(
+            (None, Some(_)) => Err(crate::error::Error::Usage(
                 "--comment needs a token (CHANGEGATE_GITLAB_TOKEN) to write the merge request note"
                     .into(),
             )),
