@@ -9,6 +9,7 @@ use chrono::{DateTime, Datelike, TimeZone, Utc};
 
 use super::render::headline;
 use super::{Audit, Status};
+use crate::model::short_id;
 use crate::policy::fmt_time;
 
 /// Escapes text and attribute values.
@@ -127,7 +128,7 @@ fn timeline(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
         };
         let title = format!(
             "{} {} {}{}: {}",
-            &c.id[..c.id.len().min(12)],
+            short_id(&c.id),
             fmt_time(c.time),
             status,
             if c.emergency { " (emergency)" } else { "" },
@@ -232,7 +233,7 @@ pub fn render(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
             let target = f
                 .change
                 .as_deref()
-                .map(|c| c[..c.len().min(12)].to_string())
+                .map(|c| short_id(c).to_string())
                 .or_else(|| f.record.clone())
                 .unwrap_or_default();
             writeln!(

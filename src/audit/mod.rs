@@ -256,10 +256,6 @@ fn is_emergency(c: &Commit) -> bool {
             .any(|v| v.trim().eq_ignore_ascii_case("emergency"))
 }
 
-fn short(id: &str) -> &str {
-    &id[..id.len().min(12)]
-}
-
 /// Reviews the branch history over `[since, until)` at time `now`.
 pub fn audit(
     history: &History,
@@ -344,7 +340,7 @@ pub fn audit(
         let what = format!(
             "{} {} ({})",
             if c.is_merge() { "merge" } else { "commit" },
-            short(&hc.id),
+            hc.short(),
             hc.subject
         );
         let mut here: Vec<(Category, String)> = Vec::new();

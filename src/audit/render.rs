@@ -3,6 +3,7 @@
 use std::io::{self, Write};
 
 use super::{Audit, Status};
+use crate::model::short_id as short;
 use crate::policy::fmt_time;
 
 /// An audit output format.
@@ -38,10 +39,6 @@ pub fn render(format: AuditFormat, a: &Audit, w: &mut dyn Write) -> io::Result<(
         AuditFormat::Markdown => markdown(a, w),
         AuditFormat::Html => super::html::render(a, w),
     }
-}
-
-fn short(id: &str) -> &str {
-    &id[..id.len().min(12)]
 }
 
 /// One line saying how the period went.

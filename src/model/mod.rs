@@ -341,6 +341,11 @@ pub struct ChangedPath {
     pub executable: bool,
 }
 
+/// The first 12 characters of a commit id, as messages show it.
+pub fn short_id(id: &str) -> &str {
+    &id[..id.len().min(12)]
+}
+
 /// A commit in the change's range.
 #[derive(Debug, Clone, Serialize)]
 pub struct Commit {
@@ -368,7 +373,7 @@ impl Commit {
     }
 
     pub fn short(&self) -> &str {
-        &self.id[..self.id.len().min(12)]
+        short_id(&self.id)
     }
 
     /// Values of the trailers named `key` (case-insensitive).
