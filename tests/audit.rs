@@ -488,6 +488,26 @@ fn bad_arguments_and_shallow_or_missing_repositories_exit_2() {
 }
 
 #[test]
+fn without_branch_the_checked_out_branch_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    build(&dir.path().join("repo"));
+    let out = common::changegate()
+        .args(["audit", "--since", "2026-11-01", "--until", "2026-11-12"])
+        .args([
+            "--now",
+            "2026-12-01T06:00:00Z",
+            "--format",
+            "json",
+            "--repo",
+        ])
+        .arg(dir.path().join("repo"))
+        .output()
+        .unwrap();
+    let a: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(a["branch"], "main");
+}
+
+#[test]
 fn a_records_post_review_counts_as_the_emergency_review() {
     let dir = tempfile::tempdir().unwrap();
     let want = build(&dir.path().join("repo"));

@@ -125,9 +125,19 @@ pub fn load(dir: &Path, branch: Option<&str>, since: DateTime<Utc>) -> Result<Hi
         merged.sort_by(|a, b| b.time().cmp(&a.time()).then_with(|| a.id.cmp(&b.id)));
         changes.push(BranchChange { commit: c, merged });
     }
+    // Without `--branch`, the branch HEAD is on names the report (`HEAD` when detached).
+    let branch = match branch {
+        Some(b) => b.to_string(),
+        None => repo
+            .head()
+            .ok()
+            .filter(git2::Reference::is_branch)
+            .and_then(|h| h.shorthand().ok().map(str::to_string))
+            .unwrap_or_else(|| "HEAD".into()),
+    };
     Ok(History {
         repo: name,
-        branch: spec.to_string(),
+        branch,
         head: head.to_string(),
         changes,
     })
