@@ -28,6 +28,17 @@ use crate::rules::{self, REGISTRY, Stage};
 pub struct Cli {
     #[command(subcommand)]
     pub command: Command,
+    /// Change the size limit of one kind of input: `KIND=SIZE` (e.g. `plan=4GiB`), repeatable
+    /// or comma-separated. Kinds: plan, manifests, description, policy, change, tf, record,
+    /// record-log, commit-msg, event, http. A larger input is refused (exit 2).
+    #[arg(
+        long = "max-size",
+        global = true,
+        value_name = "KIND=SIZE",
+        env = "CHANGEGATE_MAX_SIZE",
+        value_delimiter = ','
+    )]
+    pub max_size: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -242,6 +253,9 @@ pub fn run() -> Result<ExitCode, Error> {
             return Ok(ExitCode::from(code));
         }
     };
+    let mut limits = input::limits::SizeLimits::default();
+    limits.apply(&cli.max_size).map_err(Error::Usage)?;
+    input::limits::init(limits);
     let mut out = std::io::stdout().lock();
     match cli.command {
         Command::Check(args) => check(&args, &mut out),
@@ -410,7 +424,8 @@ pub fn load(args: &CheckArgs, cwd: &Path) -> Result<Loaded, Error> {
                         },
                         || match (&args.description, &platform.description) {
                             (Some(p), _) => {
-                                let f = input::text::read(p, 16 * 1024 * 1024)?;
+                                let f =
+                                    input::text::read(p, input::limits::InputKind::Description)?;
                                 let rec = input::description::parse_description(&f.name, &f.text)?;
                                 Ok::<_, Error>(Some((f, rec)))
                             }
@@ -713,6 +728,16 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
     let eval = engine::evaluate(&loaded.change, &loaded.policy, now, args.stage);
     let report = Report::new(&eval, &loaded.change, &loaded.inputs);
 
+    // Every report is rendered whole, then passes through the redaction layer before it is
+    // written anywhere.
+    let rendered = |format: Format, color: bool, dest: &str| -> Result<Vec<u8>, Error> {
+        let mut buf = Vec::new();
+        report::render(format, &report, color, &mut buf).map_err(|source| Error::Io {
+            path: dest.to_string(),
+            source,
+        })?;
+        Ok(crate::redact::redact_bytes(buf))
+    };
     for (format, dest) in &formats {
         match dest {
             None => {
@@ -723,31 +748,22 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
                         std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
                     }
                 };
-                report::render(*format, &report, color, out).map_err(|source| Error::Io {
-                    path: "<stdout>".into(),
-                    source,
-                })?;
+                write_out(out, &rendered(*format, color, "<stdout>")?)?;
             }
             Some(path) => {
-                let mut buf = Vec::new();
-                report::render(*format, &report, false, &mut buf).map_err(|source| Error::Io {
-                    path: path.display().to_string(),
-                    source,
-                })?;
-                write_file(path, &buf)?;
+                write_file(
+                    path,
+                    &rendered(*format, false, &path.display().to_string())?,
+                )?;
             }
         }
     }
     if platform.step_summary.is_some() || args.comment {
-        let mut md = Vec::new();
-        report::render(Format::Markdown, &report, false, &mut md).map_err(|source| Error::Io {
-            path: "<step summary>".into(),
-            source,
-        })?;
+        let md = rendered(Format::Markdown, false, "<step summary>")?;
         crate::platform::write_step_summary(platform, &md)?;
         if args.comment {
             let done = crate::platform::comment(platform, &String::from_utf8_lossy(&md))?;
-            eprintln!("changegate: {done}");
+            eprintln!("changegate: {}", crate::redact::redact(&done));
         }
     }
     if let Some(path) = &args.record {
@@ -970,7 +986,7 @@ fn write_record(
             entry.digest
         ));
     }
-    eprintln!("changegate: {note}");
+    eprintln!("changegate: {}", crate::redact::redact(&note));
     Ok(())
 }
 
@@ -1032,7 +1048,7 @@ fn commit_msg(policy: Option<&Path>, file: &Path) -> Result<ExitCode, Error> {
         .map(Path::to_path_buf)
         .or_else(|| input::policy::discover(&cwd));
     let policy = input::policy::load(policy_path.as_deref())?;
-    let text = input::text::read(file, 1024 * 1024)?;
+    let text = input::text::read(file, input::limits::InputKind::CommitMessage)?;
     match crate::commitmsg::check(&policy, &text.text) {
         None => Ok(ExitCode::SUCCESS),
         Some(reason) => {

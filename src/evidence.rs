@@ -157,10 +157,18 @@ impl<'a> Record<'a> {
         }
     }
 
+    /// The record as JSON, every known secret redacted (before sealing, so the digest covers
+    /// what is written).
+    pub fn to_value(&self) -> Value {
+        let mut v = serde_json::to_value(self).expect("a record serialises");
+        crate::redact::redact_value(&mut v);
+        v
+    }
+
     /// The sealed document: its `digest`, the record with it, and that as pretty JSON ending
     /// in a newline.
     pub fn seal(&self) -> (String, Value, Vec<u8>) {
-        let mut v = serde_json::to_value(self).expect("a record serialises");
+        let mut v = self.to_value();
         let digest = digest_of(&v);
         v["digest"] = Value::String(digest.clone());
         let mut out = serde_json::to_vec_pretty(&v).expect("a record serialises");
@@ -225,7 +233,7 @@ fn bad(path: &str, e: &serde_json::Error, what: &str) -> Error {
 /// Reads a record file: JSON with `schema: changegate/record/v1` and a `digest`.
 pub fn read_record(path: &Path) -> Result<ReadRecord, Error> {
     let name = path.display().to_string();
-    let f = crate::input::text::read(path, 256 * 1024 * 1024)?;
+    let f = crate::input::text::read(path, crate::input::limits::InputKind::Record)?;
     let value: Value = serde_json::from_str(&f.text)
         .map_err(|e| bad(&name, &e, "a maintenance record must be JSON"))?;
     if value.get("schema").and_then(Value::as_str) != Some(SCHEMA) {
@@ -291,7 +299,7 @@ pub struct Broken {
 /// Reads and checks a log: every line's own digest, the chain of `prev`, and the sequence.
 /// `Err` for a file that cannot be read at all; `Ok((entries, first break))` otherwise.
 pub fn read_log(path: &Path) -> Result<(Vec<LogEntry>, Option<Broken>), Error> {
-    let f = crate::input::text::read(path, 1024 * 1024 * 1024)?;
+    let f = crate::input::text::read(path, crate::input::limits::InputKind::RecordLog)?;
     let mut entries: Vec<LogEntry> = Vec::new();
     let mut broken = None;
     for (i, line) in f.text.lines().enumerate() {

@@ -14,6 +14,7 @@ pub mod input;
 pub mod model;
 pub mod platform;
 pub mod policy;
+pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod schema;

@@ -12,7 +12,12 @@ fn main() -> ExitCode {
     match changegate::cli::run() {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("changegate: error: {e:#}");
+            // Errors pass through the redaction layer too: an HTTP error body may echo a token.
+            let message = format!("{e:#}");
+            eprintln!(
+                "changegate: error: {}",
+                changegate::redact::redact(&message)
+            );
             ExitCode::from(2)
         }
     }

@@ -821,13 +821,10 @@ fn manifests_report_inputs_and_mask_secrets() {
                 "{kinds:?}"
             );
             assert_eq!(r["summary"]["changes"]["apply"], 2);
-            // The hand-changed secret is noticed, without its values.
+            // The hand-changed secret is noticed, without its values (`stringData` is merged
+            // into `data`, as the API server stores it).
             assert!(r["findings"].as_array().unwrap().iter().any(|f| {
-                f["rule"] == "CG206"
-                    && f["message"]
-                        .as_str()
-                        .unwrap()
-                        .contains("stringData.password")
+                f["rule"] == "CG206" && f["message"].as_str().unwrap().contains("data.password")
             }));
         }
     }

@@ -409,7 +409,7 @@ pub fn parse(
 
 /// Reads `--change FILE`.
 pub fn load(path: &Path) -> Result<(text::TextFile, ChangeRecord), Error> {
-    let f = text::read(path, 16 * 1024 * 1024)?;
+    let f = text::read(path, super::limits::InputKind::Change)?;
     let rec = parse("change-file", &f.name, &f.text, 0)?;
     Ok((f, rec))
 }

@@ -7,7 +7,7 @@
 use pulldown_cmark::{CodeBlockKind, Event, HeadingLevel, Parser, Tag, TagEnd};
 
 use super::change::{RecordBuilder, meaningful, merge, parse};
-use super::text::pos_at;
+use super::text::LineIndex;
 use crate::error::{Error, Pos};
 use crate::model::record::{Interval, Risk};
 use crate::model::{ChangeRecord, ChangeType, RiskLevel};
@@ -85,8 +85,9 @@ pub fn parse_description(name: &str, text: &str) -> Result<ChangeRecord, Error> 
             line.clear();
         };
 
+    let mut lines = LineIndex::new(text);
     for (ev, range) in Parser::new(text).into_offset_iter() {
-        let pos = pos_at(text, range.start);
+        let pos = lines.pos(range.start);
         match ev {
             Event::Start(Tag::Heading { level, .. }) => {
                 in_heading = Some((level, String::new(), pos));

@@ -11,7 +11,8 @@ use hcl::edit::expr::Expression;
 use hcl::edit::structure::{Block, BlockLabel, Body};
 use rayon::prelude::*;
 
-use super::text::{self, pos_at};
+use super::limits::InputKind;
+use super::text::{self, LineIndex};
 use crate::error::{Error, InputError, Pos};
 use crate::model::{Location, ModuleSource, ScriptKind, ScriptUse};
 
@@ -78,8 +79,12 @@ struct FileFacts {
     modules: Vec<(String, Option<String>, Location)>,
 }
 
-fn location(file: &str, text: &str, span: Option<std::ops::Range<usize>>) -> Location {
-    let pos: Option<Pos> = span.map(|s| pos_at(text, s.start));
+fn location(
+    file: &str,
+    lines: &mut LineIndex<'_>,
+    span: Option<std::ops::Range<usize>>,
+) -> Location {
+    let pos: Option<Pos> = span.map(|s| lines.pos(s.start));
     Location::new(file, pos)
 }
 
@@ -96,7 +101,7 @@ fn scan_resource(
     address: &str,
     b: &Block,
     file: &str,
-    text: &str,
+    lines: &mut LineIndex<'_>,
     out: &mut FileFacts,
 ) {
     let full = format!("{prefix}{address}");
@@ -111,7 +116,7 @@ fn scan_resource(
                 out.scripts.push(ScriptUse {
                     kind,
                     address: full.clone(),
-                    location: location(file, text, inner.span()),
+                    location: location(file, lines, inner.span()),
                 });
             }
             "lifecycle" => {
@@ -121,7 +126,7 @@ fn scan_resource(
                     out.scripts.push(ScriptUse {
                         kind: ScriptKind::IgnoreAllChanges,
                         address: full.clone(),
-                        location: location(file, text, a.span()),
+                        location: location(file, lines, a.span()),
                     });
                 }
             }
@@ -142,6 +147,8 @@ fn scan_file(prefix: &str, file: &str, text: &str) -> Result<FileFacts, InputErr
             format!("invalid HCL: {}", e.message()),
         )
     })?;
+    let mut lines = LineIndex::new(text);
+    let lines = &mut lines;
     let mut out = FileFacts {
         resources: Vec::new(),
         scripts: Vec::new(),
@@ -152,13 +159,15 @@ fn scan_file(prefix: &str, file: &str, text: &str) -> Result<FileFacts, InputErr
         match (b.ident.as_str(), labels.as_slice()) {
             ("resource", [t, n]) => {
                 let address = format!("{t}.{n}");
-                out.resources
-                    .push((format!("{prefix}{address}"), location(file, text, b.span())));
-                scan_resource(prefix, &address, b, file, text, &mut out);
+                out.resources.push((
+                    format!("{prefix}{address}"),
+                    location(file, lines, b.span()),
+                ));
+                scan_resource(prefix, &address, b, file, lines, &mut out);
             }
             ("data", [t, n]) => {
                 let address = format!("data.{t}.{n}");
-                let loc = location(file, text, b.span());
+                let loc = location(file, lines, b.span());
                 out.resources
                     .push((format!("{prefix}{address}"), loc.clone()));
                 if *t == "external" {
@@ -182,7 +191,7 @@ fn scan_file(prefix: &str, file: &str, text: &str) -> Result<FileFacts, InputErr
                     out.modules.push((
                         format!("{n}\u{0}{source}"),
                         version,
-                        location(file, text, b.span()),
+                        location(file, lines, b.span()),
                     ));
                 }
             }
@@ -228,7 +237,7 @@ pub fn load(dir: &Path) -> Result<TfSource, Error> {
         let parsed: Vec<Result<ParsedFile, Error>> = files
             .par_iter()
             .map(|f| {
-                let t = text::read(f, 64 * 1024 * 1024)?;
+                let t = text::read(f, InputKind::Hcl)?;
                 let facts = scan_file(&prefix, &t.name, &t.text)?;
                 Ok((t.name, t.bytes, facts))
             })

@@ -27,6 +27,119 @@ pub struct Object {
     pub value: Node,
     /// The `# Source:` template, else the file and line of the document.
     pub location: Location,
+    /// A Secret's values, by key, as digests: the tree holds only masks (see
+    /// [`normalize_secret`]).
+    pub secret: Option<SecretDigests>,
+}
+
+/// The SHA-256 of each value of a Secret (its decoded `data` merged with `stringData`), so that
+/// a value written in Git as `stringData` compares equal to the API server's base64 `data`
+/// without either being kept. Never printed: its `Debug` shows the keys only.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct SecretDigests(pub BTreeMap<String, [u8; 32]>);
+
+impl std::fmt::Debug for SecretDigests {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_set().entries(self.0.keys()).finish()
+    }
+}
+
+impl SecretDigests {
+    /// Keys whose values differ between `self` (Git) and `other` (the cluster or the base),
+    /// including keys only one side has.
+    pub fn changed_keys(&self, other: &SecretDigests) -> Vec<String> {
+        let keys: std::collections::BTreeSet<&String> =
+            self.0.keys().chain(other.0.keys()).collect();
+        keys.into_iter()
+            .filter(|k| self.0.get(*k) != other.0.get(*k))
+            .cloned()
+            .collect()
+    }
+}
+
+/// The annotation `kubectl apply` leaves on live objects: the whole applied object as JSON,
+/// which for a Secret holds its data.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// A Secret's values are sensitive by definition: they are decoded (`data` is base64, as the
+/// API server always returns it; `stringData` is plain, as Git usually holds it, and wins on the
+/// same key, as the API server merges them), registered for redaction in both forms, kept only
+/// as digests, and replaced in the tree by [`crate::model::SENSITIVE`] under `data` (the one
+/// field the cluster keeps). The `last-applied-configuration` annotation, which repeats them,
+/// is masked too.
+fn normalize_secret(v: &mut Node) -> SecretDigests {
+    use base64::Engine;
+    use sha2::Digest;
+    let Node::Obj(entries) = v else {
+        return SecretDigests::default();
+    };
+    let mut values: BTreeMap<String, Vec<u8>> = BTreeMap::new();
+    let mut fields: Vec<(Box<str>, Node)> = std::mem::take(entries).into_vec();
+    let mut secrets: Vec<String> = Vec::new();
+    for field in ["data", "stringData"] {
+        let Some(i) = fields.iter().position(|(k, _)| &**k == field) else {
+            continue;
+        };
+        let (_, node) = fields.remove(i);
+        for (k, val) in node.entries() {
+            let text = match val {
+                Node::Str(s) => s.to_string(),
+                Node::Null => continue,
+                other => other.brief(),
+            };
+            let bytes = if field == "data" {
+                let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+                base64::engine::general_purpose::STANDARD
+                    .decode(compact.as_bytes())
+                    .unwrap_or_else(|_| text.clone().into_bytes())
+            } else {
+                text.clone().into_bytes()
+            };
+            secrets.push(text);
+            if let Ok(plain) = std::str::from_utf8(&bytes) {
+                secrets.push(plain.to_string());
+            }
+            secrets.push(base64::engine::general_purpose::STANDARD.encode(&bytes));
+            values.insert(k.to_string(), bytes);
+        }
+    }
+    crate::redact::register(&secrets);
+    let digests = SecretDigests(
+        values
+            .iter()
+            .map(|(k, b)| (k.clone(), sha2::Sha256::digest(b).into()))
+            .collect(),
+    );
+    if !values.is_empty() {
+        let masked: Vec<(Box<str>, Node)> = values
+            .keys()
+            .map(|k| (k.as_str().into(), Node::Str(crate::model::SENSITIVE.into())))
+            .collect();
+        fields.push(("data".into(), Node::Obj(masked.into_boxed_slice())));
+        fields.sort_by(|a, b| a.0.cmp(&b.0));
+    }
+    for (k, meta) in fields.iter_mut() {
+        if &**k == "metadata"
+            && let Node::Obj(m) = meta
+        {
+            for (mk, annotations) in m.iter_mut() {
+                if &**mk == "annotations"
+                    && let Node::Obj(a) = annotations
+                {
+                    for (ak, av) in a.iter_mut() {
+                        if &**ak == LAST_APPLIED {
+                            if let Node::Str(s) = av {
+                                crate::redact::register_one(s);
+                            }
+                            *av = Node::Str(crate::model::SENSITIVE.into());
+                        }
+                    }
+                }
+            }
+        }
+    }
+    *entries = fields.into_boxed_slice();
+    digests
 }
 
 impl Object {
@@ -189,6 +302,8 @@ fn object_of(file: &str, v: Node, pos: Pos, source: Option<&str>, default_ns: &s
     } else {
         Some(s(&["metadata", "namespace"]).unwrap_or_else(|| default_ns.to_string()))
     };
+    let mut v = v;
+    let secret = (kind == "Secret" && !api_version.contains('/')).then(|| normalize_secret(&mut v));
     Doc::Object(Box::new(Object {
         group: group_of(&api_version),
         api_version,
@@ -200,11 +315,23 @@ fn object_of(file: &str, v: Node, pos: Pos, source: Option<&str>, default_ns: &s
             None => Location::new(file, Some(pos)),
         },
         value: v,
+        secret,
     }))
 }
 
 /// Parses one file's text into objects (and the documents that are not objects).
 pub fn parse(file: &str, text: &str, default_ns: &str) -> Result<Parsed, Error> {
+    parse_budgeted(file, text, default_ns, &yaml::Budget::new())
+}
+
+/// [`parse`], spending YAML alias expansion from a budget shared with the other files of the
+/// same input.
+pub fn parse_budgeted(
+    file: &str,
+    text: &str,
+    default_ns: &str,
+    budget: &yaml::Budget,
+) -> Result<Parsed, Error> {
     let docs = split_documents(text);
     let parsed: Vec<Result<Vec<Doc>, Error>> = docs
         .par_iter()
@@ -216,9 +343,10 @@ pub fn parse(file: &str, text: &str, default_ns: &str) -> Result<Parsed, Error> 
             // Only the document and its `items` need positions.
             let limits = Limits {
                 positions_depth: 2,
+                alias_nodes: super::limits::YAML_ALIAS_NODES,
                 ..Limits::default()
             };
-            let loaded = yaml::load_all_as::<Node>(doc, limits).map_err(|e| {
+            let loaded = yaml::load_all_budgeted::<Node>(doc, limits, budget).map_err(|e| {
                 InputError::new(
                     file,
                     Some(shift(e.pos)),
@@ -279,11 +407,13 @@ pub fn parse(file: &str, text: &str, default_ns: &str) -> Result<Parsed, Error> 
 /// Reads manifests from files (in parallel).
 pub fn load(paths: &[PathBuf], default_ns: &str) -> Result<Manifests, Error> {
     type Read = (String, String, Vec<Object>, Vec<(Location, String)>);
+    // One alias budget for every document of every file of this input.
+    let budget = yaml::Budget::new();
     let files: Vec<Result<Read, Error>> = paths
         .par_iter()
         .map(|p| {
-            let f = text::read(p, 1024 * 1024 * 1024)?;
-            let (objects, skipped) = parse(&f.name, &f.text, default_ns)?;
+            let f = text::read(p, super::limits::InputKind::Manifests)?;
+            let (objects, skipped) = parse_budgeted(&f.name, &f.text, default_ns, &budget)?;
             let sha = text::sha256_hex(&f.bytes);
             Ok((f.name, sha, objects, skipped))
         })
@@ -612,7 +742,12 @@ pub fn build(
             Some(b) => match b.get(&id) {
                 None => mk(o, Action::Create, None, None),
                 Some(prev) => {
-                    let changed = changed_paths(&prev.value, &o.value);
+                    let mut changed = changed_paths(&prev.value, &o.value);
+                    if let (Some(a), Some(b)) = (&prev.secret, &o.secret) {
+                        changed.extend(a.changed_keys(b).into_iter().map(|k| format!("data.{k}")));
+                        changed.sort();
+                        changed.dedup();
+                    }
                     if changed.is_empty() {
                         mk(o, Action::NoOp, Some(prev), None)
                     } else {
@@ -728,11 +863,21 @@ fn live_drift(
         // seen), shown masked.
         let mut diffs = Vec::new();
         git_managed_diffs(&mut Vec::new(), &want.value, &l.value, &mut diffs);
-        if l.kind == "Secret" {
-            for d in &mut diffs {
-                if d.path.starts_with("data.") || d.path.starts_with("stringData.") {
-                    d.before = crate::model::SENSITIVE.into();
-                    d.after = crate::model::SENSITIVE.into();
+        // A Secret's values are compared by digest (Git's `stringData` and the cluster's
+        // base64 `data` are the same value); only keys Git sets count, and they show masked.
+        if let (Some(w), Some(have)) = (&want.secret, &l.secret) {
+            diffs.retain(|d| d.path != "data" && !d.path.starts_with("data."));
+            for k in w.changed_keys(have) {
+                if w.0.contains_key(&k) {
+                    diffs.push(AttrDiff {
+                        path: format!("data.{k}"),
+                        before: crate::model::SENSITIVE.into(),
+                        after: if have.0.contains_key(&k) {
+                            crate::model::SENSITIVE.into()
+                        } else {
+                            "(absent)".into()
+                        },
+                    });
                 }
             }
         }

@@ -7,6 +7,7 @@ pub mod hcl;
 pub mod history;
 pub mod join;
 pub mod kube;
+pub mod limits;
 pub mod paths;
 pub mod plan;
 pub mod policy;

@@ -22,9 +22,6 @@ use crate::model::{
     SENSITIVE, ScriptKind, ScriptUse,
 };
 
-/// The largest plan file read.
-pub const MAX_PLAN_BYTES: u64 = 2 * 1024 * 1024 * 1024;
-
 #[derive(Deserialize)]
 struct PlanDoc<'a> {
     format_version: Option<String>,
@@ -42,6 +39,19 @@ struct PlanDoc<'a> {
     provider_schemas: Option<IgnoredAny>,
     #[serde(rename = "@level")]
     log_level: Option<IgnoredAny>,
+    /// Root module input variables and their values, sensitive ones included in clear text.
+    #[serde(default)]
+    variables: BTreeMap<String, VariableDoc>,
+    /// Raw `terraform.tfstate` (not `show -json` state) has these.
+    terraform_version: Option<IgnoredAny>,
+    lineage: Option<IgnoredAny>,
+    serial: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize)]
+struct VariableDoc {
+    #[serde(default)]
+    value: Value,
 }
 
 /// A `resource_changes` (or `resource_drift`) entry: attribute values stay raw until the action
@@ -94,6 +104,14 @@ struct ConfigModule {
     resources: Vec<ConfigResource>,
     #[serde(default)]
     module_calls: BTreeMap<String, ModuleCall>,
+    #[serde(default)]
+    variables: BTreeMap<String, ConfigVariable>,
+}
+
+#[derive(Deserialize)]
+struct ConfigVariable {
+    #[serde(default)]
+    sensitive: bool,
 }
 
 #[derive(Deserialize)]
@@ -117,6 +135,9 @@ struct ModuleCall {
     source: Option<String>,
     version_constraint: Option<String>,
     module: Option<ConfigModule>,
+    /// The call's arguments: `{"constant_value": ...}` for literals.
+    #[serde(default)]
+    expressions: BTreeMap<String, Value>,
 }
 
 /// A plan read into the model.
@@ -152,15 +173,11 @@ fn refuse(name: &str, message: String) -> Error {
 
 /// Reads and parses one plan file into the model.
 pub fn load(path: &Path) -> Result<Plan, Error> {
-    let name = path.display().to_string();
-    let raw = std::fs::read(path).map_err(|source| Error::Io {
-        path: name.clone(),
-        source,
-    })?;
-    if raw.len() as u64 > MAX_PLAN_BYTES {
-        return Err(refuse(
+    let (name, raw) = text::read_bytes(path, super::limits::InputKind::Plan)?;
+    if raw.iter().all(u8::is_ascii_whitespace) {
+        return Err(text::empty(
             &name,
-            format!("file is larger than {MAX_PLAN_BYTES} bytes; refusing to read it"),
+            &format!("a Terraform plan in JSON; {SHOW_JSON}"),
         ));
     }
     if raw.starts_with(b"PK\x03\x04") {
@@ -178,6 +195,33 @@ pub fn load(path: &Path) -> Result<Plan, Error> {
 
 /// Parses plan JSON text (already decoded).
 pub fn parse(name: &str, text: &str, sha256: String) -> Result<Plan, Error> {
+    // serde reads a struct from an array too (field by field), which would give a message
+    // about the first field: say what the document is instead.
+    if let Some((i, c)) = text.char_indices().find(|(_, c)| !c.is_whitespace()) {
+        let rest = &text[i..];
+        let found = match c {
+            '[' => Some("an array"),
+            '"' => Some("a string"),
+            '-' | '0'..='9' => Some("a number"),
+            _ if rest.starts_with("true") || rest.starts_with("false") => Some("a boolean"),
+            _ if rest.starts_with("null") => Some("null"),
+            _ => None,
+        };
+        if let Some(found) = found {
+            return Err(InputError::new(
+                name,
+                Some(text::pos_at(text, i)),
+                format!("found {found} where a JSON object was expected; {SHOW_JSON}"),
+            )
+            .into());
+        }
+    }
+    if text.trim().is_empty() {
+        return Err(text::empty(
+            name,
+            &format!("a Terraform plan in JSON; {SHOW_JSON}"),
+        ));
+    }
     let doc: PlanDoc = match serde_json::from_str(text) {
         Ok(d) => d,
         Err(e) => return Err(not_json(name, text, e)),
@@ -185,6 +229,8 @@ pub fn parse(name: &str, text: &str, sha256: String) -> Result<Plan, Error> {
     if doc.log_level.is_some() {
         return Err(log_stream(name));
     }
+    // First of all, what must never be printed: sensitive variables' values.
+    crate::redact::register(sensitive_variable_values(&doc));
     if doc.plan_format_version.is_some()
         || (doc.provider_schemas.is_some() && doc.format_version.is_none())
     {
@@ -216,6 +262,14 @@ pub fn parse(name: &str, text: &str, sha256: String) -> Result<Plan, Error> {
         }
     }
     let Some(changes) = doc.resource_changes else {
+        if doc.lineage.is_some() || (doc.serial.is_some() && doc.terraform_version.is_some()) {
+            return Err(refuse(
+                name,
+                format!(
+                    "this is a raw Terraform state file (`terraform.tfstate`: `lineage`, `serial`), not a plan; {SHOW_JSON}"
+                ),
+            ));
+        }
         if doc.values.is_some() && doc.planned_values.is_none() {
             return Err(refuse(
                 name,
@@ -271,6 +325,94 @@ pub fn parse(name: &str, text: &str, sha256: String) -> Result<Plan, Error> {
     })
 }
 
+/// The values of the variables declared `sensitive = true`: the root module's from the plan's
+/// `variables`, and literal arguments (`constant_value`) passed to a module's sensitive
+/// variables. Terraform writes them in clear text; every leaf string (and number) is a secret.
+fn sensitive_variable_values(doc: &PlanDoc<'_>) -> Vec<String> {
+    fn leaves(v: &Value, out: &mut Vec<String>) {
+        match v {
+            Value::String(s) => out.push(s.clone()),
+            Value::Number(n) => out.push(n.to_string()),
+            Value::Array(a) => a.iter().for_each(|x| leaves(x, out)),
+            Value::Object(o) => o.values().for_each(|x| leaves(x, out)),
+            _ => {}
+        }
+    }
+    fn calls(m: &ConfigModule, out: &mut Vec<String>) {
+        for call in m.module_calls.values() {
+            let Some(child) = &call.module else { continue };
+            for (var, decl) in &child.variables {
+                if decl.sensitive
+                    && let Some(c) = call
+                        .expressions
+                        .get(var)
+                        .and_then(|e| e.get("constant_value"))
+                {
+                    leaves(c, out);
+                }
+            }
+            calls(child, out);
+        }
+    }
+    let mut out = Vec::new();
+    let root = doc
+        .configuration
+        .as_ref()
+        .and_then(|c| c.root_module.as_ref());
+    if let Some(root) = root {
+        for (name, decl) in &root.variables {
+            if decl.sensitive
+                && let Some(v) = doc.variables.get(name)
+            {
+                leaves(&v.value, &mut out);
+            }
+        }
+        calls(root, &mut out);
+    }
+    out
+}
+
+/// Registers the values under `marks` (Terraform's sensitivity marks) as secrets, so that the
+/// same value is redacted wherever else it appears unmarked.
+fn register_marked(value: &Node, marks: &Node) {
+    fn walk(v: &Node, m: &Node, out: &mut Vec<String>) {
+        match m {
+            Node::Bool(true) => leaves(v, out),
+            Node::Obj(_) => {
+                for (k, sub) in m.entries() {
+                    if let Some(x) = v.get(k) {
+                        walk(x, sub, out);
+                    }
+                }
+            }
+            Node::Arr(ms) => {
+                if let Some(vs) = v.as_array() {
+                    for (x, sub) in vs.iter().zip(ms.iter()) {
+                        walk(x, sub, out);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    fn leaves(v: &Node, out: &mut Vec<String>) {
+        match v {
+            Node::Str(s) => out.push(s.to_string()),
+            Node::Int(i) => out.push(i.to_string()),
+            Node::Float(f) => out.push(f.to_string()),
+            Node::Arr(a) => a.iter().for_each(|x| leaves(x, out)),
+            Node::Obj(o) => o.iter().for_each(|(_, x)| leaves(x, out)),
+            _ => {}
+        }
+    }
+    if matches!(marks, Node::Null) || marks.as_bool() == Some(false) {
+        return;
+    }
+    let mut out = Vec::new();
+    walk(value, marks, &mut out);
+    crate::redact::register(out);
+}
+
 fn log_stream(name: &str) -> Error {
     refuse(
         name,
@@ -290,14 +432,14 @@ fn not_json(name: &str, text: &str, e: serde_json::Error) -> Error {
     }
     let pos = (e.line() > 0).then(|| Pos {
         line: e.line(),
-        column: e.column(),
+        column: e.column().max(1),
     });
+    let reason = text::json_reason(&e);
     let what = match e.classify() {
         serde_json::error::Category::Eof => "the JSON ends early (truncated file?)".to_string(),
-        serde_json::error::Category::Data => format!("unexpected plan structure: {e}"),
-        _ => format!("invalid JSON: {e}"),
+        serde_json::error::Category::Data => format!("unexpected plan structure: {reason}"),
+        _ => format!("invalid JSON: {reason}"),
     };
-    // serde_json's message already carries "at line L column C"; the position leads too.
     InputError::new(
         name,
         pos,
@@ -399,8 +541,33 @@ fn parse_at<'a, T: Deserialize<'a>>(name: &str, text: &str, raw: &'a RawValue) -
         // The raw value is a slice of `text`: its offset places the error in the file.
         let base = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
         let pos = text_pos_of(text, base, raw.get(), e.line(), e.column());
-        InputError::new(name, pos, format!("unexpected plan structure: {e}")).into()
+        InputError::new(
+            name,
+            pos,
+            format!("unexpected plan structure: {}", text::json_reason(&e)),
+        )
+        .into()
     })
+}
+
+/// Like [`parse_at`] for a value that must be a JSON object (a resource change, its `change`):
+/// serde would read a struct from an array field by field and blame the first field.
+fn parse_object_at<'a, T: Deserialize<'a>>(
+    name: &str,
+    text: &str,
+    raw: &'a RawValue,
+    what: &str,
+) -> Result<T, Error> {
+    if !raw.get().starts_with('{') {
+        let base = (raw.get().as_ptr() as usize).saturating_sub(text.as_ptr() as usize);
+        return Err(InputError::new(
+            name,
+            Some(text::pos_at(text, base.min(text.len()))),
+            format!("unexpected plan structure: {what} must be a JSON object"),
+        )
+        .into());
+    }
+    parse_at(name, text, raw)
 }
 
 /// The file position of (line, column) inside the raw slice that starts at byte `base`.
@@ -431,7 +598,7 @@ fn value_of(name: &str, text: &str, raw: Option<&RawValue>) -> Result<Node, Erro
 }
 
 fn resource(name: &str, text: &str, raw: &RawValue) -> Result<ResourceChange, Error> {
-    let c: LazyChangeDoc<'_> = parse_at(name, text, raw)?;
+    let c: LazyChangeDoc<'_> = parse_object_at(name, text, raw, "each `resource_changes` entry")?;
     let mut address = address_of(
         &c.address,
         &c.module_address,
@@ -453,20 +620,16 @@ fn resource(name: &str, text: &str, raw: &RawValue) -> Result<ResourceChange, Er
     // Only the sides a rule can read are built: `before` when the object is destroyed, `after`
     // when one is written. The rest is never materialised (memory stays near the file size).
     let before = if action.destroys() {
-        Attrs::masked(
-            value_of(name, text, body.before)?,
-            body.before_sensitive,
-            Node::Null,
-        )
+        let v = value_of(name, text, body.before)?;
+        register_marked(&v, &body.before_sensitive);
+        Attrs::masked(v, body.before_sensitive, Node::Null)
     } else {
         Attrs::default()
     };
     let after = if action.writes() {
-        Attrs::masked(
-            value_of(name, text, body.after)?,
-            body.after_sensitive,
-            body.after_unknown,
-        )
+        let v = value_of(name, text, body.after)?;
+        register_marked(&v, &body.after_sensitive);
+        Attrs::masked(v, body.after_sensitive, body.after_unknown)
     } else {
         Attrs::default()
     };
@@ -568,7 +731,7 @@ fn drift_of(
     raw: &RawValue,
     relevant: Option<&HashSet<String>>,
 ) -> Result<Drift, Error> {
-    let c: LazyChangeDoc<'_> = parse_at(name, text, raw)?;
+    let c: LazyChangeDoc<'_> = parse_object_at(name, text, raw, "each `resource_drift` entry")?;
     let address = address_of(
         &c.address,
         &c.module_address,
@@ -585,9 +748,15 @@ fn drift_of(
     )?;
     let body = c.change;
     // Compared before masking (so a changed secret is seen), rendered masked.
+    let (before, after) = (
+        value_of(name, text, body.before)?,
+        value_of(name, text, body.after)?,
+    );
+    register_marked(&before, &body.before_sensitive);
+    register_marked(&after, &body.after_sensitive);
     let changed = diff(
-        &value_of(name, text, body.before)?,
-        &value_of(name, text, body.after)?,
+        &before,
+        &after,
         &body.before_sensitive,
         &body.after_sensitive,
     );
@@ -738,7 +907,20 @@ mod tests {
                 r#"{"format_version":"1.2","resource_changes":[{"#,
                 "truncated",
             ),
-            ("[1, 2]", "unexpected plan structure"),
+            ("[1, 2]", "found an array where a JSON object was expected"),
+            (
+                r#"{"version":4,"terraform_version":"1.9.0","serial":3,"lineage":"x","outputs":{},"resources":[]}"#,
+                "raw Terraform state file",
+            ),
+            ("  \n", "the file is empty"),
+            (
+                r#"{"format_version":"1.2","resource_changes":[["a"]]}"#,
+                "1:45: unexpected plan structure: each `resource_changes` entry must be a JSON object",
+            ),
+            (
+                r#"{"format_version":"1.2","resource_changes":[{"address":"a.b","type":"a","name":"b","change":{"actions":"create"}}]}"#,
+                "found a string where an array was expected",
+            ),
         ];
         for (text, want) in cases {
             let e = p(text).unwrap_err().to_string();

@@ -67,7 +67,7 @@ pub fn load(path: Option<&Path>) -> Result<Policy, Error> {
             crate::policy::DEFAULT_POLICY,
         ),
         Some(p) => {
-            let f = text::read(p, 16 * 1024 * 1024)?;
+            let f = text::read(p, super::limits::InputKind::Policy)?;
             compile_text(&f.name, &f.bytes, &f.text)
         }
     }

@@ -4,10 +4,8 @@
 use std::io::Read;
 use std::path::Path;
 
+use super::limits::{self, InputKind};
 use crate::error::{Error, InputError, Pos};
-
-/// The largest text input changegate reads; anything larger is refused rather than half-read.
-pub const MAX_TEXT_BYTES: u64 = 256 * 1024 * 1024;
 
 /// The lowercase hex SHA-256 of an input's raw bytes, as reports and records name inputs.
 pub fn sha256_hex(bytes: &[u8]) -> String {
@@ -23,47 +21,95 @@ pub struct TextFile {
     pub text: String,
 }
 
-/// Reads `path` (or standard input for `-`) and decodes it.
-pub fn read(path: &Path, limit: u64) -> Result<TextFile, Error> {
-    let name = if path == Path::new("-") {
+/// How an input is named in messages: its path as given, `<stdin>` for `-`.
+pub fn display_name(path: &Path) -> String {
+    if path == Path::new("-") {
         "<stdin>".to_string()
     } else {
         path.display().to_string()
-    };
-    let bytes = if path == Path::new("-") {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .take(limit + 1)
-            .read_to_end(&mut buf)
-            .map_err(|source| Error::Io {
-                path: name.clone(),
-                source,
-            })?;
-        buf
-    } else {
-        let file = std::fs::File::open(path).map_err(|source| Error::Io {
-            path: name.clone(),
-            source,
-        })?;
-        let mut buf = Vec::new();
-        file.take(limit + 1)
-            .read_to_end(&mut buf)
-            .map_err(|source| Error::Io {
-                path: name.clone(),
-                source,
-            })?;
-        buf
-    };
-    if bytes.len() as u64 > limit {
-        return Err(InputError::new(
-            name,
-            None,
-            format!("file is larger than the limit of {limit} bytes; refusing to read it"),
-        )
-        .into());
     }
+}
+
+/// The error for an input over its limit.
+pub fn too_large(name: &str, kind: InputKind, size: Option<u64>) -> Error {
+    let limit = limits::of(kind);
+    let size = match size {
+        Some(s) => format!("is {} ({s} bytes)", limits::human(s)),
+        None => "goes on".to_string(),
+    };
+    InputError::new(
+        name,
+        None,
+        format!(
+            "the file {size}, over the {} limit of {} ({limit} bytes); refusing to read it (raise the limit with `--max-size {}=SIZE` or CHANGEGATE_MAX_SIZE)",
+            kind.name(),
+            limits::human(limit),
+            kind.name()
+        ),
+    )
+    .into()
+}
+
+/// Reads the raw bytes of `path` (standard input for `-`) under the limit for `kind`: a regular
+/// file's size is checked before anything is read, and every source goes through a bounded
+/// reader, so a device, a FIFO or a pipe stops at the limit instead of filling memory.
+pub fn read_bytes(path: &Path, kind: InputKind) -> Result<(String, Vec<u8>), Error> {
+    let name = display_name(path);
+    let limit = limits::of(kind);
+    let io = |source| Error::Io {
+        path: name.clone(),
+        source,
+    };
+    let mut buf = Vec::new();
+    if path == Path::new("-") {
+        std::io::stdin()
+            .lock()
+            .take(limit.saturating_add(1))
+            .read_to_end(&mut buf)
+            .map_err(io)?;
+    } else {
+        let file = std::fs::File::open(path).map_err(io)?;
+        let meta = file.metadata().map_err(io)?;
+        if meta.is_dir() {
+            return Err(InputError::new(
+                &name,
+                None,
+                format!("is a directory; expected a {} file", kind.name()),
+            )
+            .into());
+        }
+        if meta.is_file() {
+            if meta.len() > limit {
+                return Err(too_large(&name, kind, Some(meta.len())));
+            }
+            // The size is known: one allocation (plus the byte that proves the end).
+            buf.reserve_exact(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
+        }
+        file.take(limit.saturating_add(1))
+            .read_to_end(&mut buf)
+            .map_err(io)?;
+    }
+    if buf.len() as u64 > limit {
+        return Err(too_large(&name, kind, None));
+    }
+    Ok((name, buf))
+}
+
+/// Reads `path` (or standard input for `-`) under the limit for `kind` and decodes it.
+pub fn read(path: &Path, kind: InputKind) -> Result<TextFile, Error> {
+    let (name, bytes) = read_bytes(path, kind)?;
     let text = decode(&name, &bytes)?;
     Ok(TextFile { name, bytes, text })
+}
+
+/// The error for an input that holds nothing.
+pub fn empty(name: &str, expected: &str) -> Error {
+    InputError::new(
+        name,
+        None,
+        format!("the file is empty; expected {expected}"),
+    )
+    .into()
 }
 
 /// Decodes UTF-8 (with or without BOM) and UTF-16 with a BOM; anything else is an error that
@@ -168,6 +214,130 @@ pub fn pos_at(s: &str, at: usize) -> Pos {
     }
 }
 
+/// A serde error in the user's terms: JSON's names for what was found (`an array`, not
+/// `sequence`), no value quoted (it could be a secret), and without serde's own "at line L
+/// column C" (the caller puts the position in front, once).
+pub fn json_reason(e: &serde_json::Error) -> String {
+    let full = e.to_string();
+    let msg = match full.rfind(" at line ") {
+        Some(i) if full[i..].contains(" column ") => &full[..i],
+        _ => full.as_str(),
+    };
+    serde_reason(msg)
+}
+
+/// [`json_reason`] for a bare serde message (`invalid type: sequence, expected a string`).
+pub fn serde_reason(msg: &str) -> String {
+    fn what(found: &str) -> String {
+        let f = found.trim();
+        let name = if f.starts_with("string") || f.starts_with("char") {
+            "a string"
+        } else if f.starts_with("integer") || f.starts_with("floating point") {
+            "a number"
+        } else if f.starts_with("boolean") {
+            "a boolean"
+        } else if f == "sequence" || f.starts_with("tuple") {
+            "an array"
+        } else if f == "map" || f.starts_with("struct") {
+            "an object"
+        } else if f == "unit value" || f == "null" || f == "unit" {
+            "null"
+        } else if f.starts_with("bytes") || f.starts_with("byte array") {
+            "bytes"
+        } else {
+            return f.to_string();
+        };
+        name.to_string()
+    }
+    fn expected(exp: &str) -> String {
+        let e = exp.trim();
+        let e = e
+            .strip_prefix("a ")
+            .or_else(|| e.strip_prefix("an "))
+            .unwrap_or(e);
+        if e.starts_with("sequence") || e.starts_with("tuple") {
+            "an array".into()
+        } else if e.starts_with("map") || e.starts_with("struct") || e.contains("object") {
+            "an object".into()
+        } else if e.starts_with("string") || e.starts_with("borrowed string") {
+            "a string".into()
+        } else if e.starts_with("u64")
+            || e.starts_with("i64")
+            || e.starts_with("u32")
+            || e.starts_with("f64")
+            || e.contains("integer")
+        {
+            "a number".into()
+        } else if e.starts_with("bool") {
+            "a boolean".into()
+        } else {
+            exp.trim().to_string()
+        }
+    }
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some(rest) = msg.strip_prefix(prefix)
+            && let Some((found, exp)) = rest.rsplit_once(", expected ")
+        {
+            return format!("found {} where {} was expected", what(found), expected(exp));
+        }
+    }
+    msg.to_string()
+}
+
+/// Turns byte offsets of one text into 1-based positions in time linear in the text, however
+/// many offsets are asked for: line starts are indexed once, and columns are counted from the
+/// previous answer when offsets come in order (as parsers' events do), so neither many events
+/// nor one very long line make it quadratic.
+pub struct LineIndex<'a> {
+    text: &'a str,
+    /// Byte offset of the start of each line.
+    starts: Vec<usize>,
+    /// The last answer: (offset, line index, column).
+    last: (usize, usize, usize),
+}
+
+impl<'a> LineIndex<'a> {
+    pub fn new(text: &'a str) -> Self {
+        let mut starts = vec![0];
+        starts.extend(memchr_newlines(text.as_bytes()));
+        LineIndex {
+            text,
+            starts,
+            last: (0, 0, 1),
+        }
+    }
+
+    /// The 1-based position of byte offset `at` (clamped to the text; an offset inside a
+    /// character counts as that character).
+    pub fn pos(&mut self, at: usize) -> Pos {
+        let at = at.min(self.text.len());
+        let line = self.starts.partition_point(|&s| s <= at) - 1;
+        let line_start = self.starts[line];
+        let (last_at, last_line, last_col) = self.last;
+        let (from, col) = if last_line == line && last_at <= at {
+            (last_at, last_col)
+        } else {
+            (line_start, 1)
+        };
+        let bytes = &self.text.as_bytes()[from..at];
+        // Characters are counted by their first bytes (UTF-8 continuation bytes are 0b10xxxxxx).
+        let column = col + bytes.iter().filter(|&&b| (b as i8) >= -0x40).count();
+        self.last = (at, line, column);
+        Pos {
+            line: line + 1,
+            column,
+        }
+    }
+}
+
+fn memchr_newlines(bytes: &[u8]) -> impl Iterator<Item = usize> + '_ {
+    bytes
+        .iter()
+        .enumerate()
+        .filter(|(_, b)| **b == b'\n')
+        .map(|(i, _)| i + 1)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -186,6 +356,22 @@ mod tests {
         let err = decode("f.yaml", b"a: 1\nb: \xFF\n").unwrap_err();
         assert_eq!(err.pos, Some(Pos { line: 2, column: 4 }));
         assert!(err.to_string().starts_with("f.yaml:2:4: invalid UTF-8"));
+    }
+
+    #[test]
+    fn line_index_agrees_with_pos_at() {
+        let text = "ab\nc\u{e9}d\n\n\u{1F600}x\nlast";
+        let mut idx = LineIndex::new(text);
+        let offsets: Vec<usize> = (0..=text.len())
+            .filter(|i| text.is_char_boundary(*i))
+            .collect();
+        for &i in &offsets {
+            assert_eq!(idx.pos(i), pos_at(text, i), "offset {i}");
+        }
+        // Out of order too.
+        for &i in offsets.iter().rev() {
+            assert_eq!(idx.pos(i), pos_at(text, i), "offset {i}");
+        }
     }
 
     #[test]

@@ -29,10 +29,28 @@ pub struct Limits {
 impl Default for Limits {
     fn default() -> Self {
         Limits {
-            alias_nodes: 1_000_000,
+            alias_nodes: super::limits::YAML_ALIAS_NODES,
             depth: 200,
             positions_depth: usize::MAX,
         }
+    }
+}
+
+/// Alias expansion spent so far over one whole input, shared by all its documents and files
+/// (parsed in parallel), so that many small alias bombs cost no more than one large one.
+#[derive(Debug, Default)]
+pub struct Budget(std::sync::atomic::AtomicUsize);
+
+impl Budget {
+    pub fn new() -> Self {
+        Budget::default()
+    }
+
+    /// Spends `nodes`; false once the total is over `limit`.
+    fn spend(&self, nodes: usize, limit: usize) -> bool {
+        use std::sync::atomic::Ordering;
+        let before = self.0.fetch_add(nodes, Ordering::Relaxed);
+        before.saturating_add(nodes) <= limit
     }
 }
 
@@ -235,14 +253,14 @@ enum Frame<T: Tree> {
     },
 }
 
-struct Builder<T: Tree> {
+struct Builder<'b, T: Tree> {
     limits: Limits,
+    budget: &'b Budget,
     stack: Vec<Frame<T>>,
     /// anchor id -> (value, node count)
     anchors: HashMap<usize, (T, usize)>,
     /// node counts of the frames on the stack
     counts: Vec<usize>,
-    expanded: usize,
     index: PosIndex,
     root: Option<T>,
 }
@@ -279,14 +297,14 @@ fn scalar_value<T: Tree>(
     }
 }
 
-impl<T: Tree> Builder<T> {
-    fn new(limits: Limits, expanded: usize) -> Self {
+impl<'b, T: Tree> Builder<'b, T> {
+    fn new(limits: Limits, budget: &'b Budget) -> Self {
         Builder {
             limits,
+            budget,
             stack: Vec::new(),
             anchors: HashMap::new(),
             counts: Vec::new(),
-            expanded,
             index: PosIndex::default(),
             root: None,
         }
@@ -391,8 +409,7 @@ impl<T: Tree> Builder<T> {
                         message: "alias refers to an unknown anchor".into(),
                     });
                 };
-                self.expanded += count;
-                if self.expanded > self.limits.alias_nodes {
+                if !self.budget.spend(count, self.limits.alias_nodes) {
                     return Err(YamlError {
                         pos,
                         message: format!(
@@ -478,10 +495,19 @@ pub fn load_all(text: &str, limits: Limits) -> Result<Vec<Document>, YamlError> 
 
 /// [`load_all`] into any [`Tree`].
 pub fn load_all_as<T: Tree>(text: &str, limits: Limits) -> Result<Vec<Document<T>>, YamlError> {
+    load_all_budgeted(text, limits, &Budget::new())
+}
+
+/// [`load_all_as`] spending alias expansion from a `budget` shared with other documents of
+/// the same input.
+pub fn load_all_budgeted<T: Tree>(
+    text: &str,
+    limits: Limits,
+    budget: &Budget,
+) -> Result<Vec<Document<T>>, YamlError> {
     let mut parser = Parser::new_from_str(text);
     let mut docs = Vec::new();
     let mut current: Option<(Builder<T>, Pos)> = None;
-    let mut expanded = 0usize;
     while let Some(ev) = parser.next_event() {
         let (ev, span) = ev.map_err(|e| YamlError {
             pos: Pos {
@@ -492,11 +518,10 @@ pub fn load_all_as<T: Tree>(text: &str, limits: Limits) -> Result<Vec<Document<T
         })?;
         match ev {
             Event::DocumentStart(_) => {
-                current = Some((Builder::new(limits, expanded), pos_of(&span)));
+                current = Some((Builder::new(limits, budget), pos_of(&span)));
             }
             Event::DocumentEnd => {
                 if let Some((b, start)) = current.take() {
-                    expanded = b.expanded;
                     docs.push(Document {
                         value: b.root.unwrap_or_else(T::null),
                         index: b.index,

@@ -50,8 +50,14 @@ pub fn commit_range() -> Option<CiRange> {
     }
     if var("GITHUB_ACTIONS").is_some() {
         let event: Value = var("GITHUB_EVENT_PATH")
-            .and_then(|p| std::fs::read(p).ok())
-            .and_then(|b| serde_json::from_slice(&b).ok())?;
+            .and_then(|p| {
+                crate::input::text::read_bytes(
+                    std::path::Path::new(&p),
+                    crate::input::limits::InputKind::Event,
+                )
+                .ok()
+            })
+            .and_then(|(_, b)| serde_json::from_slice(&b).ok())?;
         let sha = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_string);
         if let (Some(base), Some(head)) = (
             sha(&event, "/pull_request/base/sha"),
@@ -89,6 +95,15 @@ pub enum Platform {
 /// A token: never printed, not even in debug output.
 #[derive(Clone)]
 pub struct Secret(String);
+
+impl Secret {
+    /// Holds a token, and registers it with the redaction layer so that nothing changegate
+    /// prints can carry it (an error body that echoes request headers, say).
+    pub fn new(token: String) -> Self {
+        crate::redact::register_one(&token);
+        Secret(token)
+    }
+}
 
 impl std::fmt::Debug for Secret {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -153,7 +168,6 @@ pub fn context(p: Platform) -> Result<Context, crate::error::Error> {
 }
 
 fn github_context() -> Result<Context, crate::error::Error> {
-    use crate::error::InputError;
     let mut cx = Context {
         name: Some("github"),
         step_summary: var("GITHUB_STEP_SUMMARY").map(Into::into),
@@ -162,62 +176,96 @@ fn github_context() -> Result<Context, crate::error::Error> {
     let Some(path) = var("GITHUB_EVENT_PATH") else {
         return Ok(cx);
     };
-    let bytes = std::fs::read(&path).map_err(|source| crate::error::Error::Io {
-        path: path.clone(),
-        source,
-    })?;
-    let event: Value = serde_json::from_slice(&bytes).map_err(|e| {
-        InputError::new(
-            &path,
-            Some(crate::error::Pos {
-                line: e.line(),
-                column: e.column(),
-            }),
-            format!("the GitHub event payload is not valid JSON: {e}"),
-        )
-    })?;
-    let Some(pr) = event.get("pull_request") else {
+    let (name, bytes) = crate::input::text::read_bytes(
+        std::path::Path::new(&path),
+        crate::input::limits::InputKind::Event,
+    )?;
+    let Some(pr) = parse_github_event(&name, &bytes)? else {
         return Ok(cx);
     };
-    let number = pr.get("number").and_then(Value::as_u64).unwrap_or(0);
-    if let Some(body) = pr.get("body").and_then(Value::as_str) {
-        cx.description = Some((format!("github:pull_request#{number}"), body.to_string()));
+    if let Some(body) = pr.body {
+        cx.description = Some((format!("github:pull_request#{}", pr.number), body));
     }
-    cx.labels = pr
-        .get("labels")
-        .and_then(Value::as_array)
-        .map(|l| {
-            l.iter()
-                .filter_map(|x| x.get("name").and_then(Value::as_str).map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
-    cx.author = pr
-        .pointer("/user/login")
-        .and_then(Value::as_str)
-        .map(str::to_string);
-    let full = event
-        .pointer("/repository/full_name")
-        .and_then(Value::as_str)
-        .map(str::to_string)
-        .or_else(|| var("GITHUB_REPOSITORY"));
-    let head = pr.pointer("/head/sha").and_then(Value::as_str);
-    if let (Some(full), Some(head)) = (full, head)
+    cx.labels = pr.labels;
+    cx.author = pr.author;
+    let full = pr.repository.or_else(|| var("GITHUB_REPOSITORY"));
+    if let (Some(full), Some(head)) = (full, pr.head)
         && let Some((owner, repo)) = full.split_once('/')
     {
         cx.pull_request = Some(github::PullRequest {
             api: var("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into()),
             owner: owner.to_string(),
             repo: repo.to_string(),
-            number,
+            number: pr.number,
             head: head.to_string(),
         });
     }
     // A token of changegate's own (e.g. one that may read teams) wins over the job's.
     cx.token = var("CHANGEGATE_GITHUB_TOKEN")
         .or_else(|| var("GITHUB_TOKEN"))
-        .map(Secret);
+        .map(Secret::new);
     Ok(cx)
+}
+
+/// What changegate takes from a GitHub `pull_request` event payload.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct GithubPullRequestEvent {
+    pub number: u64,
+    pub body: Option<String>,
+    pub labels: Vec<String>,
+    pub author: Option<String>,
+    /// `owner/repo`.
+    pub repository: Option<String>,
+    pub head: Option<String>,
+}
+
+/// Parses a GitHub event payload (`GITHUB_EVENT_PATH`); `None` when it is not about a pull
+/// request. Errors name the file and the 1-based position.
+pub fn parse_github_event(
+    name: &str,
+    bytes: &[u8],
+) -> Result<Option<GithubPullRequestEvent>, crate::error::Error> {
+    use crate::error::InputError;
+    let text = crate::input::text::decode(name, bytes)?;
+    if text.trim().is_empty() {
+        return Err(crate::input::text::empty(
+            name,
+            "the GitHub event payload (JSON)",
+        ));
+    }
+    let event: Value = serde_json::from_str(&text).map_err(|e| {
+        InputError::new(
+            name,
+            (e.line() > 0).then_some(crate::error::Pos {
+                line: e.line(),
+                column: e.column().max(1),
+            }),
+            format!(
+                "the GitHub event payload is not valid JSON: {}",
+                crate::input::text::json_reason(&e)
+            ),
+        )
+    })?;
+    let Some(pr) = event.get("pull_request") else {
+        return Ok(None);
+    };
+    let str_at = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_string);
+    Ok(Some(GithubPullRequestEvent {
+        number: pr.get("number").and_then(Value::as_u64).unwrap_or(0),
+        body: pr.get("body").and_then(Value::as_str).map(str::to_string),
+        labels: pr
+            .get("labels")
+            .and_then(Value::as_array)
+            .map(|l| {
+                l.iter()
+                    .filter_map(|x| x.get("name").and_then(Value::as_str).map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        author: str_at(pr, "/user/login"),
+        repository: str_at(&event, "/repository/full_name"),
+        head: str_at(pr, "/head/sha"),
+    }))
 }
 
 fn gitlab_context() -> Result<Context, crate::error::Error> {
@@ -243,6 +291,9 @@ fn gitlab_context() -> Result<Context, crate::error::Error> {
     cx.gitlab_token = var("CHANGEGATE_GITLAB_TOKEN")
         .map(gitlab::Token::Private)
         .or_else(|| var("CI_JOB_TOKEN").map(gitlab::Token::Job));
+    if let Some(gitlab::Token::Private(t) | gitlab::Token::Job(t)) = &cx.gitlab_token {
+        crate::redact::register_one(t);
+    }
     if let (Some(api), Some(project), Some(iid)) = (
         var("CI_API_V4_URL"),
         var("CI_MERGE_REQUEST_PROJECT_ID").or_else(|| var("CI_PROJECT_ID")),
@@ -252,7 +303,7 @@ fn gitlab_context() -> Result<Context, crate::error::Error> {
     }
     let truncated = var("CI_MERGE_REQUEST_DESCRIPTION_IS_TRUNCATED")
         .is_some_and(|t| t.eq_ignore_ascii_case("true"));
-    match gitlab_session(&cx).map(gitlab::Session::merge_request) {
+    match gitlab_session(&cx).map(|s| s.and_then(gitlab::Session::merge_request)) {
         Some(info) => {
             // The merge request itself: its author (no CI variable names it) and, when the
             // variable was cut at 2,700 characters, the whole description.
@@ -341,6 +392,9 @@ fn github_session(cx: &Context) -> Option<Result<&github::Session, crate::error:
     let (pr, token) = (cx.pull_request.as_ref()?, cx.token.as_ref()?);
     let cell = &cx.clients.github;
     if cell.get().is_none() {
+        if let Err(e) = check_transport(&pr.api, "GitHub", "GITHUB_API_URL") {
+            return Some(Err(e));
+        }
         match github::Session::new(&pr.api, &token.0, http_timeout()) {
             Ok(session) => {
                 let _ = cell.set(session);
@@ -352,13 +406,48 @@ fn github_session(cx: &Context) -> Option<Result<&github::Session, crate::error:
 }
 
 /// The run's GitLab client, when there is a merge request and a token.
-fn gitlab_session(cx: &Context) -> Option<&gitlab::Session> {
+fn gitlab_session(cx: &Context) -> Option<Result<&gitlab::Session, crate::error::Error>> {
     let (mr, token) = (cx.merge_request.as_ref()?, cx.gitlab_token.as_ref()?);
-    Some(
-        cx.clients
-            .gitlab
-            .get_or_init(|| gitlab::Session::new(mr, token.clone(), http_timeout())),
-    )
+    if let Err(e) = check_transport(&mr.api, "GitLab", "CI_API_V4_URL") {
+        return Some(Err(e));
+    }
+    Some(Ok(cx.clients.gitlab.get_or_init(|| {
+        gitlab::Session::new(mr, token.clone(), http_timeout())
+    })))
+}
+
+/// Whether a host is this machine (`localhost`, 127.0.0.0/8, `::1`).
+fn is_loopback(host: &str) -> bool {
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// A token is sent over https, or over plain http only to this machine (a test server, a
+/// local proxy): anyone on the path of plain http could read it.
+fn check_transport(api: &str, platform: &str, variable: &str) -> Result<(), crate::error::Error> {
+    let usage = |m: String| Err(crate::error::Error::Usage(m));
+    let uri: http::Uri = match api.parse() {
+        Ok(u) => u,
+        Err(_) => {
+            return usage(format!(
+                "{variable} `{api}` is not a URL; expected https://HOST/..."
+            ));
+        }
+    };
+    match (uri.scheme_str(), uri.host()) {
+        (Some("https"), Some(_)) => Ok(()),
+        (Some("http"), Some(host)) if is_loopback(host) => Ok(()),
+        (Some("http"), Some(host)) => usage(format!(
+            "refusing to send the {platform} token over plain http:// to `{host}` ({variable}): \
+             use https:// (plain http is allowed only to a loopback address)"
+        )),
+        _ => usage(format!(
+            "{variable} `{api}` is not an https:// URL; expected https://HOST/..."
+        )),
+    }
 }
 
 /// The platform's approvals of the change, and a note when they could not be read.
@@ -376,7 +465,7 @@ pub fn approvals(
             _ => Ok((Vec::new(), None)),
         },
         Some("gitlab") => match (gitlab_session(cx), &cx.merge_request) {
-            (Some(session), _) => Ok((session.approvals()?, None)),
+            (Some(session), _) => Ok((session?.approvals()?, None)),
             (None, Some(_)) => Ok((
                 Vec::new(),
                 Some(
@@ -436,7 +525,7 @@ pub fn comment(cx: &Context, markdown: &str) -> Result<String, crate::error::Err
         },
         Some("gitlab") => match (gitlab_session(cx), &cx.merge_request) {
             (Some(session), _) => {
-                let (created, id) = session.upsert_note(marker, markdown)?;
+                let (created, id) = session?.upsert_note(marker, markdown)?;
                 Ok(format!(
                     "{} merge request note {id}",
                     if created { "created" } else { "updated" }
