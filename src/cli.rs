@@ -291,11 +291,17 @@ pub fn run() -> Result<ExitCode, Error> {
     }
 }
 
+/// Writes to standard output. A reader that went away (`changegate rules | head`) is not an
+/// error: the output is simply not wanted any more, and the command's exit code (a listing's 0,
+/// `check`'s verdict) stands, as in ruff and ripgrep.
 fn write_out(out: &mut dyn Write, bytes: &[u8]) -> Result<(), Error> {
-    out.write_all(bytes).map_err(|source| Error::Io {
-        path: "<stdout>".into(),
-        source,
-    })
+    match out.write_all(bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.map_err(|source| Error::Io {
+            path: "<stdout>".into(),
+            source,
+        }),
+    }
 }
 
 /// Parses `--now`.
@@ -975,10 +981,33 @@ fn write_record(
         &loaded.team_members,
     );
     let (digest, value, bytes) = record.seal();
-    write_file(path, &bytes)?;
+    let io = |p: &Path| {
+        let p = p.display().to_string();
+        move |source| Error::Io { path: p, source }
+    };
+    for file in std::iter::once(path).chain(args.record_log.as_deref()) {
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io(dir))?;
+        }
+    }
+    // The record is written beside its place and moved there only once the log has taken it:
+    // a log that cannot be appended to leaves no orphan record behind.
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "record.json".into());
+    let partial = path.with_file_name(format!(".{file_name}.partial"));
+    write_file(&partial, &bytes)?;
     let mut note = format!("record {digest} written to {}", path.display());
     if let Some(log) = &args.record_log {
-        let entry = crate::evidence::append_log(log, &digest, &path.display().to_string(), &value)?;
+        let entry =
+            match crate::evidence::append_log(log, &digest, &path.display().to_string(), &value) {
+                Ok(entry) => entry,
+                Err(e) => {
+                    let _ = std::fs::remove_file(&partial);
+                    return Err(e);
+                }
+            };
         note.push_str(&format!(
             "; log {} entry {} ({})",
             log.display(),
@@ -986,6 +1015,7 @@ fn write_record(
             entry.digest
         ));
     }
+    std::fs::rename(&partial, path).map_err(io(path))?;
     eprintln!("changegate: {}", crate::redact::redact(&note));
     Ok(())
 }

@@ -221,11 +221,8 @@ impl ReadRecord {
 fn bad(path: &str, e: &serde_json::Error, what: &str) -> Error {
     InputError::new(
         path,
-        Some(crate::error::Pos {
-            line: e.line(),
-            column: e.column(),
-        }),
-        format!("{what}: {e}"),
+        crate::input::text::json_pos(e),
+        format!("{what}: {}", crate::input::text::json_reason(e)),
     )
     .into()
 }

@@ -125,6 +125,11 @@ pub struct OverrideSpec {
 /// The committed change-record schema.
 pub const SCHEMA: &str = include_str!("../../policies/change.schema.json");
 
+fn schema_value() -> &'static Value {
+    static S: OnceLock<Value> = OnceLock::new();
+    S.get_or_init(|| serde_json::from_str(SCHEMA).expect("policies/change.schema.json is JSON"))
+}
+
 fn validator() -> &'static jsonschema::Validator {
     static V: OnceLock<jsonschema::Validator> = OnceLock::new();
     V.get_or_init(|| {
@@ -383,17 +388,16 @@ pub fn parse(
     if doc.value.is_null() {
         return Ok(ChangeRecord::default());
     }
-    let mut errs: Vec<InputError> = schema_errors(file, &doc, validator())
-        .into_iter()
-        .map(shift)
-        .map(|mut e| {
-            // The schema helper speaks of the policy; say what this is.
-            e.message = e
-                .message
-                .replace("changegate schema policy", "changegate schema change");
-            e
-        })
-        .collect();
+    let mut errs: Vec<InputError> = schema_errors(
+        file,
+        &doc,
+        validator(),
+        schema_value(),
+        "changegate schema change",
+    )
+    .into_iter()
+    .map(shift)
+    .collect();
     if !errs.is_empty() {
         return Err(if errs.len() == 1 {
             Error::Input(errs.remove(0))

@@ -87,10 +87,32 @@ fn range(
             return Ok((Some(base), head));
         }
         let head = resolve(repo, name, "HEAD")?;
-        let base = default_branch(repo)
-            .and_then(|d| repo.merge_base(head, d).ok())
-            .filter(|b| *b != head);
-        return Ok((base, head));
+        let Some(default) = default_branch(repo) else {
+            return Err(err(
+                name,
+                "`--commits auto` outside CI compares HEAD with the default branch, and none was \
+                 found (origin/HEAD, origin/main, origin/master, main, master); give a range \
+                 instead, e.g. `--commits main..HEAD`"
+                    .into(),
+            ));
+        };
+        let base = repo.merge_base(head, default).map_err(|e| {
+            let hint = if repo.is_shallow() {
+                format!("the range is incomplete: {FETCH_HINT}")
+            } else {
+                "HEAD and the default branch share no history; give a range instead".into()
+            };
+            err(
+                name,
+                format!(
+                    "`--commits auto`: no merge base of HEAD and the default branch ({}); {hint}",
+                    e.message()
+                ),
+            )
+        })?;
+        // On the default branch itself the merge base is HEAD: there is nothing to check (and
+        // walking from HEAD would check the whole history).
+        return Ok((Some(base), head));
     }
     if let Some((a, b)) = spec.split_once("...") {
         let a = resolve(repo, name, if a.is_empty() { "HEAD" } else { a })?;
@@ -323,9 +345,14 @@ pub fn load(dir: &Path, spec: &str, ci: Option<&CiRange>) -> Result<GitLog, Erro
         .flatten()
         .collect();
     let range = match base {
+        Some(b) if b == head && spec == "auto" => format!(
+            "{b}..{head} (auto: HEAD is the merge base with the default branch, so no commits to check)"
+        ),
+        Some(b) if b == head => format!("{b}..{head} (an empty range: no commits)"),
         Some(b) => format!("{b}..{head}"),
         None => head.to_string(),
     };
+
     Ok(GitLog {
         repo: name,
         range,

@@ -234,6 +234,15 @@ pub fn load(dir: &Path) -> Result<TfSource, Error> {
             .filter(|p| p.is_file() && p.extension().is_some_and(|e| e == "tf"))
             .collect();
         files.sort();
+        if files.is_empty() && prefix.is_empty() {
+            // A mistyped directory must not silently switch off the rules that read source.
+            return Err(InputError::new(
+                dir.display().to_string(),
+                None,
+                "holds no .tf files; expected a Terraform root module (the directory of its .tf files)",
+            )
+            .into());
+        }
         let parsed: Vec<Result<ParsedFile, Error>> = files
             .par_iter()
             .map(|f| {

@@ -430,10 +430,7 @@ fn not_json(name: &str, text: &str, e: serde_json::Error) -> Error {
     {
         return log_stream(name);
     }
-    let pos = (e.line() > 0).then(|| Pos {
-        line: e.line(),
-        column: e.column().max(1),
-    });
+    let pos = text::json_pos(&e);
     let reason = text::json_reason(&e);
     let what = match e.classify() {
         serde_json::error::Category::Eof => "the JSON ends early (truncated file?)".to_string(),

@@ -29,6 +29,11 @@ pub const FILE_NAMES: &[&str] = &["changegate.yaml", ".changegate.yaml"];
 /// The committed policy schema; the policy is validated against exactly this.
 pub const SCHEMA: &str = include_str!("../../policies/schema.json");
 
+fn schema_value() -> &'static Value {
+    static S: OnceLock<Value> = OnceLock::new();
+    S.get_or_init(|| serde_json::from_str(SCHEMA).expect("policies/schema.json is JSON"))
+}
+
 fn validator() -> &'static jsonschema::Validator {
     static V: OnceLock<jsonschema::Validator> = OnceLock::new();
     V.get_or_init(|| {
@@ -73,57 +78,282 @@ pub fn load(path: Option<&Path>) -> Result<Policy, Error> {
     }
 }
 
-/// Validates a YAML document against a JSON Schema, mapping each error to a line.
+/// Validates a YAML document against a JSON Schema, mapping each error to a line. `schema` is
+/// the schema the validator was built from (for the keys an object may have), and `command`
+/// the command that prints it.
 pub fn schema_errors(
     file: &str,
     doc: &Document,
     validator: &jsonschema::Validator,
+    schema: &Value,
+    command: &str,
 ) -> Vec<InputError> {
-    let mut errs: Vec<InputError> = validator
-        .iter_errors(&doc.value)
-        .map(|e| {
-            let pointer = e.instance_path().as_str().to_string();
-            let (pos, message) = match e.kind() {
-                jsonschema::error::ValidationErrorKind::AdditionalProperties { unexpected } => {
-                    let key = unexpected.first().cloned().unwrap_or_default();
-                    let p = format!("{pointer}/{}", yaml::escape_token(&key));
-                    (
-                        doc.index.key(&p),
-                        format!(
-                            "unknown key `{key}`{}; expected one of: {}",
-                            where_(&pointer),
-                            expected_keys(&e)
-                        ),
-                    )
-                }
-                _ => (
-                    doc.index.value(&pointer),
-                    format!("{}{}", e, at_key(&pointer)),
-                ),
-            };
-            InputError::new(file, pos, message)
-        })
-        .collect();
+    let mut errs: Vec<InputError> = Vec::new();
+    for e in validator.iter_errors(&doc.value) {
+        explain(file, doc, schema, command, &e, &mut errs);
+    }
     errs.sort_by_key(|e| e.pos);
     errs.dedup();
     errs
 }
 
-fn expected_keys(e: &jsonschema::ValidationError<'_>) -> String {
-    // The schema path ends in `/additionalProperties`; its sibling `properties` lists the keys.
-    let schema: Value = serde_json::from_str(SCHEMA).unwrap_or(Value::Null);
+/// The schema node a validation error's schema path leads to, following `$ref`s.
+fn schema_at<'s>(root: &'s Value, path: &str) -> Option<&'s Value> {
+    let mut node = root;
+    for tok in path.split('/').skip(1) {
+        let tok = tok.replace("~1", "/").replace("~0", "~");
+        if tok == "$ref" {
+            let target = node.get("$ref")?.as_str()?.strip_prefix('#')?;
+            node = root.pointer(target)?;
+            continue;
+        }
+        node = match node {
+            Value::Array(a) => a.get(tok.parse::<usize>().ok()?)?,
+            _ => node.get(&tok)?,
+        };
+    }
+    Some(node)
+}
+
+/// The values a schema allows when it is a set of constants (`enum`, `const`, or `oneOf`/
+/// `anyOf` of them; `null` left out): `off`, `advisory`, ...
+fn allowed_values(root: &Value, node: &Value, depth: usize) -> Vec<String> {
+    let node = match node.get("$ref").and_then(Value::as_str) {
+        Some(r) if depth < 8 => match r.strip_prefix('#').and_then(|p| root.pointer(p)) {
+            Some(n) => n,
+            None => return Vec::new(),
+        },
+        _ => node,
+    };
+    let show = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
+    if let Some(c) = node.get("const") {
+        return vec![show(c)];
+    }
+    if let Some(e) = node.get("enum").and_then(Value::as_array) {
+        return e.iter().filter(|v| !v.is_null()).map(show).collect();
+    }
+    let mut out = Vec::new();
+    for key in ["oneOf", "anyOf"] {
+        for alt in node
+            .get(key)
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+        {
+            out.extend(allowed_values(root, alt, depth + 1));
+        }
+    }
+    out
+}
+
+/// JSON's name for a value's type, as a user reads it.
+fn type_name(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "a mapping",
+    }
+}
+
+/// Turns one validation error into messages: unknown keys with the keys the object may have,
+/// sets of constants with their values, and `anyOf`/`oneOf` failures by the alternative the
+/// value was meant for (an object's errors, not "is not valid under any of the schemas").
+fn explain(
+    file: &str,
+    doc: &Document,
+    schema: &Value,
+    command: &str,
+    e: &jsonschema::ValidationError<'_>,
+    out: &mut Vec<InputError>,
+) {
+    use jsonschema::error::ValidationErrorKind as K;
+    let pointer = e.instance_path().as_str().to_string();
+    let found = e.instance();
     let sp = e.schema_path().as_str();
-    let parent = sp.strip_suffix("/additionalProperties").unwrap_or(sp);
-    let props = schema
-        .pointer(&format!("{parent}/properties"))
-        .and_then(Value::as_object)
-        .map(|o| {
-            o.keys()
-                .map(|k| format!("`{k}`"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        });
-    props.unwrap_or_else(|| "see `changegate schema policy`".into())
+    let keyword_parent = sp.rfind('/').map_or("", |i| &sp[..i]);
+    let push = |out: &mut Vec<InputError>, pos, message: String| {
+        out.push(InputError::new(file, pos, message));
+    };
+    match e.kind() {
+        K::AdditionalProperties { unexpected } => {
+            let keys = schema_at(schema, keyword_parent)
+                .and_then(|n| n.get("properties"))
+                .and_then(Value::as_object)
+                .map(|o| {
+                    o.keys()
+                        .map(|k| format!("`{k}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                })
+                .unwrap_or_else(|| format!("see `{command}`"));
+            for key in unexpected {
+                let p = format!("{pointer}/{}", yaml::escape_token(key));
+                push(
+                    out,
+                    doc.index.key(&p),
+                    format!(
+                        "unknown key `{key}`{}; expected one of: {keys}",
+                        where_(&pointer)
+                    ),
+                );
+            }
+        }
+        K::Enum { .. } | K::Constant { .. } => {
+            let allowed = schema_at(schema, keyword_parent)
+                .map(|n| allowed_values(schema, n, 0))
+                .unwrap_or_default();
+            push(
+                out,
+                doc.index.value(&pointer),
+                format!(
+                    "{} is not allowed{}; expected one of {}",
+                    shown(found),
+                    at_key(&pointer),
+                    allowed.join(", ")
+                ),
+            );
+        }
+        K::AnyOf { context } | K::OneOfNotValid { context } => {
+            let node = schema_at(schema, keyword_parent);
+            let allowed = node
+                .map(|n| allowed_values(schema, n, 0))
+                .unwrap_or_default();
+            // A set of constants: say which.
+            if !allowed.is_empty() && !found.is_object() && !found.is_array() {
+                push(
+                    out,
+                    doc.index.value(&pointer),
+                    format!(
+                        "{} is not allowed{}; expected one of {}",
+                        shown(found),
+                        at_key(&pointer),
+                        allowed.join(", ")
+                    ),
+                );
+                return;
+            }
+            // The alternative the value was written for: the one whose errors are not just
+            // "wrong type" at this very place (an object meant for the object schema).
+            let meant = context.iter().find(|branch| {
+                !branch.is_empty()
+                    && branch.iter().all(|b| {
+                        !(matches!(b.kind(), K::Type { .. })
+                            && b.instance_path().as_str() == pointer)
+                    })
+            });
+            match meant {
+                Some(branch) => {
+                    for b in branch {
+                        explain(file, doc, schema, command, b, out);
+                    }
+                }
+                None => push(
+                    out,
+                    doc.index.value(&pointer),
+                    format!(
+                        "{} is not allowed{}; expected {}",
+                        type_name(found),
+                        at_key(&pointer),
+                        expected_types(schema, node)
+                    ),
+                ),
+            }
+        }
+        K::Type { .. } => {
+            let node = schema_at(schema, keyword_parent);
+            push(
+                out,
+                doc.index.value(&pointer),
+                format!(
+                    "found {} where {} was expected{}",
+                    type_name(found),
+                    expected_types(schema, node),
+                    at_key(&pointer)
+                ),
+            );
+        }
+        _ => push(
+            out,
+            doc.index.value(&pointer),
+            format!("{}{}", e, at_key(&pointer)),
+        ),
+    }
+}
+
+/// A scalar as a message quotes it (`` `maybe` ``); a container by its type.
+fn shown(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("`{s}`"),
+        Value::Object(_) | Value::Array(_) => type_name(v).to_string(),
+        other => format!("`{other}`"),
+    }
+}
+
+/// The types a schema node accepts, in words: `a string or null`.
+fn expected_types(root: &Value, node: Option<&Value>) -> String {
+    fn collect(root: &Value, node: &Value, out: &mut Vec<&'static str>, depth: usize) {
+        let node = match node.get("$ref").and_then(Value::as_str) {
+            Some(r) if depth < 8 => match r.strip_prefix('#').and_then(|p| root.pointer(p)) {
+                Some(n) => n,
+                None => return,
+            },
+            _ => node,
+        };
+        let mut names = |t: &str| {
+            let n = match t {
+                "string" => "a string",
+                "integer" | "number" => "a number",
+                "boolean" => "a boolean",
+                "array" => "a list",
+                "object" => "a mapping",
+                "null" => "null",
+                _ => return,
+            };
+            if !out.contains(&n) {
+                out.push(n);
+            }
+        };
+        match node.get("type") {
+            Some(Value::String(t)) => names(t),
+            Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).for_each(names),
+            _ => {}
+        }
+        for key in ["oneOf", "anyOf"] {
+            for alt in node
+                .get(key)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+            {
+                collect(root, alt, out, depth + 1);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    if let Some(n) = node {
+        collect(root, n, &mut out, 0);
+    }
+    match out.len() {
+        0 => "another value".into(),
+        1 => out[0].into(),
+        _ => {
+            let last = out.pop().unwrap_or_default();
+            format!("{} or {last}", out.join(", "))
+        }
+    }
+}
+
+/// croner's error in words (its own end in "." and capitalise the part).
+fn cron_reason(e: &croner::errors::CronError) -> String {
+    let text = e.to_string();
+    let text = text.trim_end_matches('.');
+    match text.split_once(": ") {
+        Some((part, why)) => format!("{}: {}", part.to_lowercase(), why.to_lowercase()),
+        None => text.to_string(),
+    }
 }
 
 fn where_(pointer: &str) -> String {
@@ -192,7 +422,13 @@ pub fn compile_text(file: &str, bytes: &[u8], text: &str) -> Result<Policy, Erro
     if doc.value.is_null() {
         doc.value = Value::Object(Default::default());
     }
-    let errs = schema_errors(file, &doc, validator());
+    let errs = schema_errors(
+        file,
+        &doc,
+        validator(),
+        schema_value(),
+        "changegate schema policy",
+    );
     if !errs.is_empty() {
         return Err(if errs.len() == 1 {
             Error::Input(
@@ -287,9 +523,21 @@ fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result
     };
 
     let ticket = match Regex::new(&pf.ticket.pattern) {
+        Ok(_) if pf.ticket.pattern.trim().is_empty() => {
+            cx.err(
+                "/ticket/pattern",
+                "`ticket.pattern` is empty, so every text would contain a ticket; expected a \
+                 regular expression such as `^(CHG|INC)-[0-9]+$`"
+                    .into(),
+            );
+            None
+        }
         Ok(r) => Some(r),
         Err(e) => {
-            cx.err("/ticket/pattern", format!("invalid ticket pattern: {e}"));
+            cx.err(
+                "/ticket/pattern",
+                format!("invalid regular expression at `ticket.pattern`: {e}"),
+            );
             None
         }
     };
@@ -356,19 +604,36 @@ fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result
                     .year(Year::Disallowed)
                     .build()
                     .parse(expr);
+                let fields = expr.split_whitespace().count();
+                let key = format!("windows[{i}].schedule");
                 let cron = match cron {
-                    Ok(c) if expr.split_whitespace().count() == 5 => Some(c),
-                    Ok(_) => {
+                    _ if fields != 5 => {
                         cx.err(
                             &format!("{base}/schedule"),
-                            format!("invalid cron schedule `{expr}`: expected five fields (minute hour day-of-month month day-of-week)"),
+                            format!("invalid cron schedule `{expr}` at `{key}`: it has {fields} fields; expected five fields (minute hour day-of-month month day-of-week)"),
                         );
                         None
                     }
+                    // A schedule that never fires (`0 2 31 2 *`, February 31st) would make a
+                    // window nobody can ever use: say so now, not at the first change.
+                    Ok(c)
+                        if c.find_next_occurrence(&chrono::DateTime::<Utc>::UNIX_EPOCH, false)
+                            .is_err() =>
+                    {
+                        cx.err(
+                            &format!("{base}/schedule"),
+                            format!("cron schedule `{expr}` at `{key}` never fires (no date matches it); expected a schedule with at least one occurrence"),
+                        );
+                        None
+                    }
+                    Ok(c) => Some(c),
                     Err(e) => {
                         cx.err(
                             &format!("{base}/schedule"),
-                            format!("invalid cron schedule `{expr}`: {e}; expected five fields (minute hour day-of-month month day-of-week)"),
+                            format!(
+                                "invalid cron schedule `{expr}` at `{key}`: {}",
+                                cron_reason(&e)
+                            ),
                         );
                         None
                     }
@@ -399,7 +664,10 @@ fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result
                 {
                     cx.err(
                         &format!("{base}/duration"),
-                        "duration must be positive".into(),
+                        format!(
+                            "duration `{}` at `windows[{i}].duration` must be positive",
+                            w.duration.as_deref().unwrap_or_default()
+                        ),
                     );
                 }
                 match (cron, tz, duration) {
@@ -680,7 +948,10 @@ mod tests {
         assert!(e.starts_with("p.yaml:2:9: invalid duration `soon`"), "{e}");
         let e = err_text("personnel: alice\n");
         assert!(e.starts_with("p.yaml:2:12:"), "{e}");
-        assert!(e.contains("not of type"), "{e}");
+        assert!(
+            e.contains("found a string where a list was expected (at `personnel`)"),
+            "{e}"
+        );
     }
 
     #[test]
@@ -707,18 +978,53 @@ mod tests {
     }
 
     #[test]
-    fn never_firing_cron_is_harmless() {
-        let p = compile_str(
+    fn never_firing_cron_is_refused_quickly() {
+        let start = std::time::Instant::now();
+        let e = err_text(
             "windows:\n  - { name: never, kind: allow, schedule: \"0 0 31 2 *\", duration: 1h }\n",
+        );
+        assert!(
+            e.contains("p.yaml:3:") && e.contains("`windows[0].schedule` never fires"),
+            "{e}"
+        );
+        assert!(start.elapsed().as_secs() < 5);
+        // Rare is not never: February 29th fires every four years.
+        compile_str(
+            "windows:\n  - { name: leap, kind: allow, schedule: \"0 0 29 2 *\", duration: 1h }\n",
         )
         .unwrap();
-        let t = chrono::DateTime::parse_from_rfc3339("2026-11-28T02:00:00Z")
-            .unwrap()
-            .with_timezone(&Utc);
-        let start = std::time::Instant::now();
-        assert!(p.windows.windows[0].containing(t).is_none());
-        assert!(p.windows.next_allowed(t).is_none());
-        assert!(start.elapsed().as_secs() < 5);
+    }
+
+    #[test]
+    fn messages_name_their_key_and_allowed_values() {
+        let e = err_text("rules:\n  CG107: { enforcement: maybe }\n");
+        assert!(
+            e.contains("`maybe` is not allowed (at `rules.CG107.enforcement`); expected one of off, advisory, soft-mandatory, hard-mandatory"),
+            "{e}"
+        );
+        let e = err_text(
+            "windows:\n  - { name: w, kind: allow, schedule: \"0 2 * * 6\", duration: 0h }\n",
+        );
+        assert!(e.contains("`windows[0].duration` must be positive"), "{e}");
+        let e = err_text(
+            "windows:\n  - { name: w, kind: allow, schedule: \"0 2 * 13 6\", duration: 1h }\n",
+        );
+        assert!(
+            e.contains("`windows[0].schedule`") && !e.contains("expected five"),
+            "{e}"
+        );
+        let e = err_text("ticket: { pattern: \"\" }\n");
+        assert!(e.contains("`ticket.pattern` is empty"), "{e}");
+        let e = err_text("kubernetes: { namespacez: [] }\n");
+        assert!(
+            e.contains("unknown key `namespacez` in `kubernetes`"),
+            "{e}"
+        );
+        let e = err_text("notice: [1]\n");
+        assert!(
+            e.contains("found a list where a string was expected (at `notice`)"),
+            "{e}"
+        );
     }
 
     #[test]

@@ -33,17 +33,24 @@ pub fn display_name(path: &Path) -> String {
 /// The error for an input over its limit.
 pub fn too_large(name: &str, kind: InputKind, size: Option<u64>) -> Error {
     let limit = limits::of(kind);
-    let size = match size {
-        Some(s) => format!("is {} ({s} bytes)", limits::human(s)),
-        None => "goes on".to_string(),
+    let what = match size {
+        Some(s) => format!(
+            "the file is {} ({s} bytes), over the {} limit of {} ({limit} bytes); refusing to read it",
+            limits::human(s),
+            kind.name(),
+            limits::human(limit)
+        ),
+        None => format!(
+            "the input is larger than the {} limit of {} ({limit} bytes); stopped reading it there",
+            kind.name(),
+            limits::human(limit)
+        ),
     };
     InputError::new(
         name,
         None,
         format!(
-            "the file {size}, over the {} limit of {} ({limit} bytes); refusing to read it (raise the limit with `--max-size {}=SIZE` or CHANGEGATE_MAX_SIZE)",
-            kind.name(),
-            limits::human(limit),
+            "{what} (raise the limit with `--max-size {}=SIZE` or CHANGEGATE_MAX_SIZE)",
             kind.name()
         ),
     )
@@ -212,6 +219,15 @@ pub fn pos_at(s: &str, at: usize) -> Pos {
         line,
         column: before[line_start..].chars().count() + 1,
     }
+}
+
+/// Where a serde_json error stands, 1-based (serde_json says column 0 for an error before the
+/// first character of a line, and line 0 when it has no position).
+pub fn json_pos(e: &serde_json::Error) -> Option<Pos> {
+    (e.line() > 0).then(|| Pos {
+        line: e.line(),
+        column: e.column().max(1),
+    })
 }
 
 /// A serde error in the user's terms: JSON's names for what was found (`an array`, not

@@ -236,10 +236,7 @@ pub fn parse_github_event(
     let event: Value = serde_json::from_str(&text).map_err(|e| {
         InputError::new(
             name,
-            (e.line() > 0).then_some(crate::error::Pos {
-                line: e.line(),
-                column: e.column().max(1),
-            }),
+            crate::input::text::json_pos(&e),
             format!(
                 "the GitHub event payload is not valid JSON: {}",
                 crate::input::text::json_reason(&e)

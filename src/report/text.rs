@@ -111,9 +111,14 @@ pub fn render(r: &Report<'_>, color: bool, w: &mut dyn Write) -> std::io::Result
     )?;
     for i in r.inputs {
         let plural = if i.items == 1 { "" } else { "s" };
+        let range = i
+            .range
+            .as_deref()
+            .map(|r| format!(" {r}"))
+            .unwrap_or_default();
         writeln!(
             w,
-            "  {} {} ({} item{plural})",
+            "  {} {}{range} ({} item{plural})",
             p.paint(DIM, &format!("{}:", i.kind)),
             i.path,
             i.items
