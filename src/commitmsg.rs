@@ -35,13 +35,7 @@ pub fn check(policy: &Policy, message: &str) -> Option<String> {
     {
         return None;
     }
-    let trailers: Vec<(String, String)> = git2::message_trailers_strs(&msg)
-        .map(|t| {
-            t.iter()
-                .map(|(k, v)| (k.to_string(), v.trim().to_string()))
-                .collect()
-        })
-        .unwrap_or_default();
+    let (_, _, trailers) = crate::input::git::message_parts(&msg);
     let trailer = |key: &str| {
         trailers
             .iter()

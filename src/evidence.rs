@@ -229,9 +229,20 @@ fn bad(path: &str, e: &serde_json::Error, what: &str) -> Error {
 
 /// Reads a record file: JSON with `schema: changegate/record/v1` and a `digest`.
 pub fn read_record(path: &Path) -> Result<ReadRecord, Error> {
-    let name = path.display().to_string();
     let f = crate::input::text::read(path, crate::input::limits::InputKind::Record)?;
-    let value: Value = serde_json::from_str(&f.text)
+    parse_record(&f.name, &f.text)
+}
+
+/// Parses a record's text; `name` is how errors name it.
+pub fn parse_record(name: &str, text: &str) -> Result<ReadRecord, Error> {
+    let name = name.to_string();
+    if text.trim().is_empty() {
+        return Err(crate::input::text::empty(
+            &name,
+            "a changegate maintenance record (JSON)",
+        ));
+    }
+    let value: Value = serde_json::from_str(text)
         .map_err(|e| bad(&name, &e, "a maintenance record must be JSON"))?;
     if value.get("schema").and_then(Value::as_str) != Some(SCHEMA) {
         return Err(InputError::new(
@@ -297,9 +308,14 @@ pub struct Broken {
 /// `Err` for a file that cannot be read at all; `Ok((entries, first break))` otherwise.
 pub fn read_log(path: &Path) -> Result<(Vec<LogEntry>, Option<Broken>), Error> {
     let f = crate::input::text::read(path, crate::input::limits::InputKind::RecordLog)?;
+    Ok(parse_log(&f.text))
+}
+
+/// Checks a log's text: every line's own digest, the chain of `prev`, and the sequence.
+pub fn parse_log(text: &str) -> (Vec<LogEntry>, Option<Broken>) {
     let mut entries: Vec<LogEntry> = Vec::new();
     let mut broken = None;
-    for (i, line) in f.text.lines().enumerate() {
+    for (i, line) in text.lines().enumerate() {
         let n = i + 1;
         if line.trim().is_empty() {
             broken.get_or_insert(Broken {
@@ -345,7 +361,7 @@ pub fn read_log(path: &Path) -> Result<(Vec<LogEntry>, Option<Broken>), Error> {
                     ),
                     None => "the first line has a `prev`: the lines before it were removed".into(),
                 })
-            } else if entry.seq != prev.map_or(1, |p| p.seq + 1) {
+            } else if Some(entry.seq) != prev.map_or(Some(1), |p| p.seq.checked_add(1)) {
                 Some(format!(
                     "entry {} follows entry {}: the sequence has a gap",
                     entry.seq,
@@ -360,7 +376,7 @@ pub fn read_log(path: &Path) -> Result<(Vec<LogEntry>, Option<Broken>), Error> {
         }
         entries.push(entry);
     }
-    Ok((entries, broken))
+    (entries, broken)
 }
 
 /// Appends a record to the log (created if missing), chained to its last line. The file is

@@ -85,7 +85,7 @@ pub fn parse_description(name: &str, text: &str) -> Result<ChangeRecord, Error> 
             line.clear();
         };
 
-    let mut lines = LineIndex::new(text);
+    let lines = LineIndex::new(text);
     for (ev, range) in Parser::new(text).into_offset_iter() {
         let pos = lines.pos(range.start);
         match ev {

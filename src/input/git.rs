@@ -213,20 +213,27 @@ fn has_signature_header(header: &[u8]) -> bool {
     header.starts_with(b"gpgsig") || header.windows(7).any(|w| w == b"\ngpgsig")
 }
 
-/// A commit's people, message, trailers and parents (without its paths or signature).
-pub(crate) fn header(c: &git2::Commit<'_>) -> Commit {
-    let message = String::from_utf8_lossy(c.message_raw_bytes()).into_owned();
+/// A commit message's subject, body and trailers (the last paragraph's `Key: value` lines, as
+/// `git interpret-trailers` reads them).
+pub fn message_parts(message: &str) -> (String, String, Vec<(String, String)>) {
     let (subject, body) = match message.split_once('\n') {
         Some((s, b)) => (s.trim().to_string(), b.trim().to_string()),
         None => (message.trim().to_string(), String::new()),
     };
-    let trailers = git2::message_trailers_strs(&message)
+    let trailers = git2::message_trailers_strs(message)
         .map(|t| {
             t.iter()
                 .map(|(k, v)| (k.to_string(), v.trim().to_string()))
                 .collect()
         })
         .unwrap_or_default();
+    (subject, body, trailers)
+}
+
+/// A commit's people, message, trailers and parents (without its paths or signature).
+pub(crate) fn header(c: &git2::Commit<'_>) -> Commit {
+    let message = String::from_utf8_lossy(c.message_raw_bytes()).into_owned();
+    let (subject, body, trailers) = message_parts(&message);
     Commit {
         id: c.id().to_string(),
         author: person(&c.author()),

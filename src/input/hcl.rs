@@ -79,11 +79,7 @@ struct FileFacts {
     modules: Vec<(String, Option<String>, Location)>,
 }
 
-fn location(
-    file: &str,
-    lines: &mut LineIndex<'_>,
-    span: Option<std::ops::Range<usize>>,
-) -> Location {
+fn location(file: &str, lines: &LineIndex<'_>, span: Option<std::ops::Range<usize>>) -> Location {
     let pos: Option<Pos> = span.map(|s| lines.pos(s.start));
     Location::new(file, pos)
 }
@@ -101,7 +97,7 @@ fn scan_resource(
     address: &str,
     b: &Block,
     file: &str,
-    lines: &mut LineIndex<'_>,
+    lines: &LineIndex<'_>,
     out: &mut FileFacts,
 ) {
     let full = format!("{prefix}{address}");
@@ -135,6 +131,13 @@ fn scan_resource(
     }
 }
 
+/// Parses one `.tf` file's text and returns how many resources, script uses and module calls
+/// it declares (the entry point the fuzz target drives).
+pub fn parse_source(file: &str, text: &str) -> Result<(usize, usize, usize), InputError> {
+    let f = scan_file("", file, text)?;
+    Ok((f.resources.len(), f.scripts.len(), f.modules.len()))
+}
+
 fn scan_file(prefix: &str, file: &str, text: &str) -> Result<FileFacts, InputError> {
     let body: Body = hcl::edit::parser::parse_body(text).map_err(|e| {
         let loc = e.location();
@@ -147,8 +150,7 @@ fn scan_file(prefix: &str, file: &str, text: &str) -> Result<FileFacts, InputErr
             format!("invalid HCL: {}", e.message()),
         )
     })?;
-    let mut lines = LineIndex::new(text);
-    let lines = &mut lines;
+    let lines = &LineIndex::new(text);
     let mut out = FileFacts {
         resources: Vec::new(),
         scripts: Vec::new(),

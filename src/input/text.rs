@@ -301,44 +301,60 @@ pub fn serde_reason(msg: &str) -> String {
 }
 
 /// Turns byte offsets of one text into 1-based positions in time linear in the text, however
-/// many offsets are asked for: line starts are indexed once, and columns are counted from the
-/// previous answer when offsets come in order (as parsers' events do), so neither many events
-/// nor one very long line make it quadratic.
+/// many offsets are asked for and in whatever order (a Markdown parser's events jump back to
+/// the start of the element they end): line starts are indexed once, and so is the number of
+/// characters before every 64-byte block, so a column costs a binary search and at most 64
+/// bytes of counting, even on one very long line.
 pub struct LineIndex<'a> {
     text: &'a str,
     /// Byte offset of the start of each line.
     starts: Vec<usize>,
-    /// The last answer: (offset, line index, column).
-    last: (usize, usize, usize),
+    /// Characters before each block of [`BLOCK`] bytes.
+    chars: Vec<usize>,
+}
+
+const BLOCK: usize = 64;
+
+/// Whether a byte starts a character (UTF-8 continuation bytes are 0b10xxxxxx).
+fn starts_char(b: u8) -> bool {
+    (b as i8) >= -0x40
 }
 
 impl<'a> LineIndex<'a> {
     pub fn new(text: &'a str) -> Self {
         let mut starts = vec![0];
         starts.extend(memchr_newlines(text.as_bytes()));
+        let mut chars = Vec::with_capacity(text.len() / BLOCK + 1);
+        let mut n = 0usize;
+        for block in text.as_bytes().chunks(BLOCK) {
+            chars.push(n);
+            n += block.iter().filter(|&&b| starts_char(b)).count();
+        }
+        chars.push(n);
         LineIndex {
             text,
             starts,
-            last: (0, 0, 1),
+            chars,
         }
+    }
+
+    /// Characters before byte offset `at`.
+    fn chars_before(&self, at: usize) -> usize {
+        let block = at / BLOCK;
+        let from = block * BLOCK;
+        self.chars[block]
+            + self.text.as_bytes()[from..at]
+                .iter()
+                .filter(|&&b| starts_char(b))
+                .count()
     }
 
     /// The 1-based position of byte offset `at` (clamped to the text; an offset inside a
     /// character counts as that character).
-    pub fn pos(&mut self, at: usize) -> Pos {
+    pub fn pos(&self, at: usize) -> Pos {
         let at = at.min(self.text.len());
         let line = self.starts.partition_point(|&s| s <= at) - 1;
-        let line_start = self.starts[line];
-        let (last_at, last_line, last_col) = self.last;
-        let (from, col) = if last_line == line && last_at <= at {
-            (last_at, last_col)
-        } else {
-            (line_start, 1)
-        };
-        let bytes = &self.text.as_bytes()[from..at];
-        // Characters are counted by their first bytes (UTF-8 continuation bytes are 0b10xxxxxx).
-        let column = col + bytes.iter().filter(|&&b| (b as i8) >= -0x40).count();
-        self.last = (at, line, column);
+        let column = self.chars_before(at) - self.chars_before(self.starts[line]) + 1;
         Pos {
             line: line + 1,
             column,
@@ -377,7 +393,7 @@ mod tests {
     #[test]
     fn line_index_agrees_with_pos_at() {
         let text = "ab\nc\u{e9}d\n\n\u{1F600}x\nlast";
-        let mut idx = LineIndex::new(text);
+        let idx = LineIndex::new(text);
         let offsets: Vec<usize> = (0..=text.len())
             .filter(|i| text.is_char_boundary(*i))
             .collect();

@@ -152,3 +152,97 @@ pub fn build_repo(dir: &Path, yaml: &str) -> (String, String) {
     }
     (base.to_string(), head.to_string())
 }
+
+/// One request the local server received.
+#[derive(Debug, Clone)]
+#[allow(dead_code)]
+pub struct Req {
+    pub method: String,
+    /// With the query.
+    pub path: String,
+    /// Names in lower case.
+    pub headers: Vec<(String, String)>,
+    pub body: String,
+}
+
+impl Req {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// (status — 0 for never answering —, extra headers, body)
+pub type Response = (u16, Vec<(String, String)>, String);
+
+/// A tiny HTTP/1.1 server on 127.0.0.1 answering like GitHub's or GitLab's REST API, for a
+/// bounded number of requests; `route` maps a request to a response. Returns the port and the
+/// log of requests received.
+pub fn serve(
+    route: impl Fn(&Req, u16) -> Response + Send + 'static,
+    requests: usize,
+) -> (u16, std::sync::Arc<std::sync::Mutex<Vec<Req>>>) {
+    use std::io::{BufRead, BufReader, Read, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let log = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = log.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(requests) {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut line = String::new();
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            let mut words = line.split_whitespace();
+            let method = words.next().unwrap_or("GET").to_string();
+            let path = words.next().unwrap_or("/").to_string();
+            let mut headers = Vec::new();
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).is_err() || h == "\r\n" || h.is_empty() {
+                    break;
+                }
+                if let Some((k, v)) = h.split_once(':') {
+                    headers.push((k.trim().to_ascii_lowercase(), v.trim().to_string()));
+                }
+            }
+            let len = headers
+                .iter()
+                .find(|(k, _)| k == "content-length")
+                .and_then(|(_, v)| v.parse::<usize>().ok())
+                .unwrap_or(0);
+            let mut body = vec![0; len];
+            if reader.read_exact(&mut body).is_err() {
+                continue;
+            }
+            let req = Req {
+                method,
+                path,
+                headers,
+                body: String::from_utf8_lossy(&body).into_owned(),
+            };
+            seen.lock().unwrap().push(req.clone());
+            let (status, headers, body) = route(&req, port);
+            if status == 0 {
+                // Never answer: the client must time out.
+                std::thread::sleep(std::time::Duration::from_secs(5));
+                continue;
+            }
+            let mut resp = format!(
+                "HTTP/1.1 {status} X\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n",
+                body.len()
+            );
+            for (k, v) in headers {
+                resp.push_str(&format!("{k}: {v}\r\n"));
+            }
+            resp.push_str("\r\n");
+            resp.push_str(&body);
+            let _ = stream.write_all(resp.as_bytes());
+        }
+    });
+    (port, log)
+}

@@ -1,0 +1,9 @@
+//! Terraform source (`--tf`): one `.tf` file through hcl-rs and changegate's scan.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = changegate::input::text::decode("main.tf", data) {
+        let _ = changegate::input::hcl::parse_source("main.tf", &text);
+    }
+});

@@ -1,0 +1,21 @@
+//! Kubernetes manifests (`--manifests`, `--live`): multi-document YAML/JSON into objects, and
+//! the object diff and drift comparison of the same objects as rendered and live.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+
+fuzz_target!(|data: &[u8]| {
+    let Ok(text) = changegate::input::text::decode("m.yaml", data) else {
+        return;
+    };
+    let Ok((objects, _)) = changegate::input::kube::parse("m.yaml", &text, "default") else {
+        return;
+    };
+    let policy = changegate::input::policy::load(None).expect("the built-in policy compiles");
+    let _ = changegate::input::kube::build(
+        objects.clone(),
+        Some(&objects),
+        Some(&objects),
+        &policy.file.kubernetes,
+        &policy.classes,
+    );
+});

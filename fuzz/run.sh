@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# Fuzz changegate's parsers with cargo-fuzz (libFuzzer, nightly toolchain).
+#
+#   fuzz/run.sh [SECONDS] [TARGET...]    each target for SECONDS (default 60), all targets by default
+#
+# Corpora are seeded from testdata/ (and a record and log made by the binary) into
+# fuzz/corpus/TARGET (not committed). Each run refuses a single input that takes over 1 s
+# (-timeout=1) or an allocation over 1 GB (-rss_limit_mb=1024). Crashes and slow inputs are
+# written to fuzz/artifacts/TARGET; each found so far is a regression test in tests/hostile.rs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+secs="${1:-60}"
+shift || true
+all=(plan hcl manifests policy change description commit_message record record_log github_event)
+targets=("$@")
+[ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
+
+seed() {
+  local t="$1"
+  local dir="fuzz/corpus/$t"
+  mkdir -p "$dir"
+  case "$t" in
+    plan) grep -rlZ --include='*.json' -e '"resource_changes"' -e '"format_version"' testdata | xargs -0 -r cp -t "$dir" ;;
+    hcl) find testdata -name '*.tf' -exec cp -t "$dir" {} + ;;
+    manifests) grep -rlZ --include='*.yaml' -e '^apiVersion:' testdata | xargs -0 -r cp -t "$dir" ;;
+    policy) find testdata -name 'changegate.yaml' -o -name 'policy.yaml' | while read -r f; do cp "$f" "$dir/$(echo "$f" | tr / _)"; done
+            cp policies/default.yaml "$dir/" ;;
+    change) find testdata -name 'change.yaml' | while read -r f; do cp "$f" "$dir/$(echo "$f" | tr / _)"; done ;;
+    description) find testdata -name '*.md' | while read -r f; do cp "$f" "$dir/$(echo "$f" | tr / _)"; done ;;
+    commit_message)
+      printf 'CHG-12 Resize the database\n\nBody text.\n\nTicket: CHG-12\nApproved-by: Alice <alice@example.com>\nWindow: 2026-11-28T01:30:00Z/2026-11-28T03:00:00Z\n' > "$dir/trailers"
+      printf 'fix\n\nEmergency: the site is down\nRollback: revert\n' > "$dir/emergency"
+      printf 'Merge branch x\n# comment\n# ------------------------ >8 ------------------------\ndiff\n' > "$dir/scissors" ;;
+    record|record_log)
+      local tmp
+      tmp="$(mktemp -d)"
+      cargo run --quiet -- check --policy testdata/examples/changegate.yaml --change testdata/examples/change.yaml \
+        --now 2026-11-28T02:00:00Z --record "$tmp/r.json" --record-log "$tmp/log.jsonl" --format json=/dev/null 2>/dev/null || true
+      cargo run --quiet -- check --policy testdata/examples/changegate.yaml --change testdata/examples/change.yaml \
+        --now 2026-11-28T02:30:00Z --record "$tmp/r2.json" --record-log "$tmp/log.jsonl" --format json=/dev/null 2>/dev/null || true
+      if [ "$t" = record ]; then cp "$tmp"/r*.json "$dir/" 2>/dev/null || true; else cp "$tmp/log.jsonl" "$dir/" 2>/dev/null || true; fi
+      rm -rf "$tmp" ;;
+    github_event)
+      printf '{"pull_request":{"number":7,"body":"Ticket: CHG-1\\n\\n## Rollback plan\\nrevert","labels":[{"name":"emergency"}],"user":{"login":"dave"},"head":{"sha":"abc"}},"repository":{"full_name":"o/r"}}' > "$dir/pr.json"
+      printf '{"before":"0000000000000000000000000000000000000000","after":"abc"}' > "$dir/push.json" ;;
+  esac
+}
+
+for t in "${targets[@]}"; do
+  seed "$t"
+  echo "== fuzz $t for ${secs}s"
+  cargo +nightly fuzz run "$t" "fuzz/corpus/$t" -- \
+    -max_total_time="$secs" -timeout=1 -rss_limit_mb=1024 -print_final_stats=1 2>&1 |
+    tee "fuzz/$t.log" | grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)' || true
+  if grep -qE 'SUMMARY|Test unit written|deadly signal' "fuzz/$t.log"; then
+    echo "fuzz $t: FOUND A FAILURE (see fuzz/$t.log and fuzz/artifacts/$t)"
+    exit 1
+  fi
+done
