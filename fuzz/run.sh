@@ -2,6 +2,7 @@
 # Fuzz changegate's parsers with cargo-fuzz (libFuzzer, nightly toolchain).
 #
 #   fuzz/run.sh [SECONDS] [TARGET...]    each target for SECONDS (default 60), all targets by default
+#   FUZZ_BUILD=--dev fuzz/run.sh 10       unoptimised (what CI's smoke run uses: it builds faster)
 #
 # Corpora are seeded from testdata/ (and a record and log made by the binary) into
 # fuzz/corpus/TARGET (not committed). Each run refuses a single input that takes over 1 s
@@ -20,14 +21,15 @@ seed() {
   local t="$1"
   local dir="fuzz/corpus/$t"
   mkdir -p "$dir"
+  # Each seed named after its path: fixtures share file names.
+  put() { while IFS= read -r f; do cp "$f" "$dir/$(echo "$f" | tr / _)"; done; }
   case "$t" in
-    plan) grep -rlZ --include='*.json' -e '"resource_changes"' -e '"format_version"' testdata | xargs -0 -r cp -t "$dir" ;;
-    hcl) find testdata -name '*.tf' -exec cp -t "$dir" {} + ;;
-    manifests) grep -rlZ --include='*.yaml' -e '^apiVersion:' testdata | xargs -0 -r cp -t "$dir" ;;
-    policy) find testdata -name 'changegate.yaml' -o -name 'policy.yaml' | while read -r f; do cp "$f" "$dir/$(echo "$f" | tr / _)"; done
-            cp policies/default.yaml "$dir/" ;;
-    change) find testdata -name 'change.yaml' | while read -r f; do cp "$f" "$dir/$(echo "$f" | tr / _)"; done ;;
-    description) find testdata -name '*.md' | while read -r f; do cp "$f" "$dir/$(echo "$f" | tr / _)"; done ;;
+    plan) grep -rl --include='*.json' -e '"resource_changes"' -e '"format_version"' testdata | put ;;
+    hcl) find testdata -name '*.tf' | put ;;
+    manifests) grep -rl --include='*.yaml' -e '^apiVersion:' testdata | put ;;
+    policy) { find testdata -name 'changegate.yaml' -o -name 'policy.yaml'; echo policies/default.yaml; } | put ;;
+    change) find testdata -name 'change.yaml' | put ;;
+    description) find testdata -name '*.md' | put ;;
     commit_message)
       printf 'CHG-12 Resize the database\n\nBody text.\n\nTicket: CHG-12\nApproved-by: Alice <alice@example.com>\nWindow: 2026-11-28T01:30:00Z/2026-11-28T03:00:00Z\n' > "$dir/trailers"
       printf 'fix\n\nEmergency: the site is down\nRollback: revert\n' > "$dir/emergency"
@@ -50,7 +52,8 @@ seed() {
 for t in "${targets[@]}"; do
   seed "$t"
   echo "== fuzz $t for ${secs}s"
-  cargo +nightly fuzz run "$t" "fuzz/corpus/$t" -- \
+  # shellcheck disable=SC2086 # FUZZ_BUILD is a flag or nothing
+  cargo +nightly fuzz run ${FUZZ_BUILD:-} "$t" "fuzz/corpus/$t" -- \
     -max_total_time="$secs" -timeout=1 -rss_limit_mb=1024 -print_final_stats=1 2>&1 |
     tee "fuzz/$t.log" | grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)' || true
   if grep -qE 'SUMMARY|Test unit written|deadly signal' "fuzz/$t.log"; then

@@ -261,6 +261,8 @@ struct Builder<'b, T: Tree> {
     anchors: HashMap<usize, (T, usize)>,
     /// node counts of the frames on the stack
     counts: Vec<usize>,
+    /// whether each frame on the stack has its positions recorded
+    tracked: Vec<bool>,
     index: PosIndex,
     root: Option<T>,
 }
@@ -305,6 +307,7 @@ impl<'b, T: Tree> Builder<'b, T> {
             stack: Vec::new(),
             anchors: HashMap::new(),
             counts: Vec::new(),
+            tracked: Vec::new(),
             index: PosIndex::default(),
             root: None,
         }
@@ -324,9 +327,20 @@ impl<'b, T: Tree> Builder<'b, T> {
         }
     }
 
-    /// Whether the next value's position is recorded.
+    /// Whether the next value's position is recorded: within `positions_depth`, inside frames
+    /// that are tracked, and while the pointer stays short (a long key would otherwise be
+    /// repeated in the pointer of every value under it: quadratic in the input). Untracked
+    /// values fall back to their nearest tracked ancestor's position.
     fn tracking(&self) -> bool {
+        const MAX_POINTER: usize = 256;
         self.stack.len() <= self.limits.positions_depth
+            && self.tracked.last().copied().unwrap_or(true)
+            && match self.stack.last() {
+                Some(Frame::Seq { pointer, .. } | Frame::Map { pointer, .. }) => {
+                    pointer.len() <= MAX_POINTER
+                }
+                None => true,
+            }
     }
 
     fn expecting_key(&self) -> bool {
@@ -451,6 +465,7 @@ impl<'b, T: Tree> Builder<'b, T> {
                 if track {
                     self.index.values.insert(pointer.clone(), pos);
                 }
+                self.tracked.push(track);
                 self.counts.push(1);
                 self.stack.push(if matches!(ev, Event::SequenceStart(..)) {
                     Frame::Seq {
@@ -469,6 +484,7 @@ impl<'b, T: Tree> Builder<'b, T> {
             }
             Event::SequenceEnd | Event::MappingEnd => {
                 let count = self.counts.pop().unwrap_or(1);
+                self.tracked.pop();
                 match self.stack.pop() {
                     Some(Frame::Seq { items, anchor, .. }) => {
                         self.place(T::seq(items), count, anchor)
@@ -559,6 +575,23 @@ pub fn load_one(text: &str, limits: Limits) -> Result<Document, YamlError> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn long_keys_do_not_make_positions_quadratic() {
+        // A 1 MiB key over 100,000 values: its pointer is not repeated for each of them.
+        let key = "k".repeat(1 << 20);
+        // (An explicit key: YAML limits implicit ones to 1024 characters.)
+        let text = format!("? {key}\n: [{}]\n", vec!["1"; 100_000].join(","));
+        let start = std::time::Instant::now();
+        let d = load_one(&text, Limits::default()).unwrap();
+        assert!(start.elapsed().as_secs() < 20);
+        assert_eq!(d.value[&key].as_array().map(Vec::len), Some(100_000));
+        // Values under it fall back to the position of the nearest recorded ancestor.
+        assert_eq!(
+            d.index.value(&format!("/{key}/5")),
+            Some(Pos { line: 2, column: 3 })
+        );
+    }
 
     #[test]
     fn core_schema_scalars() {

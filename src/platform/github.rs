@@ -119,12 +119,28 @@ impl Session {
             .map_err(|e| error(&endpoint, transport(&e)))?;
         let status = resp.status();
         let headers = resp.headers().clone();
-        let text = self
-            .octo
-            .body_to_string(resp)
+        // An answer is read up to the `http` limit, never without end.
+        let limit = crate::input::limits::of(crate::input::limits::InputKind::Http);
+        let body = http_body_util::Limited::new(resp.into_body(), limit as usize);
+        let bytes = http_body_util::BodyExt::collect(body)
             .await
-            .map_err(|e| error(&endpoint, transport(&e)))?;
-        Ok((status, headers, text))
+            .map_err(|e| {
+                let what = if e.is::<http_body_util::LengthLimitError>() {
+                    format!(
+                        "the answer is larger than the http limit of {} (raise it with `--max-size http=SIZE`)",
+                        crate::input::limits::human(limit)
+                    )
+                } else {
+                    format!("could not read the answer: {e}")
+                };
+                error(&endpoint, what)
+            })?
+            .to_bytes();
+        Ok((
+            status,
+            headers,
+            String::from_utf8_lossy(&bytes).into_owned(),
+        ))
     }
 
     /// A GET whose failure statuses are errors, naming the endpoint and the status; with

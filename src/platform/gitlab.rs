@@ -112,7 +112,9 @@ impl Session {
         let text = resp
             .body_mut()
             .with_config()
-            .limit(64 * 1024 * 1024)
+            .limit(crate::input::limits::of(
+                crate::input::limits::InputKind::Http,
+            ))
             .read_to_string()
             .map_err(|e| error(&endpoint, format!("could not read the answer: {e}")))?;
         if status.as_u16() >= 400 {
