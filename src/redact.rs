@@ -23,6 +23,10 @@ use aho_corasick::{AhoCorasick, MatchKind};
 /// What a redacted secret is replaced with.
 pub const MASK: &str = "(redacted)";
 
+/// At most this many forms are kept (a plan with a million sensitive values would otherwise
+/// build an automaton of gigabytes); past it the model's own masking still holds.
+pub const MAX_FORMS: usize = 200_000;
+
 /// Values shorter than this are not matched as substrings: a one-, two- or three-character
 /// value (`1`, `on`, `yes`) would mangle every report while protecting nothing a reader could
 /// not guess.
@@ -102,7 +106,8 @@ where
     }
     let mut r = REGISTRY.write().unwrap_or_else(|e| e.into_inner());
     let before = r.secrets.len();
-    r.secrets.extend(new);
+    let room = MAX_FORMS.saturating_sub(before);
+    r.secrets.extend(new.into_iter().take(room));
     if r.secrets.len() != before {
         r.matcher = None;
     }

@@ -69,11 +69,7 @@ pub fn read_bytes(path: &Path, kind: InputKind) -> Result<(String, Vec<u8>), Err
     };
     let mut buf = Vec::new();
     if path == Path::new("-") {
-        std::io::stdin()
-            .lock()
-            .take(limit.saturating_add(1))
-            .read_to_end(&mut buf)
-            .map_err(io)?;
+        read_capped(&mut std::io::stdin().lock(), limit, None, &mut buf).map_err(io)?;
     } else {
         let file = std::fs::File::open(path).map_err(io)?;
         let meta = file.metadata().map_err(io)?;
@@ -85,21 +81,59 @@ pub fn read_bytes(path: &Path, kind: InputKind) -> Result<(String, Vec<u8>), Err
             )
             .into());
         }
-        if meta.is_file() {
-            if meta.len() > limit {
-                return Err(too_large(&name, kind, Some(meta.len())));
-            }
-            // The size is known: one allocation (plus the byte that proves the end).
-            buf.reserve_exact(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
+        if meta.is_file() && meta.len() > limit {
+            return Err(too_large(&name, kind, Some(meta.len())));
         }
-        file.take(limit.saturating_add(1))
-            .read_to_end(&mut buf)
-            .map_err(io)?;
+        let size = meta.is_file().then_some(meta.len());
+        read_capped(&mut &file, limit, size, &mut buf).map_err(io)?;
     }
     if buf.len() as u64 > limit {
         return Err(too_large(&name, kind, None));
     }
     Ok((name, buf))
+}
+
+/// Reads at most `limit + 1` bytes (one more proves the input goes on) into `buf`, whose
+/// capacity is reserved once (`size` when known, else the limit: address space, not memory,
+/// until written), and filled a chunk at a time. Growing by doubling instead would leave every
+/// smaller buffer with the allocator: a stream that never ends would cost twice the limit.
+fn read_capped(
+    r: &mut dyn Read,
+    limit: u64,
+    size: Option<u64>,
+    buf: &mut Vec<u8>,
+) -> std::io::Result<()> {
+    const CHUNK: usize = 1 << 20;
+    let cap = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
+    let first = size.map_or(cap, |s| {
+        usize::try_from(s.saturating_add(1)).unwrap_or(cap).min(cap)
+    });
+    // Where the address space cannot be had (strict overcommit), grow as reading goes.
+    let _ = buf.try_reserve_exact(first);
+    loop {
+        if buf.len() >= cap {
+            return Ok(());
+        }
+        if buf.len() == buf.capacity() {
+            let want = (buf.capacity() * 2).max(64 * 1024).min(cap);
+            buf.reserve_exact(want - buf.len());
+        }
+        let start = buf.len();
+        let end = (start + CHUNK).min(buf.capacity()).min(cap);
+        buf.resize(end, 0);
+        match r.read(&mut buf[start..end]) {
+            Ok(0) => {
+                buf.truncate(start);
+                return Ok(());
+            }
+            Ok(n) => buf.truncate(start + n),
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(start),
+            Err(e) => {
+                buf.truncate(start);
+                return Err(e);
+            }
+        }
+    }
 }
 
 /// Reads `path` (or standard input for `-`) under the limit for `kind` and decodes it.
