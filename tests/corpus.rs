@@ -227,3 +227,35 @@ fn every_live_object_is_read_with_its_managers() {
     }
     assert!(with_managers > 10, "{with_managers}");
 }
+
+/// Every real `.tf` file of the corpus that hcl-rs parses also passes changegate's bracket
+/// check (which runs first to spare the parser its exponential backtracking on unclosed
+/// input): the check never refuses valid HCL.
+#[test]
+fn every_corpus_tf_file_passes_the_bracket_check() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
+    if !dir.is_dir() {
+        eprintln!("SKIPPED: ../shared/corpus is not beside the checkout");
+        return;
+    }
+    let mut files = Vec::new();
+    collect(&dir, &mut files, |p| {
+        p.extension().is_some_and(|e| e == "tf" || e == "hcl")
+    });
+    assert!(!files.is_empty());
+    let mut parsed = 0;
+    for f in &files {
+        let Ok(text) = std::fs::read_to_string(f) else {
+            continue;
+        };
+        if hcl::edit::parser::parse_body(&text).is_err() {
+            continue;
+        }
+        parsed += 1;
+        let name = f.display().to_string();
+        if let Err(e) = changegate::input::hcl::parse_source(&name, &text) {
+            panic!("{e}");
+        }
+    }
+    assert!(parsed > 100, "{parsed} of {} files parsed", files.len());
+}

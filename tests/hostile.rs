@@ -813,3 +813,40 @@ fn a_closed_pipe_ends_listings_quietly_and_check_keeps_its_verdict() {
     ]);
     assert_eq!(code, Some(1), "{err}");
 }
+
+/// Inputs the fuzzers found slow or crashing (docs/reliability.md), kept as regressions.
+#[test]
+fn fuzz_findings_stay_fixed() {
+    // hcl-edit backtracks exponentially on expressions left open at the end of a file: the
+    // fuzzer's 629 bytes took over a second, forty levels would take hours.
+    refused(
+        &[
+            "check",
+            "--now",
+            NOW,
+            "--tf",
+            "testdata/hostile/fuzz/hcl-timeout",
+        ],
+        &[],
+        &["main.tf:", "invalid HCL: `{` opened here is never closed"],
+        10,
+    );
+    let dir = tempfile::tempdir().unwrap();
+    write(
+        dir.path(),
+        "main.tf",
+        &format!("m = {}c==", "(a+b==".repeat(40)),
+    );
+    refused(
+        &[
+            "check",
+            "--now",
+            NOW,
+            "--tf",
+            &dir.path().display().to_string(),
+        ],
+        &[],
+        &["main.tf:1:5: invalid HCL: `(` opened here is never closed"],
+        10,
+    );
+}

@@ -139,6 +139,9 @@ pub fn parse_source(file: &str, text: &str) -> Result<(usize, usize, usize), Inp
 }
 
 fn scan_file(prefix: &str, file: &str, text: &str) -> Result<FileFacts, InputError> {
+    // Unclosed brackets first: the parser's backtracking is exponential on them.
+    super::hcl_brackets::check(text)
+        .map_err(|(pos, what)| InputError::new(file, Some(pos), format!("invalid HCL: {what}")))?;
     let body: Body = hcl::edit::parser::parse_body(text).map_err(|e| {
         let loc = e.location();
         InputError::new(

@@ -4,6 +4,7 @@ pub mod change;
 pub mod description;
 pub mod git;
 pub mod hcl;
+mod hcl_brackets;
 pub mod history;
 pub mod join;
 pub mod kube;

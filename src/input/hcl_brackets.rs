@@ -1,0 +1,208 @@
+//! A lexical check of a `.tf` file's brackets before it reaches the HCL parser: every `(`, `[`,
+//! `{`, quoted string, template interpolation (`${…}`, `%{…}`) and heredoc must be closed by the
+//! end of the file.
+//!
+//! Why: hcl-edit's parser backtracks exponentially on expressions left open at the end of the
+//! file (`m = (a+b==(a+b==…` twenty levels deep takes seconds, thirty levels hours; found by
+//! fuzzing, see docs/reliability.md). Any file this check refuses is invalid HCL anyway, so the
+//! check changes no verdict; it only makes the refusal immediate. It follows HCL's native
+//! syntax: `#`, `//` and `/* */` comments, quoted strings with `\` escapes, `$${`/`%%{`
+//! escapes, templates nested in strings nested in templates, and `<<ID`/`<<-ID` heredocs.
+
+use crate::error::Pos;
+
+use super::text::LineIndex;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Open {
+    /// `(`, `[` or `{` in expression context (or a template's `${`/`%{`, closed by `}`).
+    Bracket(u8),
+    /// Inside a quoted string.
+    Str,
+}
+
+/// `Err((where the outermost unclosed thing opened, what it is))` when something is left open
+/// at the end of `text`; `Ok` otherwise (including files the parser will refuse for other
+/// reasons: those it refuses quickly).
+pub fn check(text: &str) -> Result<(), (Pos, String)> {
+    let b = text.as_bytes();
+    let mut stack: Vec<(Open, usize)> = Vec::new();
+    let mut i = 0usize;
+    // Heredocs: (identifier, position of `<<`), and whether the body is being read.
+    while i < b.len() {
+        let in_str = matches!(stack.last(), Some((Open::Str, _)));
+        let c = b[i];
+        if in_str {
+            match c {
+                b'\\' => i += 2,
+                b'"' => {
+                    stack.pop();
+                    i += 1;
+                }
+                b'$' | b'%' if b.get(i + 1) == Some(&c) && b.get(i + 2) == Some(&b'{') => i += 3,
+                b'$' | b'%' if b.get(i + 1) == Some(&b'{') => {
+                    stack.push((Open::Bracket(b'{'), i));
+                    i += 2;
+                }
+                _ => i += 1,
+            }
+            continue;
+        }
+        match c {
+            b'#' => i = line_end(b, i),
+            b'/' if b.get(i + 1) == Some(&b'/') => i = line_end(b, i),
+            b'/' if b.get(i + 1) == Some(&b'*') => match find(b, i + 2, b"*/") {
+                Some(end) => i = end + 2,
+                None => return Err(open_at(text, i, "`/*` comment")),
+            },
+            b'"' => {
+                stack.push((Open::Str, i));
+                i += 1;
+            }
+            b'(' | b'[' | b'{' => {
+                stack.push((Open::Bracket(c), i));
+                i += 1;
+            }
+            b')' | b']' | b'}' => {
+                let opener = match c {
+                    b')' => b'(',
+                    b']' => b'[',
+                    _ => b'{',
+                };
+                match stack.last() {
+                    Some((Open::Bracket(o), _)) if *o == opener => {
+                        stack.pop();
+                    }
+                    // A stray or mismatched closer: the parser says so, and quickly.
+                    _ => return Ok(()),
+                }
+                i += 1;
+            }
+            b'<' if b.get(i + 1) == Some(&b'<') => match heredoc(b, i) {
+                Some(Heredoc::Closed(end)) => i = end,
+                Some(Heredoc::Open) => return Err(open_at(text, i, "heredoc")),
+                None => i += 2,
+            },
+            _ => i += 1,
+        }
+    }
+    // The outermost: everything inside it is unclosed because it is.
+    match stack.first() {
+        None => Ok(()),
+        Some((Open::Str, at)) => Err(open_at(text, *at, "quoted string")),
+        Some((Open::Bracket(o), at)) => Err(open_at(text, *at, &format!("`{}`", char::from(*o)))),
+    }
+}
+
+fn open_at(text: &str, at: usize, what: &str) -> (Pos, String) {
+    (
+        LineIndex::new(text).pos(at),
+        format!("{what} opened here is never closed before the end of the file"),
+    )
+}
+
+fn line_end(b: &[u8], from: usize) -> usize {
+    b[from..]
+        .iter()
+        .position(|&c| c == b'\n')
+        .map_or(b.len(), |p| from + p + 1)
+}
+
+fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
+    b.get(from..)?
+        .windows(needle.len())
+        .position(|w| w == needle)
+        .map(|p| from + p)
+}
+
+enum Heredoc {
+    /// The offset just past its closing marker line.
+    Closed(usize),
+    Open,
+}
+
+/// A heredoc starting at `at` (`<<ID` or `<<-ID`, then a newline): where it ends. `None` when
+/// the `<<` does not start one.
+fn heredoc(b: &[u8], at: usize) -> Option<Heredoc> {
+    let mut i = at + 2;
+    if b.get(i) == Some(&b'-') {
+        i += 1;
+    }
+    let id_start = i;
+    while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'-') {
+        i += 1;
+    }
+    if i == id_start || !b[id_start].is_ascii_alphabetic() && b[id_start] != b'_' {
+        return None;
+    }
+    let id = &b[id_start..i];
+    // Only spaces may follow the identifier on its line.
+    let mut j = i;
+    while j < b.len() && (b[j] == b' ' || b[j] == b'\t' || b[j] == b'\r') {
+        j += 1;
+    }
+    if b.get(j) != Some(&b'\n') {
+        return None;
+    }
+    let mut line = j + 1;
+    while line < b.len() {
+        let end = line_end(b, line);
+        let content = &b[line..end];
+        let trimmed = trim(content);
+        if trimmed == id {
+            return Some(Heredoc::Closed(end));
+        }
+        line = end;
+    }
+    Some(Heredoc::Open)
+}
+
+fn trim(s: &[u8]) -> &[u8] {
+    let start = s
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(s.len());
+    let end = s
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(start, |p| p + 1);
+    &s[start..end.max(start)]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn valid_files_pass() {
+        let ok = [
+            "resource \"a\" \"b\" {\n  x = [1, (2 + 3), { y = \"}\" }]\n}\n",
+            "locals {\n  s = \"${join(\",\", [\"a\", \"}\"])} and %{ if true }x%{ endif }\"\n}\n",
+            "locals {\n  e = \"$${not} %%{not} \\\"{\"\n}\n",
+            "# a ( comment\n// another [ one\n/* and { this */\nx = 1\n",
+            "locals {\n  h = <<-EOT\n    unbalanced ( [ {\n    ${var.x}\n    EOT\n}\n",
+            "locals {\n  h = <<EOT\n{\nEOT\n  n = 1 << 2\n}\n",
+        ];
+        for t in ok {
+            assert_eq!(check(t), Ok(()), "{t}");
+        }
+    }
+
+    #[test]
+    fn left_open_is_refused_with_its_position() {
+        let (pos, msg) = check("m = (a+b==(a+b==").unwrap_err();
+        assert_eq!(pos, Pos { line: 1, column: 5 });
+        assert!(msg.starts_with("`(` opened here"), "{msg}");
+        let (pos, msg) = check("x = 1\ny = \"abc\n").unwrap_err();
+        assert_eq!((pos.line, pos.column), (2, 5));
+        assert!(msg.starts_with("quoted string"), "{msg}");
+        let (pos, msg) = check("x = <<EOT\nnever ends\n").unwrap_err();
+        assert_eq!((pos.line, pos.column), (1, 5));
+        assert!(msg.starts_with("heredoc"), "{msg}");
+        let (_, msg) = check("x = \"${ (a\"").unwrap_err();
+        assert!(
+            msg.contains("`(`") || msg.contains("`{`") || msg.contains("string"),
+            "{msg}"
+        );
+    }
+}

@@ -1,0 +1,32 @@
+moduedule={
+  fa%ZZZZZZZZlZle={a%Zle=={
+ odule={
+  fa%ZZZZZZZZle={a%Zle=={
+ odule={
+  fa%ZZZZZZZZloduedule={
+  fa%ZZZZZZZule={
+  fa%ZZZZZZZZlZfa%ZZZZZZZZlZle={a%Zle=={
+ odule={
+  fa%ZZZZZZZZle={a%Zle=={
+ odule={
+  fa%ZZZZZZZZlZle={a%Zle=={
+ odule={
+  fa%ZZZZZZZZle={a%Zle=={
+ odule={
+  fa%ZZZZZZZZlZfa%ZZZZZZZZlZle={a%Zle=={
+ odule={
+  fa%ZZZZZZZZle={a%Zle=={
+ odule={
+  fa%ZZZZZZZZlZle={a%Zle=={
+ odule={
+  fa%ZZZZle={a%Zle=={
+ odule={
+  fa%ZZZZZZZZle={Zfa%ZZZZZZZZlZle={a%Zle=={
+ odule={
+  fa%ZZZZZZZZle={a%Zle=={
+ odule={
+  fa%ZZZZZZZZlZle={a%Zle=={
+ odule={
+  fa%ZZZZle={a%Zle=={
+ odule={
+  fa%ZZZZZZZZle={a%Zle==  ZZZfa%ZZZZ
