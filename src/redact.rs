@@ -66,18 +66,13 @@ fn forms(v: &str) -> Vec<String> {
             .replace('"', "&quot;")
             .replace('\'', "&apos;"),
     );
-    out.push(
-        v.replace('%', "%25")
-            .replace('\r', "%0D")
-            .replace('\n', "%0A"),
-    );
-    out.push(
-        v.replace('%', "%25")
-            .replace('\r', "%0D")
-            .replace('\n', "%0A")
-            .replace(':', "%3A")
-            .replace(',', "%2C"),
-    );
+    // Workflow commands escape a message so, and a property (`file=`, `title=`) also `:` `,`.
+    let message = v
+        .replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A");
+    out.push(message.replace(':', "%3A").replace(',', "%2C"));
+    out.push(message);
     if v.contains('\n') {
         out.extend(
             v.lines()

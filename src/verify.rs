@@ -179,10 +179,15 @@ pub fn verify_record(
         if matches!(kind.as_str(), "terraform-source" | "git") {
             continue;
         }
-        let bytes = std::fs::read(now).map_err(|source| Error::Io {
-            path: now.clone(),
-            source,
-        })?;
+        use crate::input::limits::InputKind;
+        let limit = match kind.as_str() {
+            "terraform-plan" => InputKind::Plan,
+            "policy" => InputKind::Policy,
+            "change-record" => InputKind::Change,
+            "description" => InputKind::Description,
+            _ => InputKind::Manifests,
+        };
+        let (_, bytes) = crate::input::text::read_bytes(std::path::Path::new(now), limit)?;
         let new = crate::input::text::sha256_hex(&bytes);
         let old = recorded_sha(&rec, kind, was);
         if new != old {

@@ -72,12 +72,7 @@ fn commit_trailers_fill_the_change_record() {
         "{:#}",
         r["findings"]
     );
-    let git = r["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["kind"] == "git")
-        .unwrap();
+    let git = common::input_of(&r, "git");
     assert_eq!(git["items"], 1);
     assert_eq!(git["range"], format!("{base}..{head}"));
 }
@@ -141,13 +136,7 @@ fn single_commit_and_triple_dot_ranges() {
             .unwrap();
         let r: Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
-        let git = r["inputs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["kind"] == "git")
-            .unwrap()
-            .clone();
+        let git = common::input_of(&r, "git");
         assert_eq!(git["items"], n, "{spec}");
     }
 }
@@ -183,13 +172,7 @@ fn auto_range_from_gitlab_variables() {
         .unwrap();
     let r: Value = serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
-    let git = r["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["kind"] == "git")
-        .unwrap()
-        .clone();
+    let git = common::input_of(&r, "git");
     assert_eq!(git["items"], 2);
     assert_eq!(git["range"], format!("{base}..{head}"));
 }

@@ -589,88 +589,73 @@ fn a_large_description_is_parsed_in_linear_time() {
 #[test]
 fn refusals_name_the_file_a_1_based_position_and_what_was_expected() {
     let dir = tempfile::tempdir().unwrap();
-    let d = |name: &str, text: &str| write(dir.path(), name, text).display().to_string();
-    let empty = d("empty.json", "");
-    refused(
-        &["check", "--now", NOW, "--plan", &empty],
-        &[],
-        &["empty.json: the file is empty; expected a Terraform plan in JSON"],
-        10,
-    );
-    let state = d(
-        "terraform.tfstate",
-        r#"{"version": 4, "terraform_version": "1.9.0", "serial": 7, "lineage": "0b8e", "outputs": {}, "resources": []}"#,
-    );
-    refused(
-        &["check", "--now", NOW, "--plan", &state],
-        &[],
-        &["raw Terraform state file"],
-        10,
-    );
-    let array = d("array.json", "\n  [1, 2]");
-    refused(
-        &["check", "--now", NOW, "--plan", &array],
-        &[],
-        &["array.json:2:3: found an array where a JSON object was expected"],
-        10,
-    );
-    let truncated = d(
-        "trunc.json",
-        "{\"format_version\": \"1.2\", \"resource_changes\": [",
-    );
-    let err = refused(
-        &["check", "--now", NOW, "--plan", &truncated],
-        &[],
-        &["trunc.json:1:", "the JSON ends early"],
-        10,
-    );
-    assert!(!err.contains(":1:0:") && !err.contains(" column "), "{err}");
-    let wrong = d(
-        "wrong.json",
-        r#"{"format_version":"1.2","resource_changes":[{"address":"a.b","type":"a","name":"b","change":{"actions":{"x":1}}}]}"#,
-    );
-    refused(
-        &["check", "--now", NOW, "--plan", &wrong],
-        &[],
-        &[
-            "wrong.json:1:",
-            "found an object where an array was expected",
-        ],
-        10,
-    );
-    let change = d("change.yaml", "ticket: CHG-1\nrollbak: revert\n");
-    let err = refused(
-        &["check", "--now", NOW, "--change", &change],
-        &[],
-        &[
-            "change.yaml:2:1: unknown key `rollbak` at the top level; expected one of:",
-            "`rollback`",
-        ],
-        10,
-    );
-    assert!(
-        !err.contains("`windows`"),
-        "the change record's keys, not the policy's: {err}"
-    );
-    let policy = d("p.yaml", "rules:\n  CG107: { enforcement: maybe }\n");
-    refused(
-        &["check", "--now", NOW, "--policy", &policy],
-        &[],
-        &[
-            "p.yaml:2:25: `maybe` is not allowed (at `rules.CG107.enforcement`); expected one of off, advisory, soft-mandatory, hard-mandatory",
-        ],
-        10,
-    );
-    let never = d(
-        "never.yaml",
-        "windows:\n  - { name: feb31, kind: allow, schedule: \"0 2 31 2 *\", duration: 1h }\n",
-    );
-    refused(
-        &["check", "--now", NOW, "--policy", &never],
-        &[],
-        &["never.yaml:2:", "`windows[0].schedule` never fires"],
-        10,
-    );
+    // (flag, file name, its text, what the message must say)
+    let cases: &[(&str, &str, &str, &[&str])] = &[
+        (
+            "--plan",
+            "empty.json",
+            "",
+            &["empty.json: the file is empty; expected a Terraform plan in JSON"],
+        ),
+        (
+            "--plan",
+            "terraform.tfstate",
+            r#"{"version": 4, "terraform_version": "1.9.0", "serial": 7, "lineage": "0b8e", "outputs": {}, "resources": []}"#,
+            &["raw Terraform state file"],
+        ),
+        (
+            "--plan",
+            "array.json",
+            "\n  [1, 2]",
+            &["array.json:2:3: found an array where a JSON object was expected"],
+        ),
+        (
+            "--plan",
+            "trunc.json",
+            "{\"format_version\": \"1.2\", \"resource_changes\": [",
+            &["trunc.json:1:", "the JSON ends early"],
+        ),
+        (
+            "--plan",
+            "wrong.json",
+            r#"{"format_version":"1.2","resource_changes":[{"address":"a.b","type":"a","name":"b","change":{"actions":{"x":1}}}]}"#,
+            &[
+                "wrong.json:1:",
+                "found an object where an array was expected",
+            ],
+        ),
+        (
+            "--change",
+            "change.yaml",
+            "ticket: CHG-1\nrollbak: revert\n",
+            &[
+                "change.yaml:2:1: unknown key `rollbak` at the top level; expected one of:",
+                "`rollback`",
+            ],
+        ),
+        (
+            "--policy",
+            "p.yaml",
+            "rules:\n  CG107: { enforcement: maybe }\n",
+            &[
+                "p.yaml:2:25: `maybe` is not allowed (at `rules.CG107.enforcement`); expected one of off, advisory, soft-mandatory, hard-mandatory",
+            ],
+        ),
+        (
+            "--policy",
+            "never.yaml",
+            "windows:\n  - { name: feb31, kind: allow, schedule: \"0 2 31 2 *\", duration: 1h }\n",
+            &["never.yaml:2:", "`windows[0].schedule` never fires"],
+        ),
+    ];
+    for (flag, name, text, want) in cases {
+        let path = write(dir.path(), name, text).display().to_string();
+        let err = refused(&["check", "--now", NOW, flag, &path], &[], want, 10);
+        // One position, 1-based, in front; serde's own "at line L column C" is not repeated.
+        assert!(!err.contains(":0:") && !err.contains(" column "), "{err}");
+        // A change record's unknown key lists the change record's keys, not the policy's.
+        assert!(!(*flag == "--change" && err.contains("`windows`")), "{err}");
+    }
     let no_tf = dir.path().join("no-tf");
     std::fs::create_dir_all(&no_tf).unwrap();
     refused(
@@ -714,12 +699,7 @@ fn commits_auto_on_the_default_branch_checks_nothing_and_says_so() {
             .unwrap();
         let r: Value = serde_json::from_slice(&out.stdout)
             .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
-        let git = r["inputs"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|i| i["kind"] == "git")
-            .unwrap();
+        let git = common::input_of(&r, "git");
         assert_eq!(git["items"], 0, "{spec}");
         assert!(git["range"].as_str().unwrap().contains(want), "{git}");
         // Not one commit of the whole history was checked.

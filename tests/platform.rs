@@ -93,13 +93,7 @@ fn github_pull_request_event_supplies_description_labels_author_and_summary() {
     assert_eq!(r["change"]["type"], "emergency");
     assert_eq!(r["change"]["sources"]["type"]["source"], "github label");
     assert_eq!(r["change"]["sources"]["ticket"]["source"], "description");
-    let d = r["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["kind"] == "description")
-        .unwrap()
-        .clone();
+    let d = common::input_of(&r, "description");
     assert_eq!(d["path"], "github:pull_request#12");
     // The description says who requested; it wins over the author the platform derives.
     assert_eq!(
@@ -154,13 +148,7 @@ fn gitlab_merge_request_variables() {
     let r: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(r["change"]["ticket"], "CHG-1234");
     assert_eq!(r["change"]["sources"]["type"]["source"], "gitlab label");
-    let d = r["inputs"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|i| i["kind"] == "description")
-        .unwrap()
-        .clone();
+    let d = common::input_of(&r, "description");
     assert_eq!(d["path"], "gitlab:merge_request!7");
 }
 

@@ -5,8 +5,11 @@ use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
     let message = String::from_utf8_lossy(data);
-    let policy = changegate::input::policy::load(None).expect("the built-in policy compiles");
-    let _ = changegate::commitmsg::check(&policy, &message);
+    static POLICY: std::sync::OnceLock<changegate::policy::Policy> = std::sync::OnceLock::new();
+    let policy = POLICY.get_or_init(|| {
+        changegate::input::policy::load(None).expect("the built-in policy compiles")
+    });
+    let _ = changegate::commitmsg::check(policy, &message);
     let (subject, body, trailers) = changegate::input::git::message_parts(&message);
     let who = changegate::model::Person {
         name: "A U Thor".into(),

@@ -10,7 +10,10 @@ fuzz_target!(|data: &[u8]| {
     let Ok((objects, _)) = changegate::input::kube::parse("m.yaml", &text, "default") else {
         return;
     };
-    let policy = changegate::input::policy::load(None).expect("the built-in policy compiles");
+    static POLICY: std::sync::OnceLock<changegate::policy::Policy> = std::sync::OnceLock::new();
+    let policy = POLICY.get_or_init(|| {
+        changegate::input::policy::load(None).expect("the built-in policy compiles")
+    });
     let _ = changegate::input::kube::build(
         objects.clone(),
         Some(&objects),

@@ -177,6 +177,18 @@ fn explain(
     let push = |out: &mut Vec<InputError>, pos, message: String| {
         out.push(InputError::new(file, pos, message));
     };
+    let not_one_of = |out: &mut Vec<InputError>, allowed: &[String]| {
+        push(
+            out,
+            doc.index.value(&pointer),
+            format!(
+                "{} is not allowed{}; expected one of {}",
+                shown(found),
+                at_key(&pointer),
+                allowed.join(", ")
+            ),
+        );
+    };
     match e.kind() {
         K::AdditionalProperties { unexpected } => {
             let keys = schema_at(schema, keyword_parent)
@@ -205,16 +217,7 @@ fn explain(
             let allowed = schema_at(schema, keyword_parent)
                 .map(|n| allowed_values(schema, n, 0))
                 .unwrap_or_default();
-            push(
-                out,
-                doc.index.value(&pointer),
-                format!(
-                    "{} is not allowed{}; expected one of {}",
-                    shown(found),
-                    at_key(&pointer),
-                    allowed.join(", ")
-                ),
-            );
+            not_one_of(out, &allowed);
         }
         K::AnyOf { context } | K::OneOfNotValid { context } => {
             let node = schema_at(schema, keyword_parent);
@@ -223,16 +226,7 @@ fn explain(
                 .unwrap_or_default();
             // A set of constants: say which.
             if !allowed.is_empty() && !found.is_object() && !found.is_array() {
-                push(
-                    out,
-                    doc.index.value(&pointer),
-                    format!(
-                        "{} is not allowed{}; expected one of {}",
-                        shown(found),
-                        at_key(&pointer),
-                        allowed.join(", ")
-                    ),
-                );
+                not_one_of(out, &allowed);
                 return;
             }
             // The alternative the value was written for: the one whose errors are not just

@@ -28,6 +28,17 @@ pub fn changegate() -> Command {
     c
 }
 
+/// The report's input of `kind` (the first one).
+pub fn input_of(report: &Value, kind: &str) -> Value {
+    report["inputs"]
+        .as_array()
+        .expect("inputs")
+        .iter()
+        .find(|i| i["kind"] == kind)
+        .unwrap_or_else(|| panic!("no {kind} input in {report}"))
+        .clone()
+}
+
 /// Builds a real repository in `dir` from a commit list (YAML, see `testdata/rules/CG4*/`):
 /// each entry has `message`, `author` ("Name <mail>"), optional `committer`, `time` (RFC
 /// 3339), `files` (path -> text, or `{content, executable}`), `delete` (paths), `signed`
