@@ -1082,7 +1082,7 @@ fn commit_msg(policy: Option<&Path>, file: &Path) -> Result<ExitCode, Error> {
     match crate::commitmsg::check(&policy, &text.text) {
         None => Ok(ExitCode::SUCCESS),
         Some(reason) => {
-            eprintln!("changegate: {reason}");
+            eprintln!("changegate: {}", crate::redact::redact(&reason));
             Ok(ExitCode::from(1))
         }
     }
