@@ -59,13 +59,16 @@ fn forms(v: &str) -> Vec<String> {
     if let Ok(json) = serde_json::to_string(v) {
         out.push(json[1..json.len() - 1].to_string());
     }
-    out.push(
-        v.replace('&', "&amp;")
-            .replace('<', "&lt;")
-            .replace('>', "&gt;")
-            .replace('"', "&quot;")
-            .replace('\'', "&apos;"),
-    );
+    // XML: text content escapes `&`, `<`, `>`; attributes also quotes (`&quot;` alone, or
+    // with `&apos;`).
+    let text = v
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;");
+    let attr = text.replace('"', "&quot;");
+    out.push(attr.replace('\'', "&apos;"));
+    out.push(attr);
+    out.push(text);
     // Workflow commands escape a message so, and a property (`file=`, `title=`) also `:` `,`.
     let message = v
         .replace('%', "%25")
