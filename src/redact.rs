@@ -52,8 +52,9 @@ fn worth(v: &str) -> bool {
         )
 }
 
-/// The forms a value takes in changegate's outputs: as is, JSON-escaped, XML-escaped, as a
-/// GitHub workflow command escapes it, and each line of a multi-line value.
+/// The forms a value takes in changegate's outputs: as is, JSON-escaped, XML-escaped, in a
+/// Markdown table cell, as a GitHub workflow command escapes it, and each line of a multi-line
+/// value.
 fn forms(v: &str) -> Vec<String> {
     let mut out = vec![v.to_string()];
     if let Ok(json) = serde_json::to_string(v) {
@@ -69,6 +70,8 @@ fn forms(v: &str) -> Vec<String> {
     out.push(attr.replace('\'', "&apos;"));
     out.push(attr);
     out.push(text);
+    // A Markdown table cell (the job summary, the PR/MR comment).
+    out.push(v.replace('|', "\\|").replace(['\r', '\n'], " "));
     // Workflow commands escape a message so, and a property (`file=`, `title=`) also `:` `,`.
     let message = v
         .replace('%', "%25")
@@ -206,6 +209,8 @@ mod tests {
         let gh = "s3cr\"et<&>%3A%2C%25%0Aline-two-of-it";
         assert_eq!(redact(gh), MASK);
         assert_eq!(redact("x line-two-of-it y"), format!("x {MASK} y"));
+        register_one("pipe|in|it");
+        assert_eq!(redact("| a pipe\\|in\\|it |"), format!("| a {MASK} |"));
     }
 
     #[test]
