@@ -163,6 +163,7 @@ fn terraform_sensitive_values_reach_no_output() {
         .arg(&record)
         .arg("--log")
         .arg(dir.path().join("out/log.jsonl"))
+        .args(["--inputs", "."])
         .output()
         .unwrap();
     assert_eq!(
