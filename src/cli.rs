@@ -295,7 +295,9 @@ pub fn run() -> Result<ExitCode, Error> {
 /// error: the output is simply not wanted any more, and the command's exit code (a listing's 0,
 /// `check`'s verdict) stands, as in ruff and ripgrep.
 fn write_out(out: &mut dyn Write, bytes: &[u8]) -> Result<(), Error> {
-    match out.write_all(bytes).and_then(|()| out.flush()) {
+    // Every command's output passes through the redaction layer (verify and audit too).
+    let bytes = crate::redact::redact_bytes(bytes.to_vec());
+    match out.write_all(&bytes).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         r => r.map_err(|source| Error::Io {
             path: "<stdout>".into(),
@@ -354,8 +356,9 @@ fn format_specs<F>(
     Ok(out)
 }
 
-/// Writes an output file.
+/// Writes an output file, through the redaction layer like everything changegate writes.
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let bytes = crate::redact::redact_bytes(bytes.to_vec());
     std::fs::write(path, bytes).map_err(|source| Error::Io {
         path: path.display().to_string(),
         source,
