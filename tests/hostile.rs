@@ -812,6 +812,22 @@ fn fuzz_findings_stay_fixed() {
         &["main.tf:", "invalid HCL: `{` opened here is never closed"],
         10,
     );
+    // The same behind a closing bracket that matches nothing (inside a `%{` directive).
+    refused(
+        &[
+            "check",
+            "--now",
+            NOW,
+            "--tf",
+            "testdata/hostile/fuzz/hcl-timeout-stray-closer",
+        ],
+        &[],
+        &[
+            "main.tf:",
+            "invalid HCL: `]` does not close the `{` opened at line",
+        ],
+        10,
+    );
     let dir = tempfile::tempdir().unwrap();
     write(
         dir.path(),

@@ -21,9 +21,9 @@ enum Open {
     Str,
 }
 
-/// `Err((where the outermost unclosed thing opened, what it is))` when something is left open
-/// at the end of `text`; `Ok` otherwise (including files the parser will refuse for other
-/// reasons: those it refuses quickly).
+/// `Err((position, what is wrong))` when something is left open at the end of `text` (the
+/// outermost such thing) or a closing bracket does not match; `Ok` otherwise (the parser then
+/// judges the rest).
 pub fn check(text: &str) -> Result<(), (Pos, String)> {
     let b = text.as_bytes();
     let mut stack: Vec<(Open, usize)> = Vec::new();
@@ -73,8 +73,26 @@ pub fn check(text: &str) -> Result<(), (Pos, String)> {
                     Some((Open::Bracket(o), _)) if *o == opener => {
                         stack.pop();
                     }
-                    // A stray or mismatched closer: the parser says so, and quickly.
-                    _ => return Ok(()),
+                    // Invalid HCL either way, and not always quickly refused by the parser.
+                    Some((Open::Bracket(o), at)) => {
+                        let (pos, _) = open_at(text, *at, "");
+                        return Err((
+                            LineIndex::new(text).pos(i),
+                            format!(
+                                "`{}` does not close the `{}` opened at line {}, column {}",
+                                char::from(c),
+                                char::from(*o),
+                                pos.line,
+                                pos.column
+                            ),
+                        ));
+                    }
+                    _ => {
+                        return Err((
+                            LineIndex::new(text).pos(i),
+                            format!("`{}` closes nothing that was opened", char::from(c)),
+                        ));
+                    }
                 }
                 i += 1;
             }
@@ -199,6 +217,14 @@ mod tests {
         let (pos, msg) = check("x = <<EOT\nnever ends\n").unwrap_err();
         assert_eq!((pos.line, pos.column), (1, 5));
         assert!(msg.starts_with("heredoc"), "{msg}");
+        let (pos, msg) = check("x = \"%{ a ]\" {").unwrap_err();
+        assert_eq!((pos.line, pos.column), (1, 11));
+        assert!(
+            msg.starts_with("`]` does not close the `{` opened at line 1, column 6"),
+            "{msg}"
+        );
+        let (_, msg) = check("x = 1 }").unwrap_err();
+        assert!(msg.starts_with("`}` closes nothing"), "{msg}");
         let (_, msg) = check("x = \"${ (a\"").unwrap_err();
         assert!(
             msg.contains("`(`") || msg.contains("`{`") || msg.contains("string"),
