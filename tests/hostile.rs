@@ -72,6 +72,18 @@ fn every_format(dir: &Path) -> Vec<String> {
     args
 }
 
+/// A GitHub `pull_request` event payload (acme/infra, by dave) with this body.
+fn pr_event(dir: &Path, body: &str) -> PathBuf {
+    let event = dir.join("event.json");
+    let payload = json!({
+        "pull_request": {"number": 12, "body": body, "labels": [],
+                          "user": {"login": "dave"}, "head": {"sha": "abc123"}},
+        "repository": {"full_name": "acme/infra"}
+    });
+    std::fs::write(&event, payload.to_string()).unwrap();
+    event
+}
+
 /// A GitHub API that accepts the report comment (and has no reviews), recording requests.
 fn github_api(req: &Req, _port: u16) -> Response {
     let comment = |id: u64| {
@@ -102,17 +114,7 @@ fn github_api(req: &Req, _port: u16) -> Response {
 /// (the comment body sent included), and the requests the API received.
 fn github_check(dir: &Path, args: &[&str]) -> (Option<i32>, String, Vec<Req>) {
     let (port, log) = serve(github_api, 10);
-    let event = dir.join("event.json");
-    std::fs::write(
-        &event,
-        json!({
-            "pull_request": {"number": 12, "body": "Ticket: CHG-1234\n", "labels": [],
-                              "user": {"login": "dave"}, "head": {"sha": "abc123"}},
-            "repository": {"full_name": "acme/infra"}
-        })
-        .to_string(),
-    )
-    .unwrap();
+    let event = pr_event(dir, "Ticket: CHG-1234\n");
     let outputs = dir.join("out");
     std::fs::create_dir_all(&outputs).unwrap();
     let out = cg()
@@ -271,14 +273,7 @@ fn tokens_echoed_by_a_server_are_redacted() {
     }
     let dir = tempfile::tempdir().unwrap();
     let (port, log) = serve(echo, 4);
-    let event = write(
-        dir.path(),
-        "event.json",
-        &json!({"pull_request": {"number": 3, "body": "x", "user": {"login": "dave"},
-                                  "head": {"sha": "abc"}},
-                "repository": {"full_name": "acme/infra"}})
-        .to_string(),
-    );
+    let event = pr_event(dir.path(), "x");
     let token = "ghs_EchoedTokenMustNotPrint42";
     let out = cg()
         .env("GITHUB_ACTIONS", "true")
@@ -325,14 +320,7 @@ fn tokens_are_never_sent_over_plain_http_except_to_loopback() {
     // only reach this machine (and the server would log it).
     let (port, log) = serve(github_api, 2);
     let dir = tempfile::tempdir().unwrap();
-    let event = write(
-        dir.path(),
-        "event.json",
-        &json!({"pull_request": {"number": 3, "body": "x", "user": {"login": "dave"},
-                                  "head": {"sha": "abc"}},
-                "repository": {"full_name": "acme/infra"}})
-        .to_string(),
-    );
+    let event = pr_event(dir.path(), "x");
     let out = cg()
         .env("GITHUB_ACTIONS", "true")
         .env("GITHUB_EVENT_PATH", &event)

@@ -118,12 +118,8 @@ fn schema_at<'s>(root: &'s Value, path: &str) -> Option<&'s Value> {
 /// The values a schema allows when it is a set of constants (`enum`, `const`, or `oneOf`/
 /// `anyOf` of them; `null` left out): `off`, `advisory`, ...
 fn allowed_values(root: &Value, node: &Value, depth: usize) -> Vec<String> {
-    let node = match node.get("$ref").and_then(Value::as_str) {
-        Some(r) if depth < 8 => match r.strip_prefix('#').and_then(|p| root.pointer(p)) {
-            Some(n) => n,
-            None => return Vec::new(),
-        },
-        _ => node,
+    let Some(node) = resolve(root, node, depth) else {
+        return Vec::new();
     };
     let show = |v: &Value| v.as_str().map_or_else(|| v.to_string(), str::to_string);
     if let Some(c) = node.get("const") {
@@ -132,18 +128,25 @@ fn allowed_values(root: &Value, node: &Value, depth: usize) -> Vec<String> {
     if let Some(e) = node.get("enum").and_then(Value::as_array) {
         return e.iter().filter(|v| !v.is_null()).map(show).collect();
     }
-    let mut out = Vec::new();
-    for key in ["oneOf", "anyOf"] {
-        for alt in node
-            .get(key)
-            .and_then(Value::as_array)
-            .into_iter()
-            .flatten()
-        {
-            out.extend(allowed_values(root, alt, depth + 1));
-        }
+    alternatives(node)
+        .flat_map(|alt| allowed_values(root, alt, depth + 1))
+        .collect()
+}
+
+/// A schema node with its `$ref` followed (at most 8 deep; `None` for a dangling one).
+fn resolve<'s>(root: &'s Value, node: &'s Value, depth: usize) -> Option<&'s Value> {
+    match node.get("$ref").and_then(Value::as_str) {
+        Some(r) if depth < 8 => r.strip_prefix('#').and_then(|p| root.pointer(p)),
+        _ => Some(node),
     }
-    out
+}
+
+/// The alternatives of a node's `oneOf` and `anyOf`.
+fn alternatives(node: &Value) -> impl Iterator<Item = &Value> {
+    ["oneOf", "anyOf"]
+        .into_iter()
+        .filter_map(|key| node.get(key).and_then(Value::as_array))
+        .flatten()
 }
 
 /// JSON's name for a value's type, as a user reads it.
@@ -289,12 +292,8 @@ fn shown(v: &Value) -> String {
 /// The types a schema node accepts, in words: `a string or null`.
 fn expected_types(root: &Value, node: Option<&Value>) -> String {
     fn collect(root: &Value, node: &Value, out: &mut Vec<&'static str>, depth: usize) {
-        let node = match node.get("$ref").and_then(Value::as_str) {
-            Some(r) if depth < 8 => match r.strip_prefix('#').and_then(|p| root.pointer(p)) {
-                Some(n) => n,
-                None => return,
-            },
-            _ => node,
+        let Some(node) = resolve(root, node, depth) else {
+            return;
         };
         let mut names = |t: &str| {
             let n = match t {
@@ -315,15 +314,8 @@ fn expected_types(root: &Value, node: Option<&Value>) -> String {
             Some(Value::Array(ts)) => ts.iter().filter_map(Value::as_str).for_each(names),
             _ => {}
         }
-        for key in ["oneOf", "anyOf"] {
-            for alt in node
-                .get(key)
-                .and_then(Value::as_array)
-                .into_iter()
-                .flatten()
-            {
-                collect(root, alt, out, depth + 1);
-            }
+        for alt in alternatives(node) {
+            collect(root, alt, out, depth + 1);
         }
     }
     let mut out = Vec::new();
