@@ -623,6 +623,14 @@ fn refusals_name_the_file_a_1_based_position_and_what_was_expected() {
             ],
         ),
         (
+            "--change",
+            "nested.yaml",
+            "ticket: CHG-1\nrisk: { levle: high }\n",
+            &[
+                "nested.yaml:2:9: unknown key `levle` in `risk`; expected one of: `assessment`, `level`",
+            ],
+        ),
+        (
             "--policy",
             "p.yaml",
             "rules:\n  CG107: { enforcement: maybe }\n",
