@@ -824,6 +824,19 @@ fn fuzz_findings_stay_fixed() {
         ],
         10,
     );
+    // And behind `<<<s`, a comparison with a heredoc that never ends.
+    refused(
+        &[
+            "check",
+            "--now",
+            NOW,
+            "--tf",
+            "testdata/hostile/fuzz/hcl-timeout-heredoc",
+        ],
+        &[],
+        &["main.tf:1:23: invalid HCL: heredoc opened here is never closed"],
+        10,
+    );
     let dir = tempfile::tempdir().unwrap();
     write(
         dir.path(),

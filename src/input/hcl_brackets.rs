@@ -96,10 +96,11 @@ pub fn check(text: &str) -> Result<(), (Pos, String)> {
                 }
                 i += 1;
             }
+            // `<<<s` is `<` then the heredoc `<<s`: look again one byte on.
             b'<' if b.get(i + 1) == Some(&b'<') => match heredoc(b, i) {
                 Some(Heredoc::Closed(end)) => i = end,
                 Some(Heredoc::Open) => return Err(open_at(text, i, "heredoc")),
-                None => i += 2,
+                None => i += 1,
             },
             _ => i += 1,
         }
@@ -162,29 +163,22 @@ fn heredoc(b: &[u8], at: usize) -> Option<Heredoc> {
     if b.get(j) != Some(&b'\n') {
         return None;
     }
+    // The end marker, as hcl-edit reads it: at the start of a line after spaces or tabs, the
+    // identifier, then anything that cannot continue an identifier (`EOT`, `EOT)`, `EOT,`).
+    let id_continue = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
     let mut line = j + 1;
     while line < b.len() {
         let end = line_end(b, line);
-        let content = &b[line..end];
-        let trimmed = trim(content);
-        if trimmed == id {
-            return Some(Heredoc::Closed(end));
+        let mut k = line;
+        while k < end && (b[k] == b' ' || b[k] == b'\t') {
+            k += 1;
+        }
+        if b[k..end].starts_with(id) && !b.get(k + id.len()).is_some_and(|&c| id_continue(c)) {
+            return Some(Heredoc::Closed(k + id.len()));
         }
         line = end;
     }
     Some(Heredoc::Open)
-}
-
-fn trim(s: &[u8]) -> &[u8] {
-    let start = s
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(s.len());
-    let end = s
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(start, |p| p + 1);
-    &s[start..end.max(start)]
 }
 
 #[cfg(test)]
@@ -200,6 +194,7 @@ mod tests {
             "# a ( comment\n// another [ one\n/* and { this */\nx = 1\n",
             "locals {\n  h = <<-EOT\n    unbalanced ( [ {\n    ${var.x}\n    EOT\n}\n",
             "locals {\n  h = <<EOT\n{\nEOT\n  n = 1 << 2\n}\n",
+            "x = [<<EOT\n(\n  EOT, \"b\"]\ny = 1 < <<EOT\n[\nEOT\n",
         ];
         for t in ok {
             assert_eq!(check(t), Ok(()), "{t}");
@@ -216,6 +211,10 @@ mod tests {
         assert!(msg.starts_with("quoted string"), "{msg}");
         let (pos, msg) = check("x = <<EOT\nnever ends\n").unwrap_err();
         assert_eq!((pos.line, pos.column), (1, 5));
+        assert!(msg.starts_with("heredoc"), "{msg}");
+        // `<<<s`: a comparison with the heredoc `<<s`, which never ends.
+        let (pos, msg) = check("g = z <<<s\nm {\n").unwrap_err();
+        assert_eq!((pos.line, pos.column), (1, 8));
         assert!(msg.starts_with("heredoc"), "{msg}");
         let (pos, msg) = check("x = \"%{ a ]\" {").unwrap_err();
         assert_eq!((pos.line, pos.column), (1, 11));

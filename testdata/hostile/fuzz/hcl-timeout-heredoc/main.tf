@@ -1,0 +1,3 @@
+moo77772726627128g=z <<<s
+m <<#m{{"${pat*h.m<<<s
+m <<#m{{{{{{-{{{{{{{{`mz{{{{{{{{{{"${pat*h.module/{{{"${pat*h.le/{{{"${pat*h.moh.moddule/{{{"${pat*h.module/{{{rt*h.le/{{{"${pat*h.le/{{{"${pat*h.moh.moddule/{{{"${pat*h.module/{{{rt*h.module/{{{r=!ud.muh.moodule/{{{"${pat*h.moh.moddule/{{{"${pat*h.mduloe/{{{h.module/{{{rt*h.module/{{{r=!ud.muh.moodule/{{{"${pat*h.moh.moddule/{{{"${pat*h.mduloe/{{{r==!ud
