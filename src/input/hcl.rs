@@ -133,16 +133,28 @@ fn scan_resource(
 
 /// Parses one `.tf` file's text and returns how many resources, script uses and module calls
 /// it declares (the entry point the fuzz target drives).
+/// No deadline here: the fuzzer is to see the parser's own time.
 pub fn parse_source(file: &str, text: &str) -> Result<(usize, usize, usize), InputError> {
-    let f = scan_file("", file, text)?;
+    let f = scan_file_within("", file, text, None)?;
     Ok((f.resources.len(), f.scripts.len(), f.modules.len()))
 }
 
-fn scan_file(prefix: &str, file: &str, text: &str) -> Result<FileFacts, InputError> {
-    // Unclosed brackets first: the parser's backtracking is exponential on them.
-    super::hcl_brackets::check(text)
-        .map_err(|(pos, what)| InputError::new(file, Some(pos), format!("invalid HCL: {what}")))?;
-    let body: Body = hcl::edit::parser::parse_body(text).map_err(|e| {
+/// How long the HCL parser may take on a file of `len` bytes before changegate gives up on it:
+/// far more than any real file needs (a 16 MiB file parses in about two seconds).
+fn parse_deadline(len: usize) -> std::time::Duration {
+    std::time::Duration::from_secs(10 + (len as u64 >> 20))
+}
+
+/// Parses a `.tf` file's body. With a `deadline`, on a thread of its own that is abandoned
+/// when the deadline passes: hcl-edit backtracks exponentially on some malformed input that
+/// the bracket check does not catch, and a gate must answer in bounded time (exit 2; the
+/// process ends right after, and the thread with it).
+fn parse_body(
+    file: &str,
+    text: &str,
+    deadline: Option<std::time::Duration>,
+) -> Result<Body, InputError> {
+    let invalid = |e: hcl::edit::parser::Error| {
         let loc = e.location();
         InputError::new(
             file,
@@ -152,7 +164,47 @@ fn scan_file(prefix: &str, file: &str, text: &str) -> Result<FileFacts, InputErr
             }),
             format!("invalid HCL: {}", e.message()),
         )
-    })?;
+    };
+    let Some(deadline) = deadline else {
+        return hcl::edit::parser::parse_body(text).map_err(invalid);
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    let owned = text.to_string();
+    std::thread::Builder::new()
+        .name("hcl-parse".into())
+        .spawn(move || {
+            let _ = tx.send(hcl::edit::parser::parse_body(&owned));
+        })
+        .map_err(|e| InputError::new(file, None, format!("could not start the HCL parser: {e}")))?;
+    match rx.recv_timeout(deadline) {
+        Ok(parsed) => parsed.map_err(invalid),
+        Err(_) => Err(InputError::new(
+            file,
+            None,
+            format!(
+                "the HCL parser did not finish within {} s, which no valid file needs; the file is \
+                 malformed in a way that makes the parser backtrack (fix the syntax, e.g. with \
+                 `terraform fmt`)",
+                deadline.as_secs()
+            ),
+        )),
+    }
+}
+
+fn scan_file(prefix: &str, file: &str, text: &str) -> Result<FileFacts, InputError> {
+    scan_file_within(prefix, file, text, Some(parse_deadline(text.len())))
+}
+
+fn scan_file_within(
+    prefix: &str,
+    file: &str,
+    text: &str,
+    deadline: Option<std::time::Duration>,
+) -> Result<FileFacts, InputError> {
+    // Unclosed brackets first: the parser's backtracking is exponential on them.
+    super::hcl_brackets::check(text)
+        .map_err(|(pos, what)| InputError::new(file, Some(pos), format!("invalid HCL: {what}")))?;
+    let body = parse_body(file, text, deadline)?;
     let lines = &LineIndex::new(text);
     let mut out = FileFacts {
         resources: Vec::new(),
@@ -297,6 +349,34 @@ pub fn load(dir: &Path) -> Result<TfSource, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_parse_past_its_deadline_is_refused() {
+        // Large enough that parsing takes far longer than a microsecond.
+        let text = "resource \"terraform_data\" \"x\" {\n  input = [1, 2, 3]\n}\n".repeat(20_000);
+        let parsed = scan_file_within(
+            "",
+            "big.tf",
+            &text,
+            Some(std::time::Duration::from_micros(1)),
+        );
+        let Err(e) = parsed else {
+            panic!("parsed within a microsecond");
+        };
+        assert!(
+            e.message
+                .starts_with("the HCL parser did not finish within"),
+            "{e}"
+        );
+        // Within its real deadline the same file parses.
+        assert_eq!(
+            scan_file("", "big.tf", &text)
+                .map(|f| f.resources.len())
+                .ok(),
+            Some(20_000)
+        );
+        assert_eq!(parse_deadline(16 << 20).as_secs(), 26);
+    }
 
     #[test]
     fn strips_instance_keys() {
