@@ -235,6 +235,72 @@ fn shallow_clone_missing_the_base_says_what_to_fetch() {
 }
 
 #[test]
+fn commits_auto_in_a_shallow_clone_says_the_range_is_incomplete() {
+    let git = |dir: &std::path::Path, args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .current_dir(dir)
+            .args(args)
+            .env("GIT_AUTHOR_NAME", "Dave")
+            .env("GIT_AUTHOR_EMAIL", "dave@example.com")
+            .env("GIT_COMMITTER_NAME", "Dave")
+            .env("GIT_COMMITTER_EMAIL", "dave@example.com")
+            .output();
+        match out {
+            Ok(o) if o.status.success() => true,
+            Ok(o) => panic!("git {args:?}: {}", String::from_utf8_lossy(&o.stderr)),
+            Err(_) => false,
+        }
+    };
+    let origin = tempfile::tempdir().unwrap();
+    let o = origin.path();
+    if !git(o, &["init", "-q", "-b", "main"]) {
+        eprintln!("SKIPPED: no git binary to make a shallow clone with");
+        return;
+    }
+    // main: base, m1; feature (from base): f1, f2.
+    git(o, &["commit", "-q", "--allow-empty", "-m", "CHG-1 base"]);
+    git(o, &["commit", "-q", "--allow-empty", "-m", "CHG-1 m1"]);
+    git(o, &["checkout", "-q", "-b", "feature", "HEAD~1"]);
+    git(o, &["commit", "-q", "--allow-empty", "-m", "CHG-2 f1"]);
+    git(o, &["commit", "-q", "--allow-empty", "-m", "CHG-2 f2"]);
+    git(o, &["checkout", "-q", "main"]);
+    let clone = tempfile::tempdir().unwrap();
+    let url = format!("file://{}", o.display());
+    git(
+        clone.path(),
+        &[
+            "clone",
+            "-q",
+            "--depth",
+            "1",
+            "--no-single-branch",
+            &url,
+            "c",
+        ],
+    );
+    let c = clone.path().join("c");
+    git(&c, &["checkout", "-q", "feature"]);
+    // The merge base of feature and main is not in the one commit each branch was cloned with.
+    cg().args([
+        "check",
+        "--now",
+        NOW,
+        "--stage",
+        "review",
+        "--commits",
+        "auto",
+        "--repo",
+    ])
+    .arg(&c)
+    .assert()
+    .code(2)
+    .stderr(
+        predicate::str::contains("the range is incomplete")
+            .and(predicate::str::contains("--unshallow")),
+    );
+}
+
+#[test]
 fn commit_msg_hook() {
     let dir = tempfile::tempdir().unwrap();
     let msg = dir.path().join("COMMIT_EDITMSG");
