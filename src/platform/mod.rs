@@ -543,3 +543,65 @@ pub fn comment(cx: &Context, markdown: &str) -> Result<String, crate::error::Err
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_go_over_https_or_to_loopback_only() {
+        for ok in [
+            "https://api.github.com",
+            "https://gitlab.example.com/api/v4",
+            "http://127.0.0.1:8080",
+            "http://127.1.2.3/api",
+            "http://localhost:3000/api/v4",
+            "http://[::1]:9000",
+        ] {
+            assert!(
+                check_transport(ok, "GitHub", "GITHUB_API_URL").is_ok(),
+                "{ok}"
+            );
+        }
+        for bad in [
+            "http://api.github.example",
+            "http://10.0.0.5/api/v4",
+            "http://0.0.0.0:80",
+            "http://localhost.evil.example",
+            "ftp://example.com",
+            "not a url",
+        ] {
+            let e = check_transport(bad, "GitLab", "CI_API_V4_URL").unwrap_err();
+            assert!(e.to_string().contains("CI_API_V4_URL"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn event_payloads_are_read_or_refused_with_a_position() {
+        let pr = parse_github_event(
+            "e.json",
+            br#"{"pull_request": {"number": 7, "body": "hi", "labels": [{"name": "emergency"}],
+                 "user": {"login": "dave"}, "head": {"sha": "abc"}},
+                 "repository": {"full_name": "o/r"}}"#,
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            (
+                pr.number,
+                pr.body.as_deref(),
+                pr.labels.len(),
+                pr.head.as_deref()
+            ),
+            (7, Some("hi"), 1, Some("abc"))
+        );
+        assert_eq!(
+            parse_github_event("e.json", b"{\"push\": 1}").unwrap(),
+            None
+        );
+        let e = parse_github_event("e.json", b"{\"pull_request\": [").unwrap_err();
+        assert!(e.to_string().starts_with("e.json:1:"), "{e}");
+        let e = parse_github_event("e.json", b"  ").unwrap_err();
+        assert!(e.to_string().contains("the file is empty"), "{e}");
+    }
+}
