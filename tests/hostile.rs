@@ -837,6 +837,19 @@ fn fuzz_findings_stay_fixed() {
         &["main.tf:1:23: invalid HCL: heredoc opened here is never closed"],
         10,
     );
+    // And with a heredoc identifier outside ASCII (`<<<Нs`).
+    refused(
+        &[
+            "check",
+            "--now",
+            NOW,
+            "--tf",
+            "testdata/hostile/fuzz/hcl-timeout-unicode-heredoc",
+        ],
+        &[],
+        &["main.tf:1:9: invalid HCL: heredoc opened here is never closed"],
+        10,
+    );
     let dir = tempfile::tempdir().unwrap();
     write(
         dir.path(),

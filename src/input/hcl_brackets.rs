@@ -97,7 +97,7 @@ pub fn check(text: &str) -> Result<(), (Pos, String)> {
                 i += 1;
             }
             // `<<<s` is `<` then the heredoc `<<s`: look again one byte on.
-            b'<' if b.get(i + 1) == Some(&b'<') => match heredoc(b, i) {
+            b'<' if b.get(i + 1) == Some(&b'<') => match heredoc(text, i) {
                 Some(Heredoc::Closed(end)) => i = end,
                 Some(Heredoc::Open) => return Err(open_at(text, i, "heredoc")),
                 None => i += 1,
@@ -140,23 +140,36 @@ enum Heredoc {
     Open,
 }
 
+/// An identifier character as hcl-edit reads one (Unicode XID, plus `_` to start and `-` to
+/// continue).
+fn id_start(c: char) -> bool {
+    unicode_ident::is_xid_start(c) || c == '_'
+}
+
+fn id_continue(c: char) -> bool {
+    unicode_ident::is_xid_continue(c) || c == '-'
+}
+
 /// A heredoc starting at `at` (`<<ID` or `<<-ID`, then a newline): where it ends. `None` when
 /// the `<<` does not start one.
-fn heredoc(b: &[u8], at: usize) -> Option<Heredoc> {
+fn heredoc(text: &str, at: usize) -> Option<Heredoc> {
+    let b = text.as_bytes();
     let mut i = at + 2;
     if b.get(i) == Some(&b'-') {
         i += 1;
     }
-    let id_start = i;
-    while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == b'_' || b[i] == b'-') {
-        i += 1;
+    let rest = text.get(i..)?;
+    let mut chars = rest.char_indices();
+    match chars.next() {
+        Some((_, c)) if id_start(c) => {}
+        _ => return None,
     }
-    if i == id_start || !b[id_start].is_ascii_alphabetic() && b[id_start] != b'_' {
-        return None;
-    }
-    let id = &b[id_start..i];
+    let id_len = chars
+        .find(|(_, c)| !id_continue(*c))
+        .map_or(rest.len(), |(n, _)| n);
+    let id = &rest[..id_len];
     // Only spaces may follow the identifier on its line.
-    let mut j = i;
+    let mut j = i + id_len;
     while j < b.len() && (b[j] == b' ' || b[j] == b'\t' || b[j] == b'\r') {
         j += 1;
     }
@@ -165,7 +178,6 @@ fn heredoc(b: &[u8], at: usize) -> Option<Heredoc> {
     }
     // The end marker, as hcl-edit reads it: at the start of a line after spaces or tabs, the
     // identifier, then anything that cannot continue an identifier (`EOT`, `EOT)`, `EOT,`).
-    let id_continue = |c: u8| c.is_ascii_alphanumeric() || c == b'_' || c == b'-';
     let mut line = j + 1;
     while line < b.len() {
         let end = line_end(b, line);
@@ -173,7 +185,9 @@ fn heredoc(b: &[u8], at: usize) -> Option<Heredoc> {
         while k < end && (b[k] == b' ' || b[k] == b'\t') {
             k += 1;
         }
-        if b[k..end].starts_with(id) && !b.get(k + id.len()).is_some_and(|&c| id_continue(c)) {
+        if let Some(after) = text.get(k..end).and_then(|l| l.strip_prefix(id))
+            && !after.chars().next().is_some_and(id_continue)
+        {
             return Some(Heredoc::Closed(k + id.len()));
         }
         line = end;
@@ -212,6 +226,10 @@ mod tests {
         let (pos, msg) = check("x = <<EOT\nnever ends\n").unwrap_err();
         assert_eq!((pos.line, pos.column), (1, 5));
         assert!(msg.starts_with("heredoc"), "{msg}");
+        // Identifiers are Unicode, as hcl-edit reads them.
+        let (_, msg) = check("g = z <<<\u{41d}s\nm {\n").unwrap_err();
+        assert!(msg.starts_with("heredoc"), "{msg}");
+        assert_eq!(check("h = <<\u{41d}\u{301}x\n{\n\u{41d}\u{301}x\n"), Ok(()));
         // `<<<s`: a comparison with the heredoc `<<s`, which never ends.
         let (pos, msg) = check("g = z <<<s\nm {\n").unwrap_err();
         assert_eq!((pos.line, pos.column), (1, 8));

@@ -1,0 +1,2 @@
+moog=z <<<Нs
+m <<:<#me "{"${GGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGpaT*h.module/{{{"${pat*h.mogGGGGGGGGGGGGGGGGpaT*h.modole/{{{"${pat*h.moda/{{{{GGGGGGGGGGGGGGGGGGGGGGGGGGGGGG?GGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGpaT*h.modole/{{{"${pat*h.moda/{{{{GGGGGGGGGGGGGGGGGGGGGGpaT*h.mode/{GGGGGGGGGGGGGGGGGGGGGGGGGGGGpaT*h.module/{{{"${pat*h.mogGGGGGGGGGGGGGGGGpaT*h.modole/{{{"${pat*h.moda/{{{{GGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGGpaT*h.modole/{{{"${pat*h.moda/{{{{GGGGGGGGGGGGGGGGGGGGGGpaT*h.mode/{"o{{l${pat*hmodole/{{{"${pat*h.moda/{{{d
