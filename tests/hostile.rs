@@ -850,6 +850,32 @@ fn fuzz_findings_stay_fixed() {
         &["main.tf:1:9: invalid HCL: heredoc opened here is never closed"],
         10,
     );
+    // A schedule croner takes tens of milliseconds to search: bounded by at most 64 of them.
+    refused(
+        &[
+            "check",
+            "--now",
+            NOW,
+            "--policy",
+            "testdata/hostile/fuzz/policy-slow-schedule/changegate.yaml",
+        ],
+        &[],
+        &["changegate.yaml:7:"],
+        10,
+    );
+    let many: String = (0..5000)
+        .map(|i| {
+            format!("  - {{ name: w{i}, kind: allow, schedule: \"0 23 * * +\", duration: 4h }}\n")
+        })
+        .collect();
+    let policy = tempfile::tempdir().unwrap();
+    let p = write(policy.path(), "p.yaml", &format!("windows:\n{many}"));
+    refused(
+        &["check", "--now", NOW, "--policy", &p.display().to_string()],
+        &[],
+        &["p.yaml:66:", "more than 64 windows have a `schedule`"],
+        10,
+    );
     let dir = tempfile::tempdir().unwrap();
     write(
         dir.path(),

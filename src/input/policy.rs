@@ -572,7 +572,34 @@ fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result
 
     let mut windows = Vec::new();
     let mut names = HashMap::new();
-    for (i, w) in pf.windows.iter().enumerate() {
+    // Checking that a schedule ever fires can take croner tens of milliseconds (it searches up
+    // to the year 5000): a policy has few scheduled windows, and a bound keeps a hostile one
+    // cheap. Fixed windows (freezes by date) need no search and may be many more.
+    const MAX_WINDOWS: usize = 1024;
+    const MAX_SCHEDULES: usize = 64;
+    if pf.windows.len() > MAX_WINDOWS {
+        cx.err(
+            &format!("/windows/{MAX_WINDOWS}"),
+            format!(
+                "`windows` lists {} windows; at most {MAX_WINDOWS} are allowed",
+                pf.windows.len()
+            ),
+        );
+    }
+    if let Some((i, _)) = pf
+        .windows
+        .iter()
+        .enumerate()
+        .filter(|(_, w)| w.schedule.is_some())
+        .nth(MAX_SCHEDULES)
+    {
+        cx.err(
+            &format!("/windows/{i}/schedule"),
+            format!("more than {MAX_SCHEDULES} windows have a `schedule`; at most {MAX_SCHEDULES} are allowed"),
+        );
+        return Err(Error::Inputs(std::mem::take(&mut cx.errors)));
+    }
+    for (i, w) in pf.windows.iter().enumerate().take(MAX_WINDOWS) {
         let base = format!("/windows/{i}");
         if let Some(prev) = names.insert(w.name.clone(), i) {
             cx.err(
