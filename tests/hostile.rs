@@ -850,6 +850,20 @@ fn fuzz_findings_stay_fixed() {
         &["main.tf:1:9: invalid HCL: heredoc opened here is never closed"],
         10,
     );
+    // Not yet caught by the bracket check (a heredoc end marker inside an unclosed `${` of its
+    // body): refused by the parser itself, slowly; the parse deadline bounds it.
+    refused(
+        &[
+            "check",
+            "--now",
+            NOW,
+            "--tf",
+            "testdata/hostile/fuzz/hcl-slow-heredoc-template",
+        ],
+        &[],
+        &["main.tf:2:1: invalid HCL"],
+        30,
+    );
     // A schedule croner takes tens of milliseconds to search: bounded by at most 64 of them.
     refused(
         &[
