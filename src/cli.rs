@@ -296,7 +296,7 @@ pub fn run() -> Result<ExitCode, Error> {
 /// `check`'s verdict) stands, as in ruff and ripgrep.
 fn write_out(out: &mut dyn Write, bytes: &[u8]) -> Result<(), Error> {
     // Every command's output passes through the redaction layer (verify and audit too).
-    let bytes = crate::redact::redact_bytes(bytes.to_vec());
+    let bytes = crate::redact::redact_bytes(bytes);
     match out.write_all(&bytes).and_then(|()| out.flush()) {
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
         r => r.map_err(|source| Error::Io {
@@ -358,7 +358,7 @@ fn format_specs<F>(
 
 /// Writes an output file, through the redaction layer like everything changegate writes.
 fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
-    let bytes = crate::redact::redact_bytes(bytes.to_vec());
+    let bytes = crate::redact::redact_bytes(bytes);
     std::fs::write(path, bytes).map_err(|source| Error::Io {
         path: path.display().to_string(),
         source,
@@ -737,15 +737,15 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
     let eval = engine::evaluate(&loaded.change, &loaded.policy, now, args.stage);
     let report = Report::new(&eval, &loaded.change, &loaded.inputs);
 
-    // Every report is rendered whole, then passes through the redaction layer before it is
-    // written anywhere.
+    // Every report is rendered whole; `write_out` and `write_file` pass it through the
+    // redaction layer, and so does the job summary and comment below.
     let rendered = |format: Format, color: bool, dest: &str| -> Result<Vec<u8>, Error> {
         let mut buf = Vec::new();
         report::render(format, &report, color, &mut buf).map_err(|source| Error::Io {
             path: dest.to_string(),
             source,
         })?;
-        Ok(crate::redact::redact_bytes(buf))
+        Ok(buf)
     };
     for (format, dest) in &formats {
         match dest {
@@ -769,6 +769,7 @@ fn check(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
     }
     if platform.step_summary.is_some() || args.comment {
         let md = rendered(Format::Markdown, false, "<step summary>")?;
+        let md = crate::redact::redact_bytes(&md);
         crate::platform::write_step_summary(platform, &md)?;
         if args.comment {
             let done = crate::platform::comment(platform, &String::from_utf8_lossy(&md))?;

@@ -154,16 +154,16 @@ pub fn redact(text: &str) -> Cow<'_, str> {
 }
 
 /// [`redact`] for bytes (a rendered report): only valid UTF-8 is written by changegate, but
-/// bytes that are not are redacted all the same.
-pub fn redact_bytes(bytes: Vec<u8>) -> Vec<u8> {
+/// bytes that are not are redacted all the same. Borrowed when there is nothing to replace.
+pub fn redact_bytes(bytes: &[u8]) -> Cow<'_, [u8]> {
     let Some(m) = matcher() else {
-        return bytes;
+        return Cow::Borrowed(bytes);
     };
-    if !m.is_match(&bytes) {
-        return bytes;
+    if !m.is_match(bytes) {
+        return Cow::Borrowed(bytes);
     }
     let masks = vec![MASK.as_bytes(); m.patterns_len()];
-    m.replace_all_bytes(&bytes, &masks)
+    Cow::Owned(m.replace_all_bytes(bytes, &masks))
 }
 
 /// Redacts every string (and object key) of a JSON value in place.

@@ -84,11 +84,9 @@ impl InputKind {
         }
     }
 
+    /// Its place in [`InputKind::ALL`], which lists the kinds in declaration order.
     fn index(self) -> usize {
-        InputKind::ALL
-            .iter()
-            .position(|k| *k == self)
-            .unwrap_or_default()
+        self as usize
     }
 }
 
@@ -205,6 +203,13 @@ mod tests {
         assert_eq!(parse_size("10MB"), Some(10_000_000));
         assert_eq!(parse_size("lots"), None);
         assert_eq!(human(16 << 20), "16.0 MiB");
+    }
+
+    #[test]
+    fn all_lists_the_kinds_in_declaration_order() {
+        for (i, k) in InputKind::ALL.into_iter().enumerate() {
+            assert_eq!(k.index(), i, "{k:?}");
+        }
     }
 
     #[test]

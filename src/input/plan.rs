@@ -174,12 +174,6 @@ fn refuse(name: &str, message: String) -> Error {
 /// Reads and parses one plan file into the model.
 pub fn load(path: &Path) -> Result<Plan, Error> {
     let (name, raw) = text::read_bytes(path, super::limits::InputKind::Plan)?;
-    if raw.iter().all(u8::is_ascii_whitespace) {
-        return Err(text::empty(
-            &name,
-            &format!("a Terraform plan in JSON; {SHOW_JSON}"),
-        ));
-    }
     if raw.starts_with(b"PK\x03\x04") {
         return Err(refuse(
             &name,
