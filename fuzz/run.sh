@@ -5,6 +5,8 @@
 #   FUZZ_BUILD=--dev FUZZ_TIMEOUT=10 fuzz/run.sh 10
 #                                        unoptimised, as CI's smoke run does (it builds faster; an
 #                                        unoptimised input may take longer than 1 s)
+#   FUZZ_PREBUILT=1 fuzz/run.sh 1800 hcl  run the targets `cargo +nightly fuzz build` made last,
+#                                        without rebuilding (long runs while src/ is edited)
 #
 # Corpora are seeded from testdata/ (and a record and log made by the binary) into
 # fuzz/corpus/TARGET (not committed). Each run refuses a single input that takes over 1 s
@@ -56,8 +58,15 @@ seed() {
 for t in "${targets[@]}"; do
   seed "$t"
   echo "== fuzz $t for ${secs}s"
-  # shellcheck disable=SC2086 # FUZZ_BUILD is a flag or nothing
-  cargo +nightly fuzz run ${FUZZ_BUILD:-} "$t" "fuzz/corpus/$t" -- \
+  if [ -n "${FUZZ_PREBUILT:-}" ]; then
+    host="$(rustc +nightly -vV | sed -n 's/^host: //p')"
+    run=("fuzz/target/$host/release/$t" "fuzz/corpus/$t" -artifact_prefix="fuzz/artifacts/$t/")
+    mkdir -p "fuzz/artifacts/$t"
+  else
+    # shellcheck disable=SC2206 # FUZZ_BUILD is a flag or nothing
+    run=(cargo +nightly fuzz run ${FUZZ_BUILD:-} "$t" "fuzz/corpus/$t" --)
+  fi
+  "${run[@]}" \
     -max_total_time="$secs" -timeout="${FUZZ_TIMEOUT:-1}" -rss_limit_mb=1024 -print_final_stats=1 2>&1 |
     tee "fuzz/$t.log" | grep -E '^(stat::number_of_executed_units|stat::peak_rss_mb|Done|==[0-9]+==|SUMMARY|artifact_prefix|Test unit written)' || true
   if grep -qE 'SUMMARY|Test unit written|deadly signal' "fuzz/$t.log"; then

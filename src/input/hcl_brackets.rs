@@ -19,6 +19,8 @@ enum Open {
     Bracket(u8),
     /// Inside a quoted string.
     Str,
+    /// Inside a heredoc's body; its identifier is `text[.0...1]`.
+    Heredoc(usize, usize),
 }
 
 /// `Err((position, what is wrong))` when something is left open at the end of `text` (the
@@ -28,23 +30,36 @@ pub fn check(text: &str) -> Result<(), (Pos, String)> {
     let b = text.as_bytes();
     let mut stack: Vec<(Open, usize)> = Vec::new();
     let mut i = 0usize;
-    // Heredocs: (identifier, position of `<<`), and whether the body is being read.
     while i < b.len() {
-        let in_str = matches!(stack.last(), Some((Open::Str, _)));
         let c = b[i];
-        if in_str {
+        if let Some(&(Open::Heredoc(id_start, id_end), _)) = stack.last() {
+            // The end marker counts only at the start of a line of the body's literal text, not
+            // inside one of its templates (hcl-edit reads `${` … `EOT` … `}` as one expression).
+            if i == 0 || b[i - 1] == b'\n' {
+                let mut k = i;
+                while k < b.len() && (b[k] == b' ' || b[k] == b'\t') {
+                    k += 1;
+                }
+                let id = &text[id_start..id_end];
+                if let Some(after) = text.get(k..).and_then(|l| l.strip_prefix(id))
+                    && !after.chars().next().is_some_and(id_continue)
+                {
+                    stack.pop();
+                    i = k + id.len();
+                    continue;
+                }
+            }
+            i += template_step(b, i, &mut stack);
+            continue;
+        }
+        if let Some((Open::Str, _)) = stack.last() {
             match c {
                 b'\\' => i += 2,
                 b'"' => {
                     stack.pop();
                     i += 1;
                 }
-                b'$' | b'%' if b.get(i + 1) == Some(&c) && b.get(i + 2) == Some(&b'{') => i += 3,
-                b'$' | b'%' if b.get(i + 1) == Some(&b'{') => {
-                    stack.push((Open::Bracket(b'{'), i));
-                    i += 2;
-                }
-                _ => i += 1,
+                _ => i += template_step(b, i, &mut stack),
             }
             continue;
         }
@@ -98,8 +113,10 @@ pub fn check(text: &str) -> Result<(), (Pos, String)> {
             }
             // `<<<s` is `<` then the heredoc `<<s`: look again one byte on.
             b'<' if b.get(i + 1) == Some(&b'<') => match heredoc(text, i) {
-                Some(Heredoc::Closed(end)) => i = end,
-                Some(Heredoc::Open) => return Err(open_at(text, i, "heredoc")),
+                Some((id, body)) => {
+                    stack.push((Open::Heredoc(id.start, id.end), i));
+                    i = body;
+                }
                 None => i += 1,
             },
             _ => i += 1,
@@ -109,6 +126,7 @@ pub fn check(text: &str) -> Result<(), (Pos, String)> {
     match stack.first() {
         None => Ok(()),
         Some((Open::Str, at)) => Err(open_at(text, *at, "quoted string")),
+        Some((Open::Heredoc(..), at)) => Err(open_at(text, *at, "heredoc")),
         Some((Open::Bracket(o), at)) => Err(open_at(text, *at, &format!("`{}`", char::from(*o)))),
     }
 }
@@ -134,12 +152,6 @@ fn find(b: &[u8], from: usize, needle: &[u8]) -> Option<usize> {
         .map(|p| from + p)
 }
 
-enum Heredoc {
-    /// The offset just past its closing marker line.
-    Closed(usize),
-    Open,
-}
-
 /// An identifier character as hcl-edit reads one (Unicode XID, plus `_` to start and `-` to
 /// continue).
 fn id_start(c: char) -> bool {
@@ -150,9 +162,29 @@ fn id_continue(c: char) -> bool {
     unicode_ident::is_xid_continue(c) || c == '-'
 }
 
-/// A heredoc starting at `at` (`<<ID` or `<<-ID`, then a newline): where it ends. `None` when
-/// the `<<` does not start one.
-fn heredoc(text: &str, at: usize) -> Option<Heredoc> {
+/// One step through a template's literal text (a quoted string's or a heredoc's) at `i`: a
+/// `${` or `%{` opens a template, `$${` and `%%{` are escapes. How many bytes were read.
+fn template_step(b: &[u8], i: usize, stack: &mut Vec<(Open, usize)>) -> usize {
+    let c = b[i];
+    if c != b'$' && c != b'%' {
+        return 1;
+    }
+    if b.get(i + 1) == Some(&c) && b.get(i + 2) == Some(&b'{') {
+        return 3;
+    }
+    if b.get(i + 1) == Some(&b'{') {
+        stack.push((Open::Bracket(b'{'), i));
+        return 2;
+    }
+    1
+}
+
+/// A heredoc header at `at` (`<<ID` or `<<-ID`, then only spaces to the end of the line): the
+/// byte range of its identifier and where its body starts. `None` when the `<<` does not start
+/// one. The end marker, as hcl-edit reads it, is a line of the body's literal text that starts,
+/// after spaces or tabs, with the identifier followed by anything that cannot continue an
+/// identifier (`EOT`, `EOT)`, `EOT,`).
+fn heredoc(text: &str, at: usize) -> Option<(std::ops::Range<usize>, usize)> {
     let b = text.as_bytes();
     let mut i = at + 2;
     if b.get(i) == Some(&b'-') {
@@ -167,8 +199,6 @@ fn heredoc(text: &str, at: usize) -> Option<Heredoc> {
     let id_len = chars
         .find(|(_, c)| !id_continue(*c))
         .map_or(rest.len(), |(n, _)| n);
-    let id = &rest[..id_len];
-    // Only spaces may follow the identifier on its line.
     let mut j = i + id_len;
     while j < b.len() && (b[j] == b' ' || b[j] == b'\t' || b[j] == b'\r') {
         j += 1;
@@ -176,23 +206,7 @@ fn heredoc(text: &str, at: usize) -> Option<Heredoc> {
     if b.get(j) != Some(&b'\n') {
         return None;
     }
-    // The end marker, as hcl-edit reads it: at the start of a line after spaces or tabs, the
-    // identifier, then anything that cannot continue an identifier (`EOT`, `EOT)`, `EOT,`).
-    let mut line = j + 1;
-    while line < b.len() {
-        let end = line_end(b, line);
-        let mut k = line;
-        while k < end && (b[k] == b' ' || b[k] == b'\t') {
-            k += 1;
-        }
-        if let Some(after) = text.get(k..end).and_then(|l| l.strip_prefix(id))
-            && !after.chars().next().is_some_and(id_continue)
-        {
-            return Some(Heredoc::Closed(k + id.len()));
-        }
-        line = end;
-    }
-    Some(Heredoc::Open)
+    Some((i..i + id_len, j + 1))
 }
 
 #[cfg(test)]
@@ -209,6 +223,9 @@ mod tests {
             "locals {\n  h = <<-EOT\n    unbalanced ( [ {\n    ${var.x}\n    EOT\n}\n",
             "locals {\n  h = <<EOT\n{\nEOT\n  n = 1 << 2\n}\n",
             "x = [<<EOT\n(\n  EOT, \"b\"]\ny = 1 < <<EOT\n[\nEOT\n",
+            // An end marker inside a template of the body belongs to the template's expression.
+            "h = <<EOT\n${merge(\n{a = 1},\n)}\n$${ %%{ EOT\nEOT\n",
+            "h = <<EOT\n${ <<X\nEOT\nX\n}\nEOT\n",
         ];
         for t in ok {
             assert_eq!(check(t), Ok(()), "{t}");
@@ -240,6 +257,10 @@ mod tests {
             msg.starts_with("`]` does not close the `{` opened at line 1, column 6"),
             "{msg}"
         );
+        // The fuzzer's slow case: the body's only `EOT` line is inside its unclosed `${`.
+        let (pos, msg) = check("h = <<EOT\n${ a\nEOT\n").unwrap_err();
+        assert_eq!((pos.line, pos.column), (1, 5));
+        assert!(msg.starts_with("heredoc opened here"), "{msg}");
         let (_, msg) = check("x = 1 }").unwrap_err();
         assert!(msg.starts_with("`}` closes nothing"), "{msg}");
         let (_, msg) = check("x = \"${ (a\"").unwrap_err();
