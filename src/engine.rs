@@ -173,7 +173,10 @@ fn apply(meta: &'static RuleMeta, hit: crate::rules::Hit, cx: &Context<'_>) -> F
             justification: x.justification.clone().unwrap_or_default(),
             compensating_controls: x.compensating_controls.clone().unwrap_or_default(),
             approved_by: x.approved_by.clone().unwrap_or_default(),
-            expires: x.expires.map(crate::policy::fmt_time).unwrap_or_default(),
+            expires: x
+                .expires
+                .map(crate::model::time::fmt_time)
+                .unwrap_or_default(),
         });
     }
     f

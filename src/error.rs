@@ -58,4 +58,27 @@ pub enum Error {
     },
 }
 
+impl Error {
+    /// Folds the errors of several inputs into one: every input error is kept (all are
+    /// reported, the first leads); any other kind of error wins alone.
+    pub fn from_many(errors: Vec<Error>) -> Error {
+        let mut inputs: Vec<InputError> = Vec::new();
+        let mut other = None;
+        for e in errors {
+            match e {
+                Error::Input(i) => inputs.push(i),
+                Error::Inputs(v) => inputs.extend(v),
+                e => {
+                    other.get_or_insert(e);
+                }
+            }
+        }
+        match other {
+            Some(e) => e,
+            None if inputs.len() == 1 => Error::Input(inputs.remove(0)),
+            None => Error::Inputs(inputs),
+        }
+    }
+}
+
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -15,9 +15,10 @@ use serde_json::Value;
 use crate::engine::{Evaluation, Finding, Verdict};
 use crate::error::{Error, InputError};
 use crate::input::text::sha256_hex;
+use crate::model::provenance::InputInfo;
+use crate::model::time::fmt_time;
 use crate::model::{ChangeRecord, ChangeSet};
-use crate::policy::{Policy, fmt_time};
-use crate::report::InputInfo;
+use crate::policy::Policy;
 use crate::rules::Obligation;
 
 pub const SCHEMA: &str = "changegate/record/v1";
@@ -229,7 +230,7 @@ fn bad(path: &str, e: &serde_json::Error, what: &str) -> Error {
 
 /// Reads a record file: JSON with `schema: changegate/record/v1` and a `digest`.
 pub fn read_record(path: &Path) -> Result<ReadRecord, Error> {
-    let f = crate::input::text::read(path, crate::input::limits::InputKind::Record)?;
+    let f = crate::input::text::read(path, crate::input::limits::LimitKind::Record)?;
     parse_record(&f.name, &f.text)
 }
 
@@ -307,7 +308,7 @@ pub struct Broken {
 /// Reads and checks a log: every line's own digest, the chain of `prev`, and the sequence.
 /// `Err` for a file that cannot be read at all; `Ok((entries, first break))` otherwise.
 pub fn read_log(path: &Path) -> Result<(Vec<LogEntry>, Option<Broken>), Error> {
-    let f = crate::input::text::read(path, crate::input::limits::InputKind::RecordLog)?;
+    let f = crate::input::text::read(path, crate::input::limits::LimitKind::RecordLog)?;
     Ok(parse_log(&f.text))
 }
 

@@ -4,13 +4,12 @@
 //! [`report`].
 
 pub mod audit;
-pub mod cli;
 pub mod commitmsg;
 pub mod engine;
 pub mod error;
 pub mod evidence;
-pub mod init;
 pub mod input;
+pub mod load;
 pub mod model;
 pub mod platform;
 pub mod policy;

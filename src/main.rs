@@ -1,6 +1,8 @@
 //! The changegate binary: parse flags, run, map the outcome to an exit code
 //! (0 pass, 1 blocked by findings, 2 could not decide).
 
+mod cli;
+
 use std::process::ExitCode;
 
 // Parsing large plans is allocation-bound; mimalloc is markedly faster than the system
@@ -9,7 +11,7 @@ use std::process::ExitCode;
 static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
-    match changegate::cli::run() {
+    match cli::run() {
         Ok(code) => code,
         Err(e) => {
             // Errors pass through the redaction layer too: an HTTP error body may echo a token.

@@ -5,9 +5,11 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::cli::CheckArgs;
 use crate::error::{Error, InputError};
 use crate::evidence::{ReadRecord, brief, findings_of, read_log, read_record};
+use crate::input::policy::PolicySource;
+use crate::load::{Request, Teams};
+use crate::model::provenance::InputKind;
 use crate::rules::Stage;
 
 /// The outcome for one record (or the log).
@@ -28,44 +30,21 @@ fn unreadable(record: &str, message: String) -> Error {
 }
 
 /// (kind, recorded path, path read now) of an input that is read again.
-type Reread = (String, String, String);
+type Reread = (InputKind, String, String);
 
-/// Rebuilds the `check` arguments of the recorded run from its inputs. Inputs that did not come
-/// from files (a description from the platform, standard input) cannot be re-read; they are
-/// listed in the notes.
-fn replay_args(
+/// Rebuilds the request of the recorded run from its inputs. Inputs that did not come from
+/// files (a description from the platform, standard input) cannot be re-read; they are listed
+/// in the notes.
+fn replay_request(
     rec: &ReadRecord,
     notes: &mut Vec<String>,
-) -> Result<(CheckArgs, Vec<Reread>), Error> {
-    use clap::Parser;
-    let now = rec
-        .str_at("/evaluated_at")
-        .ok_or_else(|| unreadable(&rec.path, "the record has no `evaluated_at`".into()))?;
-    let stage = match rec.str_at("/stage") {
-        Some("review") => "review",
-        Some("deploy") => "deploy",
-        _ => {
-            return Err(unreadable(
-                &rec.path,
-                "the record has no valid `stage`".into(),
-            ));
-        }
+) -> Result<(Request, Vec<Reread>), Error> {
+    // The platform is not asked again: what it said is in the record.
+    let mut req = Request {
+        platform: crate::platform::Choice::None,
+        repo: PathBuf::from("."),
+        ..Request::default()
     };
-    let cli = crate::cli::Cli::try_parse_from([
-        "changegate",
-        "check",
-        "--platform",
-        "none",
-        "--now",
-        now,
-        "--stage",
-        stage,
-    ])
-    .map_err(|e| unreadable(&rec.path, e.to_string()))?;
-    let crate::cli::Command::Check(args) = cli.command else {
-        unreachable!("parsed a check command");
-    };
-    let mut args = *args;
     // (kind, recorded path, path now) of every input that is re-read.
     let mut expected = Vec::new();
     let list = rec
@@ -83,12 +62,18 @@ fn replay_args(
             ));
             continue;
         }
-        if kind == "policy" && path == crate::input::policy::BUILTIN {
-            args.builtin_policy = true;
+        let Some(kind) = InputKind::parse(kind) else {
+            return Err(unreadable(
+                &rec.path,
+                format!("unknown input kind `{kind}`"),
+            ));
+        };
+        if kind == InputKind::Policy && path == crate::input::policy::BUILTIN {
+            req.policy = PolicySource::Builtin;
             continue;
         }
         let now = locate(path);
-        if kind != "git" && !now.exists() {
+        if kind != InputKind::Git && !now.exists() {
             return Err(unreadable(
                 &rec.path,
                 format!(
@@ -99,17 +84,17 @@ fn replay_args(
             ));
         }
         match kind {
-            "policy" => args.policy = Some(now.clone()),
-            "change-record" => args.change = Some(now.clone()),
-            "description" => args.description = Some(now.clone()),
-            "terraform-plan" => args.plan.push(now.clone()),
-            "terraform-source" => args.tf.push(now.clone()),
-            "manifests" => args.manifests.push(now.clone()),
-            "base-manifests" => args.base_manifests.push(now.clone()),
-            "live" => args.live.push(now.clone()),
-            "git" => {
-                args.repo = now.clone();
-                args.commits = Some(
+            InputKind::Policy => req.policy = PolicySource::File(now.clone()),
+            InputKind::ChangeRecord => req.change = Some(now.clone()),
+            InputKind::Description => req.description = Some(now.clone()),
+            InputKind::TerraformPlan => req.plans.push(now.clone()),
+            InputKind::TerraformSource => req.tf.push(now.clone()),
+            InputKind::Manifests => req.manifests.push(now.clone()),
+            InputKind::BaseManifests => req.base_manifests.push(now.clone()),
+            InputKind::Live => req.live.push(now.clone()),
+            InputKind::Git => {
+                req.repo = now.clone();
+                req.commits = Some(
                     i.get("range")
                         .and_then(Value::as_str)
                         .ok_or_else(|| {
@@ -118,35 +103,25 @@ fn replay_args(
                         .to_string(),
                 );
             }
-            other => {
-                return Err(unreadable(
-                    &rec.path,
-                    format!("unknown input kind `{other}`"),
-                ));
-            }
         }
-        expected.push((
-            kind.to_string(),
-            path.to_string(),
-            now.display().to_string(),
-        ));
+        expected.push((kind, path.to_string(), now.display().to_string()));
     }
-    if let Some(teams) = rec.value.get("team_members") {
-        args.recorded_teams = Some(
-            serde_json::from_value(teams.clone())
-                .map_err(|e| unreadable(&rec.path, format!("`team_members`: {e}")))?,
-        );
-    } else {
-        args.recorded_teams = Some(Default::default());
-    }
-    Ok((args, expected))
+    req.teams = Teams::Recorded(match rec.value.get("team_members") {
+        Some(teams) => serde_json::from_value(teams.clone())
+            .map_err(|e| unreadable(&rec.path, format!("`team_members`: {e}")))?,
+        None => Default::default(),
+    });
+    Ok((req, expected))
 }
 
-fn recorded_sha<'a>(rec: &'a ReadRecord, kind: &str, path: &str) -> &'a str {
+fn recorded_sha<'a>(rec: &'a ReadRecord, kind: InputKind, path: &str) -> &'a str {
     rec.value
         .get("inputs")
         .and_then(Value::as_array)
-        .and_then(|l| l.iter().find(|i| i["kind"] == kind && i["path"] == path))
+        .and_then(|l| {
+            l.iter()
+                .find(|i| i["kind"] == kind.as_str() && i["path"] == path)
+        })
         .and_then(|i| i["sha256"].as_str())
         .unwrap_or_default()
 }
@@ -172,24 +147,46 @@ pub fn verify_record(
         });
     }
     let mut notes = Vec::new();
-    let (args, expected) = replay_args(&rec, &mut notes)?;
+    let now = match rec
+        .str_at("/evaluated_at")
+        .map(crate::model::time::parse_rfc3339)
+    {
+        Some(Ok(t)) => t,
+        _ => {
+            return Err(unreadable(
+                &rec.path,
+                "the record has no valid `evaluated_at` (an RFC 3339 time)".into(),
+            ));
+        }
+    };
+    let stage = match rec.str_at("/stage") {
+        Some("review") => Stage::Review,
+        Some("deploy") => Stage::Deploy,
+        _ => {
+            return Err(unreadable(
+                &rec.path,
+                "the record has no valid `stage`".into(),
+            ));
+        }
+    };
+    let (req, expected) = replay_request(&rec, &mut notes)?;
     // Files hashed as a whole are compared before anything is parsed: an input changed so that
     // it no longer parses is a mismatch, not an unreadable record.
     for (kind, was, now) in &expected {
-        if matches!(kind.as_str(), "terraform-source" | "git") {
-            continue;
-        }
-        use crate::input::limits::InputKind;
-        let limit = match kind.as_str() {
-            "terraform-plan" => InputKind::Plan,
-            "policy" => InputKind::Policy,
-            "change-record" => InputKind::Change,
-            "description" => InputKind::Description,
-            _ => InputKind::Manifests,
+        use crate::input::limits::LimitKind;
+        let limit = match kind {
+            InputKind::TerraformSource | InputKind::Git => continue,
+            InputKind::TerraformPlan => LimitKind::Plan,
+            InputKind::Policy => LimitKind::Policy,
+            InputKind::ChangeRecord => LimitKind::Change,
+            InputKind::Description => LimitKind::Description,
+            InputKind::Manifests | InputKind::BaseManifests | InputKind::Live => {
+                LimitKind::Manifests
+            }
         };
         let (_, bytes) = crate::input::text::read_bytes(std::path::Path::new(now), limit)?;
         let new = crate::input::text::sha256_hex(&bytes);
-        let old = recorded_sha(&rec, kind, was);
+        let old = recorded_sha(&rec, *kind, was);
         if new != old {
             return Ok(Outcome::Mismatch {
                 what,
@@ -199,15 +196,15 @@ pub fn verify_record(
             });
         }
     }
-    let mut loaded = crate::cli::load(&args, cwd)?;
+    let mut loaded = crate::load::load(&req, cwd)?;
 
     // The inputs as read again (directories and commit ranges too).
     for (kind, was, now) in &expected {
-        let old = recorded_sha(&rec, kind, was);
+        let old = recorded_sha(&rec, *kind, was);
         let new = loaded
             .inputs
             .iter()
-            .find(|i| &i.kind == kind && (&i.path == now || &i.path == was))
+            .find(|i| i.kind == *kind && (&i.path == now || &i.path == was))
             .map(|i| i.sha256.as_str());
         match new {
             Some(new) if new == old => {}
@@ -244,12 +241,6 @@ pub fn verify_record(
                 .collect()
         })
         .unwrap_or_default();
-    let now = crate::cli::parse_now(rec.str_at("/evaluated_at").unwrap_or_default())?;
-    let stage = if rec.str_at("/stage") == Some("review") {
-        Stage::Review
-    } else {
-        Stage::Deploy
-    };
     let eval = crate::engine::evaluate(&loaded.change, &loaded.policy, now, stage);
     let again = crate::evidence::Record::new(
         &eval,

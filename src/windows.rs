@@ -180,8 +180,8 @@ impl Window {
             Schedule::Fixed(iv) => format!(
                 "{} ({} to {})",
                 self.name,
-                iv.start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                iv.end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+                crate::model::time::fmt_time(iv.start),
+                crate::model::time::fmt_time(iv.end)
             ),
         }
     }
@@ -190,8 +190,8 @@ impl Window {
     pub fn describe_occurrence(&self, iv: Interval) -> String {
         let utc = format!(
             "{}/{}",
-            iv.start.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-            iv.end.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            crate::model::time::fmt_time(iv.start),
+            crate::model::time::fmt_time(iv.end)
         );
         match &self.schedule {
             Schedule::Cron { tz, .. } => format!(

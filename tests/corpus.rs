@@ -194,9 +194,8 @@ fn every_live_object_is_read_with_its_managers() {
         .filter(|f| f.extension().is_some_and(|e| e == "yaml" || e == "json"))
     {
         let text = std::fs::read_to_string(f).unwrap();
-        let (objects, _) =
-            changegate::input::kube::parse(&f.display().to_string(), &text, "default")
-                .unwrap_or_else(|e| panic!("{e}"));
+        let (objects, _) = changegate::input::kube::parse(&f.display().to_string(), &text)
+            .unwrap_or_else(|e| panic!("{e}"));
         for o in &objects {
             use changegate::model::Node;
             let Some(mf) = o

@@ -7,18 +7,17 @@ fuzz_target!(|data: &[u8]| {
     let Ok(text) = changegate::input::text::decode("m.yaml", data) else {
         return;
     };
-    let Ok((objects, _)) = changegate::input::kube::parse("m.yaml", &text, "default") else {
+    let Ok((objects, _)) = changegate::input::kube::parse("m.yaml", &text) else {
         return;
     };
     static POLICY: std::sync::OnceLock<changegate::policy::Policy> = std::sync::OnceLock::new();
     let policy = POLICY.get_or_init(|| {
         changegate::input::policy::load(None).expect("the built-in policy compiles")
     });
-    let _ = changegate::input::kube::build(
+    let _ = changegate::load::kube::build(
         objects.clone(),
         Some(&objects),
         Some(&objects),
         &policy.file.kubernetes,
-        &policy.classes,
     );
 });

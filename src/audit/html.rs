@@ -10,7 +10,7 @@ use chrono::{DateTime, Datelike, TimeZone, Utc};
 use super::render::headline;
 use super::{Audit, Status};
 use crate::model::short_id;
-use crate::policy::fmt_time;
+use crate::model::time::fmt_time;
 
 /// Escapes text and attribute values.
 fn esc(s: &str) -> String {

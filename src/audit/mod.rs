@@ -14,7 +14,8 @@ use serde::Serialize;
 use crate::input::history::{BranchChange, History};
 use crate::model::Commit;
 use crate::model::record::Interval;
-use crate::policy::{Policy, fmt_time};
+use crate::model::time::fmt_time;
+use crate::policy::Policy;
 use crate::windows::WindowKind;
 
 pub const SCHEMA: &str = "changegate/audit/v1";
@@ -581,4 +582,50 @@ pub fn audit(
         findings,
         windows,
     }
+}
+
+/// Reads every `*.json` maintenance record under `dir` (in parallel), as the audit sees them.
+pub fn read_records(dir: &std::path::Path) -> Result<Vec<RecordInfo>, crate::error::Error> {
+    use rayon::prelude::*;
+    if !dir.is_dir() {
+        return Err(crate::error::Error::Usage(format!(
+            "--records `{}` is not a directory",
+            dir.display()
+        )));
+    }
+    let paths = crate::input::paths::files_in(
+        dir,
+        &crate::input::paths::DirFiles {
+            extensions: &["json"],
+            recursive: true,
+            what: "*.json maintenance records",
+        },
+    )?;
+    paths
+        .par_iter()
+        .map(|p| {
+            let rec = crate::evidence::read_record(p)?;
+            let time = |ptr: &str| {
+                rec.str_at(ptr)
+                    .and_then(|t| crate::model::time::parse_rfc3339(t).ok())
+            };
+            Ok(RecordInfo {
+                path: rec.path.clone(),
+                ticket: rec.str_at("/change/ticket").map(str::to_string),
+                commits: rec
+                    .value
+                    .pointer("/actions/commits")
+                    .and_then(serde_json::Value::as_array)
+                    .map(|l| {
+                        l.iter()
+                            .filter_map(|c| c["id"].as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+                evaluated_at: time("/evaluated_at"),
+                post_review_at: time("/post_review/at"),
+                broken: rec.intact().err(),
+            })
+        })
+        .collect()
 }

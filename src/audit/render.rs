@@ -4,7 +4,7 @@ use std::io::{self, Write};
 
 use super::{Audit, Status};
 use crate::model::short_id as short;
-use crate::policy::fmt_time;
+use crate::model::time::fmt_time;
 
 /// An audit output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

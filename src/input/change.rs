@@ -413,7 +413,7 @@ pub fn parse(
 
 /// Reads `--change FILE`.
 pub fn load(path: &Path) -> Result<(text::TextFile, ChangeRecord), Error> {
-    let f = text::read(path, super::limits::InputKind::Change)?;
+    let f = text::read(path, super::limits::LimitKind::Change)?;
     let rec = parse("change-file", &f.name, &f.text, 0)?;
     Ok((f, rec))
 }

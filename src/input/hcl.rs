@@ -11,7 +11,7 @@ use hcl::edit::expr::Expression;
 use hcl::edit::structure::{Block, BlockLabel, Body};
 use rayon::prelude::*;
 
-use super::limits::InputKind;
+use super::limits::LimitKind;
 use super::text::{self, LineIndex};
 use crate::error::{Error, InputError, Pos};
 use crate::model::{Location, ModuleSource, ScriptKind, ScriptUse};
@@ -303,7 +303,7 @@ pub fn load(dir: &Path) -> Result<TfSource, Error> {
         let parsed: Vec<Result<ParsedFile, Error>> = files
             .par_iter()
             .map(|f| {
-                let t = text::read(f, InputKind::Hcl)?;
+                let t = text::read(f, LimitKind::Hcl)?;
                 let facts = scan_file(&prefix, &t.name, &t.text)?;
                 Ok((t.name, t.bytes, facts))
             })

@@ -21,7 +21,11 @@ pub struct Object {
     pub group: String,
     pub api_version: String,
     pub kind: String,
+    /// `metadata.namespace` as written; `None` for a cluster-scoped kind.
     pub namespace: Option<String>,
+    /// Whether the kind lives in a namespace (objects that name none are in the policy's
+    /// `kubernetes.default_namespace`, see [`Object::namespace_or`]).
+    pub namespaced: bool,
     pub name: String,
     /// The object itself.
     pub value: Node,
@@ -143,14 +147,25 @@ fn normalize_secret(v: &mut Node) -> SecretDigests {
 }
 
 impl Object {
-    /// `apps/StatefulSet payments/db`, `Namespace payments`.
-    pub fn identity(&self) -> String {
+    /// The namespace the object is in: as written, else `default` (what `kubectl apply` and
+    /// Argo CD use for a namespaced object that names none); `None` when cluster-scoped.
+    pub fn namespace_or<'a>(&'a self, default: &'a str) -> Option<&'a str> {
+        match &self.namespace {
+            Some(ns) => Some(ns),
+            None if self.namespaced => Some(default),
+            None => None,
+        }
+    }
+
+    /// `apps/StatefulSet payments/db`, `Namespace payments`, with `default_ns` for a
+    /// namespaced object that names none.
+    pub fn identity(&self, default_ns: &str) -> String {
         let kind = if self.group.is_empty() {
             self.kind.clone()
         } else {
             format!("{}/{}", self.group, self.kind)
         };
-        match &self.namespace {
+        match self.namespace_or(default_ns) {
             Some(ns) => format!("{kind} {ns}/{}", self.name),
             None => format!("{kind} {}", self.name),
         }
@@ -278,7 +293,7 @@ fn take(node: Node, key: &str) -> Option<Node> {
     }
 }
 
-fn object_of(file: &str, v: Node, pos: Pos, source: Option<&str>, default_ns: &str) -> Doc {
+fn object_of(file: &str, v: Node, pos: Pos, source: Option<&str>) -> Doc {
     let s = |p: &[&str]| str_at(&v, p);
     let here = Location::new(file, Some(pos));
     let (Some(api_version), Some(kind)) = (s(&["apiVersion"]), s(&["kind"])) else {
@@ -297,11 +312,8 @@ fn object_of(file: &str, v: Node, pos: Pos, source: Option<&str>, default_ns: &s
             ),
         );
     };
-    let namespace = if CLUSTER_SCOPED.contains(&kind.as_str()) {
-        None
-    } else {
-        Some(s(&["metadata", "namespace"]).unwrap_or_else(|| default_ns.to_string()))
-    };
+    let namespaced = !CLUSTER_SCOPED.contains(&kind.as_str());
+    let namespace = s(&["metadata", "namespace"]).filter(|_| namespaced);
     let mut v = v;
     let secret = (kind == "Secret" && !api_version.contains('/')).then(|| normalize_secret(&mut v));
     Doc::Object(Box::new(Object {
@@ -309,6 +321,7 @@ fn object_of(file: &str, v: Node, pos: Pos, source: Option<&str>, default_ns: &s
         api_version,
         kind,
         namespace,
+        namespaced,
         name,
         location: match source {
             Some(src) => Location::new(src, None),
@@ -320,18 +333,13 @@ fn object_of(file: &str, v: Node, pos: Pos, source: Option<&str>, default_ns: &s
 }
 
 /// Parses one file's text into objects (and the documents that are not objects).
-pub fn parse(file: &str, text: &str, default_ns: &str) -> Result<Parsed, Error> {
-    parse_budgeted(file, text, default_ns, &yaml::Budget::new())
+pub fn parse(file: &str, text: &str) -> Result<Parsed, Error> {
+    parse_budgeted(file, text, &yaml::Budget::new())
 }
 
 /// [`parse`], spending YAML alias expansion from a budget shared with the other files of the
 /// same input.
-pub fn parse_budgeted(
-    file: &str,
-    text: &str,
-    default_ns: &str,
-    budget: &yaml::Budget,
-) -> Result<Parsed, Error> {
+pub fn parse_budgeted(file: &str, text: &str, budget: &yaml::Budget) -> Result<Parsed, Error> {
     let docs = split_documents(text);
     let parsed: Vec<Result<Vec<Doc>, Error>> = docs
         .par_iter()
@@ -372,12 +380,10 @@ pub fn parse_budgeted(
                         });
                         for (i, item) in items.unwrap_or_default().into_iter().enumerate() {
                             let ipos = shift(d.index.value(&format!("/items/{i}")).unwrap_or(pos));
-                            out.push(object_of(file, item, ipos, source.as_deref(), default_ns));
+                            out.push(object_of(file, item, ipos, source.as_deref()));
                         }
                     }
-                    v @ Node::Obj(_) => {
-                        out.push(object_of(file, v, pos, source.as_deref(), default_ns))
-                    }
+                    v @ Node::Obj(_) => out.push(object_of(file, v, pos, source.as_deref())),
                     _ => {
                         return Err(InputError::new(
                             file,
@@ -405,15 +411,15 @@ pub fn parse_budgeted(
 }
 
 /// Reads manifests from files (in parallel).
-pub fn load(paths: &[PathBuf], default_ns: &str) -> Result<Manifests, Error> {
+pub fn load(paths: &[PathBuf]) -> Result<Manifests, Error> {
     type Read = (String, String, Vec<Object>, Vec<(Location, String)>);
     // One alias budget for every document of every file of this input.
     let budget = yaml::Budget::new();
     let files: Vec<Result<Read, Error>> = paths
         .par_iter()
         .map(|p| {
-            let f = text::read(p, super::limits::InputKind::Manifests)?;
-            let (objects, skipped) = parse_budgeted(&f.name, &f.text, default_ns, &budget)?;
+            let f = text::read(p, super::limits::LimitKind::Manifests)?;
+            let (objects, skipped) = parse_budgeted(&f.name, &f.text, &budget)?;
             let sha = text::sha256_hex(&f.bytes);
             Ok((f.name, sha, objects, skipped))
         })
@@ -426,146 +432,6 @@ pub fn load(paths: &[PathBuf], default_ns: &str) -> Result<Manifests, Error> {
         m.skipped.extend(skipped);
     }
     Ok(m)
-}
-
-/// Leaf paths where `a` and `b` differ (dotted; `metadata.managedFields`, `status` and the
-/// server-written metadata are not compared).
-pub fn changed_paths(a: &Node, b: &Node) -> Vec<String> {
-    fn walk(path: &mut Vec<String>, a: &Node, b: &Node, out: &mut Vec<String>) {
-        if a == b {
-            return;
-        }
-        match (a, b) {
-            (Node::Obj(x), Node::Obj(y)) => {
-                let keys: std::collections::BTreeSet<&str> =
-                    x.iter().chain(y.iter()).map(|(k, _)| &**k).collect();
-                for k in keys {
-                    if path.is_empty() && k == "status" {
-                        continue;
-                    }
-                    if path.len() == 1
-                        && path[0] == "metadata"
-                        && matches!(
-                            k,
-                            "managedFields"
-                                | "resourceVersion"
-                                | "uid"
-                                | "creationTimestamp"
-                                | "generation"
-                                | "selfLink"
-                        )
-                    {
-                        continue;
-                    }
-                    path.push(k.to_string());
-                    walk(
-                        path,
-                        a.get(k).unwrap_or(&Node::Null),
-                        b.get(k).unwrap_or(&Node::Null),
-                        out,
-                    );
-                    path.pop();
-                }
-            }
-            _ => out.push(path.join(".")),
-        }
-    }
-    let mut out = Vec::new();
-    walk(&mut Vec::new(), a, b, &mut out);
-    out
-}
-
-/// Objects by identity.
-pub fn by_identity(objects: &[Object]) -> BTreeMap<String, &Object> {
-    objects.iter().map(|o| (o.identity(), o)).collect()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    const HELM: &str = "---\n# Source: app/templates/svc.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports: [{port: 80}]\n---\n# Source: app/templates/db.yaml\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\n  namespace: data\n---\n---\napiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: Namespace, metadata: {name: data}}\n  - {apiVersion: rbac.authorization.k8s.io/v1, kind: Role, metadata: {name: r}}\n";
-
-    #[test]
-    fn helm_output_lists_and_sources() {
-        let (objs, _) = parse("all.yaml", HELM, "default").unwrap();
-        let ids: Vec<String> = objs.iter().map(Object::identity).collect();
-        assert_eq!(
-            ids,
-            [
-                "Service default/web",
-                "apps/StatefulSet data/db",
-                "Namespace data",
-                "rbac.authorization.k8s.io/Role default/r"
-            ]
-        );
-        assert_eq!(objs[0].location.path, "app/templates/svc.yaml");
-        assert_eq!(objs[3].location.to_string(), "all.yaml:22:5");
-    }
-
-    #[test]
-    fn errors_name_the_line_in_the_file() {
-        let e = parse(
-            "x.yaml",
-            "apiVersion: v1\nkind: A\nmetadata: {name: a}\n---\napiVersion: v1\nkind: [\n",
-            "default",
-        )
-        .unwrap_err()
-        .to_string();
-        assert!(e.starts_with("x.yaml:"), "{e}");
-        assert!(e.contains("invalid YAML"), "{e}");
-        let line: usize = e.split(':').nth(1).unwrap().parse().unwrap();
-        assert!(line >= 6, "{e}");
-        let (objs, skipped) = parse("values.yaml", "replicas: 2\n", "default").unwrap();
-        assert!(objs.is_empty());
-        assert!(
-            skipped[0].1.contains("not a Kubernetes object"),
-            "{skipped:?}"
-        );
-    }
-
-    #[test]
-    fn json_and_changed_paths() {
-        let (objs, _) = parse(
-            "o.json",
-            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"a":"1"}}"#,
-            "default",
-        )
-        .unwrap();
-        assert_eq!(objs[0].identity(), "ConfigMap default/c");
-        let a: Node =
-            serde_json::from_str(r#"{"spec": {"replicas": 1, "x": 1}, "status": {"r": 1}}"#)
-                .unwrap();
-        let b: Node =
-            serde_json::from_str(r#"{"spec": {"replicas": 3, "x": 1}, "status": {"r": 2}}"#)
-                .unwrap();
-        assert_eq!(changed_paths(&a, &b), ["spec.replicas"]);
-    }
-}
-
-/// What the Kubernetes inputs add to the change set.
-#[derive(Debug, Default)]
-pub struct KubeChanges {
-    pub resources: Vec<crate::model::ResourceChange>,
-    pub drift: Vec<crate::model::Drift>,
-    pub untracked: Vec<crate::model::UntrackedObject>,
-}
-
-/// Which parts of an object are secret: a Secret's `data` and `stringData`.
-fn secret_marks(kind: &str) -> Node {
-    if kind == "Secret" {
-        serde_json::from_str(r#"{"data": true, "stringData": true}"#).unwrap_or_default()
-    } else {
-        Node::Null
-    }
-}
-
-fn attrs_owned(kind: &str, value: Node) -> crate::model::Attrs {
-    crate::model::Attrs::masked(value, secret_marks(kind), Node::Null)
-}
-
-fn attrs(o: &Object) -> crate::model::Attrs {
-    attrs_owned(&o.kind, o.value.clone())
 }
 
 /// A `managedFields` entry's field set as dotted paths (`spec.replicas`,
@@ -623,318 +489,63 @@ pub fn field_paths(fields: &Node) -> Vec<String> {
     out
 }
 
-/// Whether an object's pod spec (any workload kind) has a setting that makes it
-/// security-impacting: privileged containers, host namespaces, hostPath volumes.
-pub fn pod_spec(v: &Node, kind: &str) -> Option<Node> {
-    let path: &[&str] = match kind {
-        "Pod" => &["spec"],
-        "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
-        "Deployment"
-        | "StatefulSet"
-        | "DaemonSet"
-        | "ReplicaSet"
-        | "Job"
-        | "ReplicationController" => &["spec", "template", "spec"],
-        _ => return None,
-    };
-    let mut n = v;
-    for p in path {
-        n = n.get(p)?;
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HELM: &str = "---\n# Source: app/templates/svc.yaml\napiVersion: v1\nkind: Service\nmetadata:\n  name: web\nspec:\n  ports: [{port: 80}]\n---\n# Source: app/templates/db.yaml\napiVersion: apps/v1\nkind: StatefulSet\nmetadata:\n  name: db\n  namespace: data\n---\n---\napiVersion: v1\nkind: List\nitems:\n  - {apiVersion: v1, kind: Namespace, metadata: {name: data}}\n  - {apiVersion: rbac.authorization.k8s.io/v1, kind: Role, metadata: {name: r}}\n";
+
+    #[test]
+    fn helm_output_lists_and_sources() {
+        let (objs, _) = parse("all.yaml", HELM).unwrap();
+        let ids: Vec<String> = objs.iter().map(|o| o.identity("default")).collect();
+        assert_eq!(
+            ids,
+            [
+                "Service default/web",
+                "apps/StatefulSet data/db",
+                "Namespace data",
+                "rbac.authorization.k8s.io/Role default/r"
+            ]
+        );
+        assert_eq!(objs[0].location.path, "app/templates/svc.yaml");
+        assert_eq!(objs[3].location.to_string(), "all.yaml:22:5");
     }
-    Some(n.clone())
-}
 
-/// The containers of a pod spec (init, regular and ephemeral).
-pub fn containers(spec: &Node) -> Vec<&Node> {
-    ["initContainers", "containers", "ephemeralContainers"]
-        .iter()
-        .filter_map(|k| spec.get(k).and_then(Node::as_array))
-        .flatten()
-        .collect()
-}
-
-fn host_access(v: &Node, kind: &str) -> bool {
-    let Some(spec) = pod_spec(v, kind) else {
-        return false;
-    };
-    let flag = |k: &str| spec.get(k).and_then(Node::as_bool) == Some(true);
-    flag("hostNetwork")
-        || flag("hostPID")
-        || flag("hostIPC")
-        || spec
-            .get("volumes")
-            .and_then(Node::as_array)
-            .is_some_and(|vs| vs.iter().any(|v| v.get("hostPath").is_some()))
-        || containers(&spec).iter().any(|c| {
-            c.get("securityContext")
-                .and_then(|s| s.get("privileged"))
-                .and_then(Node::as_bool)
-                == Some(true)
-        })
-}
-
-fn pod_security_labels(v: &Node) -> bool {
-    v.get("metadata")
-        .and_then(|m| m.get("labels"))
-        .is_some_and(|l| {
-            l.entries()
-                .iter()
-                .any(|(k, _)| k.starts_with("pod-security.kubernetes.io/"))
-        })
-}
-
-/// Builds resource changes (against the base when given), live drift and untracked live objects.
-pub fn build(
-    rendered: Vec<Object>,
-    base: Option<&[Object]>,
-    live: Option<&[Object]>,
-    spec: &crate::policy::KubernetesSpec,
-    classes: &crate::policy::ClassMatcher,
-) -> KubeChanges {
-    use crate::model::{Action, ResourceChange};
-    let mut out = KubeChanges::default();
-    if let Some(live) = live {
-        live_drift(&rendered, live, spec, &mut out);
+    #[test]
+    fn errors_name_the_line_in_the_file() {
+        let e = parse(
+            "x.yaml",
+            "apiVersion: v1\nkind: A\nmetadata: {name: a}\n---\napiVersion: v1\nkind: [\n",
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(e.starts_with("x.yaml:"), "{e}");
+        assert!(e.contains("invalid YAML"), "{e}");
+        let line: usize = e.split(':').nth(1).unwrap().parse().unwrap();
+        assert!(line >= 6, "{e}");
+        let (objs, skipped) = parse("values.yaml", "replicas: 2\n").unwrap();
+        assert!(objs.is_empty());
+        assert!(
+            skipped[0].1.contains("not a Kubernetes object"),
+            "{skipped:?}"
+        );
     }
-    let base_map = base.map(by_identity);
-    let rendered_ids: std::collections::HashSet<String> =
-        rendered.iter().map(Object::identity).collect();
-    // Rendered objects are consumed: their trees move into the model instead of being copied.
-    let mk = |o: Object, action: Action, before: Option<&Object>, reason: Option<String>| {
-        let identity = o.identity();
-        let after = if action == Action::Delete {
-            Default::default()
-        } else {
-            attrs_owned(&o.kind, o.value)
-        };
-        let before_attrs = before.map(attrs).unwrap_or_default();
-        let mut c = classes.classify(&o.kind);
-        // Dynamic security impact: workloads that gain host access or privilege, and namespaces
-        // whose pod-security labels change.
-        let gains = |n: &Node| host_access(n, &o.kind);
-        if (action.writes() && gains(&after.value) && !gains(&before_attrs.value))
-            || (o.kind == "Namespace"
-                && (pod_security_labels(&after.value) || pod_security_labels(&before_attrs.value))
-                && action != Action::NoOp)
-        {
-            c.security_impacting = true;
-        }
-        ResourceChange {
-            address: identity,
-            kind: o.kind,
-            action,
-            replace_order: None,
-            action_reason: reason,
-            mode: "managed".into(),
-            module: o.namespace,
-            provider: "kubernetes".into(),
-            classes: c,
-            before: before_attrs,
-            after,
-            input: o.location.path.clone(),
-            location: Some(o.location),
-        }
-    };
-    for o in rendered {
-        let id = o.identity();
-        let r = match &base_map {
-            None => mk(o, Action::Apply, None, None),
-            Some(b) => match b.get(&id) {
-                None => mk(o, Action::Create, None, None),
-                Some(prev) => {
-                    let mut changed = changed_paths(&prev.value, &o.value);
-                    if let (Some(a), Some(b)) = (&prev.secret, &o.secret) {
-                        changed.extend(a.changed_keys(b).into_iter().map(|k| format!("data.{k}")));
-                        changed.sort();
-                        changed.dedup();
-                    }
-                    if changed.is_empty() {
-                        mk(o, Action::NoOp, Some(prev), None)
-                    } else {
-                        let shown: Vec<&str> =
-                            changed.iter().take(10).map(String::as_str).collect();
-                        mk(
-                            o,
-                            Action::Update,
-                            Some(prev),
-                            Some(format!("changed: {}", shown.join(", "))),
-                        )
-                    }
-                }
-            },
-        };
-        out.resources.push(r);
-    }
-    if let Some(b) = base {
-        for o in b {
-            if !rendered_ids.contains(&o.identity()) {
-                out.resources
-                    .push(mk(o.clone(), Action::Delete, Some(o), None));
-            }
-        }
-    }
-    out
-}
 
-/// Live objects against the rendered ones: manual changes (field managers outside the GitOps
-/// allow list, values that differ from Git) and objects Git does not declare.
-fn live_drift(
-    rendered: &[Object],
-    live: &[Object],
-    spec: &crate::policy::KubernetesSpec,
-    out: &mut KubeChanges,
-) {
-    use crate::model::{Action, AttrDiff, Drift, UntrackedObject};
-    let rendered_map = by_identity(rendered);
-    let managed_ns: Vec<String> = if spec.namespaces.is_empty() {
-        let mut ns: Vec<String> = rendered
-            .iter()
-            .filter_map(|o| o.namespace.clone())
-            .collect();
-        ns.sort();
-        ns.dedup();
-        ns
-    } else {
-        spec.namespaces.clone()
-    };
-    for l in live {
-        let id = l.identity();
-        let managers: Vec<&Node> = l
-            .value
-            .get("metadata")
-            .and_then(|m| m.get("managedFields"))
-            .and_then(Node::as_array)
-            .map(|a| a.iter().collect())
-            .unwrap_or_default();
-        let manager_names: Vec<String> = managers
-            .iter()
-            .filter_map(|m| m.get("manager").and_then(Node::as_str).map(str::to_string))
-            .collect();
-        let Some(want) = rendered_map.get(&id) else {
-            if l.namespace.as_ref().is_some_and(|n| managed_ns.contains(n)) {
-                out.untracked.push(UntrackedObject {
-                    identity: id,
-                    managers: manager_names,
-                    location: l.location.clone(),
-                });
-            }
-            continue;
-        };
-        // Managers outside the GitOps allow list that wrote more than status.
-        for m in &managers {
-            let name = m
-                .get("manager")
-                .and_then(Node::as_str)
-                .unwrap_or("(unnamed)");
-            if spec.gitops_managers.iter().any(|g| g == name) {
-                continue;
-            }
-            let sub = m.get("subresource").and_then(Node::as_str);
-            let fields = field_paths(m.get("fieldsV1").unwrap_or(&Node::Null));
-            let non_status: Vec<&String> =
-                fields.iter().filter(|f| !f.starts_with("status")).collect();
-            if sub == Some("status") || non_status.is_empty() {
-                continue;
-            }
-            let op = m.get("operation").and_then(Node::as_str).unwrap_or("?");
-            let time = m
-                .get("time")
-                .and_then(Node::as_str)
-                .unwrap_or("unknown time");
-            out.drift.push(Drift {
-                address: id.clone(),
-                kind: l.kind.clone(),
-                action: Action::Update,
-                changed: non_status
-                    .iter()
-                    .map(|p| AttrDiff {
-                        path: (*p).clone(),
-                        before: String::new(),
-                        after: String::new(),
-                    })
-                    .collect(),
-                relevant: None,
-                by: Some(format!("field manager `{name}`, {op} at {time}")),
-                input: l.location.path.clone(),
-                location: Some(want.location.clone()),
-            });
-        }
-        // Values Git manages that differ live: compared as they are (so a changed secret is
-        // seen), shown masked.
-        let mut diffs = Vec::new();
-        git_managed_diffs(&mut Vec::new(), &want.value, &l.value, &mut diffs);
-        // A Secret's values are compared by digest (Git's `stringData` and the cluster's
-        // base64 `data` are the same value); only keys Git sets count, and they show masked.
-        if let (Some(w), Some(have)) = (&want.secret, &l.secret) {
-            diffs.retain(|d| d.path != "data" && !d.path.starts_with("data."));
-            for k in w.changed_keys(have) {
-                if w.0.contains_key(&k) {
-                    diffs.push(AttrDiff {
-                        path: format!("data.{k}"),
-                        before: crate::model::SENSITIVE.into(),
-                        after: if have.0.contains_key(&k) {
-                            crate::model::SENSITIVE.into()
-                        } else {
-                            "(absent)".into()
-                        },
-                    });
-                }
-            }
-        }
-        if !diffs.is_empty() {
-            out.drift.push(Drift {
-                address: id.clone(),
-                kind: l.kind.clone(),
-                action: Action::Update,
-                changed: diffs,
-                relevant: None,
-                by: None,
-                input: l.location.path.clone(),
-                location: Some(want.location.clone()),
-            });
-        }
-    }
-}
-
-/// Leaves present in the rendered object whose live value differs. Lists are compared by
-/// position (containers and ports keep their order when applied).
-fn git_managed_diffs(
-    path: &mut Vec<String>,
-    want: &Node,
-    live: &Node,
-    out: &mut Vec<crate::model::AttrDiff>,
-) {
-    match (want, live) {
-        (Node::Obj(w), Node::Obj(_)) => {
-            for (k, wv) in w.iter() {
-                let k: &str = k;
-                if path.is_empty() && (k == "status" || k == "apiVersion") {
-                    continue;
-                }
-                if path.len() == 1
-                    && path[0] == "metadata"
-                    && !matches!(k, "labels" | "annotations")
-                {
-                    continue;
-                }
-                path.push(k.to_string());
-                git_managed_diffs(path, wv, live.get(k).unwrap_or(&Node::Null), out);
-                path.pop();
-            }
-        }
-        (Node::Arr(w), Node::Arr(l)) if w.len() == l.len() => {
-            for (i, (a, b)) in w.iter().zip(l.iter()).enumerate() {
-                path.push(i.to_string());
-                git_managed_diffs(path, a, b, out);
-                path.pop();
-            }
-        }
-        // Kubernetes normalises numbers written as strings and vice versa.
-        (a, b) if a == b || a.brief() == b.brief() => {}
-        (a, b) => out.push(crate::model::AttrDiff {
-            path: path.join("."),
-            before: a.brief(),
-            after: b.brief(),
-        }),
+    #[test]
+    fn json_objects_and_the_default_namespace() {
+        let (objs, _) = parse(
+            "o.json",
+            r#"{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"c"},"data":{"a":"1"}}"#,
+        )
+        .unwrap();
+        assert_eq!(objs[0].identity("default"), "ConfigMap default/c");
+        assert_eq!(objs[0].identity("apps"), "ConfigMap apps/c");
+        let (objs, _) = parse(
+            "n.yaml",
+            "apiVersion: v1\nkind: Namespace\nmetadata: {name: n, namespace: ignored}\n",
+        )
+        .unwrap();
+        assert_eq!(objs[0].namespace_or("default"), None);
     }
 }

@@ -8,7 +8,7 @@ use std::sync::OnceLock;
 
 /// The kinds of input that have a size limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum InputKind {
+pub enum LimitKind {
     /// A Terraform plan JSON file.
     Plan,
     /// One file of rendered manifests, base manifests or live objects.
@@ -33,36 +33,36 @@ pub enum InputKind {
     Http,
 }
 
-impl InputKind {
+impl LimitKind {
     /// Every kind, in the order the README lists them.
-    pub const ALL: [InputKind; 11] = [
-        InputKind::Plan,
-        InputKind::Manifests,
-        InputKind::Description,
-        InputKind::Policy,
-        InputKind::Change,
-        InputKind::Hcl,
-        InputKind::Record,
-        InputKind::RecordLog,
-        InputKind::CommitMessage,
-        InputKind::Event,
-        InputKind::Http,
+    pub const ALL: [LimitKind; 11] = [
+        LimitKind::Plan,
+        LimitKind::Manifests,
+        LimitKind::Description,
+        LimitKind::Policy,
+        LimitKind::Change,
+        LimitKind::Hcl,
+        LimitKind::Record,
+        LimitKind::RecordLog,
+        LimitKind::CommitMessage,
+        LimitKind::Event,
+        LimitKind::Http,
     ];
 
     /// The name used by `--max-size` and in messages.
     pub fn name(self) -> &'static str {
         match self {
-            InputKind::Plan => "plan",
-            InputKind::Manifests => "manifests",
-            InputKind::Description => "description",
-            InputKind::Policy => "policy",
-            InputKind::Change => "change",
-            InputKind::Hcl => "tf",
-            InputKind::Record => "record",
-            InputKind::RecordLog => "record-log",
-            InputKind::CommitMessage => "commit-msg",
-            InputKind::Event => "event",
-            InputKind::Http => "http",
+            LimitKind::Plan => "plan",
+            LimitKind::Manifests => "manifests",
+            LimitKind::Description => "description",
+            LimitKind::Policy => "policy",
+            LimitKind::Change => "change",
+            LimitKind::Hcl => "tf",
+            LimitKind::Record => "record",
+            LimitKind::RecordLog => "record-log",
+            LimitKind::CommitMessage => "commit-msg",
+            LimitKind::Event => "event",
+            LimitKind::Http => "http",
         }
     }
 
@@ -70,21 +70,21 @@ impl InputKind {
     pub fn default_limit(self) -> u64 {
         const MIB: u64 = 1024 * 1024;
         match self {
-            InputKind::Plan => 1024 * MIB,
-            InputKind::Manifests => 512 * MIB,
-            InputKind::Description => 16 * MIB,
-            InputKind::Policy => 4 * MIB,
-            InputKind::Change => 4 * MIB,
-            InputKind::Hcl => 16 * MIB,
-            InputKind::Record => 256 * MIB,
-            InputKind::RecordLog => 1024 * MIB,
-            InputKind::CommitMessage => MIB,
-            InputKind::Event => 64 * MIB,
-            InputKind::Http => 64 * MIB,
+            LimitKind::Plan => 1024 * MIB,
+            LimitKind::Manifests => 512 * MIB,
+            LimitKind::Description => 16 * MIB,
+            LimitKind::Policy => 4 * MIB,
+            LimitKind::Change => 4 * MIB,
+            LimitKind::Hcl => 16 * MIB,
+            LimitKind::Record => 256 * MIB,
+            LimitKind::RecordLog => 1024 * MIB,
+            LimitKind::CommitMessage => MIB,
+            LimitKind::Event => 64 * MIB,
+            LimitKind::Http => 64 * MIB,
         }
     }
 
-    /// Its place in [`InputKind::ALL`], which lists the kinds in declaration order.
+    /// Its place in [`LimitKind::ALL`], which lists the kinds in declaration order.
     fn index(self) -> usize {
         self as usize
     }
@@ -93,13 +93,13 @@ impl InputKind {
 /// The limit of every kind of input, in bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SizeLimits {
-    bytes: [u64; InputKind::ALL.len()],
+    bytes: [u64; LimitKind::ALL.len()],
 }
 
 impl Default for SizeLimits {
     fn default() -> Self {
         SizeLimits {
-            bytes: InputKind::ALL.map(InputKind::default_limit),
+            bytes: LimitKind::ALL.map(LimitKind::default_limit),
         }
     }
 }
@@ -110,12 +110,12 @@ pub const YAML_ALIAS_NODES: usize = 1_000_000;
 
 impl SizeLimits {
     /// The limit for `kind`.
-    pub fn of(&self, kind: InputKind) -> u64 {
+    pub fn of(&self, kind: LimitKind) -> u64 {
         self.bytes[kind.index()]
     }
 
     /// Sets the limit for `kind`.
-    pub fn set(&mut self, kind: InputKind, bytes: u64) {
+    pub fn set(&mut self, kind: LimitKind, bytes: u64) {
         self.bytes[kind.index()] = bytes;
     }
 
@@ -126,13 +126,13 @@ impl SizeLimits {
                 .split_once('=')
                 .ok_or_else(|| format!("--max-size `{s}`: expected KIND=SIZE, e.g. plan=4GiB"))?;
             let kind = kind.trim();
-            let k = InputKind::ALL
+            let k = LimitKind::ALL
                 .into_iter()
                 .find(|k| k.name() == kind)
                 .ok_or_else(|| {
                     format!(
                         "--max-size `{s}`: unknown kind `{kind}`; expected one of {}",
-                        InputKind::ALL.map(InputKind::name).join(", ")
+                        LimitKind::ALL.map(LimitKind::name).join(", ")
                     )
                 })?;
             let bytes = parse_size(size.trim()).ok_or_else(|| {
@@ -185,7 +185,7 @@ pub fn get() -> SizeLimits {
 }
 
 /// The limit in force for `kind`.
-pub fn of(kind: InputKind) -> u64 {
+pub fn of(kind: LimitKind) -> u64 {
     get().of(kind)
 }
 
@@ -207,7 +207,7 @@ mod tests {
 
     #[test]
     fn all_lists_the_kinds_in_declaration_order() {
-        for (i, k) in InputKind::ALL.into_iter().enumerate() {
+        for (i, k) in LimitKind::ALL.into_iter().enumerate() {
             assert_eq!(k.index(), i, "{k:?}");
         }
     }
@@ -217,8 +217,8 @@ mod tests {
         let mut l = SizeLimits::default();
         l.apply(&["plan=4GiB".into(), "description=1M".into()])
             .unwrap();
-        assert_eq!(l.of(InputKind::Plan), 4 << 30);
-        assert_eq!(l.of(InputKind::Description), 1 << 20);
+        assert_eq!(l.of(LimitKind::Plan), 4 << 30);
+        assert_eq!(l.of(LimitKind::Description), 1 << 20);
         let e = l.apply(&["plans=1G".into()]).unwrap_err();
         assert!(e.contains("expected one of plan, manifests"), "{e}");
         assert!(l.apply(&["plan".into()]).is_err());

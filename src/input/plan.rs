@@ -173,7 +173,7 @@ fn refuse(name: &str, message: String) -> Error {
 
 /// Reads and parses one plan file into the model.
 pub fn load(path: &Path) -> Result<Plan, Error> {
-    let (name, raw) = text::read_bytes(path, super::limits::InputKind::Plan)?;
+    let (name, raw) = text::read_bytes(path, super::limits::LimitKind::Plan)?;
     if raw.starts_with(b"PK\x03\x04") {
         return Err(refuse(
             &name,

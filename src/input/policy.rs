@@ -63,6 +63,41 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
     None
 }
 
+/// Where the policy comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum PolicySource {
+    /// `changegate.yaml` at the root of the repository that holds the starting directory, else
+    /// the built-in default policy.
+    #[default]
+    Discover,
+    File(PathBuf),
+    /// The built-in default policy, even if a `changegate.yaml` is found.
+    Builtin,
+}
+
+impl PolicySource {
+    /// `--policy FILE`, else discovery.
+    pub fn from_flag(flag: Option<&Path>) -> Self {
+        flag.map_or(PolicySource::Discover, |p| {
+            PolicySource::File(p.to_path_buf())
+        })
+    }
+
+    /// The file to read (`None`: the built-in default), discovering from `start`.
+    pub fn path(&self, start: &Path) -> Option<PathBuf> {
+        match self {
+            PolicySource::File(p) => Some(p.clone()),
+            PolicySource::Discover => discover(start),
+            PolicySource::Builtin => None,
+        }
+    }
+
+    /// Loads and compiles the policy, discovering from `start`.
+    pub fn load(&self, start: &Path) -> Result<Policy, Error> {
+        load(self.path(start).as_deref())
+    }
+}
+
 /// Loads and compiles a policy file, or the built-in default when `path` is `None`.
 pub fn load(path: Option<&Path>) -> Result<Policy, Error> {
     match path {
@@ -72,7 +107,7 @@ pub fn load(path: Option<&Path>) -> Result<Policy, Error> {
             crate::policy::DEFAULT_POLICY,
         ),
         Some(p) => {
-            let f = text::read(p, super::limits::InputKind::Policy)?;
+            let f = text::read(p, super::limits::LimitKind::Policy)?;
             compile_text(&f.name, &f.bytes, &f.text)
         }
     }

@@ -4,7 +4,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::limits::{self, InputKind};
+use super::limits::{self, LimitKind};
 use crate::error::{Error, InputError, Pos};
 
 /// The lowercase hex SHA-256 of an input's raw bytes, as reports and records name inputs.
@@ -31,7 +31,7 @@ pub fn display_name(path: &Path) -> String {
 }
 
 /// The error for an input over its limit.
-pub fn too_large(name: &str, kind: InputKind, size: Option<u64>) -> Error {
+pub fn too_large(name: &str, kind: LimitKind, size: Option<u64>) -> Error {
     let limit = limits::of(kind);
     let what = match size {
         Some(s) => format!(
@@ -60,7 +60,7 @@ pub fn too_large(name: &str, kind: InputKind, size: Option<u64>) -> Error {
 /// Reads the raw bytes of `path` (standard input for `-`) under the limit for `kind`: a regular
 /// file's size is checked before anything is read, and every source goes through a bounded
 /// reader, so a device, a FIFO or a pipe stops at the limit instead of filling memory.
-pub fn read_bytes(path: &Path, kind: InputKind) -> Result<(String, Vec<u8>), Error> {
+pub fn read_bytes(path: &Path, kind: LimitKind) -> Result<(String, Vec<u8>), Error> {
     let name = display_name(path);
     let limit = limits::of(kind);
     let io = |source| Error::Io {
@@ -137,7 +137,7 @@ fn read_capped(
 }
 
 /// Reads `path` (or standard input for `-`) under the limit for `kind` and decodes it.
-pub fn read(path: &Path, kind: InputKind) -> Result<TextFile, Error> {
+pub fn read(path: &Path, kind: LimitKind) -> Result<TextFile, Error> {
     let (name, bytes) = read_bytes(path, kind)?;
     let text = decode(&name, &bytes)?;
     Ok(TextFile { name, bytes, text })

@@ -1,8 +1,11 @@
 //! The normalized change set that every rule reads: the change record (what the change claims)
 //! and the changes it makes (what it does). Inputs build it; rules only read it.
 
+pub mod kube;
 pub mod node;
+pub mod provenance;
 pub mod record;
+pub mod time;
 
 use serde::Serialize;
 

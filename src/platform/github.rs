@@ -120,7 +120,7 @@ impl Session {
         let status = resp.status();
         let headers = resp.headers().clone();
         // An answer is read up to the `http` limit, never without end.
-        let limit = crate::input::limits::of(crate::input::limits::InputKind::Http);
+        let limit = crate::input::limits::of(crate::input::limits::LimitKind::Http);
         let body = http_body_util::Limited::new(resp.into_body(), limit as usize);
         let bytes = http_body_util::BodyExt::collect(body)
             .await

@@ -113,7 +113,7 @@ impl Session {
             .body_mut()
             .with_config()
             .limit(crate::input::limits::of(
-                crate::input::limits::InputKind::Http,
+                crate::input::limits::LimitKind::Http,
             ))
             .read_to_string()
             .map_err(|e| error(&endpoint, format!("could not read the answer: {e}")))?;

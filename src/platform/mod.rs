@@ -53,7 +53,7 @@ pub fn commit_range() -> Option<CiRange> {
             .and_then(|p| {
                 crate::input::text::read_bytes(
                     std::path::Path::new(&p),
-                    crate::input::limits::InputKind::Event,
+                    crate::input::limits::LimitKind::Event,
                 )
                 .ok()
             })
@@ -82,10 +82,11 @@ pub fn commit_range() -> Option<CiRange> {
     None
 }
 
-/// Which CI platform the run is on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Platform {
+/// Which CI platform to read the change's context from.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Choice {
     /// Detect from `GITHUB_ACTIONS` / `GITLAB_CI`.
+    #[default]
     Auto,
     Github,
     Gitlab,
@@ -127,7 +128,7 @@ impl std::fmt::Debug for Clients {
 
 /// What the platform says about the change.
 #[derive(Debug, Default, Clone)]
-pub struct Context {
+pub struct CiContext {
     /// `github` or `gitlab`, when on one.
     pub name: Option<&'static str>,
     /// The pull/merge request description: (how to name it, text).
@@ -148,37 +149,37 @@ pub struct Context {
     pub clients: Clients,
 }
 
-fn resolve(p: Platform) -> Platform {
+fn resolve(p: Choice) -> Choice {
     match p {
-        Platform::Auto if var("GITHUB_ACTIONS").is_some() => Platform::Github,
-        Platform::Auto if var("GITLAB_CI").is_some() => Platform::Gitlab,
-        Platform::Auto => Platform::None,
+        Choice::Auto if var("GITHUB_ACTIONS").is_some() => Choice::Github,
+        Choice::Auto if var("GITLAB_CI").is_some() => Choice::Gitlab,
+        Choice::Auto => Choice::None,
         p => p,
     }
 }
 
 /// Reads the platform's context from its environment (and, on GitHub, the event payload; on
 /// GitLab with a token, the merge request itself).
-pub fn context(p: Platform) -> Result<Context, crate::error::Error> {
+pub fn context(p: Choice) -> Result<CiContext, crate::error::Error> {
     match resolve(p) {
-        Platform::Github => github_context(),
-        Platform::Gitlab => gitlab_context(),
-        Platform::None | Platform::Auto => Ok(Context::default()),
+        Choice::Github => github_context(),
+        Choice::Gitlab => gitlab_context(),
+        Choice::None | Choice::Auto => Ok(CiContext::default()),
     }
 }
 
-fn github_context() -> Result<Context, crate::error::Error> {
-    let mut cx = Context {
+fn github_context() -> Result<CiContext, crate::error::Error> {
+    let mut cx = CiContext {
         name: Some("github"),
         step_summary: var("GITHUB_STEP_SUMMARY").map(Into::into),
-        ..Context::default()
+        ..CiContext::default()
     };
     let Some(path) = var("GITHUB_EVENT_PATH") else {
         return Ok(cx);
     };
     let (name, bytes) = crate::input::text::read_bytes(
         std::path::Path::new(&path),
-        crate::input::limits::InputKind::Event,
+        crate::input::limits::LimitKind::Event,
     )?;
     let Some(pr) = parse_github_event(&name, &bytes)? else {
         return Ok(cx);
@@ -265,9 +266,9 @@ pub fn parse_github_event(
     }))
 }
 
-fn gitlab_context() -> Result<Context, crate::error::Error> {
+fn gitlab_context() -> Result<CiContext, crate::error::Error> {
     let iid = var("CI_MERGE_REQUEST_IID");
-    let mut cx = Context {
+    let mut cx = CiContext {
         name: Some("gitlab"),
         description: var("CI_MERGE_REQUEST_DESCRIPTION").map(|d| {
             (
@@ -283,7 +284,7 @@ fn gitlab_context() -> Result<Context, crate::error::Error> {
                     .collect()
             })
             .unwrap_or_default(),
-        ..Context::default()
+        ..CiContext::default()
     };
     cx.gitlab_token = var("CHANGEGATE_GITLAB_TOKEN")
         .map(gitlab::Token::Private)
@@ -322,7 +323,7 @@ fn gitlab_context() -> Result<Context, crate::error::Error> {
 }
 
 /// Appends the Markdown report to the job summary, where the platform has one.
-pub fn write_step_summary(cx: &Context, markdown: &[u8]) -> Result<(), crate::error::Error> {
+pub fn write_step_summary(cx: &CiContext, markdown: &[u8]) -> Result<(), crate::error::Error> {
     use std::io::Write;
     let Some(path) = &cx.step_summary else {
         return Ok(());
@@ -359,7 +360,10 @@ pub(crate) fn http_failure(
             .and_then(|r| r.trim().parse::<i64>().ok())
             .and_then(|s| chrono::DateTime::from_timestamp(s, 0));
         what.push_str(&match (at, retry_after) {
-            (Some(t), _) => format!(" (rate limit; it resets at {})", crate::policy::fmt_time(t)),
+            (Some(t), _) => format!(
+                " (rate limit; it resets at {})",
+                crate::model::time::fmt_time(t)
+            ),
             (None, Some(r)) => format!(" (rate limit; retry after {r} s)"),
             (None, None) => " (rate limit)".into(),
         });
@@ -385,7 +389,7 @@ pub fn http_timeout() -> std::time::Duration {
 }
 
 /// The run's GitHub client, when there is a pull request and a token.
-fn github_session(cx: &Context) -> Option<Result<&github::Session, crate::error::Error>> {
+fn github_session(cx: &CiContext) -> Option<Result<&github::Session, crate::error::Error>> {
     let (pr, token) = (cx.pull_request.as_ref()?, cx.token.as_ref()?);
     let cell = &cx.clients.github;
     if cell.get().is_none() {
@@ -403,7 +407,7 @@ fn github_session(cx: &Context) -> Option<Result<&github::Session, crate::error:
 }
 
 /// The run's GitLab client, when there is a merge request and a token.
-fn gitlab_session(cx: &Context) -> Option<Result<&gitlab::Session, crate::error::Error>> {
+fn gitlab_session(cx: &CiContext) -> Option<Result<&gitlab::Session, crate::error::Error>> {
     let (mr, token) = (cx.merge_request.as_ref()?, cx.gitlab_token.as_ref()?);
     if let Err(e) = check_transport(&mr.api, "GitLab", "CI_API_V4_URL") {
         return Some(Err(e));
@@ -449,7 +453,7 @@ fn check_transport(api: &str, platform: &str, variable: &str) -> Result<(), crat
 
 /// The platform's approvals of the change, and a note when they could not be read.
 pub fn approvals(
-    cx: &Context,
+    cx: &CiContext,
     require_current_head: bool,
 ) -> Result<(Vec<crate::model::Approval>, Option<String>), crate::error::Error> {
     match cx.name {
@@ -479,7 +483,7 @@ pub fn approvals(
 /// Resolves the GitHub teams that policy roles name (`org/team`) for the given approvers:
 /// `Ok(Ok(members by team))`, or `Ok(Err(why not))` when the platform cannot tell.
 pub fn team_members(
-    cx: &Context,
+    cx: &CiContext,
     teams: &[String],
     logins: &[String],
 ) -> Result<Result<std::collections::BTreeMap<String, Vec<String>>, String>, crate::error::Error> {
@@ -499,10 +503,14 @@ pub fn team_members(
     }
 }
 
-/// Creates or updates the one pull/merge request comment with the report (found by its hidden
-/// marker). Returns what was done, for the log, or an error when it could not be done.
-pub fn comment(cx: &Context, markdown: &str) -> Result<String, crate::error::Error> {
-    let marker = crate::report::markdown::MARKER;
+/// Creates or updates the one pull/merge request comment with the report, found by `marker`
+/// (a hidden line the report carries). Returns what was done, for the log, or an error when it
+/// could not be done.
+pub fn comment(
+    cx: &CiContext,
+    marker: &str,
+    markdown: &str,
+) -> Result<String, crate::error::Error> {
     match cx.name {
         Some("github") => match (github_session(cx), &cx.pull_request) {
             (Some(session), Some(pr)) => {

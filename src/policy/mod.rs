@@ -8,6 +8,7 @@ use regex::Regex;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::model::time::fmt_time;
 use crate::model::{ApprovalSource, Location};
 use crate::rules::{Enforcement, RuleMeta, Severity};
 use crate::windows::{WindowKind, Windows};
@@ -684,10 +685,6 @@ impl Exception {
 
 pub fn blank(s: &Option<String>) -> bool {
     s.as_deref().is_none_or(|s| s.trim().is_empty())
-}
-
-pub fn fmt_time(t: DateTime<Utc>) -> String {
-    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
 }
 
 /// The compiled resource classes.

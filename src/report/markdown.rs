@@ -7,7 +7,7 @@ use std::io::Write;
 
 use super::Report;
 use crate::engine::{Finding, Verdict};
-use crate::policy::fmt_time;
+use crate::model::time::fmt_time;
 
 /// The marker that identifies changegate's own PR/MR comment.
 pub const MARKER: &str = "<!-- changegate-report -->";

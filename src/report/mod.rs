@@ -14,26 +14,13 @@ use std::collections::BTreeMap;
 use serde::Serialize;
 
 use crate::engine::{Evaluation, Finding, NextWindow, Verdict};
+use crate::model::time::fmt_time;
 use crate::model::{ChangeRecord, ChangeSet};
-use crate::policy::fmt_time;
 use crate::rules::Obligation;
 
 pub const SCHEMA: &str = "changegate/report/v1";
 
-/// One input that was read.
-#[derive(Debug, Clone, Serialize)]
-pub struct InputInfo {
-    /// `policy`, `change-record`, `description`, and (with later inputs) `terraform-plan`,
-    /// `manifests`, `git`…
-    pub kind: String,
-    pub path: String,
-    pub sha256: String,
-    /// How many items it held (records, resource changes, objects, commits).
-    pub items: usize,
-    /// For git: the commit range read.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub range: Option<String>,
-}
+use crate::model::provenance::InputInfo;
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {

@@ -8,7 +8,7 @@ use anstyle::{AnsiColor, Style};
 
 use super::Report;
 use crate::engine::{Finding, Verdict};
-use crate::policy::fmt_time;
+use crate::model::time::fmt_time;
 use crate::rules::Category;
 
 struct Paint {

@@ -5,6 +5,7 @@
 //! `CG4xx` git.
 
 pub mod change;
+pub mod docs;
 pub mod git;
 pub mod input;
 pub mod kubernetes;
@@ -187,7 +188,7 @@ pub struct Context<'a> {
 }
 
 /// Where in the delivery the gate runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, clap::ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Stage {
     /// On the pull/merge request: the plan is judged, the window is only declared.

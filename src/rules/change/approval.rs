@@ -4,8 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use crate::model::time::fmt_time;
 use crate::model::{Approval, ChangeType};
-use crate::policy::fmt_time;
 use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {

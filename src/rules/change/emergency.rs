@@ -2,7 +2,7 @@
 //! post-implementation review.
 
 use crate::model::ChangeType;
-use crate::policy::fmt_time;
+use crate::model::time::fmt_time;
 use crate::rules::{Context, Obligation, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {

@@ -1,7 +1,7 @@
 //! CG107: the window was announced too late (or not at all).
 
 use crate::model::ChangeType;
-use crate::policy::fmt_time;
+use crate::model::time::fmt_time;
 use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 
 use crate::model::ChangeType;
 use crate::model::record::Interval;
-use crate::policy::fmt_time;
+use crate::model::time::fmt_time;
 use crate::rules::{Context, Rule, RuleMeta, Sink, Stage, declare_rule};
 
 declare_rule! {

@@ -1,8 +1,8 @@
 //! CG304: a Helm hook runs inline shell during install or upgrade.
 
 use super::cname;
-use crate::input::kube::{containers, pod_spec};
 use crate::model::Node;
+use crate::model::kube::{containers, pod_spec};
 use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {

@@ -22,7 +22,7 @@ pub fn written_pod_spec(r: &ResourceChange) -> Option<Node> {
     if r.provider != "kubernetes" || !r.action.writes() {
         return None;
     }
-    crate::input::kube::pod_spec(&r.after.value, &r.kind)
+    crate::model::kube::pod_spec(&r.after.value, &r.kind)
 }
 
 /// A container's name for messages.

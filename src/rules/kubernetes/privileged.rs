@@ -2,8 +2,8 @@
 //! capabilities beyond the allow list.
 
 use super::{cname, written_pod_spec};
-use crate::input::kube::containers;
 use crate::model::Node;
+use crate::model::kube::containers;
 use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {

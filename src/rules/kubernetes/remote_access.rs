@@ -1,8 +1,8 @@
 //! CG301: a Kubernetes Service, host port or image exposes SSH or RDP.
 
 use super::{cname, written_pod_spec};
-use crate::input::kube::containers;
 use crate::model::Node;
+use crate::model::kube::containers;
 use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
 
 declare_rule! {

@@ -4,17 +4,18 @@
 use std::io::Write;
 use std::path::Path;
 
-use crate::cli::Platform;
-use crate::error::Error;
+use changegate::error::Error;
 
-pub const STARTER_POLICY: &str = include_str!("../templates/changegate.yaml");
-pub const PR_TEMPLATE: &str = include_str!("../templates/pull_request_template.md");
+use super::args::Template;
+
+const STARTER_POLICY: &str = include_str!("../../templates/changegate.yaml");
+const PR_TEMPLATE: &str = include_str!("../../templates/pull_request_template.md");
 
 /// Writes the starter files into `dir`, reporting each one to `out`.
-pub fn init(dir: &Path, platform: Platform, out: &mut dyn Write) -> Result<(), Error> {
-    let template = match platform {
-        Platform::Github => ".github/pull_request_template.md",
-        Platform::Gitlab => ".gitlab/merge_request_templates/Default.md",
+pub fn run(dir: &Path, template: Template, out: &mut dyn Write) -> Result<(), Error> {
+    let template = match template {
+        Template::Github => ".github/pull_request_template.md",
+        Template::Gitlab => ".gitlab/merge_request_templates/Default.md",
     };
     for (rel, content) in [("changegate.yaml", STARTER_POLICY), (template, PR_TEMPLATE)] {
         let path = dir.join(rel);
@@ -54,7 +55,7 @@ mod tests {
 
     #[test]
     fn starter_policy_compiles() {
-        crate::input::policy::compile_text(
+        changegate::input::policy::compile_text(
             "changegate.yaml",
             STARTER_POLICY.as_bytes(),
             STARTER_POLICY,
@@ -64,7 +65,7 @@ mod tests {
 
     #[test]
     fn empty_template_yields_an_empty_record() {
-        let r = crate::input::description::parse_description("t.md", PR_TEMPLATE).unwrap();
+        let r = changegate::input::description::parse_description("t.md", PR_TEMPLATE).unwrap();
         // Only the pre-filled type is set; every other field is still to be written.
         assert_eq!(r.sources.keys().collect::<Vec<_>>(), vec!["type"]);
     }

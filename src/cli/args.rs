@@ -1,0 +1,201 @@
+//! Every flag of every command, documented in one place (clap lives here and in the other
+//! files of `cli/`, nowhere in the library), and their conversion into the library's requests.
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+
+use changegate::input::policy::PolicySource;
+use changegate::load::{Request, Teams};
+use changegate::platform;
+use changegate::rules::Stage;
+
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Policy file. Default: `changegate.yaml` at the repository root, else the built-in default
+    /// policy.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Change record file (YAML or JSON; see `changegate schema change`).
+    #[arg(long, value_name = "FILE")]
+    pub change: Option<PathBuf>,
+    /// PR/MR description in Markdown (`-` for standard input).
+    #[arg(long, value_name = "FILE|-")]
+    pub description: Option<PathBuf>,
+    /// Terraform plan JSON (`terraform show -json PLANFILE`): a file, a directory of `*.json`,
+    /// or a glob. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub plan: Vec<PathBuf>,
+    /// Terraform source directory (root module; local modules are followed). Repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub tf: Vec<PathBuf>,
+    /// Rendered Kubernetes manifests (`helm template`, kustomize, YAML or JSON): a file, a
+    /// directory, a glob, or `-`. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub manifests: Vec<PathBuf>,
+    /// The same, rendered from the base of the change (objects are then added, changed or
+    /// removed). Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub base_manifests: Vec<PathBuf>,
+    /// Objects exported from the cluster (`kubectl get ... -o yaml`), compared with the rendered
+    /// manifests for manual changes. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub live: Vec<PathBuf>,
+    /// The git repository whose commits are checked (with `--commits`).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+    /// Commits to check: `BASE..HEAD`, `BASE...HEAD`, one commit, or `auto` (the CI's range,
+    /// else HEAD's merge base with the default branch).
+    #[arg(long, value_name = "RANGE")]
+    pub commits: Option<String>,
+    /// CI platform to read the change's context from (description, labels, author, commit
+    /// range) and to report to (job summary).
+    #[arg(long, value_enum, default_value_t = PlatformArg::Auto)]
+    pub platform: PlatformArg,
+    /// Create, or update, one pull request comment (GitHub) or merge request note (GitLab) with
+    /// the Markdown report. Needs a token that may write comments.
+    #[arg(long)]
+    pub comment: bool,
+    /// Evaluation time (RFC 3339). Default: the clock.
+    #[arg(long, value_name = "RFC3339", env = "CHANGEGATE_NOW")]
+    pub now: Option<String>,
+    /// `review` on the pull/merge request; `deploy` right before applying (the current time must
+    /// then be inside the declared window).
+    #[arg(long, value_enum, default_value_t = StageArg::Deploy)]
+    pub stage: StageArg,
+    /// Output format, optionally to a file: `text`, `json`, `json=report.json`. Repeatable; at
+    /// most one format goes to standard output. Default: `text`.
+    #[arg(long = "format", value_name = "FORMAT[=PATH]")]
+    pub formats: Vec<String>,
+    /// Colour in the text report.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
+    pub color: ColorChoice,
+    /// Write the maintenance record of this run (`changegate/record/v1`, sealed with its
+    /// digest) to this file.
+    #[arg(long, value_name = "PATH")]
+    pub record: Option<PathBuf>,
+    /// Append the record's digest to this hash-chained JSON-lines log (needs `--record`).
+    #[arg(long, value_name = "FILE", requires = "record")]
+    pub record_log: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub struct AuditArgs {
+    /// The repository.
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+    /// The deployment branch (default: HEAD).
+    #[arg(long, value_name = "BRANCH")]
+    pub branch: Option<String>,
+    /// Start of the period: a date (`2026-01-01`, midnight UTC) or an RFC 3339 time.
+    #[arg(long, value_name = "DATE")]
+    pub since: String,
+    /// End of the period, inclusive for a date (default: now).
+    #[arg(long, value_name = "DATE")]
+    pub until: Option<String>,
+    /// A directory of maintenance records (`check --record`) to match against the changes.
+    #[arg(long, value_name = "DIR")]
+    pub records: Option<PathBuf>,
+    /// Policy file. Default: `changegate.yaml` in the repository, else the built-in default.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Evaluation time (RFC 3339), which decides whether a review is overdue. Default: the
+    /// clock.
+    #[arg(long, value_name = "RFC3339", env = "CHANGEGATE_NOW")]
+    pub now: Option<String>,
+    /// `text` (default), `json`, `markdown` or `html`, optionally to a file: `html=audit.html`.
+    /// Repeatable; at most one to standard output.
+    #[arg(long = "format", value_name = "FORMAT[=PATH]")]
+    pub formats: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    Text,
+    Json,
+    /// The rules reference page (`docs/rules.md`).
+    Markdown,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SchemaKind {
+    /// `changegate.yaml`
+    Policy,
+    /// A change record.
+    Change,
+    /// A maintenance record (`check --record`).
+    Record,
+}
+
+/// Which platform's pull/merge-request template `init` writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Template {
+    Github,
+    Gitlab,
+}
+
+/// `--platform`: which CI platform to read the change's context from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlatformArg {
+    /// Detect from `GITHUB_ACTIONS` / `GITLAB_CI`.
+    Auto,
+    Github,
+    Gitlab,
+    None,
+}
+
+impl From<PlatformArg> for platform::Choice {
+    fn from(p: PlatformArg) -> Self {
+        match p {
+            PlatformArg::Auto => platform::Choice::Auto,
+            PlatformArg::Github => platform::Choice::Github,
+            PlatformArg::Gitlab => platform::Choice::Gitlab,
+            PlatformArg::None => platform::Choice::None,
+        }
+    }
+}
+
+/// `--stage`: where in the delivery the gate runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum StageArg {
+    /// On the pull/merge request: the plan is judged, the window is only declared.
+    Review,
+    /// Right before applying: `now` must also be inside the declared window.
+    Deploy,
+}
+
+impl From<StageArg> for Stage {
+    fn from(s: StageArg) -> Self {
+        match s {
+            StageArg::Review => Stage::Review,
+            StageArg::Deploy => Stage::Deploy,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+impl CheckArgs {
+    /// What the library reads for this check.
+    pub fn request(&self) -> Request {
+        Request {
+            policy: PolicySource::from_flag(self.policy.as_deref()),
+            change: self.change.clone(),
+            description: self.description.clone(),
+            plans: self.plan.clone(),
+            tf: self.tf.clone(),
+            manifests: self.manifests.clone(),
+            base_manifests: self.base_manifests.clone(),
+            live: self.live.clone(),
+            repo: self.repo.clone(),
+            commits: self.commits.clone(),
+            platform: self.platform.into(),
+            teams: Teams::Ask,
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! `changegate audit`: the periodic compliance review of a deployment branch's history.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use changegate::audit::render::{AuditFormat, render};
+use changegate::error::Error;
+use changegate::input;
+use changegate::input::policy::PolicySource;
+use changegate::model::time::fmt_time;
+
+use super::args::AuditArgs;
+use super::output::{format_specs, parse_day, write_file, write_out};
+
+pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
+    let formats = format_specs(
+        &args.formats,
+        AuditFormat::NAMES,
+        AuditFormat::parse,
+        AuditFormat::Text,
+    )?;
+    let now = super::output::now(args.now.as_deref())?;
+    let since = parse_day(&args.since, false, "--since")?;
+    let until = match &args.until {
+        Some(s) => parse_day(s, true, "--until")?,
+        None => now,
+    };
+    if until <= since {
+        return Err(Error::Usage(format!(
+            "the period is empty: --until ({}) is not after --since ({})",
+            fmt_time(until),
+            fmt_time(since)
+        )));
+    }
+    let policy = PolicySource::from_flag(args.policy.as_deref());
+    let ((policy, history), records) = rayon::join(
+        || {
+            rayon::join(
+                || policy.load(&args.repo),
+                || input::history::load(&args.repo, args.branch.as_deref(), since),
+            )
+        },
+        || {
+            args.records
+                .as_deref()
+                .map(changegate::audit::read_records)
+                .transpose()
+        },
+    );
+    let (policy, history, records) = (policy?, history?, records?);
+    let review = changegate::audit::audit(&history, &policy, since, until, now, records.as_deref());
+    for (format, dest) in &formats {
+        let mut buf = Vec::new();
+        let name = dest
+            .as_ref()
+            .map_or("<stdout>".to_string(), |p| p.display().to_string());
+        render(*format, &review, &mut buf).map_err(|source| Error::Io { path: name, source })?;
+        match dest {
+            Some(p) => write_file(p, &buf)?,
+            None => write_out(out, &buf)?,
+        }
+    }
+    let compliant = review.compliant;
+    std::mem::forget(review);
+    std::mem::forget(history);
+    Ok(if compliant {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

@@ -1,0 +1,130 @@
+//! `changegate check`: load the inputs, evaluate, write the reports (and the job summary, the
+//! comment, the maintenance record), exit with the verdict.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use changegate::engine::{self, Evaluation, Verdict};
+use changegate::error::Error;
+use changegate::load::{self, Loaded};
+use changegate::report::{self, Format, Report};
+use changegate::{evidence, platform, redact};
+
+use super::args::{CheckArgs, ColorChoice};
+use super::output::{format_specs, note, write_file, write_out};
+
+pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
+    let formats = format_specs(&args.formats, Format::NAMES, Format::parse, Format::Text)?;
+    let now = super::output::now(args.now.as_deref())?;
+    let loaded = load::load(&args.request(), &super::current_dir()?)?;
+    let eval = engine::evaluate(&loaded.change, &loaded.policy, now, args.stage.into());
+    let report = Report::new(&eval, &loaded.change, &loaded.inputs);
+
+    // Every report is rendered whole; `write_out` and `write_file` pass it through the
+    // redaction layer, and so does the job summary and comment below.
+    let rendered = |format: Format, color: bool, dest: &str| -> Result<Vec<u8>, Error> {
+        let mut buf = Vec::new();
+        report::render(format, &report, color, &mut buf).map_err(|source| Error::Io {
+            path: dest.to_string(),
+            source,
+        })?;
+        Ok(buf)
+    };
+    for (format, dest) in &formats {
+        match dest {
+            None => {
+                let color = match args.color {
+                    ColorChoice::Always => true,
+                    ColorChoice::Never => false,
+                    ColorChoice::Auto => {
+                        std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+                    }
+                };
+                write_out(out, &rendered(*format, color, "<stdout>")?)?;
+            }
+            Some(path) => {
+                write_file(
+                    path,
+                    &rendered(*format, false, &path.display().to_string())?,
+                )?;
+            }
+        }
+    }
+    let ci = &loaded.platform;
+    if ci.step_summary.is_some() || args.comment {
+        let md = rendered(Format::Markdown, false, "<step summary>")?;
+        let md = redact::redact_bytes(&md);
+        platform::write_step_summary(ci, &md)?;
+        if args.comment {
+            let body = String::from_utf8_lossy(&md);
+            note(&platform::comment(ci, report::markdown::MARKER, &body)?);
+        }
+    }
+    if let Some(path) = &args.record {
+        write_record(args.record_log.as_deref(), &loaded, &eval, path)?;
+    }
+    let code = match eval.verdict {
+        Verdict::Pass => ExitCode::SUCCESS,
+        Verdict::Fail => ExitCode::from(1),
+    };
+    // The process ends right after this: freeing a large change set object by object only
+    // costs time (ripgrep and others do the same).
+    std::mem::forget(report);
+    std::mem::forget(eval);
+    std::mem::forget(loaded);
+    Ok(code)
+}
+
+/// Writes the maintenance record (and appends it to the log).
+fn write_record(
+    record_log: Option<&Path>,
+    loaded: &Loaded,
+    eval: &Evaluation,
+    path: &Path,
+) -> Result<(), Error> {
+    let record = evidence::Record::new(
+        eval,
+        &loaded.change,
+        &loaded.inputs,
+        &loaded.policy,
+        &loaded.team_members,
+    );
+    let (digest, value, bytes) = record.seal();
+    let io = |p: &Path| {
+        let p = p.display().to_string();
+        move |source| Error::Io { path: p, source }
+    };
+    for file in std::iter::once(path).chain(record_log) {
+        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io(dir))?;
+        }
+    }
+    // The record is written beside its place and moved there only once the log has taken it:
+    // a log that cannot be appended to leaves no orphan record behind.
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "record.json".into());
+    let partial = path.with_file_name(format!(".{file_name}.partial"));
+    write_file(&partial, &bytes)?;
+    let mut message = format!("record {digest} written to {}", path.display());
+    if let Some(log) = record_log {
+        let entry = match evidence::append_log(log, &digest, &path.display().to_string(), &value) {
+            Ok(entry) => entry,
+            Err(e) => {
+                let _ = std::fs::remove_file(&partial);
+                return Err(e);
+            }
+        };
+        message.push_str(&format!(
+            "; log {} entry {} ({})",
+            log.display(),
+            entry.seq,
+            entry.digest
+        ));
+    }
+    std::fs::rename(&partial, path).map_err(io(path))?;
+    note(&message);
+    Ok(())
+}

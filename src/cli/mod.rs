@@ -1,0 +1,168 @@
+//! The command line (the binary only): the commands, their dispatch, and the exit codes
+//! (0 pass, 1 blocked or a finding, 2 could not decide). Library errors come back here.
+
+mod args;
+mod audit;
+mod check;
+mod commit_msg;
+mod init;
+mod output;
+mod rules;
+mod verify;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use changegate::error::Error;
+use changegate::input::limits;
+
+use args::{AuditArgs, CheckArgs, ListFormat, SchemaKind, Template};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "changegate",
+    version,
+    about = "The change-control gate for infrastructure-as-code",
+    long_about = "changegate reads what a change does and what its change record claims, and decides \
+                  whether it may go ahead under the maintenance policy.\n\n\
+                  Exit codes: 0 the change may go ahead, 1 blocked by findings, 2 could not decide."
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+    /// Change the size limit of one kind of input: `KIND=SIZE` (e.g. `plan=4GiB`), repeatable
+    /// or comma-separated. Kinds: plan, manifests, description, policy, change, tf, record,
+    /// record-log, commit-msg, event, http. A larger input is refused (exit 2).
+    #[arg(
+        long = "max-size",
+        global = true,
+        value_name = "KIND=SIZE",
+        env = "CHANGEGATE_MAX_SIZE",
+        value_delimiter = ','
+    )]
+    pub max_size: Vec<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check a change against the policy (exit 0 pass, 1 blocked, 2 could not decide).
+    Check(Box<CheckArgs>),
+    /// List the rules.
+    Rules {
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = ListFormat::Text)]
+        format: ListFormat,
+    },
+    /// Show the documentation of a rule, by code (CG104) or name (missing-approval).
+    Explain {
+        /// Rule code or name.
+        rule: String,
+    },
+    /// Print the JSON Schema of a changegate file format.
+    Schema {
+        #[arg(value_enum)]
+        which: SchemaKind,
+    },
+    /// Check one commit message (for the `commit-msg` git hook): exit 0 fine, 1 with a
+    /// one-line reason, 2 could not decide.
+    CommitMsg {
+        /// Policy file. Default: `changegate.yaml` at the repository root, else the built-in
+        /// default policy.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<PathBuf>,
+        /// The commit message file git passes to the hook (`.git/COMMIT_EDITMSG`).
+        file: PathBuf,
+    },
+    /// Verify maintenance records: each record's digest; with its inputs at hand, their
+    /// hashes and the decision re-evaluated with the recorded policy, change record and time;
+    /// with `--log`, the log's hash chain and that each record is in it. Exit 0 all verified,
+    /// 1 a mismatch (the first is named), 2 unreadable.
+    Verify {
+        /// Record files written by `check --record`.
+        #[arg(required = true)]
+        records: Vec<PathBuf>,
+        /// The record log (`check --record-log`) to check.
+        #[arg(long, value_name = "FILE")]
+        log: Option<PathBuf>,
+        /// Directory the recorded input paths are relative to (default: the current directory).
+        #[arg(long, value_name = "DIR")]
+        inputs: Option<PathBuf>,
+        /// Only the digests and the log, without re-reading inputs or re-evaluating.
+        #[arg(long)]
+        digest_only: bool,
+    },
+    /// The periodic compliance review of a deployment branch's history under the policy in
+    /// force: changes without a ticket, outside windows or in freezes, by people not in
+    /// `personnel`, direct commits that bypassed review, emergency changes without their
+    /// review in time, and (with `--records`) changes and records that do not match. Exit 0
+    /// compliant, 1 findings, 2 could not decide.
+    Audit(AuditArgs),
+    /// Write a commented starter `changegate.yaml` and a pull-request template (never
+    /// overwrites existing files).
+    Init {
+        /// Directory to write into (the repository root).
+        #[arg(long, default_value = ".")]
+        dir: PathBuf,
+        /// Which platform's pull/merge-request template to write.
+        #[arg(long, value_enum, default_value_t = Template::Github)]
+        template: Template,
+    },
+}
+
+/// Parses the process arguments and runs the command.
+pub fn run() -> Result<ExitCode, Error> {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return Ok(ExitCode::from(code));
+        }
+    };
+    let mut sizes = limits::SizeLimits::default();
+    sizes.apply(&cli.max_size).map_err(Error::Usage)?;
+    limits::init(sizes);
+    let mut out = std::io::stdout().lock();
+    match cli.command {
+        Command::Check(args) => check::run(&args, &mut out),
+        Command::Rules { format } => rules::list(format, &mut out),
+        Command::Explain { rule } => rules::explain(&rule, &mut out),
+        Command::Schema { which } => {
+            let s = match which {
+                SchemaKind::Policy => changegate::schema::policy(),
+                SchemaKind::Change => changegate::schema::change(),
+                SchemaKind::Record => changegate::evidence::RECORD_SCHEMA.to_string(),
+            };
+            output::write_out(&mut out, s.as_bytes())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::CommitMsg { policy, file } => commit_msg::run(policy.as_deref(), &file),
+        Command::Audit(args) => audit::run(&args, &mut out),
+        Command::Verify {
+            records,
+            log,
+            inputs,
+            digest_only,
+        } => verify::run(
+            &records,
+            log.as_deref(),
+            inputs.as_deref(),
+            digest_only,
+            &mut out,
+        ),
+        Command::Init { dir, template } => {
+            init::run(&dir, template, &mut out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// The working directory, for discovering `changegate.yaml`.
+fn current_dir() -> Result<PathBuf, Error> {
+    std::env::current_dir().map_err(|source| Error::Io {
+        path: ".".into(),
+        source,
+    })
+}

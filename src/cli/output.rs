@@ -1,0 +1,101 @@
+//! Where output goes: `--format NAME[=PATH]` values, standard output (a reader that went away
+//! is not an error) and output files, everything through the redaction layer; and the time
+//! flags (`--now`, `--since`, `--until`).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+
+use changegate::error::Error;
+use changegate::model::time;
+use changegate::redact;
+
+/// Writes to standard output. A reader that went away (`changegate rules | head`) is not an
+/// error: the output is simply not wanted any more, and the command's exit code (a listing's 0,
+/// `check`'s verdict) stands, as in ruff and ripgrep.
+pub fn write_out(out: &mut dyn Write, bytes: &[u8]) -> Result<(), Error> {
+    // Every command's output passes through the redaction layer (verify and audit too).
+    let bytes = redact::redact_bytes(bytes);
+    match out.write_all(&bytes).and_then(|()| out.flush()) {
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        r => r.map_err(|source| Error::Io {
+            path: "<stdout>".into(),
+            source,
+        }),
+    }
+}
+
+/// Writes an output file, through the redaction layer like everything changegate writes.
+pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    let bytes = redact::redact_bytes(bytes);
+    std::fs::write(path, bytes).map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// A note on standard error, redacted like everything else.
+pub fn note(message: &str) {
+    eprintln!("changegate: {}", redact::redact(message));
+}
+
+/// `NAME[=PATH]` values of `--format`: each a format, to a file or (without a path) standard
+/// output, at most one of them; `default` to standard output when none is given.
+pub fn format_specs<F>(
+    values: &[String],
+    names: &[&str],
+    parse: fn(&str) -> Option<F>,
+    default: F,
+) -> Result<Vec<(F, Option<PathBuf>)>, Error> {
+    let mut out = Vec::new();
+    for v in values {
+        let (name, path) = match v.split_once('=') {
+            Some((n, p)) if !p.is_empty() => (n, Some(PathBuf::from(p))),
+            Some((n, _)) => (n, None),
+            None => (v.as_str(), None),
+        };
+        let f = parse(name).ok_or_else(|| {
+            Error::Usage(format!(
+                "--format `{name}`: unknown format; expected one of: {}",
+                names.join(", ")
+            ))
+        })?;
+        out.push((f, path));
+    }
+    if out.is_empty() {
+        out.push((default, None));
+    }
+    if out.iter().filter(|(_, p)| p.is_none()).count() > 1 {
+        return Err(Error::Usage(
+            "more than one --format writes to standard output; give the others a path (`json=report.json`)".into(),
+        ));
+    }
+    Ok(out)
+}
+
+/// `--now`, else the clock.
+pub fn now(flag: Option<&str>) -> Result<DateTime<Utc>, Error> {
+    match flag {
+        Some(s) => time::parse_rfc3339(s).map_err(|e| {
+            Error::Usage(format!(
+                "--now `{s}`: {e}; expected RFC 3339 with an offset, e.g. 2026-11-28T02:00:00Z"
+            ))
+        }),
+        None => Ok(Utc::now()),
+    }
+}
+
+/// A period boundary: a date (midnight UTC; the next midnight when it ends the period) or an
+/// RFC 3339 time.
+pub fn parse_day(s: &str, end: bool, flag: &str) -> Result<DateTime<Utc>, Error> {
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
+        let d = if end { d.succ_opt().unwrap_or(d) } else { d };
+        return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc());
+    }
+    time::parse_rfc3339(s).map_err(|_| {
+        Error::Usage(format!(
+            "{flag} `{s}` is neither a date (`2026-01-31`) nor an RFC 3339 time"
+        ))
+    })
+}

@@ -1,0 +1,169 @@
+//! The library's orchestration of a check: a plain [`Request`] in (what to read), the parsed
+//! policy and the assembled [`ChangeSet`] out. `check` and `verify` both go through it.
+//!
+//! Independent inputs are read in parallel ([`read`]); then the change record is merged from
+//! its sources ([`record`]), GitHub teams are resolved, Kubernetes objects are compared
+//! ([`kube`]), and every resource is classified once, here.
+
+pub mod kube;
+mod read;
+mod record;
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::input::policy::PolicySource;
+use crate::model::ChangeSet;
+use crate::model::provenance::{InputInfo, InputKind};
+use crate::platform::{self, CiContext};
+use crate::policy::Policy;
+
+/// Where the members of GitHub teams named in roles come from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Teams {
+    /// Ask the platform (on a GitHub pull request with a token).
+    #[default]
+    Ask,
+    /// As a recorded run resolved them (re-evaluation).
+    Recorded(BTreeMap<String, Vec<String>>),
+}
+
+/// What a check reads.
+#[derive(Debug, Clone, Default)]
+pub struct Request {
+    pub policy: PolicySource,
+    /// Change record file (YAML or JSON).
+    pub change: Option<PathBuf>,
+    /// PR/MR description in Markdown (`-` for standard input).
+    pub description: Option<PathBuf>,
+    /// Terraform plans: files, directories or globs.
+    pub plans: Vec<PathBuf>,
+    /// Terraform source directories.
+    pub tf: Vec<PathBuf>,
+    /// Rendered Kubernetes manifests; the same rendered from the base; objects from the cluster.
+    pub manifests: Vec<PathBuf>,
+    pub base_manifests: Vec<PathBuf>,
+    pub live: Vec<PathBuf>,
+    /// The git repository whose commits are read (with `commits`).
+    pub repo: PathBuf,
+    /// `BASE..HEAD`, `BASE...HEAD`, one commit, or `auto`.
+    pub commits: Option<String>,
+    pub platform: platform::Choice,
+    pub teams: Teams,
+}
+
+/// The inputs of a check, read and parsed.
+pub struct Loaded {
+    /// What the CI platform said about the change.
+    pub platform: CiContext,
+    pub policy: Policy,
+    pub change: ChangeSet,
+    pub inputs: Vec<InputInfo>,
+    /// GitHub teams named in roles -> the approvers found to be members.
+    pub team_members: BTreeMap<String, Vec<String>>,
+}
+
+/// Reads every input of a check (independent inputs in parallel) and builds the change set.
+pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
+    let ci = platform::context(req.platform)?;
+    let read = read::read_all(req, cwd, &ci)?;
+    let mut policy = read.policy;
+    let mut inputs = vec![InputInfo::new(
+        InputKind::Policy,
+        policy.path.clone(),
+        policy.sha256.clone(),
+        1,
+    )];
+    let mut set = record::assemble(
+        &ci,
+        &policy,
+        read.change,
+        read.description,
+        read.git,
+        &mut inputs,
+    )?;
+    let team_members = resolve_teams(req, &ci, &mut policy, &mut set)?;
+    for plan in read.plans {
+        inputs.push(InputInfo::new(
+            InputKind::TerraformPlan,
+            plan.name,
+            plan.sha256,
+            plan.items,
+        ));
+        set.resources.extend(plan.resources);
+        set.drift.extend(plan.drift);
+        set.scripts.extend(plan.scripts);
+        set.modules.extend(plan.modules);
+    }
+    for (dir, src) in &read.sources {
+        inputs.push(InputInfo::new(
+            InputKind::TerraformSource,
+            dir.clone(),
+            src.sha256.clone(),
+            src.files,
+        ));
+    }
+    kube::add(read.kube, &policy, &mut set, &mut inputs);
+    crate::input::join::attach_source(&mut set, read.sources.into_iter().map(|(_, s)| s).collect());
+    classify(&mut set, &policy);
+    Ok(Loaded {
+        platform: ci,
+        policy,
+        change: set,
+        inputs,
+        team_members,
+    })
+}
+
+/// Roles may name GitHub teams: the platform is asked which approvers belong to them (or the
+/// recorded answer is used). Returns the members found, by team.
+fn resolve_teams(
+    req: &Request,
+    ci: &CiContext,
+    policy: &mut Policy,
+    set: &mut ChangeSet,
+) -> Result<BTreeMap<String, Vec<String>>, Error> {
+    if let Teams::Recorded(recorded) = &req.teams {
+        for (team, logins) in recorded {
+            policy.add_team_members(team, logins);
+        }
+        return Ok(recorded.clone());
+    }
+    let teams: Vec<String> = policy.teams().map(str::to_string).collect();
+    if teams.is_empty() || set.record.approvals.is_empty() {
+        return Ok(BTreeMap::new());
+    }
+    let mut logins: Vec<String> = set
+        .record
+        .approvals
+        .iter()
+        .map(|a| policy.canonical(&a.by))
+        .filter(|l| !l.contains('@') && !l.contains(char::is_whitespace))
+        .collect();
+    logins.sort();
+    logins.dedup();
+    match platform::team_members(ci, &teams, &logins)? {
+        Ok(members) => {
+            for (team, logins) in &members {
+                policy.add_team_members(team, logins);
+            }
+            Ok(members)
+        }
+        Err(note) => {
+            set.platform_notes.push(note);
+            Ok(BTreeMap::new())
+        }
+    }
+}
+
+/// The one place resources are classified (stateful, security-impacting…): by their kind, as
+/// the policy's `classes` say, and for Kubernetes objects also by what the change does to them.
+fn classify(set: &mut ChangeSet, policy: &Policy) {
+    for r in &mut set.resources {
+        r.classes = policy.classes.classify(&r.kind);
+        if r.provider == "kubernetes" && kube::gains_security_impact(r) {
+            r.classes.security_impacting = true;
+        }
+    }
+}

@@ -1,0 +1,151 @@
+//! The parallel reads: every input of a check is independent of the others, so each is read
+//! and parsed on its own thread, and every failure is reported, not only the first.
+
+use std::path::Path;
+
+use rayon::prelude::*;
+
+use crate::error::Error;
+use crate::input;
+use crate::input::kube::Manifests;
+use crate::input::limits::LimitKind;
+use crate::input::text::TextFile;
+use crate::model::ChangeRecord;
+use crate::platform::CiContext;
+use crate::policy::Policy;
+
+use super::Request;
+
+/// A change record (or description) as read: the file and what it states.
+pub(super) type Claimed = (TextFile, ChangeRecord);
+
+/// Every input of a check, parsed.
+pub(super) struct Read {
+    pub policy: Policy,
+    pub change: Option<Claimed>,
+    pub description: Option<Claimed>,
+    pub plans: Vec<input::plan::Plan>,
+    /// (directory as given, its source)
+    pub sources: Vec<(String, input::hcl::TfSource)>,
+    pub git: Option<input::git::GitLog>,
+    /// Rendered, base and live objects.
+    pub kube: [Option<Manifests>; 3],
+}
+
+type Parsed<T> = Result<T, Error>;
+
+pub(super) fn read_all(req: &Request, cwd: &Path, ci: &CiContext) -> Result<Read, Error> {
+    let plan_paths = input::plan::expand(&req.plans)?;
+    let kube_paths = [
+        input::kube::expand(&req.manifests)?,
+        input::kube::expand(&req.base_manifests)?,
+        input::kube::expand(&req.live)?,
+    ];
+    let range = match (req.commits.as_deref(), ci.name) {
+        (Some("auto"), Some(_)) => crate::platform::commit_range(),
+        _ => None,
+    };
+    let claims = || {
+        rayon::join(
+            || {
+                rayon::join(
+                    || req.policy.load(cwd),
+                    || req.change.as_deref().map(input::change::load).transpose(),
+                )
+            },
+            || description(req, ci),
+        )
+    };
+    let changes = || {
+        rayon::join(
+            || {
+                plan_paths
+                    .par_iter()
+                    .map(|p| input::plan::load(p))
+                    .collect::<Vec<_>>()
+            },
+            || {
+                rayon::join(
+                    || {
+                        req.tf
+                            .par_iter()
+                            .map(|d| input::hcl::load(d).map(|s| (d.display().to_string(), s)))
+                            .collect::<Vec<_>>()
+                    },
+                    || {
+                        req.commits
+                            .as_deref()
+                            .map(|spec| input::git::load(&req.repo, spec, range.as_ref()))
+                            .transpose()
+                    },
+                )
+            },
+        )
+    };
+    // Namespaces are defaulted once the policy is known (see `super::kube`).
+    let kube = || -> Vec<Option<Parsed<Manifests>>> {
+        kube_paths
+            .par_iter()
+            .map(|paths| (!paths.is_empty()).then(|| input::kube::load(paths)))
+            .collect()
+    };
+    let ((((policy, change), description), (plans, (sources, git))), kube) =
+        rayon::join(|| rayon::join(claims, changes), kube);
+
+    let mut errors = Vec::new();
+    let mut ok = |e: Error| errors.push(e);
+    let policy = policy.map_err(&mut ok).ok();
+    let change = change.map_err(&mut ok).ok().flatten();
+    let description = description.map_err(&mut ok).ok().flatten();
+    let plans: Vec<_> = plans
+        .into_iter()
+        .filter_map(|p| p.map_err(&mut ok).ok())
+        .collect();
+    let sources: Vec<_> = sources
+        .into_iter()
+        .filter_map(|s| s.map_err(&mut ok).ok())
+        .collect();
+    let git = git.map_err(&mut ok).ok().flatten();
+    let mut kube = kube
+        .into_iter()
+        .map(|k| k.and_then(|r| r.map_err(&mut ok).ok()));
+    let kube = [
+        kube.next().flatten(),
+        kube.next().flatten(),
+        kube.next().flatten(),
+    ];
+    match policy {
+        Some(policy) if errors.is_empty() => Ok(Read {
+            policy,
+            change,
+            description,
+            plans,
+            sources,
+            git,
+            kube,
+        }),
+        _ => Err(Error::from_many(errors)),
+    }
+}
+
+/// The description: a file (or standard input), else the pull/merge request's own, from the
+/// platform.
+fn description(req: &Request, ci: &CiContext) -> Parsed<Option<Claimed>> {
+    match (&req.description, &ci.description) {
+        (Some(p), _) => {
+            let f = input::text::read(p, LimitKind::Description)?;
+            let rec = input::description::parse_description(&f.name, &f.text)?;
+            Ok(Some((f, rec)))
+        }
+        (None, Some((name, text))) => {
+            let rec = input::description::parse_description(name, text)?;
+            let f = TextFile {
+                name: name.clone(),
+                bytes: text.as_bytes().to_vec(),
+                text: text.clone(),
+            };
+            Ok(Some((f, rec)))
+        }
+        (None, None) => Ok(None),
+    }
+}

@@ -1,0 +1,101 @@
+//! Where a check's inputs came from: what kind of input, which file, its SHA-256, how many
+//! items it held. Reports list them and maintenance records seal them.
+
+use serde::Serialize;
+
+/// A kind of input, as reports and records name it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum InputKind {
+    Policy,
+    ChangeRecord,
+    Description,
+    Git,
+    TerraformPlan,
+    TerraformSource,
+    Manifests,
+    BaseManifests,
+    Live,
+}
+
+impl InputKind {
+    pub const ALL: [InputKind; 9] = [
+        InputKind::Policy,
+        InputKind::ChangeRecord,
+        InputKind::Description,
+        InputKind::Git,
+        InputKind::TerraformPlan,
+        InputKind::TerraformSource,
+        InputKind::Manifests,
+        InputKind::BaseManifests,
+        InputKind::Live,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            InputKind::Policy => "policy",
+            InputKind::ChangeRecord => "change-record",
+            InputKind::Description => "description",
+            InputKind::Git => "git",
+            InputKind::TerraformPlan => "terraform-plan",
+            InputKind::TerraformSource => "terraform-source",
+            InputKind::Manifests => "manifests",
+            InputKind::BaseManifests => "base-manifests",
+            InputKind::Live => "live",
+        }
+    }
+
+    /// The kind named `s` (as [`InputKind::as_str`] writes it).
+    pub fn parse(s: &str) -> Option<InputKind> {
+        InputKind::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl std::fmt::Display for InputKind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// One input of a check.
+#[derive(Debug, Clone, Serialize)]
+pub struct InputInfo {
+    pub kind: InputKind,
+    pub path: String,
+    pub sha256: String,
+    /// How many items it held (records, resource changes, objects, commits).
+    pub items: usize,
+    /// For git: the commit range read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub range: Option<String>,
+}
+
+impl InputInfo {
+    pub fn new(
+        kind: InputKind,
+        path: impl Into<String>,
+        sha256: impl Into<String>,
+        items: usize,
+    ) -> Self {
+        InputInfo {
+            kind,
+            path: path.into(),
+            sha256: sha256.into(),
+            items,
+            range: None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kinds_round_trip_through_their_names() {
+        for k in InputKind::ALL {
+            assert_eq!(InputKind::parse(k.as_str()), Some(k));
+            assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        }
+    }
+}

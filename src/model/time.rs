@@ -1,0 +1,26 @@
+//! Time as every layer writes and reads it: RFC 3339 in UTC, to the second.
+
+use chrono::{DateTime, Utc};
+
+/// `2026-11-28T02:00:00Z`: how reports, records and messages write a time.
+pub fn fmt_time(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// An RFC 3339 time with an offset (`2026-11-28T02:00:00Z`, `2026-11-28T03:00:00+01:00`), in
+/// UTC. The error says what is wrong, in chrono's words.
+pub fn parse_rfc3339(s: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
+    DateTime::parse_from_rfc3339(s.trim()).map(|t| t.with_timezone(&Utc))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_round_trip() {
+        let t = parse_rfc3339(" 2026-11-28T03:00:00+01:00 ").unwrap();
+        assert_eq!(fmt_time(t), "2026-11-28T02:00:00Z");
+        assert!(parse_rfc3339("2026-11-28 02:00").is_err());
+    }
+}
