@@ -6,60 +6,13 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
 
-use crate::model::record::Interval;
-use crate::model::{ChangeSet, Location};
-use crate::policy::{Policy, blank};
-use crate::rules::{
-    Category, Context, Enforcement, Obligation, REGISTRY, RuleMeta, Severity, Sink, Stage,
+use crate::findings::{
+    Category, Enforcement, Finding, Obligation, Overridden, RuleMeta, Stage, Suppression, Verdict,
 };
-
-/// How an exception suppressed a finding.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Suppression {
-    /// Index of the exception in the policy's `exceptions` (0-based).
-    pub exception: usize,
-    pub justification: String,
-    pub compensating_controls: String,
-    pub approved_by: String,
-    pub expires: String,
-}
-
-/// A soft-mandatory finding a security officer let through.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Overridden {
-    pub by: String,
-    pub reason: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct Finding {
-    pub rule: &'static str,
-    pub name: &'static str,
-    pub category: Category,
-    pub severity: Severity,
-    pub enforcement: Enforcement,
-    pub blocking: bool,
-    pub suppressed: bool,
-    pub message: String,
-    pub target: String,
-    pub location: Option<Location>,
-    pub controls: &'static [&'static str],
-    pub fix: &'static str,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub suppression: Option<Suppression>,
-    #[serde(rename = "override", skip_serializing_if = "Option::is_none")]
-    pub overridden: Option<Overridden>,
-    /// Why an override in the record did not count.
-    #[serde(skip_serializing_if = "Vec::is_empty")]
-    pub notes: Vec<String>,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Verdict {
-    Pass,
-    Fail,
-}
+use crate::model::ChangeSet;
+use crate::model::record::Interval;
+use crate::policy::{Policy, blank};
+use crate::rules::{Context, REGISTRY, Sink};
 
 /// The next allowed window, as the report shows it.
 #[derive(Debug, Clone, Serialize)]

@@ -10,6 +10,41 @@ pub struct Pos {
     pub column: usize,
 }
 
+/// Where something stands in an input file.
+#[derive(
+    Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+pub struct Location {
+    pub path: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line: Option<usize>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub column: Option<usize>,
+}
+
+impl Location {
+    pub fn new(path: impl Into<String>, pos: Option<Pos>) -> Self {
+        Location {
+            path: path.into(),
+            line: pos.map(|p| p.line),
+            column: pos.map(|p| p.column),
+        }
+    }
+}
+
+impl std::fmt::Display for Location {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}", self.path)?;
+        if let Some(l) = self.line {
+            write!(f, ":{l}")?;
+            if let Some(c) = self.column {
+                write!(f, ":{c}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
 /// An input that could not be read, parsed or validated.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputError {

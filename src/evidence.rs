@@ -12,14 +12,15 @@ use std::path::Path;
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::engine::{Evaluation, Finding, Verdict};
+use crate::engine::Evaluation;
 use crate::error::{Error, InputError};
+use crate::findings::Obligation;
+use crate::findings::{Finding, Verdict};
 use crate::input::text::sha256_hex;
 use crate::model::provenance::InputInfo;
 use crate::model::time::fmt_time;
 use crate::model::{ChangeRecord, ChangeSet};
 use crate::policy::Policy;
-use crate::rules::Obligation;
 
 pub const SCHEMA: &str = "changegate/record/v1";
 

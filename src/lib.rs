@@ -8,6 +8,7 @@ pub mod commitmsg;
 pub mod engine;
 pub mod error;
 pub mod evidence;
+pub mod findings;
 pub mod input;
 pub mod load;
 pub mod model;

@@ -7,10 +7,10 @@ use serde_json::Value;
 
 use crate::error::{Error, InputError};
 use crate::evidence::{ReadRecord, brief, findings_of, read_log, read_record};
+use crate::findings::Stage;
 use crate::input::policy::PolicySource;
 use crate::load::{Request, Teams};
 use crate::model::provenance::InputKind;
-use crate::rules::Stage;
 
 /// The outcome for one record (or the log).
 #[derive(Debug, Clone, PartialEq, Eq)]

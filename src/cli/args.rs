@@ -5,10 +5,10 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use changegate::findings::Stage;
 use changegate::input::policy::PolicySource;
 use changegate::load::{Request, Teams};
 use changegate::platform;
-use changegate::rules::Stage;
 
 #[derive(Debug, Args)]
 pub struct CheckArgs {

@@ -5,8 +5,9 @@ use std::io::{IsTerminal, Write};
 use std::path::Path;
 use std::process::ExitCode;
 
-use changegate::engine::{self, Evaluation, Verdict};
+use changegate::engine::{self, Evaluation};
 use changegate::error::Error;
+use changegate::findings::Verdict;
 use changegate::load::{self, Loaded};
 use changegate::report::{self, Format, Report};
 use changegate::{evidence, platform, redact};

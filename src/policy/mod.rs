@@ -8,9 +8,9 @@ use regex::Regex;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::findings::{Enforcement, RuleMeta, Severity};
 use crate::model::time::fmt_time;
 use crate::model::{ApprovalSource, Location};
-use crate::rules::{Enforcement, RuleMeta, Severity};
 use crate::windows::{WindowKind, Windows};
 
 /// The built-in default policy, used when no `--policy` is given and the repository has no

@@ -62,8 +62,8 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
         escape_data(&format!(
             "verdict {}: {} blocking, {} advisory, {} overridden, {} suppressed",
             match r.verdict {
-                crate::engine::Verdict::Pass => "pass",
-                crate::engine::Verdict::Fail => "fail",
+                crate::findings::Verdict::Pass => "pass",
+                crate::findings::Verdict::Fail => "fail",
             },
             s.blocking,
             s.advisory,

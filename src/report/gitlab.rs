@@ -8,7 +8,7 @@ use std::io::Write;
 use serde_json::{Value, json};
 
 use super::{Report, fingerprint};
-use crate::rules::Severity;
+use crate::findings::Severity;
 
 fn severity(s: Severity) -> &'static str {
     match s {

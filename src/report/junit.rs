@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 
 use super::Report;
-use crate::engine::Finding;
+use crate::findings::Finding;
 
 /// Escapes text for XML attributes and content; drops characters XML 1.0 cannot carry.
 fn esc(s: &str) -> String {

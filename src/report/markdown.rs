@@ -6,7 +6,7 @@
 use std::io::Write;
 
 use super::Report;
-use crate::engine::{Finding, Verdict};
+use crate::findings::{Finding, Verdict};
 use crate::model::time::fmt_time;
 
 /// The marker that identifies changegate's own PR/MR comment.

@@ -13,10 +13,11 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::engine::{Evaluation, Finding, NextWindow, Verdict};
+use crate::engine::{Evaluation, NextWindow};
+use crate::findings::Obligation;
+use crate::findings::{Finding, Verdict};
 use crate::model::time::fmt_time;
 use crate::model::{ChangeRecord, ChangeSet};
-use crate::rules::Obligation;
 
 pub const SCHEMA: &str = "changegate/report/v1";
 
@@ -50,7 +51,7 @@ pub struct Report<'a> {
     pub summary: Summary,
     /// The rules that ran (for formats that list passing checks too).
     #[serde(skip)]
-    pub rules: &'a [&'static crate::rules::RuleMeta],
+    pub rules: &'a [&'static crate::findings::RuleMeta],
 }
 
 impl<'a> Report<'a> {
@@ -126,13 +127,13 @@ impl Format {
 pub const DOCS_URL: &str = "https://github.com/changegate/changegate/blob/main/docs/rules.md";
 
 /// The anchor of a rule on the rules reference page.
-pub fn help_uri(m: &crate::rules::RuleMeta) -> String {
+pub fn help_uri(m: &crate::findings::RuleMeta) -> String {
     format!("{DOCS_URL}#{}-{}", m.code.to_lowercase(), m.name)
 }
 
 /// A stable fingerprint of a finding: SHA-256 of rule, path and target (never a std hasher,
 /// whose output may change between Rust releases).
-pub fn fingerprint(f: &crate::engine::Finding) -> String {
+pub fn fingerprint(f: &crate::findings::Finding) -> String {
     use sha2::Digest;
     let mut h = sha2::Sha256::new();
     h.update(f.rule.as_bytes());

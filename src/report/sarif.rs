@@ -8,8 +8,8 @@ use std::io::Write;
 use serde_json::{Value, json};
 
 use super::{Report, fingerprint, help_uri};
-use crate::engine::Finding;
-use crate::rules::Enforcement;
+use crate::findings::Enforcement;
+use crate::findings::Finding;
 
 fn level(f: &Finding) -> &'static str {
     if f.blocking {

@@ -7,9 +7,9 @@ use std::io::Write;
 use anstyle::{AnsiColor, Style};
 
 use super::Report;
-use crate::engine::{Finding, Verdict};
+use crate::findings::Category;
+use crate::findings::{Finding, Verdict};
 use crate::model::time::fmt_time;
-use crate::rules::Category;
 
 struct Paint {
     on: bool,

@@ -1,7 +1,8 @@
 //! Rule documentation: what `changegate explain` prints, and the rules reference page
 //! (`docs/rules.md`, generated and checked in a test).
 
-use super::{REGISTRY, RuleMeta};
+use super::REGISTRY;
+use crate::findings::RuleMeta;
 
 /// The documentation of a rule as `explain` prints it.
 pub fn explain_text(m: &RuleMeta) -> String {

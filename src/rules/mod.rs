@@ -11,173 +11,11 @@ pub mod input;
 pub mod kubernetes;
 pub mod terraform;
 
+use crate::findings::{Obligation, RuleMeta, Stage};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
 
 use crate::model::{ChangeSet, Location};
 use crate::policy::Policy;
-
-/// What a finding is about. One list for all of changegate; reports group by it.
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum Category {
-    Ticket,
-    Record,
-    Rollback,
-    Approval,
-    Personnel,
-    Window,
-    Notice,
-    Emergency,
-    Exception,
-    Backup,
-    Security,
-    RemoteAccess,
-    Encryption,
-    Retention,
-    Drift,
-    Untracked,
-    Provenance,
-    Input,
-}
-
-impl Category {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Ticket => "ticket",
-            Category::Record => "record",
-            Category::Rollback => "rollback",
-            Category::Approval => "approval",
-            Category::Personnel => "personnel",
-            Category::Window => "window",
-            Category::Notice => "notice",
-            Category::Emergency => "emergency",
-            Category::Exception => "exception",
-            Category::Backup => "backup",
-            Category::Security => "security",
-            Category::RemoteAccess => "remote-access",
-            Category::Encryption => "encryption",
-            Category::Retention => "retention",
-            Category::Drift => "drift",
-            Category::Untracked => "untracked",
-            Category::Provenance => "provenance",
-            Category::Input => "input",
-        }
-    }
-}
-
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Low,
-    Medium,
-    High,
-    Critical,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Low => "low",
-            Severity::Medium => "medium",
-            Severity::High => "high",
-            Severity::Critical => "critical",
-        }
-    }
-}
-
-/// How a rule's findings weigh on the verdict (the Sentinel enforcement levels).
-#[derive(
-    Debug,
-    Clone,
-    Copy,
-    PartialEq,
-    Eq,
-    PartialOrd,
-    Ord,
-    Hash,
-    Serialize,
-    Deserialize,
-    schemars::JsonSchema,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum Enforcement {
-    /// The rule does not run.
-    Off,
-    /// Reported, never blocks.
-    Advisory,
-    /// Blocks unless the change record carries an override for the rule by a security officer.
-    SoftMandatory,
-    /// Always blocks.
-    HardMandatory,
-}
-
-impl Enforcement {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Enforcement::Off => "off",
-            Enforcement::Advisory => "advisory",
-            Enforcement::SoftMandatory => "soft-mandatory",
-            Enforcement::HardMandatory => "hard-mandatory",
-        }
-    }
-}
-
-/// A rule's metadata, declared once beside its check.
-#[derive(Debug, Serialize)]
-pub struct RuleMeta {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub category: Category,
-    pub severity: Severity,
-    pub enforcement: Enforcement,
-    /// NIST SP 800-53 and SP 800-171 controls the rule implements.
-    pub controls: &'static [&'static str],
-    /// One line: what the rule finds.
-    pub summary: &'static str,
-    /// One line: how to fix what it finds.
-    pub fix: &'static str,
-    /// The full documentation (Markdown), from the rule's doc comment.
-    #[serde(skip)]
-    pub doc: &'static str,
-}
-
-impl RuleMeta {
-    /// The documentation as Markdown: the doc comment without its leading space.
-    pub fn doc_markdown(&self) -> String {
-        self.doc
-            .lines()
-            .map(|l| l.strip_prefix(' ').unwrap_or(l))
-            .collect::<Vec<_>>()
-            .join("\n")
-    }
-}
 
 /// Everything a rule may look at. No I/O, no clock, no environment: time is `now`.
 pub struct Context<'a> {
@@ -185,25 +23,6 @@ pub struct Context<'a> {
     pub policy: &'a Policy,
     pub now: DateTime<Utc>,
     pub stage: Stage,
-}
-
-/// Where in the delivery the gate runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Stage {
-    /// On the pull/merge request: the plan is judged, the window is only declared.
-    Review,
-    /// Right before applying: `now` must also be inside the declared window.
-    Deploy,
-}
-
-impl Stage {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Stage::Review => "review",
-            Stage::Deploy => "deploy",
-        }
-    }
 }
 
 /// What a rule reports: the instance, before enforcement is applied.
@@ -214,16 +33,6 @@ pub struct Hit {
     pub location: Option<Location>,
     /// Report, but never block (e.g. drift during an emergency change).
     pub advisory: bool,
-}
-
-/// Something the change must still do after it goes ahead.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Obligation {
-    pub kind: String,
-    pub due: DateTime<Utc>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub ticket: Option<String>,
-    pub message: String,
 }
 
 /// What rules write into.
@@ -249,8 +58,12 @@ impl Sink {
     }
 }
 
-pub trait Rule: Sync {
+/// A rule's metadata; `declare_rule!` implements it from the declaration.
+pub trait Meta {
     fn meta(&self) -> &'static RuleMeta;
+}
+
+pub trait Rule: Meta + Sync {
     fn check(&self, cx: &Context<'_>, out: &mut Sink);
 }
 
@@ -273,17 +86,23 @@ macro_rules! declare_rule {
         pub struct $name;
 
         impl $name {
-            pub const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+            pub const META: $crate::findings::RuleMeta = $crate::findings::RuleMeta {
                 code: $code,
                 name: $rname,
-                category: $crate::rules::Category::$cat,
-                severity: $crate::rules::Severity::$sev,
-                enforcement: $crate::rules::Enforcement::$enf,
+                category: $crate::findings::Category::$cat,
+                severity: $crate::findings::Severity::$sev,
+                enforcement: $crate::findings::Enforcement::$enf,
                 controls: &[$($control),*],
                 summary: $summary,
                 fix: $fix,
                 doc: concat!($($doc, "\n"),*),
             };
+        }
+
+        impl $crate::rules::Meta for $name {
+            fn meta(&self) -> &'static $crate::findings::RuleMeta {
+                &Self::META
+            }
         }
     };
 }

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use crate::model::time::fmt_time;
 use crate::model::{Approval, ChangeType};
-use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -96,10 +96,6 @@ fn try_assign(
 }
 
 impl Rule for MissingApproval {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         let rec = &cx.change.record;
         let policy = cx.policy;

@@ -1,9 +1,10 @@
 //! CG108: an emergency change without a written justification; every emergency change owes a
 //! post-implementation review.
 
+use crate::findings::Obligation;
 use crate::model::ChangeType;
 use crate::model::time::fmt_time;
-use crate::rules::{Context, Obligation, Rule, RuleMeta, Sink, declare_rule};
+use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -45,10 +46,6 @@ declare_rule! {
 }
 
 impl Rule for UnjustifiedEmergency {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         let rec = &cx.change.record;
         if rec.change_type != ChangeType::Emergency {

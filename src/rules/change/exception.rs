@@ -1,6 +1,6 @@
 //! CG109: an exception in the policy is expired or invalid.
 
-use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -45,10 +45,6 @@ declare_rule! {
 }
 
 impl Rule for InvalidException {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         for x in &cx.policy.exceptions {
             let problems = x.problems(cx.policy, cx.now);

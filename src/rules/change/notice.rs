@@ -2,7 +2,7 @@
 
 use crate::model::ChangeType;
 use crate::model::time::fmt_time;
-use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -48,10 +48,6 @@ fn hours(d: chrono::TimeDelta) -> String {
 }
 
 impl Rule for InsufficientNotice {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         let rec = &cx.change.record;
         if rec.change_type == ChangeType::Emergency {

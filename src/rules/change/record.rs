@@ -2,7 +2,7 @@
 //! risk assessment, test plan, communication plan…).
 
 use crate::policy::RecordField;
-use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -46,10 +46,6 @@ declare_rule! {
 }
 
 impl Rule for IncompleteChangeRecord {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         let rec = &cx.change.record;
         for field in &cx.policy.file.record.required {

@@ -1,6 +1,6 @@
 //! CG101: the change has no ticket, or its ticket does not match the policy's pattern.
 
-use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -35,10 +35,6 @@ declare_rule! {
 }
 
 impl Rule for ChangeWithoutTicket {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         let rec = &cx.change.record;
         match rec.ticket.as_deref() {

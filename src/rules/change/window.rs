@@ -3,10 +3,11 @@
 
 use chrono::{DateTime, Utc};
 
+use crate::findings::Stage;
 use crate::model::ChangeType;
 use crate::model::record::Interval;
 use crate::model::time::fmt_time;
-use crate::rules::{Context, Rule, RuleMeta, Sink, Stage, declare_rule};
+use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -74,10 +75,6 @@ fn interval(iv: Interval) -> String {
 }
 
 impl Rule for OutsideMaintenanceWindow {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         let rec = &cx.change.record;
         if rec.change_type == ChangeType::Emergency {

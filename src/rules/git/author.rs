@@ -1,6 +1,6 @@
 //! CG402: a commit's author is not among the authorised personnel.
 
-use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -33,10 +33,6 @@ declare_rule! {
 }
 
 impl Rule for UnauthorisedAuthor {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         let p = cx.policy;
         if p.file.personnel.is_empty() {

@@ -1,7 +1,7 @@
 //! CG404: a commit changes a path that must not be changed by hand, or adds an executable
 //! script outside the allowed script paths.
 
-use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -38,10 +38,6 @@ declare_rule! {
 }
 
 impl Rule for UntrackedPathChange {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         for c in &cx.change.commits {
             for p in &c.paths {

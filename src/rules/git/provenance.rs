@@ -1,7 +1,7 @@
 //! CG403: how a commit was made: unsigned when signatures are required, fixup!/squash! left in
 //! the range, or authored by someone other than its committer when supervision is required.
 
-use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -38,10 +38,6 @@ declare_rule! {
 }
 
 impl Rule for CommitProvenance {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         let g = &cx.policy.file.git;
         for c in &cx.change.commits {

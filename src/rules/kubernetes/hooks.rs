@@ -3,7 +3,7 @@
 use super::cname;
 use crate::model::Node;
 use crate::model::kube::{containers, pod_spec};
-use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -58,10 +58,6 @@ fn inline_shell(c: &Node) -> bool {
 }
 
 impl Rule for HelmHookInlineShell {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         for r in super::written(cx.change) {
             if !matches!(r.kind.as_str(), "Job" | "Pod") {

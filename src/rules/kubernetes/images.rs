@@ -4,7 +4,7 @@
 use super::{cname, written_pod_spec};
 use crate::model::Node;
 use crate::model::kube::containers;
-use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -55,10 +55,6 @@ pub fn unpinned(image: &str, allow_tags: bool) -> Option<&'static str> {
 }
 
 impl Rule for UnpinnedImage {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         let allow = cx.policy.file.kubernetes.allow_tags;
         for r in &cx.change.resources {

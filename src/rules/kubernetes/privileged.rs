@@ -4,7 +4,7 @@
 use super::{cname, written_pod_spec};
 use crate::model::Node;
 use crate::model::kube::containers;
-use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -43,10 +43,6 @@ declare_rule! {
 }
 
 impl Rule for PrivilegedWorkload {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         let allowed = &cx.policy.file.kubernetes.allowed_capabilities;
         for r in &cx.change.resources {

@@ -3,7 +3,7 @@
 use super::{cname, written_pod_spec};
 use crate::model::Node;
 use crate::model::kube::containers;
-use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -49,10 +49,6 @@ fn port(n: Option<&Node>) -> Option<i64> {
 }
 
 impl Rule for ExposedRemoteAccess {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         for r in super::written(cx.change) {
             let v = &r.after.value;

@@ -1,6 +1,6 @@
 //! CG305: a live object in a managed namespace that no rendered manifest declares.
 
-use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -31,10 +31,6 @@ declare_rule! {
 }
 
 impl Rule for UntrackedLiveObject {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         for o in &cx.change.untracked_objects {
             let by = if o.managers.is_empty() {

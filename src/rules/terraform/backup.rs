@@ -1,7 +1,7 @@
 //! CG201: a stateful resource is destroyed or replaced without a backup.
 
 use crate::model::Action;
-use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -57,10 +57,6 @@ const FINAL_SNAPSHOT: &[&str] = &[
 ];
 
 impl Rule for DestroyWithoutBackup {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         if cx.change.record.backup.is_some() {
             return;

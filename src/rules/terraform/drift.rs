@@ -1,7 +1,7 @@
 //! CG206: Terraform found a resource changed or deleted outside Terraform.
 
 use crate::model::{Action, ChangeType};
-use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -43,10 +43,6 @@ declare_rule! {
 }
 
 impl Rule for ManualChangeDrift {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         let emergency = cx.change.record.change_type == ChangeType::Emergency;
         for d in &cx.change.drift {

@@ -1,7 +1,7 @@
 //! CG204: storage created or updated with encryption at rest turned off.
 
 use crate::model::Attr;
-use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -88,10 +88,6 @@ const TABLE: &[(&str, &[&str], Bad)] = &[
 ];
 
 impl Rule for StorageUnencrypted {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         for r in &cx.change.resources {
             if !r.action.writes() {

@@ -1,7 +1,7 @@
 //! CG203: a firewall or security-group rule opens SSH or RDP to the whole internet.
 
 use crate::model::{Attrs, Node, ResourceChange};
-use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -258,10 +258,6 @@ fn openings(r: &ResourceChange) -> Vec<(u16, &'static str, String)> {
 }
 
 impl Rule for RemoteAccessOpenToWorld {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         for r in &cx.change.resources {
             if !r.action.writes() {

@@ -1,6 +1,6 @@
 //! CG202: the plan destroys a resource that has deletion protection on.
 
-use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -38,10 +38,6 @@ declare_rule! {
 }
 
 impl Rule for ProtectedResourceDestroyed {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         for r in &cx.change.resources {
             if r.action.destroys() && r.before.key("deletion_protection").as_bool() == Some(true) {

@@ -1,6 +1,6 @@
 //! CG208: a module source is not pinned to a version or a ref.
 
-use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -94,10 +94,6 @@ pub fn unpinned(source: &str, version: Option<&str>) -> Option<String> {
 }
 
 impl Rule for UnpinnedModuleSource {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         for m in &cx.change.modules {
             if let Some(why) = unpinned(&m.source, m.version.as_deref()) {

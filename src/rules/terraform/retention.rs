@@ -1,7 +1,7 @@
 //! CG205: audit logs are kept for less than the policy's retention.
 
 use crate::model::{Attr, Node, ResourceChange};
-use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -104,10 +104,6 @@ fn kept_days(r: &ResourceChange) -> Vec<(i64, &'static str)> {
 }
 
 impl Rule for ShortLogRetention {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         let min = i64::from(cx.policy.file.retention.logs_days);
         for r in &cx.change.resources {

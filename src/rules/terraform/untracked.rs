@@ -1,7 +1,7 @@
 //! CG207: scripts that run outside the tracked change, and settings that hide manual changes.
 
 use crate::model::ScriptKind;
-use crate::rules::{Context, Rule, RuleMeta, Sink, declare_rule};
+use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
@@ -42,10 +42,6 @@ declare_rule! {
 }
 
 impl Rule for UntrackedScript {
-    fn meta(&self) -> &'static RuleMeta {
-        &Self::META
-    }
-
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         for s in &cx.change.scripts {
             let message = match s.kind {
