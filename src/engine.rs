@@ -181,13 +181,13 @@ pub fn evaluate(
     findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
     obligations.sort();
     obligations.dedup();
-    let next_window = crate::rules::change::window::next_allowed(&cx).map(
-        |(description, Interval { start, end })| NextWindow {
+    let next_window = policy
+        .next_allowed(now, stage, change.record.change_type)
+        .map(|(description, Interval { start, end })| NextWindow {
             description,
             start,
             end,
-        },
-    );
+        });
     let verdict = if findings.iter().any(|f| f.blocking) {
         Verdict::Fail
     } else {

@@ -19,4 +19,3 @@ pub mod report;
 pub mod rules;
 pub mod schema;
 pub mod verify;
-pub mod windows;

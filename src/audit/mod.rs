@@ -16,7 +16,7 @@ use crate::model::Commit;
 use crate::model::record::Interval;
 use crate::model::time::fmt_time;
 use crate::policy::Policy;
-use crate::windows::WindowKind;
+use crate::policy::windows::WindowKind;
 
 pub const SCHEMA: &str = "changegate/audit/v1";
 

@@ -16,9 +16,9 @@ use super::yaml::{self, Document, PosIndex};
 use crate::error::{Error, InputError, Pos};
 use crate::model::Location;
 use crate::model::record::Interval;
+use crate::policy::windows::{Schedule, Window, Windows};
 use crate::policy::{Exception, Policy, PolicyFile, RuleSpec};
 use crate::rules;
-use crate::windows::{Schedule, Window, Windows};
 
 /// The pseudo-path of the embedded default policy.
 pub const BUILTIN: &str = "builtin:default";

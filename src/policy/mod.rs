@@ -1,6 +1,8 @@
 //! The maintenance policy: the file format (`changegate.yaml`, whose JSON Schema is generated from
 //! these types) and the compiled form that rules read.
 
+pub mod windows;
+
 use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, TimeDelta, Utc};
@@ -8,10 +10,11 @@ use regex::Regex;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
-use crate::findings::{Enforcement, RuleMeta, Severity};
+use crate::findings::{Enforcement, RuleMeta, Severity, Stage};
+use crate::model::record::Interval;
 use crate::model::time::fmt_time;
-use crate::model::{ApprovalSource, Location};
-use crate::windows::{WindowKind, Windows};
+use crate::model::{ApprovalSource, ChangeType, Location};
+use windows::{WindowKind, Windows};
 
 /// The built-in default policy, used when no `--policy` is given and the repository has no
 /// `changegate.yaml`.
@@ -741,6 +744,32 @@ pub fn team_of(member: &str) -> Option<(&str, &str)> {
 }
 
 impl Policy {
+    /// The earliest time a change's window could start: now for an emergency change or at
+    /// deploy; at review, after the notice period.
+    pub fn earliest_start(
+        &self,
+        now: DateTime<Utc>,
+        stage: Stage,
+        change_type: ChangeType,
+    ) -> DateTime<Utc> {
+        match (stage, change_type) {
+            (_, ChangeType::Emergency) | (Stage::Deploy, _) => now,
+            (Stage::Review, ChangeType::Standard) => now + self.notice,
+        }
+    }
+
+    /// The next allowed window occurrence a change could use, described.
+    pub fn next_allowed(
+        &self,
+        now: DateTime<Utc>,
+        stage: Stage,
+        change_type: ChangeType,
+    ) -> Option<(String, Interval)> {
+        let ws = &self.windows;
+        ws.next_allowed(self.earliest_start(now, stage, change_type))
+            .map(|(i, iv)| (ws.windows[i].describe_occurrence(iv), iv))
+    }
+
     /// A regex that finds a ticket inside text: `ticket.pattern` without its anchors (compiled
     /// once, with the policy).
     pub fn ticket_finder(&self) -> &Regex {

@@ -1,8 +1,6 @@
 //! CG106: the change's window is missing, not inside an allow window, touches a freeze, or (at
 //! deploy) does not hold the current time.
 
-use chrono::{DateTime, Utc};
-
 use crate::findings::Stage;
 use crate::model::ChangeType;
 use crate::model::record::Interval;
@@ -44,20 +42,9 @@ declare_rule! {
     }
 }
 
-/// The earliest time a new window could start: at review, after the notice period.
-fn earliest(cx: &Context<'_>) -> DateTime<Utc> {
-    match (cx.stage, cx.change.record.change_type) {
-        (_, ChangeType::Emergency) | (Stage::Deploy, _) => cx.now,
-        (Stage::Review, ChangeType::Standard) => cx.now + cx.policy.notice,
-    }
-}
-
-/// The next allowed window occurrence for this change, described.
-pub fn next_allowed(cx: &Context<'_>) -> Option<(String, Interval)> {
-    let ws = &cx.policy.windows;
-    let from = earliest(cx);
-    ws.next_allowed(from)
-        .map(|(i, iv)| (ws.windows[i].describe_occurrence(iv), iv))
+fn next_allowed(cx: &Context<'_>) -> Option<(String, Interval)> {
+    cx.policy
+        .next_allowed(cx.now, cx.stage, cx.change.record.change_type)
 }
 
 fn next_hint(cx: &Context<'_>) -> String {
