@@ -1,6 +1,7 @@
 //! `changegate commit-msg`: one commit message against the policy, for the `commit-msg` hook.
 //! Pure: the caller reads the file and the policy.
 
+use crate::model::git::{Message, trailer};
 use crate::policy::Policy;
 
 /// The message as git will store it: comment lines and everything below the scissors line
@@ -35,24 +36,20 @@ pub fn check(policy: &Policy, message: &str) -> Option<String> {
     {
         return None;
     }
-    let (_, _, trailers) = crate::input::git::message_parts(&msg);
-    let trailer = |key: &str| {
-        trailers
-            .iter()
-            .filter(move |(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.as_str())
-            .collect::<Vec<_>>()
+    let (subject, body, trailers) = crate::input::git::message_parts(&msg);
+    let message = Message {
+        subject: &subject,
+        body: &body,
+        trailers: &trailers,
     };
     let pattern = policy.ticket.as_str();
-    for t in trailer("Ticket") {
-        if !policy.ticket.is_match(t) {
-            return Some(format!(
-                "`Ticket: {t}` does not match the ticket pattern `{pattern}`"
-            ));
-        }
+    let tickets = message.tickets(&policy.ticket, policy.ticket_finder());
+    if let Some(t) = tickets.invalid.first() {
+        return Some(format!(
+            "`Ticket: {t}` does not match the ticket pattern `{pattern}`"
+        ));
     }
-    let has_ticket = !trailer("Ticket").is_empty() || policy.ticket_finder().is_match(&msg);
-    if !has_ticket {
+    if tickets.found.is_empty() {
         return Some(format!(
             "the commit message references no ticket matching `{pattern}`: put it in the subject or add a `Ticket:` trailer"
         ));
@@ -61,14 +58,12 @@ pub fn check(policy: &Policy, message: &str) -> Option<String> {
     let bare = msg
         .lines()
         .any(|l| l.trim().eq_ignore_ascii_case("emergency:"));
-    for j in trailer("Emergency").into_iter().chain(bare.then_some("")) {
-        if j.trim().is_empty() {
-            return Some(
-                "the `Emergency:` trailer needs a justification (`Emergency: why this cannot wait`)".into(),
-            );
-        }
+    if bare || message.emergency() == Some(None) {
+        return Some(
+            "an emergency change needs a justification (`Emergency: why this cannot wait`)".into(),
+        );
     }
-    for w in trailer("Window") {
+    for w in message.trailer(trailer::WINDOW) {
         let ok = w.split_once('/').is_some_and(|(s, e)| {
             let p = |x: &str| chrono::DateTime::parse_from_rfc3339(x.trim());
             matches!((p(s), p(e)), (Ok(a), Ok(b)) if a < b)
@@ -118,6 +113,12 @@ mod tests {
         let p = policy();
         assert!(
             check(&p, "INC-9: restore\n\nEmergency:\n")
+                .unwrap()
+                .contains("justification")
+        );
+        // `Type: emergency` declares one too (as `check` and `audit` read it).
+        assert!(
+            check(&p, "INC-9: restore\n\nType: emergency\n")
                 .unwrap()
                 .contains("justification")
         );

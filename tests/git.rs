@@ -513,3 +513,63 @@ fn real_ssh_and_gpg_signatures_name_the_signer_key() {
             .is_none()
     );
 }
+
+/// `check` (the change record and CG401), and `commit-msg` read a message's tickets and
+/// emergency the same way: valid `Ticket:` trailers, then tickets anywhere in the message; an
+/// `Emergency:` trailer or `Type: emergency`.
+#[test]
+fn one_reading_of_tickets_and_emergencies() {
+    const MESSAGE: &str = "Restore the payments database\n\nAs agreed in CHG-77.\n\nTicket: JIRA-1\nType: emergency\n";
+    let dir = tempfile::tempdir().unwrap();
+    let yaml = format!(
+        "- message: {}\n  author: Dave <dave@example.com>\n  time: \"2026-11-25T10:00:00Z\"\n  files: {{ db.tf: \"# db\\n\" }}\n",
+        serde_json::to_string(MESSAGE).unwrap()
+    );
+    let (base, head) = common::build_repo(dir.path(), &yaml);
+    let out = cg()
+        .args([
+            "check", "--now", NOW, "--stage", "review", "--format", "json",
+        ])
+        .args(["--policy", "testdata/examples/changegate.yaml", "--repo"])
+        .arg(dir.path())
+        .args(["--commits", &format!("{base}..{head}")])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // The invalid trailer is not the change's ticket; the body's is.
+    assert_eq!(r["change"]["ticket"], "CHG-77", "{:#}", r["change"]);
+    assert_eq!(r["change"]["type"], "emergency", "{:#}", r["change"]);
+    let rules: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert!(!rules.contains(&"CG401"), "{rules:?}");
+    // The emergency has no justification: CG108 at check, refused by the hook.
+    assert!(rules.contains(&"CG108"), "{rules:?}");
+    let msg = dir.path().join("MSG");
+    std::fs::write(&msg, MESSAGE).unwrap();
+    cg().args([
+        "commit-msg",
+        "--policy",
+        "testdata/examples/changegate.yaml",
+    ])
+    .arg(&msg)
+    .assert()
+    .code(1)
+    .stderr(predicate::str::contains("`Ticket: JIRA-1` does not match"));
+    std::fs::write(
+        &msg,
+        MESSAGE.replace("Ticket: JIRA-1\n", "Emergency: payments are down\n"),
+    )
+    .unwrap();
+    cg().args([
+        "commit-msg",
+        "--policy",
+        "testdata/examples/changegate.yaml",
+    ])
+    .arg(&msg)
+    .assert()
+    .success();
+}

@@ -12,7 +12,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 
 use crate::input::history::{BranchChange, History};
-use crate::model::Commit;
+use crate::model::git::trailer;
 use crate::model::record::Interval;
 use crate::model::time::fmt_time;
 use crate::policy::Policy;
@@ -228,33 +228,21 @@ pub struct RecordInfo {
 /// Occurrences per window past which the audit asks the schedule directly.
 const BAND_CAP: usize = 100_000;
 
+/// Every ticket the commits of a change reference, each once.
 fn tickets_of(change: &BranchChange, policy: &Policy) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
-    let mut push = |t: &str| {
-        let t = t.trim();
-        if !t.is_empty() && !out.iter().any(|o| o == t) {
-            out.push(t.to_string());
-        }
-    };
     for c in change.all() {
-        for t in c.trailer("Ticket") {
-            if policy.ticket.is_match(t.trim()) {
-                push(t);
-            }
-        }
-        for text in [&c.subject, &c.body] {
-            for m in policy.ticket_finder().find_iter(text) {
-                push(m.as_str());
+        for t in c
+            .message()
+            .tickets(&policy.ticket, policy.ticket_finder())
+            .found
+        {
+            if !out.contains(&t) {
+                out.push(t);
             }
         }
     }
     out
-}
-
-fn is_emergency(c: &Commit) -> bool {
-    c.trailer("Emergency").next().is_some()
-        || c.trailer("Type")
-            .any(|v| v.trim().eq_ignore_ascii_case("emergency"))
 }
 
 /// Reviews the branch history over `[since, until)` at time `now`.
@@ -294,7 +282,10 @@ pub fn audit(
     let mut reviews: Vec<(&str, DateTime<Utc>)> = Vec::new();
     for (c, tickets) in history.changes.iter().zip(&all_tickets) {
         for hc in c.all() {
-            if hc.trailer("Reviewed-by").any(|v| !v.trim().is_empty()) {
+            if hc
+                .trailer(trailer::REVIEWED_BY)
+                .any(|v| !v.trim().is_empty())
+            {
                 for t in tickets {
                     reviews.push((t.as_str(), hc.time()));
                 }
@@ -337,7 +328,7 @@ pub fn audit(
         if !in_period {
             continue;
         }
-        let emergency = c.all().any(is_emergency);
+        let emergency = c.all().any(|x| x.message().emergency().is_some());
         let what = format!(
             "{} {} ({})",
             if c.is_merge() { "merge" } else { "commit" },
@@ -396,7 +387,11 @@ pub fn audit(
                 ));
             }
         }
-        if !c.is_merge() && hc.trailer("Approved-by").all(|v| v.trim().is_empty()) {
+        if !c.is_merge()
+            && hc
+                .trailer(trailer::APPROVED_BY)
+                .all(|v| v.trim().is_empty())
+        {
             here.push((
                 Category::Untracked,
                 format!(

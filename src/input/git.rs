@@ -9,12 +9,12 @@ use git2::{DiffOptions, FileMode, Oid, Repository, Sort};
 use rayon::prelude::*;
 
 use crate::error::{Error, InputError};
+use crate::model::git::{CommitRange, trailer};
 use crate::model::record::Interval;
 use crate::model::{
     Approval, ApprovalSource, ChangeRecord, ChangeType, ChangedPath, Commit, CommitSignature,
     Origin, Person,
 };
-use crate::platform::CiRange;
 
 /// The commits read for a check.
 #[derive(Debug)]
@@ -78,7 +78,7 @@ fn range(
     repo: &Repository,
     name: &str,
     spec: &str,
-    ci: Option<&CiRange>,
+    ci: Option<&CommitRange>,
 ) -> Result<(Option<Oid>, Oid), Error> {
     if spec == "auto" {
         if let Some(ci) = ci {
@@ -291,7 +291,7 @@ fn read_commit(repo: &Repository, oid: Oid) -> Result<Commit, git2::Error> {
 }
 
 /// Reads the commits of `spec` in the repository at (or above) `dir`.
-pub fn load(dir: &Path, spec: &str, ci: Option<&CiRange>) -> Result<GitLog, Error> {
+pub fn load(dir: &Path, spec: &str, ci: Option<&CommitRange>) -> Result<GitLog, Error> {
     let name = dir.display().to_string();
     let repo = Repository::discover(dir).map_err(|e| {
         err(
@@ -367,13 +367,16 @@ pub fn load(dir: &Path, spec: &str, ci: Option<&CiRange>) -> Result<GitLog, Erro
     })
 }
 
-/// The change-record fields commit trailers (and subjects) supply: `Ticket:` (or a ticket in
-/// the subject), `Approved-by:` (source `trailer`), `Rollback:`, `Emergency:`, `Window:`,
-/// `Requested-by:`. The newest commit that states a field wins; approvals from all commits
-/// combine. Malformed `Window:` trailers are errors.
+/// The change-record fields commit trailers (and messages) supply: the first ticket a commit
+/// references (see [`crate::model::git::Message::tickets`]; by the policy's ticket pattern,
+/// and the same unanchored to find tickets in text), `Approved-by:` (source `trailer`),
+/// `Rollback:`, `Emergency:` or `Type: emergency`, `Window:`, `Requested-by:`. The newest
+/// commit that states a field wins; approvals from all commits combine. Malformed `Window:`
+/// trailers are errors.
 pub fn record_from_commits(
     repo: &str,
     commits: &[Commit],
+    ticket_pattern: &regex::Regex,
     ticket_finder: &regex::Regex,
 ) -> Result<ChangeRecord, Error> {
     let mut rec = ChangeRecord::default();
@@ -384,46 +387,52 @@ pub fn record_from_commits(
         });
     };
     for c in commits {
-        if rec.ticket.is_none() {
-            let t = c.trailer("Ticket").next().map(str::to_string).or_else(|| {
-                ticket_finder
-                    .find(&c.subject)
-                    .map(|m| m.as_str().to_string())
-            });
-            if let Some(t) = t {
-                rec.ticket = Some(t);
-                origin(&mut rec, "ticket", c);
-            }
+        let message = c.message();
+        if rec.ticket.is_none()
+            && let Some(t) = message
+                .tickets(ticket_pattern, ticket_finder)
+                .found
+                .into_iter()
+                .next()
+        {
+            rec.ticket = Some(t);
+            origin(&mut rec, "ticket", c);
         }
         if rec.rollback.is_none()
-            && let Some(v) = c.trailer("Rollback").next().filter(|v| !v.is_empty())
+            && let Some(v) = c
+                .trailer(trailer::ROLLBACK)
+                .next()
+                .filter(|v| !v.is_empty())
         {
             rec.rollback = Some(v.to_string());
             origin(&mut rec, "rollback", c);
         }
         if rec.requested_by.is_none()
-            && let Some(v) = c.trailer("Requested-by").next().filter(|v| !v.is_empty())
+            && let Some(v) = c
+                .trailer(trailer::REQUESTED_BY)
+                .next()
+                .filter(|v| !v.is_empty())
         {
             rec.requested_by = Some(v.to_string());
             origin(&mut rec, "requested_by", c);
         }
         if !rec.sources.contains_key("type")
-            && let Some(v) = c.trailer("Emergency").next()
+            && let Some(justification) = message.emergency()
         {
             rec.change_type = ChangeType::Emergency;
             origin(&mut rec, "type", c);
-            if !v.trim().is_empty() {
-                rec.emergency_justification = Some(v.trim().to_string());
+            if let Some(j) = justification {
+                rec.emergency_justification = Some(j.to_string());
                 origin(&mut rec, "emergency_justification", c);
             }
         }
         if rec.window.is_none()
-            && let Some(v) = c.trailer("Window").next()
+            && let Some(v) = c.trailer(trailer::WINDOW).next()
         {
             rec.window = Some(parse_window(repo, c, v)?);
             origin(&mut rec, "window", c);
         }
-        for a in c.trailer("Approved-by") {
+        for a in c.trailer(trailer::APPROVED_BY) {
             if a.trim().is_empty() {
                 continue;
             }

@@ -49,6 +49,7 @@ pub(super) fn assemble(
         parts.push(input::git::record_from_commits(
             &log.repo,
             &log.commits,
+            &policy.ticket,
             policy.ticket_finder(),
         )?);
         let ids: String = log

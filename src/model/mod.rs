@@ -1,6 +1,7 @@
 //! The normalized change set that every rule reads: the change record (what the change claims)
 //! and the changes it makes (what it does). Inputs build it; rules only read it.
 
+pub mod git;
 pub mod kube;
 pub mod node;
 pub mod provenance;
@@ -11,6 +12,7 @@ use serde::Serialize;
 
 pub use crate::error::Location;
 
+pub use git::{ChangedPath, Commit, CommitSignature, Person, short_id};
 pub use node::Node;
 pub use record::{Approval, ApprovalSource, ChangeRecord, ChangeType, Origin, Override, RiskLevel};
 
@@ -275,86 +277,6 @@ pub struct ModuleSource {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version: Option<String>,
     pub location: Location,
-}
-
-/// A person as git records them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct Person {
-    pub name: String,
-    pub email: String,
-    /// With the offset the commit recorded.
-    pub time: chrono::DateTime<chrono::FixedOffset>,
-}
-
-impl Person {
-    /// `Name <email>`
-    pub fn ident(&self) -> String {
-        format!("{} <{}>", self.name, self.email)
-    }
-}
-
-/// A commit's signature, as found (not verified).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct CommitSignature {
-    /// `gpg`, `ssh`, `x509` or `unknown`.
-    pub kind: String,
-    /// The signer's key: an OpenPGP issuer key id, or an SSH key fingerprint.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub key_id: Option<String>,
-}
-
-/// One path a commit changes, against its first parent.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct ChangedPath {
-    pub path: String,
-    /// `added`, `modified`, `deleted`, `renamed`, `typechange`…
-    pub status: String,
-    /// The commit adds an executable file (mode 100755) or makes one executable.
-    pub executable: bool,
-}
-
-/// The first 12 characters of a commit id, as messages show it.
-pub fn short_id(id: &str) -> &str {
-    &id[..id.len().min(12)]
-}
-
-/// A commit in the change's range.
-#[derive(Debug, Clone, Serialize)]
-pub struct Commit {
-    pub id: String,
-    pub author: Person,
-    pub committer: Person,
-    pub subject: String,
-    pub body: String,
-    /// `Key: value` lines of the message's last paragraph (git-interpret-trailers rules).
-    pub trailers: Vec<(String, String)>,
-    pub parents: Vec<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub signature: Option<CommitSignature>,
-    pub paths: Vec<ChangedPath>,
-}
-
-impl Commit {
-    pub fn is_merge(&self) -> bool {
-        self.parents.len() > 1
-    }
-
-    /// When it was committed (the committer's time), in UTC.
-    pub fn time(&self) -> chrono::DateTime<chrono::Utc> {
-        self.committer.time.with_timezone(&chrono::Utc)
-    }
-
-    pub fn short(&self) -> &str {
-        short_id(&self.id)
-    }
-
-    /// Values of the trailers named `key` (case-insensitive).
-    pub fn trailer<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a str> + 'a {
-        self.trailers
-            .iter()
-            .filter(move |(k, _)| k.eq_ignore_ascii_case(key))
-            .map(|(_, v)| v.as_str())
-    }
 }
 
 /// Everything the rules look at.

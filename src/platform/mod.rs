@@ -6,14 +6,7 @@ pub mod gitlab;
 
 use serde_json::Value;
 
-/// The commit range of the current CI run, as the platform states it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct CiRange {
-    pub base: String,
-    pub head: String,
-    /// Which variables it came from, for the report.
-    pub from: &'static str,
-}
+use crate::model::git::CommitRange;
 
 fn var(name: &str) -> Option<String> {
     std::env::var(name)
@@ -29,18 +22,18 @@ fn real_sha(s: &str) -> bool {
 
 /// The range of commits this CI run is about: a merge/pull request's base and head, or a
 /// push's before and after. `None` outside CI or when the platform does not say.
-pub fn commit_range() -> Option<CiRange> {
+pub fn commit_range() -> Option<CommitRange> {
     if var("GITLAB_CI").is_some() {
         let head = var("CI_COMMIT_SHA")?;
         if let Some(base) = var("CI_MERGE_REQUEST_DIFF_BASE_SHA").filter(|b| real_sha(b)) {
-            return Some(CiRange {
+            return Some(CommitRange {
                 base,
                 head,
                 from: "CI_MERGE_REQUEST_DIFF_BASE_SHA..CI_COMMIT_SHA",
             });
         }
         if let Some(base) = var("CI_COMMIT_BEFORE_SHA").filter(|b| real_sha(b)) {
-            return Some(CiRange {
+            return Some(CommitRange {
                 base,
                 head,
                 from: "CI_COMMIT_BEFORE_SHA..CI_COMMIT_SHA",
@@ -63,7 +56,7 @@ pub fn commit_range() -> Option<CiRange> {
             sha(&event, "/pull_request/base/sha"),
             sha(&event, "/pull_request/head/sha"),
         ) {
-            return Some(CiRange {
+            return Some(CommitRange {
                 base,
                 head,
                 from: "GITHUB_EVENT_PATH pull_request.base.sha..head.sha",
@@ -72,7 +65,7 @@ pub fn commit_range() -> Option<CiRange> {
         if let (Some(base), Some(head)) = (sha(&event, "/before"), sha(&event, "/after"))
             && real_sha(&base)
         {
-            return Some(CiRange {
+            return Some(CommitRange {
                 base,
                 head,
                 from: "GITHUB_EVENT_PATH before..after",

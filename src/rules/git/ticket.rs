@@ -41,17 +41,12 @@ impl Rule for CommitWithoutTicket {
         if cx.change.commits.is_empty() {
             return;
         }
-        let finder = cx.policy.ticket_finder();
         let record = cx.change.record.ticket.as_deref();
         for c in cx.change.commits.iter().filter(|c| !c.is_merge()) {
-            let mut tickets: Vec<String> = c
-                .trailer("Ticket")
-                .filter(|t| cx.policy.ticket.is_match(t.trim()))
-                .map(|t| t.trim().to_string())
-                .collect();
-            for text in [&c.subject, &c.body] {
-                tickets.extend(finder.find_iter(text).map(|m| m.as_str().to_string()));
-            }
+            let tickets = c
+                .message()
+                .tickets(&cx.policy.ticket, cx.policy.ticket_finder())
+                .found;
             if tickets.is_empty() {
                 out.hit(
                     format!(
