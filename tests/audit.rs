@@ -253,6 +253,19 @@ fn audit_finds_exactly_the_known_violations() {
     got.sort();
     want.sort();
     assert_eq!(got, want, "{:#}", a["findings"]);
+    // Every finding carries its rule, which `rules` lists and `explain` documents.
+    for f in a["findings"].as_array().unwrap() {
+        let code = f["rule"].as_str().unwrap();
+        let rule = changegate::rules::find(code).unwrap_or_else(|| panic!("{code}"));
+        assert_eq!(f["name"], rule.name);
+        assert_eq!(f["category"], rule.category.as_str());
+        assert_eq!(f["controls"], json!(rule.controls));
+    }
+    common::changegate()
+        .args(["explain", "CG505"])
+        .assert()
+        .success()
+        .stdout(predicates::str::contains("post-implementation review"));
     assert_eq!(a["summary"]["changes"], 11);
     assert_eq!(a["summary"]["with_findings"], 6);
     assert_eq!(a["summary"]["pending"], 1);
@@ -296,7 +309,12 @@ fn audit_finds_exactly_the_known_violations() {
     let out = audit(dir.path(), &[]);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("NOT compliant: 11 changes"), "{text}");
-    assert!(text.contains("untracked  commit"), "{text}");
+    assert!(text.contains("CG504  untracked  CHG-4: commit"), "{text}");
+    // An emergency is named by its ticket, as an auditor looks it up.
+    assert!(
+        text.contains("CG505  emergency  INC-8: emergency commit"),
+        "{text}"
+    );
 }
 
 #[test]

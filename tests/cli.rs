@@ -483,7 +483,11 @@ fn rules_and_explain() {
         .iter()
         .map(|r| r["code"].as_str().unwrap())
         .collect();
-    assert_eq!(codes.len(), changegate::rules::REGISTRY.len());
+    assert_eq!(codes.len(), changegate::rules::all().count());
+    assert!(
+        codes.contains(&"CG505"),
+        "audit rules are listed: {codes:?}"
+    );
     for r in rules.as_array().unwrap() {
         assert!(!r["controls"].as_array().unwrap().is_empty());
     }

@@ -3,7 +3,7 @@
 //! evaluation time, and returns the review; renderers write it as text, JSON, Markdown or a
 //! self-contained HTML page with an SVG timeline.
 
-pub mod html;
+mod checks;
 pub mod render;
 
 use std::collections::BTreeMap;
@@ -11,86 +11,13 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::input::history::{BranchChange, History};
-use crate::model::git::trailer;
+use crate::findings::{Category, RuleMeta, Severity};
+use crate::model::git::History;
 use crate::model::record::Interval;
-use crate::model::time::fmt_time;
 use crate::policy::Policy;
 use crate::policy::windows::WindowKind;
 
 pub const SCHEMA: &str = "changegate/audit/v1";
-
-/// What an audit finding is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Category {
-    /// A change names no ticket.
-    Ticket,
-    /// Made outside the allow windows, or inside a freeze.
-    Window,
-    /// Made by someone not in `personnel`.
-    Personnel,
-    /// A direct commit that bypassed review.
-    Untracked,
-    /// An emergency change without its post-implementation review in time.
-    Emergency,
-    /// A change without a maintenance record, a record without a change, a record that fails
-    /// verification.
-    Record,
-}
-
-impl Category {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Category::Ticket => "ticket",
-            Category::Window => "window",
-            Category::Personnel => "personnel",
-            Category::Untracked => "untracked",
-            Category::Emergency => "emergency",
-            Category::Record => "record",
-        }
-    }
-
-    /// The controls a finding of this category bears on.
-    pub fn controls(self) -> &'static [&'static str] {
-        match self {
-            Category::Ticket => &[
-                "NIST SP 800-53 MA-2",
-                "NIST SP 800-53 CM-3",
-                "NIST SP 800-53 SI-2",
-                "NIST SP 800-171 3.7.1",
-            ],
-            Category::Window => &[
-                "NIST SP 800-53 MA-2",
-                "NIST SP 800-53 CM-3",
-                "NIST SP 800-171 3.7.1",
-            ],
-            Category::Personnel => &[
-                "NIST SP 800-53 MA-5",
-                "NIST SP 800-53 CM-5",
-                "NIST SP 800-171 3.7.2",
-                "NIST SP 800-171 3.7.6",
-            ],
-            Category::Untracked => &[
-                "NIST SP 800-53 CM-3",
-                "NIST SP 800-53 CM-5",
-                "NIST SP 800-171 3.7.2",
-            ],
-            Category::Emergency => &[
-                "NIST SP 800-53 CM-3",
-                "NIST SP 800-53 CM-4",
-                "NIST SP 800-53 SI-2",
-                "NIST SP 800-171 3.7.1",
-            ],
-            Category::Record => &[
-                "NIST SP 800-53 MA-2",
-                "NIST SP 800-53 MA-4",
-                "NIST SP 800-53 CM-3",
-                "NIST SP 800-171 3.7.1",
-            ],
-        }
-    }
-}
 
 /// The controls of the per-control summary, in order.
 pub const CONTROLS: &[&str] = &[
@@ -106,17 +33,40 @@ pub const CONTROLS: &[&str] = &[
     "NIST SP 800-171 3.7.6",
 ];
 
+/// A finding of the audit: a rule of `audit` (see `changegate rules`) and what it found.
 #[derive(Debug, Clone, Serialize)]
-pub struct Finding {
+pub struct AuditFinding {
+    pub rule: &'static str,
+    pub name: &'static str,
     pub category: Category,
+    pub severity: Severity,
     /// The change (commit id) it is about, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub change: Option<String>,
+    /// The change's tickets, as an auditor looks them up.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub tickets: Vec<String>,
     /// The record file it is about, if any.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub record: Option<String>,
     pub message: String,
     pub controls: &'static [&'static str],
+}
+
+impl AuditFinding {
+    fn new(rule: &'static RuleMeta, message: String) -> AuditFinding {
+        AuditFinding {
+            rule: rule.code,
+            name: rule.name,
+            category: rule.category,
+            severity: rule.severity,
+            change: None,
+            tickets: Vec::new(),
+            record: None,
+            message,
+            controls: rule.controls,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -209,7 +159,7 @@ pub struct Audit {
     pub summary: Summary,
     pub controls: Vec<ControlRow>,
     pub changes: Vec<Change>,
-    pub findings: Vec<Finding>,
+    pub findings: Vec<AuditFinding>,
     pub windows: Vec<Band>,
 }
 
@@ -225,26 +175,6 @@ pub struct RecordInfo {
     pub broken: Option<String>,
 }
 
-/// Occurrences per window past which the audit asks the schedule directly.
-const BAND_CAP: usize = 100_000;
-
-/// Every ticket the commits of a change reference, each once.
-fn tickets_of(change: &BranchChange, policy: &Policy) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for c in change.all() {
-        for t in c
-            .message()
-            .tickets(&policy.ticket, policy.ticket_finder())
-            .found
-        {
-            if !out.contains(&t) {
-                out.push(t);
-            }
-        }
-    }
-    out
-}
-
 /// Reviews the branch history over `[since, until)` at time `now`.
 pub fn audit(
     history: &History,
@@ -254,264 +184,47 @@ pub fn audit(
     now: DateTime<Utc>,
     records: Option<&[RecordInfo]>,
 ) -> Audit {
-    // Window occurrences over the period, for judging commit times and for the timeline.
-    let bands: Vec<(usize, Vec<Interval>)> = policy
-        .windows
-        .windows
-        .iter()
-        .enumerate()
-        .map(|(i, w)| (i, w.occurrences_within(since, until, BAND_CAP)))
-        .collect();
-    let inside = |i: usize, t: DateTime<Utc>| -> bool {
-        let occ = &bands[i].1;
-        let k = occ.partition_point(|iv| iv.start <= t);
-        if k > 0 && occ[k - 1].end > t {
-            return true;
-        }
-        // Past the last occurrence computed: ask the schedule.
-        (occ.len() >= BAND_CAP && k == occ.len())
-            && policy.windows.windows[i].containing(t).is_some()
-    };
-
-    let all_tickets: Vec<Vec<String>> = history
-        .changes
-        .iter()
-        .map(|c| tickets_of(c, policy))
-        .collect();
-    // Post-implementation reviews: (ticket, time) of every commit with `Reviewed-by:`.
-    let mut reviews: Vec<(&str, DateTime<Utc>)> = Vec::new();
-    for (c, tickets) in history.changes.iter().zip(&all_tickets) {
-        for hc in c.all() {
-            if hc
-                .trailer(trailer::REVIEWED_BY)
-                .any(|v| !v.trim().is_empty())
-            {
-                for t in tickets {
-                    reviews.push((t.as_str(), hc.time()));
-                }
-            }
-        }
-    }
-    if let Some(records) = records {
-        for r in records.iter().filter(|r| r.broken.is_none()) {
-            if let (Some(t), Some(at)) = (&r.ticket, r.post_review_at) {
-                reviews.push((t.as_str(), at));
-            }
-        }
-    }
-
-    let mut findings: Vec<Finding> = Vec::new();
+    let period = checks::Period::new(history, policy, since, until, now, records);
+    let mut findings: Vec<AuditFinding> = Vec::new();
     let mut changes: Vec<Change> = Vec::new();
     let mut matched_records: Vec<bool> = vec![false; records.map_or(0, <[RecordInfo]>::len)];
-    for (c, tickets) in history.changes.iter().zip(&all_tickets) {
-        let hc = &c.commit;
-        let t = hc.time();
-        let in_period = t >= since && t < until;
+    for (c, tickets) in history.changes.iter().zip(&period.tickets) {
         // Records may match any change read (a record of a change after `until` is not an
         // orphan); findings are only for changes in the period.
-        let mut matched = Vec::new();
-        if let Some(records) = records {
-            // A record that fails verification is no evidence of anything.
-            for (i, r) in records
-                .iter()
-                .enumerate()
-                .filter(|(_, r)| r.broken.is_none())
-            {
-                let by_ticket = r.ticket.as_ref().is_some_and(|rt| tickets.contains(rt));
-                let by_commit = r.commits.iter().any(|id| c.all().any(|x| &x.id == id));
-                if by_ticket || by_commit {
-                    matched_records[i] = true;
-                    matched.push(r.path.clone());
-                }
-            }
-        }
-        if !in_period {
+        let matched = period.matching_records(c, tickets, &mut matched_records);
+        let t = c.commit.time();
+        if t < since || t >= until {
             continue;
         }
-        let emergency = c.all().any(|x| x.message().emergency().is_some());
-        let what = format!(
-            "{} {} ({})",
-            if c.is_merge() { "merge" } else { "commit" },
-            hc.short(),
-            hc.subject
-        );
-        let mut here: Vec<(Category, String)> = Vec::new();
-        if tickets.is_empty() {
-            here.push((Category::Ticket, format!("{what} names no ticket")));
+        let (change, here) = period.review(c, tickets, matched);
+        for mut f in here {
+            f.change = Some(c.commit.id.clone());
+            f.tickets.clone_from(tickets);
+            findings.push(f);
         }
-        if !emergency {
-            let freeze = policy
-                .windows
-                .windows
-                .iter()
-                .enumerate()
-                .find(|(i, w)| w.kind == WindowKind::Deny && inside(*i, t));
-            if let Some((_, w)) = freeze {
-                here.push((
-                    Category::Window,
-                    format!(
-                        "{what} was made at {} during freeze `{}`",
-                        fmt_time(t),
-                        w.name
-                    ),
-                ));
-            } else if policy.windows.has_allow()
-                && !policy
-                    .windows
-                    .windows
-                    .iter()
-                    .enumerate()
-                    .any(|(i, w)| w.kind == WindowKind::Allow && inside(i, t))
-            {
-                here.push((
-                    Category::Window,
-                    format!(
-                        "{what} was made at {}, outside every allow window",
-                        fmt_time(t)
-                    ),
-                ));
-            }
-        }
-        let mut people: Vec<String> = Vec::new();
-        for x in c.all() {
-            let who = x.author.email.clone();
-            if !people.contains(&who) {
-                people.push(who);
-            }
-        }
-        for who in &people {
-            if !policy.authorised(who) {
-                here.push((
-                    Category::Personnel,
-                    format!("{what} was authored by `{who}`, who is not in `personnel`"),
-                ));
-            }
-        }
-        if !c.is_merge()
-            && hc
-                .trailer(trailer::APPROVED_BY)
-                .all(|v| v.trim().is_empty())
-        {
-            here.push((
-                Category::Untracked,
-                format!(
-                    "{what} went straight to `{}`: no merge and no `Approved-by:` trailer, so \
-                     nothing shows it was reviewed",
-                    history.branch
-                ),
-            ));
-        }
-        let mut pending = false;
-        if emergency {
-            let due = t + policy.review_within;
-            let reviewed = reviews
-                .iter()
-                .filter(|(rt, at)| tickets.iter().any(|x| x == rt) && *at > t)
-                .map(|(_, at)| *at)
-                .min();
-            match reviewed {
-                Some(at) if at <= due => {}
-                Some(at) => here.push((
-                    Category::Emergency,
-                    format!(
-                        "emergency {what} was reviewed at {}, after its review was due at {}",
-                        fmt_time(at),
-                        fmt_time(due)
-                    ),
-                )),
-                None if now > due => here.push((
-                    Category::Emergency,
-                    format!(
-                        "emergency {what} has no post-implementation review (a later commit with \
-                         the same ticket and a `Reviewed-by:` trailer, or a record with \
-                         `post_review`); it was due at {}",
-                        fmt_time(due)
-                    ),
-                )),
-                None => pending = true,
-            }
-        }
-        if records.is_some() && matched.is_empty() {
-            here.push((
-                Category::Record,
-                format!("{what} has no maintenance record (by ticket or commit)"),
-            ));
-        }
-        let status = if !here.is_empty() {
-            Status::Finding
-        } else if pending {
-            Status::Pending
-        } else {
-            Status::Compliant
-        };
-        for (category, message) in here {
-            findings.push(Finding {
-                category,
-                change: Some(hc.id.clone()),
-                record: None,
-                message,
-                controls: category.controls(),
-            });
-        }
-        changes.push(Change {
-            id: hc.id.clone(),
-            kind: if c.is_merge() { "merge" } else { "direct" },
-            time: t,
-            author: hc.author.ident(),
-            subject: hc.subject.clone(),
-            tickets: tickets.clone(),
-            emergency,
-            commits: c.merged.len() + 1,
-            status,
-            records: matched,
-        });
+        changes.push(change);
     }
+    let record_summary = records.map(|records| {
+        let (summary, found) = period.record_findings(records, &matched_records);
+        findings.extend(found);
+        summary
+    });
+    summarise(history, policy, &period, changes, findings, record_summary)
+}
 
-    let mut record_summary = None;
-    if let Some(records) = records {
-        let mut failing = 0;
-        for (r, matched) in records.iter().zip(&matched_records) {
-            if let Some(why) = &r.broken {
-                failing += 1;
-                findings.push(Finding {
-                    category: Category::Record,
-                    change: None,
-                    record: Some(r.path.clone()),
-                    message: format!("record `{}` fails verification: {why}", r.path),
-                    controls: Category::Record.controls(),
-                });
-                continue;
-            }
-            let in_period = r.evaluated_at.is_some_and(|t| t >= since && t < until);
-            if in_period && !matched {
-                findings.push(Finding {
-                    category: Category::Record,
-                    change: None,
-                    record: Some(r.path.clone()),
-                    message: format!(
-                        "record `{}`{} matches no change on `{}`",
-                        r.path,
-                        r.ticket
-                            .as_ref()
-                            .map(|t| format!(" (ticket {t})"))
-                            .unwrap_or_default(),
-                        history.branch
-                    ),
-                    controls: Category::Record.controls(),
-                });
-            }
-        }
-        record_summary = Some(RecordSummary {
-            read: records.len(),
-            matched: matched_records.iter().filter(|m| **m).count(),
-            failing,
-        });
-    }
-
+/// The per-control table, the counts and the timeline of a review.
+fn summarise(
+    history: &History,
+    policy: &Policy,
+    period: &checks::Period<'_>,
+    changes: Vec<Change>,
+    findings: Vec<AuditFinding>,
+    records: Option<RecordSummary>,
+) -> Audit {
     let controls = CONTROLS
         .iter()
         .map(|&control| {
-            let hit: Vec<&Finding> = findings
+            let hit: Vec<&AuditFinding> = findings
                 .iter()
                 .filter(|f| f.controls.contains(&control))
                 .collect();
@@ -532,11 +245,12 @@ pub fn audit(
     for f in &findings {
         *by_category.entry(f.category.as_str()).or_insert(0) += 1;
     }
-    let windows = bands
+    let windows = period
+        .bands
         .iter()
         .flat_map(|(i, occ)| {
             let w = &policy.windows.windows[*i];
-            occ.iter().map(move |iv| Band {
+            occ.iter().map(move |iv: &Interval| Band {
                 window: w.name.clone(),
                 kind: match w.kind {
                     WindowKind::Allow => "allow",
@@ -554,9 +268,9 @@ pub fn audit(
         repo: history.repo.clone(),
         branch: history.branch.clone(),
         head: history.head.clone(),
-        since,
-        until,
-        evaluated_at: now,
+        since: period.since,
+        until: period.until,
+        evaluated_at: period.now,
         policy: PolicyRef {
             path: policy.path.clone(),
             sha256: policy.sha256.clone(),
@@ -570,7 +284,7 @@ pub fn audit(
             emergencies: changes.iter().filter(|c| c.emergency).count(),
             findings: findings.len(),
             by_category,
-            records: record_summary,
+            records,
         },
         controls,
         changes,

@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use changegate::error::Error;
-use changegate::rules::{self, REGISTRY, docs};
+use changegate::rules::{self, docs};
 
 use super::args::ListFormat;
 use super::output::write_out;
@@ -13,7 +13,7 @@ pub fn list(format: ListFormat, out: &mut dyn Write) -> Result<ExitCode, Error> 
     let mut s = String::new();
     match format {
         ListFormat::Json => {
-            let metas: Vec<_> = REGISTRY.iter().map(|r| r.meta()).collect();
+            let metas: Vec<_> = rules::all().collect();
             s = serde_json::to_string_pretty(&metas).unwrap_or_default();
             s.push('\n');
         }
@@ -23,8 +23,7 @@ pub fn list(format: ListFormat, out: &mut dyn Write) -> Result<ExitCode, Error> 
                 "{:<6} {:<28} {:<12} {:<9} {:<15} {}\n",
                 "CODE", "NAME", "CATEGORY", "SEVERITY", "ENFORCEMENT", "SUMMARY"
             ));
-            for r in REGISTRY {
-                let m = r.meta();
+            for m in rules::all() {
                 s.push_str(&format!(
                     "{:<6} {:<28} {:<12} {:<9} {:<15} {}\n",
                     m.code,
@@ -42,11 +41,11 @@ pub fn list(format: ListFormat, out: &mut dyn Write) -> Result<ExitCode, Error> 
 }
 
 pub fn explain(rule: &str, out: &mut dyn Write) -> Result<ExitCode, Error> {
-    let r = rules::lookup(rule).ok_or_else(|| {
+    let m = rules::find(rule).ok_or_else(|| {
         Error::Usage(format!(
             "unknown rule `{rule}`; `changegate rules` lists the codes and names"
         ))
     })?;
-    write_out(out, docs::explain_text(r.meta()).as_bytes())?;
+    write_out(out, docs::explain_text(m).as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

@@ -796,11 +796,17 @@ fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result
             }
             None => {
                 let p = pointer.clone();
-                cx.errors.push(InputError::new(
-                    file,
-                    index.key(&p),
-                    format!("unknown rule `{key}` in `rules`: see `changegate rules` for the codes and names"),
-                ));
+                let message = match rules::find(key) {
+                    Some(m) => format!(
+                        "rule `{key}` ({}) belongs to `changegate audit`, which `rules` does not configure; expected a rule of `check` (see `changegate rules`)",
+                        m.code
+                    ),
+                    None => format!(
+                        "unknown rule `{key}` in `rules`: see `changegate rules` for the codes and names"
+                    ),
+                };
+                cx.errors
+                    .push(InputError::new(file, index.key(&p), message));
             }
         }
     }

@@ -113,6 +113,35 @@ impl Commit {
     }
 }
 
+/// A change on the branch: a first-parent commit, with the commits it brought in (for a
+/// merge, those reachable from its other parents and not already on the branch).
+#[derive(Debug, Clone)]
+pub struct BranchChange {
+    pub commit: Commit,
+    /// The commits the merge brought in, newest first (empty for a direct commit).
+    pub merged: Vec<Commit>,
+}
+
+impl BranchChange {
+    pub fn is_merge(&self) -> bool {
+        self.commit.is_merge()
+    }
+
+    /// The merge (or direct commit) and everything it brought in.
+    pub fn all(&self) -> impl Iterator<Item = &Commit> {
+        std::iter::once(&self.commit).chain(self.merged.iter())
+    }
+}
+
+/// The branch's changes since a time, oldest first.
+#[derive(Debug)]
+pub struct History {
+    pub repo: String,
+    pub branch: String,
+    pub head: String,
+    pub changes: Vec<BranchChange>,
+}
+
 /// A commit message as changegate reads it: the subject, the body and the trailers (the
 /// `Key: value` lines of its last paragraph, as git-interpret-trailers finds them).
 #[derive(Debug, Clone, Copy)]

@@ -2,8 +2,9 @@
 //! comment), and a pure check of the change set against the policy at a given time.
 //!
 //! Codes are never reused: `CG0xx` inputs, `CG1xx` change control, `CG2xx` Terraform, `CG3xx` Kubernetes,
-//! `CG4xx` git.
+//! `CG4xx` git, `CG5xx` the history under `audit`.
 
+pub mod audit;
 pub mod change;
 pub mod docs;
 pub mod git;
@@ -139,12 +140,42 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &git::paths::UntrackedPathChange,
 ];
 
-/// Finds a rule by code (`CG101`, any case) or name (`ticket-missing`).
+/// The rules of `changegate audit`, sorted by code: checks of a branch's history (in
+/// `crate::audit::checks`), declared and documented like every rule.
+pub static AUDIT_RULES: &[&(dyn Meta + Sync)] = &[
+    &audit::without_ticket::ChangeWithoutTicketInHistory,
+    &audit::outside_window::ChangeOutsideWindowInHistory,
+    &audit::unauthorised_author::UnauthorisedAuthorInHistory,
+    &audit::direct_commit::UnreviewedDirectCommit,
+    &audit::emergency_review::EmergencyReviewOverdue,
+    &audit::without_record::ChangeWithoutRecord,
+    &audit::record_fails_verification::RecordFailsVerification,
+    &audit::orphan_record::OrphanRecord,
+];
+
+/// Every rule's metadata: the rules of `check`, then those of `audit`, in code order.
+pub fn all() -> impl Iterator<Item = &'static RuleMeta> {
+    REGISTRY
+        .iter()
+        .map(|r| r.meta())
+        .chain(AUDIT_RULES.iter().map(|r| r.meta()))
+}
+
+fn named(m: &RuleMeta, code_or_name: &str) -> bool {
+    m.code.eq_ignore_ascii_case(code_or_name) || m.name == code_or_name
+}
+
+/// Finds a rule of `check` by code (`CG101`, any case) or name (`ticket-missing`).
 pub fn lookup(code_or_name: &str) -> Option<&'static dyn Rule> {
-    REGISTRY.iter().copied().find(|r| {
-        let m = r.meta();
-        m.code.eq_ignore_ascii_case(code_or_name) || m.name == code_or_name
-    })
+    REGISTRY
+        .iter()
+        .copied()
+        .find(|r| named(r.meta(), code_or_name))
+}
+
+/// Finds any rule (of `check` or `audit`) by code or name.
+pub fn find(code_or_name: &str) -> Option<&'static RuleMeta> {
+    all().find(|m| named(m, code_or_name))
 }
 
 #[cfg(test)]
@@ -156,24 +187,20 @@ mod tests {
     fn codes_and_names_are_unique_and_sorted() {
         let mut codes = HashSet::new();
         let mut names = HashSet::new();
-        for r in REGISTRY {
-            let m = r.meta();
+        for m in all() {
             assert!(codes.insert(m.code), "duplicate code {}", m.code);
             assert!(names.insert(m.name), "duplicate name {}", m.name);
             assert!(m.code.starts_with("CG") && m.code.len() == 5, "{}", m.code);
         }
-        let mut sorted: Vec<_> = REGISTRY.iter().map(|r| r.meta().code).collect();
+        let mut sorted: Vec<_> = all().map(|m| m.code).collect();
         sorted.sort();
-        assert_eq!(
-            sorted,
-            REGISTRY.iter().map(|r| r.meta().code).collect::<Vec<_>>()
-        );
+        assert_eq!(sorted, all().map(|m| m.code).collect::<Vec<_>>());
+        assert!(AUDIT_RULES.iter().all(|r| r.meta().code.starts_with("CG5")));
     }
 
     #[test]
     fn every_rule_is_documented_and_names_controls() {
-        for r in REGISTRY {
-            let m = r.meta();
+        for m in all() {
             assert!(!m.controls.is_empty(), "{} names no controls", m.code);
             for section in [
                 "## What it does",

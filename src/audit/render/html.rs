@@ -7,8 +7,8 @@ use std::io::{self, Write};
 
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 
-use super::render::headline;
-use super::{Audit, Status};
+use super::headline;
+use crate::audit::{Audit, Status};
 use crate::model::short_id;
 use crate::model::time::fmt_time;
 
@@ -227,7 +227,7 @@ pub fn render(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
     } else {
         writeln!(
             w,
-            r#"<table class="findings"><thead><tr><th>Category</th><th>Change or record</th><th>Finding</th><th>Controls</th></tr></thead><tbody>"#
+            r#"<table class="findings"><thead><tr><th>Rule</th><th>Category</th><th>Change or record</th><th>Finding</th><th>Controls</th></tr></thead><tbody>"#
         )?;
         for f in &a.findings {
             let target = f
@@ -238,7 +238,8 @@ pub fn render(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
                 .unwrap_or_default();
             writeln!(
                 w,
-                "<tr><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                "<tr><td><code>{}</code></td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
+                f.rule,
                 f.category.as_str(),
                 esc(&target),
                 esc(&f.message),
@@ -251,6 +252,6 @@ pub fn render(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
         w,
         "<p><small>changegate {} · {}</small></p></body></html>",
         esc(a.version),
-        esc(super::SCHEMA)
+        esc(crate::audit::SCHEMA)
     )
 }

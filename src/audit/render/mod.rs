@@ -2,6 +2,8 @@
 
 use std::io::{self, Write};
 
+mod html;
+
 use super::{Audit, Status};
 use crate::model::short_id as short;
 use crate::model::time::fmt_time;
@@ -37,7 +39,7 @@ pub fn render(format: AuditFormat, a: &Audit, w: &mut dyn Write) -> io::Result<(
             writeln!(w)
         }
         AuditFormat::Markdown => markdown(a, w),
-        AuditFormat::Html => super::html::render(a, w),
+        AuditFormat::Html => html::render(a, w),
     }
 }
 
@@ -90,7 +92,7 @@ fn text(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
     if !a.findings.is_empty() {
         writeln!(w)?;
         for f in &a.findings {
-            writeln!(w, "{:<10} {}", f.category.as_str(), f.message)?;
+            writeln!(w, "{:<6} {:<10} {}", f.rule, f.category.as_str(), f.message)?;
         }
     }
     Ok(())
@@ -127,8 +129,8 @@ fn markdown(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
         writeln!(w)?;
         writeln!(w, "## Findings")?;
         writeln!(w)?;
-        writeln!(w, "| Category | Change | Finding |")?;
-        writeln!(w, "|---|---|---|")?;
+        writeln!(w, "| Rule | Category | Change | Finding |")?;
+        writeln!(w, "|---|---|---|---|")?;
         for f in &a.findings {
             let target = f
                 .change
@@ -138,7 +140,8 @@ fn markdown(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
                 .unwrap_or_default();
             writeln!(
                 w,
-                "| {} | {} | {} |",
+                "| {} | {} | {} | {} |",
+                f.rule,
                 f.category.as_str(),
                 target,
                 cell(&f.message)
