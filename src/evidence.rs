@@ -9,13 +9,14 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::Path;
 
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use serde_json::Value;
 
 use crate::engine::Evaluation;
 use crate::error::{Error, InputError};
-use crate::findings::Obligation;
-use crate::findings::{Finding, Verdict};
+use crate::findings::{Finding, Obligation, Stage, Verdict};
+
 use crate::input::text::sha256_hex;
 use crate::model::provenance::InputInfo;
 use crate::model::time::fmt_time;
@@ -218,6 +219,96 @@ impl ReadRecord {
     pub fn str_at(&self, pointer: &str) -> Option<&str> {
         self.value.pointer(pointer).and_then(Value::as_str)
     }
+
+    fn time_at(&self, pointer: &str) -> Option<DateTime<Utc>> {
+        self.str_at(pointer)
+            .and_then(|t| crate::model::time::parse_rfc3339(t).ok())
+    }
+
+    /// When the decision was made.
+    pub fn evaluated_at(&self) -> Option<DateTime<Utc>> {
+        self.time_at("/evaluated_at")
+    }
+
+    /// The stage the gate ran at.
+    pub fn stage(&self) -> Option<Stage> {
+        match self.str_at("/stage")? {
+            "review" => Some(Stage::Review),
+            "deploy" => Some(Stage::Deploy),
+            _ => None,
+        }
+    }
+
+    /// The change's ticket.
+    pub fn ticket(&self) -> Option<&str> {
+        self.str_at("/change/ticket")
+    }
+
+    /// When its post-implementation review was recorded (`post_review.at`, outside the
+    /// digest).
+    pub fn post_review_at(&self) -> Option<DateTime<Utc>> {
+        self.time_at("/post_review/at")
+    }
+
+    /// The ids of the commits it records.
+    pub fn commit_ids(&self) -> Vec<String> {
+        self.value
+            .pointer("/actions/commits")
+            .and_then(Value::as_array)
+            .map(|l| {
+                l.iter()
+                    .filter_map(|c| c["id"].as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The inputs it lists.
+    pub fn inputs(&self) -> Result<Vec<RecordedInput>, String> {
+        let list = self
+            .value
+            .get("inputs")
+            .ok_or_else(|| "the record has no `inputs` list".to_string())?;
+        serde_json::from_value(list.clone()).map_err(|e| format!("`inputs`: {e}"))
+    }
+
+    /// The change record as merged from every source.
+    pub fn change(&self) -> Result<ChangeRecord, String> {
+        serde_json::from_value(self.value.get("change").cloned().unwrap_or(Value::Null))
+            .map_err(|e| format!("`change`: {e}"))
+    }
+
+    /// What could not be read from the CI platform.
+    pub fn platform_notes(&self) -> Vec<String> {
+        self.value
+            .get("platform_notes")
+            .and_then(Value::as_array)
+            .map(|l| {
+                l.iter()
+                    .filter_map(|n| n.as_str().map(str::to_string))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// The GitHub team members the run resolved (none recorded: none).
+    pub fn team_members(&self) -> Result<BTreeMap<String, Vec<String>>, String> {
+        match self.value.get("team_members") {
+            Some(t) => serde_json::from_value(t.clone()).map_err(|e| format!("`team_members`: {e}")),
+            None => Ok(BTreeMap::new()),
+        }
+    }
+}
+
+/// An input as a record lists it.
+#[derive(Debug, Clone, serde::Deserialize)]
+pub struct RecordedInput {
+    pub kind: String,
+    pub path: String,
+    #[serde(default)]
+    pub sha256: String,
+    #[serde(default)]
+    pub range: Option<String>,
 }
 
 fn bad(path: &str, e: &serde_json::Error, what: &str) -> Error {

@@ -7,7 +7,6 @@ use serde_json::Value;
 
 use crate::error::{Error, InputError};
 use crate::evidence::{ReadRecord, brief, findings_of, read_log, read_record};
-use crate::findings::Stage;
 use crate::input::policy::PolicySource;
 use crate::load::{Request, Teams};
 use crate::model::provenance::InputKind;
@@ -29,8 +28,13 @@ fn unreadable(record: &str, message: String) -> Error {
     InputError::new(record, None, message).into()
 }
 
-/// (kind, recorded path, path read now) of an input that is read again.
-type Reread = (InputKind, String, String);
+/// An input that is read again: its kind, the path and digest recorded, the path read now.
+struct Reread {
+    kind: InputKind,
+    was: String,
+    sha256: String,
+    now: PathBuf,
+}
 
 /// Rebuilds the request of the recorded run from its inputs. Inputs that did not come from
 /// files (a description from the platform, standard input) cannot be re-read; they are listed
@@ -43,42 +47,37 @@ fn replay_request(
     let mut req = Request {
         platform: crate::platform::Choice::None,
         repo: PathBuf::from("."),
+        teams: Teams::Recorded(rec.team_members().map_err(|m| unreadable(&rec.path, m))?),
         ..Request::default()
     };
-    // (kind, recorded path, path now) of every input that is re-read.
     let mut expected = Vec::new();
-    let list = rec
-        .value
-        .get("inputs")
-        .and_then(Value::as_array)
-        .ok_or_else(|| unreadable(&rec.path, "the record has no `inputs` list".into()))?;
-    for i in list {
-        let kind = i.get("kind").and_then(Value::as_str).unwrap_or_default();
-        let path = i.get("path").and_then(Value::as_str).unwrap_or_default();
-        let from_platform = path.starts_with("github:") || path.starts_with("gitlab:");
-        if path == "-" || path.starts_with('<') || from_platform {
+    for i in rec.inputs().map_err(|m| unreadable(&rec.path, m))? {
+        let from_platform = i.path.starts_with("github:") || i.path.starts_with("gitlab:");
+        if i.path == "-" || i.path.starts_with('<') || from_platform {
             notes.push(format!(
-                "{kind} `{path}` was not a file and is not re-read (its content is in the record)"
+                "{} `{}` was not a file and is not re-read (its content is in the record)",
+                i.kind, i.path
             ));
             continue;
         }
-        let Some(kind) = InputKind::parse(kind) else {
+        let Some(kind) = InputKind::parse(&i.kind) else {
             return Err(unreadable(
                 &rec.path,
-                format!("unknown input kind `{kind}`"),
+                format!("unknown input kind `{}`", i.kind),
             ));
         };
-        if kind == InputKind::Policy && path == crate::input::policy::BUILTIN {
+        if kind == InputKind::Policy && i.path == crate::input::policy::BUILTIN {
             req.policy = PolicySource::Builtin;
             continue;
         }
-        let now = locate(path);
+        let now = locate(&i.path);
         if kind != InputKind::Git && !now.exists() {
             return Err(unreadable(
                 &rec.path,
                 format!(
-                    "input `{path}` ({kind}) is not in `{}`: pass the directory the recorded \
+                    "input `{}` ({kind}) is not in `{}`: pass the directory the recorded \
                      paths are relative to with `--inputs DIR`",
+                    i.path,
                     std::env::current_dir().unwrap_or_default().display()
                 ),
             ));
@@ -94,36 +93,19 @@ fn replay_request(
             InputKind::Live => req.live.push(now.clone()),
             InputKind::Git => {
                 req.repo = now.clone();
-                req.commits = Some(
-                    i.get("range")
-                        .and_then(Value::as_str)
-                        .ok_or_else(|| {
-                            unreadable(&rec.path, "the git input has no `range`".into())
-                        })?
-                        .to_string(),
-                );
+                req.commits = Some(i.range.clone().ok_or_else(|| {
+                    unreadable(&rec.path, "the git input has no `range`".into())
+                })?);
             }
         }
-        expected.push((kind, path.to_string(), now.display().to_string()));
+        expected.push(Reread {
+            kind,
+            was: i.path,
+            sha256: i.sha256,
+            now,
+        });
     }
-    req.teams = Teams::Recorded(match rec.value.get("team_members") {
-        Some(teams) => serde_json::from_value(teams.clone())
-            .map_err(|e| unreadable(&rec.path, format!("`team_members`: {e}")))?,
-        None => Default::default(),
-    });
     Ok((req, expected))
-}
-
-fn recorded_sha<'a>(rec: &'a ReadRecord, kind: InputKind, path: &str) -> &'a str {
-    rec.value
-        .get("inputs")
-        .and_then(Value::as_array)
-        .and_then(|l| {
-            l.iter()
-                .find(|i| i["kind"] == kind.as_str() && i["path"] == path)
-        })
-        .and_then(|i| i["sha256"].as_str())
-        .unwrap_or_default()
 }
 
 /// Verifies one record: its digest, then (with its inputs) their hashes and the decision.
@@ -147,34 +129,33 @@ pub fn verify_record(
         });
     }
     let mut notes = Vec::new();
-    let now = match rec
-        .str_at("/evaluated_at")
-        .map(crate::model::time::parse_rfc3339)
-    {
-        Some(Ok(t)) => t,
-        _ => {
-            return Err(unreadable(
-                &rec.path,
-                "the record has no valid `evaluated_at` (an RFC 3339 time)".into(),
-            ));
-        }
-    };
-    let stage = match rec.str_at("/stage") {
-        Some("review") => Stage::Review,
-        Some("deploy") => Stage::Deploy,
-        _ => {
-            return Err(unreadable(
-                &rec.path,
-                "the record has no valid `stage`".into(),
-            ));
-        }
-    };
     let (req, expected) = replay_request(&rec, &mut notes)?;
-    // Files hashed as a whole are compared before anything is parsed: an input changed so that
-    // it no longer parses is a mismatch, not an unreadable record.
-    for (kind, was, now) in &expected {
-        use crate::input::limits::LimitKind;
-        let limit = match kind {
+    let mismatch = match files_changed(&expected)? {
+        Some(message) => Some(message),
+        None => decision_changed(&rec, &req, &expected, cwd)?,
+    };
+    Ok(match mismatch {
+        Some(message) => Outcome::Mismatch { what, message },
+        None => Outcome::Verified {
+            what: format!("{what} ({})", rec.digest),
+            notes,
+        },
+    })
+}
+
+fn changed(r: &Reread, new: &str) -> String {
+    format!(
+        "input `{}` ({}) has changed: recorded sha256 {}, now {new}",
+        r.was, r.kind, r.sha256
+    )
+}
+
+/// Inputs hashed as whole files, compared before anything is parsed: an input changed so
+/// that it no longer parses is a mismatch, not an unreadable record.
+fn files_changed(expected: &[Reread]) -> Result<Option<String>, Error> {
+    use crate::input::limits::LimitKind;
+    for r in expected {
+        let limit = match r.kind {
             InputKind::TerraformSource | InputKind::Git => continue,
             InputKind::TerraformPlan => LimitKind::Plan,
             InputKind::Policy => LimitKind::Policy,
@@ -184,63 +165,54 @@ pub fn verify_record(
                 LimitKind::Manifests
             }
         };
-        let (_, bytes) = crate::input::text::read_bytes(std::path::Path::new(now), limit)?;
+        let (_, bytes) = crate::input::text::read_bytes(&r.now, limit)?;
         let new = crate::input::text::sha256_hex(&bytes);
-        let old = recorded_sha(&rec, *kind, was);
-        if new != old {
-            return Ok(Outcome::Mismatch {
-                what,
-                message: format!(
-                    "input `{was}` ({kind}) has changed: recorded sha256 {old}, now {new}"
-                ),
-            });
+        if new != r.sha256 {
+            return Ok(Some(changed(r, &new)));
         }
     }
-    let mut loaded = crate::load::load(&req, cwd)?;
+    Ok(None)
+}
 
-    // The inputs as read again (directories and commit ranges too).
-    for (kind, was, now) in &expected {
-        let old = recorded_sha(&rec, *kind, was);
+/// Reads the inputs again (directories and commit ranges too, by their digests), and
+/// re-evaluates the decision with the recorded change record (merged from every source,
+/// including those that were not files) at the recorded time and stage.
+fn decision_changed(
+    rec: &ReadRecord,
+    req: &Request,
+    expected: &[Reread],
+    cwd: &Path,
+) -> Result<Option<String>, Error> {
+    let now = rec.evaluated_at().ok_or_else(|| {
+        unreadable(
+            &rec.path,
+            "the record has no valid `evaluated_at` (an RFC 3339 time)".into(),
+        )
+    })?;
+    let stage = rec
+        .stage()
+        .ok_or_else(|| unreadable(&rec.path, "the record has no valid `stage`".into()))?;
+    let mut loaded = crate::load::load(req, cwd)?;
+    for r in expected {
+        let now = r.now.display().to_string();
         let new = loaded
             .inputs
             .iter()
-            .find(|i| i.kind == *kind && (&i.path == now || &i.path == was))
+            .find(|i| i.kind == r.kind && (i.path == now || i.path == r.was))
             .map(|i| i.sha256.as_str());
         match new {
-            Some(new) if new == old => {}
-            Some(new) => {
-                return Ok(Outcome::Mismatch {
-                    what,
-                    message: format!(
-                        "input `{was}` ({kind}) has changed: recorded sha256 {old}, now {new}"
-                    ),
-                });
-            }
+            Some(new) if new == r.sha256 => {}
+            Some(new) => return Ok(Some(changed(r, new))),
             None => {
-                return Ok(Outcome::Mismatch {
-                    what,
-                    message: format!("input `{was}` ({kind}) was not read again"),
-                });
+                return Ok(Some(format!(
+                    "input `{}` ({}) was not read again",
+                    r.was, r.kind
+                )));
             }
         }
     }
-
-    // The decision, re-evaluated with the recorded change record (merged from every source,
-    // including those that were not files) at the recorded time.
-    let change: crate::model::ChangeRecord =
-        serde_json::from_value(rec.value.get("change").cloned().unwrap_or(Value::Null))
-            .map_err(|e| unreadable(&rec.path, format!("`change`: {e}")))?;
-    loaded.change.record = change;
-    loaded.change.platform_notes = rec
-        .value
-        .get("platform_notes")
-        .and_then(Value::as_array)
-        .map(|l| {
-            l.iter()
-                .filter_map(|n| n.as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default();
+    loaded.change.record = rec.change().map_err(|m| unreadable(&rec.path, m))?;
+    loaded.change.platform_notes = rec.platform_notes();
     let eval = crate::engine::evaluate(&loaded.change, &loaded.policy, now, stage);
     let again = crate::evidence::Record::new(
         &eval,
@@ -248,52 +220,41 @@ pub fn verify_record(
         &loaded.inputs,
         &loaded.policy,
         &loaded.team_members,
-    );
-    let again = again.to_value();
+    )
+    .to_value();
     for field in ["/policy/sha256", "/verdict", "/actions", "/obligations"] {
         let (a, b) = (rec.value.pointer(field), again.pointer(field));
         if a != b {
-            return Ok(Outcome::Mismatch {
-                what,
-                message: format!(
-                    "re-evaluated, `{}` differs: recorded {}, now {}",
-                    &field[1..].replace('/', "."),
-                    a.map(brief).unwrap_or_else(|| "nothing".into()),
-                    b.map(brief).unwrap_or_else(|| "nothing".into())
-                ),
-            });
+            return Ok(Some(format!(
+                "re-evaluated, `{}` differs: recorded {}, now {}",
+                &field[1..].replace('/', "."),
+                a.map(brief).unwrap_or_else(|| "nothing".into()),
+                b.map(brief).unwrap_or_else(|| "nothing".into())
+            )));
         }
     }
     let (old, new) = (findings_of(&rec.value), findings_of(&again));
-    for i in 0..old.len().max(new.len()) {
-        let (a, b) = (old.get(i), new.get(i));
-        if a != b {
-            let name = |f: Option<&Value>| {
-                f.map(|f| {
-                    format!(
-                        "{} on `{}`: {}",
-                        f["rule"].as_str().unwrap_or("?"),
-                        f["target"].as_str().unwrap_or("?"),
-                        f["message"].as_str().unwrap_or("?")
-                    )
-                })
-                .unwrap_or_else(|| "no finding".into())
-            };
-            return Ok(Outcome::Mismatch {
-                what,
-                message: format!(
-                    "re-evaluated, finding {} differs: recorded {}; now {}",
-                    i + 1,
-                    name(a),
-                    name(b)
-                ),
-            });
-        }
-    }
-    Ok(Outcome::Verified {
-        what: format!("{what} ({})", rec.digest),
-        notes,
-    })
+    let name = |f: Option<&Value>| {
+        f.map(|f| {
+            format!(
+                "{} on `{}`: {}",
+                f["rule"].as_str().unwrap_or("?"),
+                f["target"].as_str().unwrap_or("?"),
+                f["message"].as_str().unwrap_or("?")
+            )
+        })
+        .unwrap_or_else(|| "no finding".into())
+    };
+    Ok((0..old.len().max(new.len()))
+        .find(|&i| old.get(i) != new.get(i))
+        .map(|i| {
+            format!(
+                "re-evaluated, finding {} differs: recorded {}; now {}",
+                i + 1,
+                name(old.get(i)),
+                name(new.get(i))
+            )
+        }))
 }
 
 /// Checks the log's chain, and that each record's digest is in it.

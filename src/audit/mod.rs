@@ -314,25 +314,12 @@ pub fn read_records(dir: &std::path::Path) -> Result<Vec<RecordInfo>, crate::err
         .par_iter()
         .map(|p| {
             let rec = crate::evidence::read_record(p)?;
-            let time = |ptr: &str| {
-                rec.str_at(ptr)
-                    .and_then(|t| crate::model::time::parse_rfc3339(t).ok())
-            };
             Ok(RecordInfo {
                 path: rec.path.clone(),
-                ticket: rec.str_at("/change/ticket").map(str::to_string),
-                commits: rec
-                    .value
-                    .pointer("/actions/commits")
-                    .and_then(serde_json::Value::as_array)
-                    .map(|l| {
-                        l.iter()
-                            .filter_map(|c| c["id"].as_str().map(str::to_string))
-                            .collect()
-                    })
-                    .unwrap_or_default(),
-                evaluated_at: time("/evaluated_at"),
-                post_review_at: time("/post_review/at"),
+                ticket: rec.ticket().map(str::to_string),
+                commits: rec.commit_ids(),
+                evaluated_at: rec.evaluated_at(),
+                post_review_at: rec.post_review_at(),
                 broken: rec.intact().err(),
             })
         })
