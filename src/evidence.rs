@@ -294,7 +294,9 @@ impl ReadRecord {
     /// The GitHub team members the run resolved (none recorded: none).
     pub fn team_members(&self) -> Result<BTreeMap<String, Vec<String>>, String> {
         match self.value.get("team_members") {
-            Some(t) => serde_json::from_value(t.clone()).map_err(|e| format!("`team_members`: {e}")),
+            Some(t) => {
+                serde_json::from_value(t.clone()).map_err(|e| format!("`team_members`: {e}"))
+            }
             None => Ok(BTreeMap::new()),
         }
     }

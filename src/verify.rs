@@ -93,9 +93,10 @@ fn replay_request(
             InputKind::Live => req.live.push(now.clone()),
             InputKind::Git => {
                 req.repo = now.clone();
-                req.commits = Some(i.range.clone().ok_or_else(|| {
-                    unreadable(&rec.path, "the git input has no `range`".into())
-                })?);
+                req.commits =
+                    Some(i.range.clone().ok_or_else(|| {
+                        unreadable(&rec.path, "the git input has no `range`".into())
+                    })?);
             }
         }
         expected.push(Reread {

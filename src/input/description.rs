@@ -59,12 +59,39 @@ struct SectionText {
     start: Option<Pos>,
 }
 
+/// What the Markdown holds: `changegate` blocks, the recognised `##` sections, and the lines
+/// of its paragraphs and list items (for `Key: value`).
+#[derive(Default)]
+struct Scan {
+    /// YAML of each `changegate` block, with the line it starts on.
+    blocks: Vec<(String, usize)>,
+    sections: Vec<(Section, SectionText)>,
+    key_lines: Vec<(String, Pos)>,
+}
+
 /// Parses a description into a partial change record. `name` is how errors name it.
 pub fn parse_description(name: &str, text: &str) -> Result<ChangeRecord, Error> {
+    let scan = scan(text);
     let mut blocks: Vec<ChangeRecord> = Vec::new();
+    for (yaml, line) in &scan.blocks {
+        blocks.push(parse(SOURCE, name, yaml, *line)?);
+    }
     let mut b = RecordBuilder::new(SOURCE, name);
+    for (l, pos) in &scan.key_lines {
+        key_line(&mut b, l, *pos);
+    }
+    for (s, t) in &scan.sections {
+        section(&mut b, *s, t);
+    }
+    let conv = b.finish()?;
+    // A `changegate` block is the most explicit part of a description.
+    blocks.push(conv);
+    Ok(merge(blocks))
+}
 
-    let mut sections: Vec<(Section, SectionText)> = Vec::new();
+/// Walks the Markdown (pulldown-cmark events) once.
+fn scan(text: &str) -> Scan {
+    let mut out = Scan::default();
     let mut current: Option<(Section, SectionText)> = None;
     let mut in_heading: Option<(HeadingLevel, String, Pos)> = None;
     let mut in_code: Option<(bool, String, Pos)> = None;
@@ -73,7 +100,6 @@ pub fn parse_description(name: &str, text: &str) -> Result<ChangeRecord, Error> 
     // Text of the current paragraph/item line by line with the position of each line start.
     let mut line = String::new();
     let mut line_pos: Option<Pos> = None;
-    let mut key_lines: Vec<(String, Pos)> = Vec::new();
 
     let flush_line =
         |line: &mut String, line_pos: &mut Option<Pos>, key_lines: &mut Vec<(String, Pos)>| {
@@ -97,7 +123,7 @@ pub fn parse_description(name: &str, text: &str) -> Result<ChangeRecord, Error> 
                     && level <= HeadingLevel::H2
                 {
                     if let Some(c) = current.take() {
-                        sections.push(c);
+                        out.sections.push(c);
                     }
                     if level == HeadingLevel::H2 {
                         current = section_of(&title).map(|s| {
@@ -120,7 +146,7 @@ pub fn parse_description(name: &str, text: &str) -> Result<ChangeRecord, Error> 
             Event::End(TagEnd::CodeBlock) => {
                 match in_code.take() {
                     // The YAML starts on the line after the opening fence.
-                    Some((true, yaml, cpos)) => blocks.push(parse(SOURCE, name, &yaml, cpos.line)?),
+                    Some((true, yaml, cpos)) => out.blocks.push((yaml, cpos.line)),
                     Some((false, code, _)) => {
                         if let Some((_, s)) = current.as_mut() {
                             s.text.push_str(&code);
@@ -150,7 +176,7 @@ pub fn parse_description(name: &str, text: &str) -> Result<ChangeRecord, Error> 
                 }
             }
             Event::SoftBreak | Event::HardBreak => {
-                flush_line(&mut line, &mut line_pos, &mut key_lines);
+                flush_line(&mut line, &mut line_pos, &mut out.key_lines);
                 if let Some((_, s)) = current.as_mut() {
                     s.text.push('\n');
                 }
@@ -163,7 +189,7 @@ pub fn parse_description(name: &str, text: &str) -> Result<ChangeRecord, Error> 
                 item_text.clear();
             }
             Event::End(TagEnd::Item) => {
-                flush_line(&mut line, &mut line_pos, &mut key_lines);
+                flush_line(&mut line, &mut line_pos, &mut out.key_lines);
                 in_item = in_item.saturating_sub(1);
                 if let Some((_, s)) = current.as_mut() {
                     s.items.push(item_text.trim().to_string());
@@ -172,7 +198,7 @@ pub fn parse_description(name: &str, text: &str) -> Result<ChangeRecord, Error> 
                 item_text.clear();
             }
             Event::End(TagEnd::Paragraph) => {
-                flush_line(&mut line, &mut line_pos, &mut key_lines);
+                flush_line(&mut line, &mut line_pos, &mut out.key_lines);
                 if let Some((_, s)) = current.as_mut() {
                     s.text.push_str("\n\n");
                 }
@@ -182,169 +208,169 @@ pub fn parse_description(name: &str, text: &str) -> Result<ChangeRecord, Error> 
         }
     }
     if let Some(c) = current.take() {
-        sections.push(c);
+        out.sections.push(c);
     }
 
-    // `Key: value` lines.
-    for (l, pos) in &key_lines {
-        let Some((key, value)) = l.split_once(':') else {
-            continue;
-        };
-        let key = key
-            .trim()
-            .trim_matches('*')
-            .trim()
-            .to_ascii_lowercase()
-            .replace(['_', ' '], "-");
-        let value = value.trim().trim_start_matches('*').trim();
-        let set = |b: &RecordBuilder<'_>, f: &str| b.record.sources.contains_key(f);
-        match key.as_str() {
-            "ticket" | "change" | "change-ticket" if !set(&b, "ticket") => {
-                if let Some(v) = meaningful(Some(value)) {
-                    b.record.ticket = Some(v);
-                    b.set_origin("ticket", Some(*pos));
-                }
-            }
-            "title" if !set(&b, "title") => {
-                if let Some(v) = meaningful(Some(value)) {
-                    b.record.title = Some(v);
-                    b.set_origin("title", Some(*pos));
-                }
-            }
-            "type" | "change-type" if !set(&b, "type") => match value.to_ascii_lowercase().as_str()
-            {
-                "standard" | "normal" => {
-                    b.record.change_type = ChangeType::Standard;
-                    b.set_origin("type", Some(*pos));
-                }
-                "emergency" | "break-glass" => {
-                    b.record.change_type = ChangeType::Emergency;
-                    b.set_origin("type", Some(*pos));
-                }
-                v if meaningful(Some(v)).is_none() => {}
-                v => b.error(
-                    Some(*pos),
-                    format!("unknown change type `{v}`: expected `standard` or `emergency`"),
-                ),
-            },
-            "requested-by" | "requester" if !set(&b, "requested_by") => {
-                if let Some(v) = meaningful(Some(value)) {
-                    b.record.requested_by = Some(v);
-                    b.set_origin("requested_by", Some(*pos));
-                }
-            }
-            "window" | "maintenance-window" if !set(&b, "window") => {
-                if meaningful(Some(value)).is_none() {
-                    continue;
-                }
-                let Some((s, e)) = value.split_once('/') else {
-                    b.error(
-                        Some(*pos),
-                        format!("invalid window `{value}`: expected an ISO 8601 interval `START/END`, e.g. `2026-11-28T01:30:00Z/2026-11-28T03:00:00Z`"),
-                    );
-                    continue;
-                };
-                let s = b.time(Some(*pos), "Window", s);
-                let e = b.time(Some(*pos), "Window", e);
-                if let (Some(start), Some(end)) = (s, e) {
-                    if end <= start {
-                        b.error(Some(*pos), "the window ends before it starts".into());
-                    } else {
-                        b.record.window = Some(Interval { start, end });
-                        b.set_origin("window", Some(*pos));
-                    }
-                }
-            }
-            "announced" | "announced-at" if !set(&b, "announced_at") => {
-                if meaningful(Some(value)).is_none() {
-                    continue;
-                }
-                if let Some(t) = b.time(Some(*pos), "Announced", value) {
-                    b.record.announced_at = Some(t);
-                    b.set_origin("announced_at", Some(*pos));
-                }
-            }
-            _ => {}
-        }
+    if let Some(c) = current.take() {
+        out.sections.push(c);
     }
+    out
+}
 
-    for (section, s) in sections {
-        let text = s.text.trim();
-        let value = meaningful(Some(text));
-        let field = match section {
-            Section::Description => "description",
-            Section::Systems => "systems",
-            Section::Risk => "risk",
-            Section::Rollback => "rollback",
-            Section::Backup => "backup",
-            Section::TestPlan => "test_plan",
-            Section::Communication => "communication",
-            Section::Emergency => "emergency_justification",
-            Section::Title => "title",
-        };
-        if b.record.sources.contains_key(field) {
-            continue;
+/// One `Key: value` line of the description.
+fn key_line(b: &mut RecordBuilder<'_>, l: &str, pos: Pos) {
+    let Some((key, value)) = l.split_once(':') else {
+        return;
+    };
+    let key = key
+        .trim()
+        .trim_matches('*')
+        .trim()
+        .to_ascii_lowercase()
+        .replace(['_', ' '], "-");
+    let value = value.trim().trim_start_matches('*').trim();
+    let set = |b: &RecordBuilder<'_>, f: &str| b.record.sources.contains_key(f);
+    match key.as_str() {
+        "ticket" | "change" | "change-ticket" if !set(b, "ticket") => {
+            if let Some(v) = meaningful(Some(value)) {
+                b.record.ticket = Some(v);
+                b.set_origin("ticket", Some(pos));
+            }
         }
-        let Some(value) = value else { continue };
-        match section {
-            Section::Description => b.record.description = Some(value),
-            Section::Title => b.record.title = Some(value),
-            Section::Rollback => b.record.rollback = Some(value),
-            Section::Backup => b.record.backup = Some(value),
-            Section::TestPlan => b.record.test_plan = Some(value),
-            Section::Communication => b.record.communication = Some(value),
-            Section::Emergency => b.record.emergency_justification = Some(value),
-            Section::Systems => {
-                let list: Vec<String> = if s.items.is_empty() {
-                    value
-                        .split([',', '\n'])
-                        .filter_map(|x| meaningful(Some(x)))
-                        .collect()
+        "title" if !set(b, "title") => {
+            if let Some(v) = meaningful(Some(value)) {
+                b.record.title = Some(v);
+                b.set_origin("title", Some(pos));
+            }
+        }
+        "type" | "change-type" if !set(b, "type") => match value.to_ascii_lowercase().as_str() {
+            "standard" | "normal" => {
+                b.record.change_type = ChangeType::Standard;
+                b.set_origin("type", Some(pos));
+            }
+            "emergency" | "break-glass" => {
+                b.record.change_type = ChangeType::Emergency;
+                b.set_origin("type", Some(pos));
+            }
+            v if meaningful(Some(v)).is_none() => {}
+            v => b.error(
+                Some(pos),
+                format!("unknown change type `{v}`: expected `standard` or `emergency`"),
+            ),
+        },
+        "requested-by" | "requester" if !set(b, "requested_by") => {
+            if let Some(v) = meaningful(Some(value)) {
+                b.record.requested_by = Some(v);
+                b.set_origin("requested_by", Some(pos));
+            }
+        }
+        "window" | "maintenance-window" if !set(b, "window") => {
+            if meaningful(Some(value)).is_none() {
+                return;
+            }
+            let Some((s, e)) = value.split_once('/') else {
+                b.error(
+                    Some(pos),
+                    format!("invalid window `{value}`: expected an ISO 8601 interval `START/END`, e.g. `2026-11-28T01:30:00Z/2026-11-28T03:00:00Z`"),
+                );
+                return;
+            };
+            let s = b.time(Some(pos), "Window", s);
+            let e = b.time(Some(pos), "Window", e);
+            if let (Some(start), Some(end)) = (s, e) {
+                if end <= start {
+                    b.error(Some(pos), "the window ends before it starts".into());
                 } else {
-                    s.items.iter().filter_map(|x| meaningful(Some(x))).collect()
-                };
-                if list.is_empty() {
-                    continue;
+                    b.record.window = Some(Interval { start, end });
+                    b.set_origin("window", Some(pos));
                 }
-                b.record.systems = list;
-            }
-            Section::Risk => {
-                let level = value.lines().find_map(|l| {
-                    let (k, v) = l.split_once(':')?;
-                    if !k.trim().trim_matches('*').eq_ignore_ascii_case("level") {
-                        return None;
-                    }
-                    match v.trim().trim_matches('*').to_ascii_lowercase().as_str() {
-                        "low" => Some(RiskLevel::Low),
-                        "medium" | "moderate" => Some(RiskLevel::Medium),
-                        "high" => Some(RiskLevel::High),
-                        "critical" => Some(RiskLevel::Critical),
-                        _ => None,
-                    }
-                });
-                // The assessment is what is written besides the `Level:` line.
-                let assessment: Vec<&str> = value
-                    .lines()
-                    .filter(|l| {
-                        !l.split_once(':').is_some_and(|(k, _)| {
-                            k.trim().trim_matches('*').eq_ignore_ascii_case("level")
-                        })
-                    })
-                    .collect();
-                let assessment = meaningful(Some(assessment.join("\n").trim()));
-                if level.is_none() && assessment.is_none() {
-                    continue;
-                }
-                b.record.risk = Some(Risk { level, assessment });
             }
         }
-        b.set_origin(field, s.start);
+        "announced" | "announced-at" if !set(b, "announced_at") => {
+            if meaningful(Some(value)).is_none() {
+                return;
+            }
+            if let Some(t) = b.time(Some(pos), "Announced", value) {
+                b.record.announced_at = Some(t);
+                b.set_origin("announced_at", Some(pos));
+            }
+        }
+        _ => {}
     }
+}
 
-    let conv = b.finish()?;
-    // A `changegate` block is the most explicit part of a description.
-    blocks.push(conv);
-    Ok(merge(blocks))
+/// One `##` section of the description, unless the field is already set.
+fn section(b: &mut RecordBuilder<'_>, section: Section, s: &SectionText) {
+    let text = s.text.trim();
+    let value = meaningful(Some(text));
+    let field = match section {
+        Section::Description => "description",
+        Section::Systems => "systems",
+        Section::Risk => "risk",
+        Section::Rollback => "rollback",
+        Section::Backup => "backup",
+        Section::TestPlan => "test_plan",
+        Section::Communication => "communication",
+        Section::Emergency => "emergency_justification",
+        Section::Title => "title",
+    };
+    if b.record.sources.contains_key(field) {
+        return;
+    }
+    let Some(value) = value else { return };
+    match section {
+        Section::Description => b.record.description = Some(value),
+        Section::Title => b.record.title = Some(value),
+        Section::Rollback => b.record.rollback = Some(value),
+        Section::Backup => b.record.backup = Some(value),
+        Section::TestPlan => b.record.test_plan = Some(value),
+        Section::Communication => b.record.communication = Some(value),
+        Section::Emergency => b.record.emergency_justification = Some(value),
+        Section::Systems => {
+            let list: Vec<String> = if s.items.is_empty() {
+                value
+                    .split([',', '\n'])
+                    .filter_map(|x| meaningful(Some(x)))
+                    .collect()
+            } else {
+                s.items.iter().filter_map(|x| meaningful(Some(x))).collect()
+            };
+            if list.is_empty() {
+                return;
+            }
+            b.record.systems = list;
+        }
+        Section::Risk => {
+            let level = value.lines().find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                if !k.trim().trim_matches('*').eq_ignore_ascii_case("level") {
+                    return None;
+                }
+                match v.trim().trim_matches('*').to_ascii_lowercase().as_str() {
+                    "low" => Some(RiskLevel::Low),
+                    "medium" | "moderate" => Some(RiskLevel::Medium),
+                    "high" => Some(RiskLevel::High),
+                    "critical" => Some(RiskLevel::Critical),
+                    _ => None,
+                }
+            });
+            // The assessment is what is written besides the `Level:` line.
+            let assessment: Vec<&str> = value
+                .lines()
+                .filter(|l| {
+                    !l.split_once(':').is_some_and(|(k, _)| {
+                        k.trim().trim_matches('*').eq_ignore_ascii_case("level")
+                    })
+                })
+                .collect();
+            let assessment = meaningful(Some(assessment.join("\n").trim()));
+            if level.is_none() && assessment.is_none() {
+                return;
+            }
+            b.record.risk = Some(Risk { level, assessment });
+        }
+    }
+    b.set_origin(field, s.start);
 }
 
 #[cfg(test)]

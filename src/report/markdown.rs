@@ -38,9 +38,16 @@ fn table(w: &mut dyn Write, findings: &[&Finding]) -> std::io::Result<()> {
 }
 
 pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
+    headline(r, w)?;
+    findings(r, w)?;
+    change_record(r, w)?;
+    footer(r, w)
+}
+
+/// The marker, the verdict and the counts.
+fn headline(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
     writeln!(w, "{MARKER}")?;
-    let rec = r.change;
-    let ticket = rec.ticket.as_deref().unwrap_or("(no ticket)");
+    let ticket = r.change.ticket.as_deref().unwrap_or("(no ticket)");
     match r.verdict {
         Verdict::Pass => writeln!(w, "## ✅ changegate: `{ticket}` may go ahead")?,
         Verdict::Fail => writeln!(w, "## ❌ changegate: `{ticket}` is blocked")?,
@@ -51,6 +58,11 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
         "\nStage **{}**, evaluated {} · {} blocking, {} advisory, {} overridden, {} suppressed\n",
         r.stage, r.evaluated_at, s.blocking, s.advisory, s.overridden, s.suppressed
     )?;
+    Ok(())
+}
+
+/// Blocking findings with how to fix them, then the others folded away.
+fn findings(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
     let blocking: Vec<&Finding> = r.findings.iter().filter(|f| f.blocking).collect();
     if !blocking.is_empty() {
         writeln!(w, "### Blocking\n")?;
@@ -75,6 +87,12 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
         table(w, &other)?;
         writeln!(w, "</details>\n")?;
     }
+    Ok(())
+}
+
+/// The change record as read, with where each field came from.
+fn change_record(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
+    let rec = r.change;
     writeln!(w, "### Change record\n")?;
     writeln!(w, "| Field | Value | From |")?;
     writeln!(w, "|---|---|---|")?;
@@ -172,7 +190,11 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
     for (label, field, value) in rows {
         writeln!(w, "| {label} | {value} | {} |", from(field))?;
     }
-    writeln!(w)?;
+    writeln!(w)
+}
+
+/// The next allowed window, the obligations, what changes, the version.
+fn footer(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
     if let Some(n) = r.next_window {
         writeln!(w, "**Next allowed window:** {}\n", cell(&n.description))?;
     }
