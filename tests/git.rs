@@ -1,6 +1,8 @@
 //! Git input end to end: real repositories built with git2 in temporary directories, read by
 //! the real binary.
 
+use std::path::Path;
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 use serde_json::Value;
@@ -365,126 +367,9 @@ fn real_ssh_and_gpg_signatures_name_the_signer_key() {
     )
     .unwrap();
 
-    // ssh
-    let key = work.path().join("id_ed25519");
-    assert!(
-        Sh::new("ssh-keygen")
-            .args(["-q", "-t", "ed25519", "-N", "", "-C", "dave", "-f"])
-            .arg(&key)
-            .status()
-            .unwrap()
-            .success()
-    );
-    let buf = repo
-        .commit_create_buffer(
-            &sig,
-            &sig,
-            "CHG-1: ssh signed",
-            &head.tree().unwrap(),
-            &[&head],
-        )
-        .unwrap();
-    let payload = work.path().join("payload");
-    std::fs::write(&payload, &*buf).unwrap();
-    assert!(
-        Sh::new("ssh-keygen")
-            .args(["-q", "-Y", "sign", "-n", "git", "-f"])
-            .arg(&key)
-            .arg(&payload)
-            .status()
-            .unwrap()
-            .success()
-    );
-    let ssh_sig = std::fs::read_to_string(work.path().join("payload.sig")).unwrap();
-    let ssh_commit = repo
-        .commit_signed(buf.as_str().unwrap(), &ssh_sig, None)
-        .unwrap();
-    let fp = Sh::new("ssh-keygen")
-        .args(["-l", "-E", "sha256", "-f"])
-        .arg(key.with_extension("pub"))
-        .output()
-        .unwrap();
-    let fp = String::from_utf8(fp.stdout)
-        .unwrap()
-        .split_whitespace()
-        .nth(1)
-        .unwrap()
-        .to_string();
-
-    // gpg
-    let home = work.path().join("gnupg");
-    std::fs::create_dir(&home).unwrap();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
-    }
-    let gpg = |args: &[&str]| {
-        Sh::new("gpg")
-            .env("GNUPGHOME", &home)
-            .args([
-                "--batch",
-                "--quiet",
-                "--pinentry-mode",
-                "loopback",
-                "--passphrase",
-                "",
-            ])
-            .args(args)
-            .output()
-            .unwrap()
-    };
-    assert!(
-        gpg(&[
-            "--quick-gen-key",
-            "Dave <dave@example.com>",
-            "ed25519",
-            "sign",
-            "never"
-        ])
-        .status
-        .success()
-    );
+    let (ssh_commit, fp) = ssh_signed(&repo, work.path(), &sig, &head);
     let ssh_parent = repo.find_commit(ssh_commit).unwrap();
-    let buf = repo
-        .commit_create_buffer(
-            &sig,
-            &sig,
-            "CHG-1: gpg signed",
-            &head.tree().unwrap(),
-            &[&ssh_parent],
-        )
-        .unwrap();
-    std::fs::write(&payload, &*buf).unwrap();
-    let out = gpg(&[
-        "--armor",
-        "--detach-sign",
-        "--output",
-        "-",
-        payload.to_str().unwrap(),
-    ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let gpg_commit = repo
-        .commit_signed(
-            buf.as_str().unwrap(),
-            std::str::from_utf8(&out.stdout).unwrap(),
-            None,
-        )
-        .unwrap();
-    let listed = gpg(&["--with-colons", "--list-keys"]);
-    let fpr = String::from_utf8(listed.stdout)
-        .unwrap()
-        .lines()
-        .find(|l| l.starts_with("fpr:"))
-        .unwrap()
-        .split(':')
-        .nth(9)
-        .unwrap()
-        .to_string();
+    let (gpg_commit, fpr) = gpg_signed(&repo, work.path(), &sig, &head, &ssh_parent);
 
     let log = changegate::input::git::load(&dir, &format!("{base}..{gpg_commit}"), None).unwrap();
     let by_subject = |s: &str| {
@@ -572,4 +457,146 @@ fn one_reading_of_tickets_and_emergencies() {
     .arg(&msg)
     .assert()
     .success();
+}
+
+/// A commit on `head` signed with a new ssh key: its id and the key's SHA-256 fingerprint.
+fn ssh_signed(
+    repo: &git2::Repository,
+    work: &Path,
+    sig: &git2::Signature<'_>,
+    head: &git2::Commit<'_>,
+) -> (git2::Oid, String) {
+    use std::process::Command as Sh;
+    let key = work.join("id_ed25519");
+    assert!(
+        Sh::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", "dave", "-f"])
+            .arg(&key)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let buf = repo
+        .commit_create_buffer(
+            sig,
+            sig,
+            "CHG-1: ssh signed",
+            &head.tree().unwrap(),
+            &[head],
+        )
+        .unwrap();
+    let payload = work.join("payload");
+    std::fs::write(&payload, &*buf).unwrap();
+    assert!(
+        Sh::new("ssh-keygen")
+            .args(["-q", "-Y", "sign", "-n", "git", "-f"])
+            .arg(&key)
+            .arg(&payload)
+            .status()
+            .unwrap()
+            .success()
+    );
+    let ssh_sig = std::fs::read_to_string(work.join("payload.sig")).unwrap();
+    let ssh_commit = repo
+        .commit_signed(buf.as_str().unwrap(), &ssh_sig, None)
+        .unwrap();
+    let fp = Sh::new("ssh-keygen")
+        .args(["-l", "-E", "sha256", "-f"])
+        .arg(key.with_extension("pub"))
+        .output()
+        .unwrap();
+    let fp = String::from_utf8(fp.stdout)
+        .unwrap()
+        .split_whitespace()
+        .nth(1)
+        .unwrap()
+        .to_string();
+
+    (ssh_commit, fp)
+}
+
+/// A commit on `parent` signed with a new OpenPGP key: its id and the key's fingerprint.
+fn gpg_signed(
+    repo: &git2::Repository,
+    work: &Path,
+    sig: &git2::Signature<'_>,
+    head: &git2::Commit<'_>,
+    parent: &git2::Commit<'_>,
+) -> (git2::Oid, String) {
+    use std::process::Command as Sh;
+    let home = work.join("gnupg");
+    std::fs::create_dir(&home).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&home, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    let gpg = |args: &[&str]| {
+        Sh::new("gpg")
+            .env("GNUPGHOME", &home)
+            .args([
+                "--batch",
+                "--quiet",
+                "--pinentry-mode",
+                "loopback",
+                "--passphrase",
+                "",
+            ])
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    assert!(
+        gpg(&[
+            "--quick-gen-key",
+            "Dave <dave@example.com>",
+            "ed25519",
+            "sign",
+            "never"
+        ])
+        .status
+        .success()
+    );
+    let buf = repo
+        .commit_create_buffer(
+            sig,
+            sig,
+            "CHG-1: gpg signed",
+            &head.tree().unwrap(),
+            &[parent],
+        )
+        .unwrap();
+    let payload = work.join("payload");
+    std::fs::write(&payload, &*buf).unwrap();
+    let out = gpg(&[
+        "--armor",
+        "--detach-sign",
+        "--output",
+        "-",
+        payload.to_str().unwrap(),
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let gpg_commit = repo
+        .commit_signed(
+            buf.as_str().unwrap(),
+            std::str::from_utf8(&out.stdout).unwrap(),
+            None,
+        )
+        .unwrap();
+    let listed = gpg(&["--with-colons", "--list-keys"]);
+    let fpr = String::from_utf8(listed.stdout)
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("fpr:"))
+        .unwrap()
+        .split(':')
+        .nth(9)
+        .unwrap()
+        .to_string();
+
+    (gpg_commit, fpr)
 }

@@ -553,33 +553,397 @@ impl Ctx<'_> {
     }
 }
 
+impl Ctx<'_> {
+    /// `ticket.pattern`: a regular expression that is not empty.
+    fn ticket(&mut self, pf: &PolicyFile) -> Option<Regex> {
+        match Regex::new(&pf.ticket.pattern) {
+            Ok(_) if pf.ticket.pattern.trim().is_empty() => {
+                self.err(
+                    "/ticket/pattern",
+                    "`ticket.pattern` is empty, so every text would contain a ticket; expected a \
+                     regular expression such as `^(CHG|INC)-[0-9]+$`"
+                        .into(),
+                );
+                None
+            }
+            Ok(r) => Some(r),
+            Err(e) => {
+                self.err(
+                    "/ticket/pattern",
+                    format!("invalid regular expression at `ticket.pattern`: {e}"),
+                );
+                None
+            }
+        }
+    }
+
+    /// Roles named in approvals must exist: an approval nobody can give is a policy mistake.
+    fn approval_roles(&mut self, pf: &PolicyFile) {
+        let mut missing: Vec<(String, Vec<String>, String)> = Vec::new();
+        for (list, name) in [
+            (&pf.approvals.standard, "standard"),
+            (&pf.approvals.security_impacting, "security-impacting"),
+            (&pf.approvals.emergency, "emergency"),
+        ] {
+            for (i, role) in list.iter().enumerate() {
+                if pf.roles.contains_key(role) {
+                    continue;
+                }
+                let pointer = format!("/approvals/{name}/{i}");
+                match missing.iter_mut().find(|(r, _, _)| r == role) {
+                    Some((_, lists, _)) => lists.push(format!("approvals.{name}")),
+                    None => {
+                        missing.push((role.clone(), vec![format!("approvals.{name}")], pointer))
+                    }
+                }
+            }
+        }
+        for (role, lists, pointer) in missing {
+            self.err(
+                &pointer,
+                format!(
+                    "role `{role}` is required by {} but `roles` does not define it; add `{role}: [...]` under `roles`",
+                    lists.join(", ")
+                ),
+            );
+        }
+    }
+
+    /// `windows`: each compiled, at most 1024 of them and 64 with a `schedule`; `None` when
+    /// there are too many to check.
+    fn windows(&mut self, pf: &PolicyFile) -> Option<Vec<Window>> {
+        let mut windows = Vec::new();
+        let mut names = HashMap::new();
+        // Checking that a schedule ever fires takes croner up to a few milliseconds (see
+        // `ever_fires`): a policy has few scheduled windows, and a bound keeps a hostile one cheap.
+        // Fixed windows (freezes by date) need no search and may be many more.
+        const MAX_WINDOWS: usize = 1024;
+        const MAX_SCHEDULES: usize = 64;
+        if pf.windows.len() > MAX_WINDOWS {
+            self.err(
+                &format!("/windows/{MAX_WINDOWS}"),
+                format!(
+                    "`windows` lists {} windows; at most {MAX_WINDOWS} are allowed",
+                    pf.windows.len()
+                ),
+            );
+        }
+        if let Some((i, _)) = pf
+            .windows
+            .iter()
+            .enumerate()
+            .filter(|(_, w)| w.schedule.is_some())
+            .nth(MAX_SCHEDULES)
+        {
+            self.err(
+                &format!("/windows/{i}/schedule"),
+                format!("more than {MAX_SCHEDULES} windows have a `schedule`; at most {MAX_SCHEDULES} are allowed"),
+            );
+            return None;
+        }
+        let mut fires: HashMap<String, bool> = HashMap::new();
+        for (i, w) in pf.windows.iter().enumerate().take(MAX_WINDOWS) {
+            let base = format!("/windows/{i}");
+            if let Some(prev) = names.insert(w.name.clone(), i) {
+                self.err(
+                    &format!("{base}/name"),
+                    format!(
+                        "window name `{}` is used twice (also windows[{prev}])",
+                        w.name
+                    ),
+                );
+            }
+            let schedule = match (&w.schedule, &w.start, &w.end) {
+                (Some(expr), None, None) => self.cron_schedule(i, w, expr, &mut fires),
+                (None, Some(s), Some(e)) => {
+                    if w.duration.is_some() || w.timezone.is_some() {
+                        self.err(
+                            &base,
+                            format!("window `{}`: `duration` and `timezone` go with `schedule`, not with `start`/`end`", w.name),
+                        );
+                    }
+                    let s = self.time(&format!("{base}/start"), s);
+                    let e = self.time(&format!("{base}/end"), e);
+                    match (s, e) {
+                        (Some(start), Some(end)) if start < end => {
+                            Some(Schedule::Fixed(Interval { start, end }))
+                        }
+                        (Some(_), Some(_)) => {
+                            self.err(
+                                &format!("{base}/end"),
+                                format!("window `{}` ends before it starts", w.name),
+                            );
+                            None
+                        }
+                        _ => None,
+                    }
+                }
+                _ => {
+                    self.err(
+                        &base,
+                        format!(
+                            "window `{}` needs either `schedule` + `duration` (+ `timezone`) or `start` + `end`",
+                            w.name
+                        ),
+                    );
+                    None
+                }
+            };
+            if let Some(schedule) = schedule {
+                windows.push(Window {
+                    name: w.name.clone(),
+                    kind: w.kind,
+                    schedule,
+                    location: Some(self.loc(&base)),
+                });
+            }
+        }
+
+        Some(windows)
+    }
+
+    /// A window's `schedule` (cron, five fields, that fires at least once), `timezone` and
+    /// positive `duration`.
+    fn cron_schedule(
+        &mut self,
+        i: usize,
+        w: &crate::policy::WindowSpec,
+        expr: &str,
+        fires: &mut HashMap<String, bool>,
+    ) -> Option<Schedule> {
+        let base = format!("/windows/{i}");
+        let cron = CronParser::builder()
+            .seconds(Seconds::Disallowed)
+            .year(Year::Disallowed)
+            .build()
+            .parse(expr);
+        let fields = expr.split_whitespace().count();
+        let key = format!("windows[{i}].schedule");
+        let cron = match cron {
+            _ if fields != 5 => {
+                self.err(
+                    &format!("{base}/schedule"),
+                    format!("invalid cron schedule `{expr}` at `{key}`: it has {fields} fields; expected five fields (minute hour day-of-month month day-of-week)"),
+                );
+                None
+            }
+            // A schedule that never fires (`0 2 31 2 *`, February 31st) would make a
+            // window nobody can ever use: say so now, not at the first change.
+            Ok(c)
+                if !*fires
+                    .entry(expr.to_string())
+                    .or_insert_with(|| ever_fires(&c)) =>
+            {
+                self.err(
+                    &format!("{base}/schedule"),
+                    format!("cron schedule `{expr}` at `{key}` never fires (no date matches it); expected a schedule with at least one occurrence"),
+                );
+                None
+            }
+            Ok(c) => Some(c),
+            Err(e) => {
+                self.err(
+                    &format!("{base}/schedule"),
+                    format!(
+                        "invalid cron schedule `{expr}` at `{key}`: {}",
+                        cron_reason(&e)
+                    ),
+                );
+                None
+            }
+        };
+        let tz_name = w.timezone.as_deref().unwrap_or("UTC");
+        let tz = match tz_name.parse::<chrono_tz::Tz>() {
+            Ok(tz) => Some(tz),
+            Err(_) => {
+                self.err(
+                    &format!("{base}/timezone"),
+                    format!("unknown time zone `{tz_name}`: expected an IANA name such as `Europe/Berlin` or `UTC`"),
+                );
+                None
+            }
+        };
+        let duration = match &w.duration {
+            Some(d) => self.duration(&format!("{base}/duration"), d),
+            None => {
+                self.err(
+                    &base,
+                    format!("window `{}` has a schedule but no `duration`", w.name),
+                );
+                None
+            }
+        };
+        if let Some(d) = duration
+            && d <= TimeDelta::zero()
+        {
+            self.err(
+                &format!("{base}/duration"),
+                format!(
+                    "duration `{}` at `windows[{i}].duration` must be positive",
+                    w.duration.as_deref().unwrap_or_default()
+                ),
+            );
+        }
+        match (cron, tz, duration) {
+            (Some(cron), Some(tz), Some(duration)) => Some(Schedule::Cron {
+                cron: Box::new(cron),
+                expr: expr.to_string(),
+                tz,
+                duration,
+            }),
+            _ => None,
+        }
+    }
+
+    /// `rules`: the enforcement and severity of rules of `check`, by code or name.
+    fn rules(&mut self, pf: &PolicyFile) -> HashMap<&'static str, RuleSpec> {
+        let mut rules_cfg = HashMap::new();
+        for (key, spec) in &pf.rules {
+            let pointer = format!("/rules/{}", yaml::escape_token(key));
+            match rules::lookup(key) {
+                Some(r) => {
+                    rules_cfg.insert(r.meta().code, spec.clone() as RuleSpec);
+                }
+                None => {
+                    let p = pointer.clone();
+                    let message = match rules::find(key) {
+                        Some(m) => format!(
+                            "rule `{key}` ({}) belongs to `changegate audit`, which `rules` does not configure; expected a rule of `check` (see `changegate rules`)",
+                            m.code
+                        ),
+                        None => format!(
+                            "unknown rule `{key}` in `rules`: see `changegate rules` for the codes and names"
+                        ),
+                    };
+                    self.errors
+                        .push(InputError::new(self.file, self.index.key(&p), message));
+                }
+            }
+        }
+
+        rules_cfg
+    }
+
+    /// `exceptions`: each for a rule of `check`, with a target pattern and valid times.
+    fn exceptions(&mut self, pf: &PolicyFile) -> Vec<Exception> {
+        let mut exceptions = Vec::new();
+        for (i, x) in pf.exceptions.iter().enumerate() {
+            let base = format!("/exceptions/{i}");
+            let Some(rule) = rules::lookup(&x.rule) else {
+                self.err(
+                    &format!("{base}/rule"),
+                    format!(
+                        "unknown rule `{}` in exception: see `changegate rules`",
+                        x.rule
+                    ),
+                );
+                continue;
+            };
+            let matcher = match globset::Glob::new(&x.target) {
+                Ok(g) => g.compile_matcher(),
+                Err(e) => {
+                    self.err(
+                        &format!("{base}/target"),
+                        format!("invalid target pattern: {e}"),
+                    );
+                    continue;
+                }
+            };
+            let approved_at = x
+                .approved_at
+                .as_deref()
+                .and_then(|s| self.time(&format!("{base}/approved_at"), s));
+            let expires = x
+                .expires
+                .as_deref()
+                .and_then(|s| self.time(&format!("{base}/expires"), s));
+            exceptions.push(Exception {
+                index: i,
+                rule: rule.meta(),
+                target: x.target.clone(),
+                matcher,
+                justification: x.justification.clone(),
+                compensating_controls: x.compensating_controls.clone(),
+                approved_by: x.approved_by.clone(),
+                approved_at,
+                expires,
+                location: Some(self.loc(&base)),
+            });
+        }
+
+        exceptions
+    }
+
+    /// `classes`: resource type patterns.
+    fn classes(&mut self, pf: &PolicyFile) -> crate::policy::ClassMatcher {
+        let mut classes = crate::policy::ClassMatcher::default();
+        for (list, key, slot) in [
+            (&pf.classes.stateful, "stateful", &mut classes.stateful),
+            (
+                &pf.classes.security_impacting,
+                "security-impacting",
+                &mut classes.security_impacting,
+            ),
+        ] {
+            let mut b = globset::GlobSetBuilder::new();
+            for (i, g) in list.iter().enumerate() {
+                match globset::Glob::new(g) {
+                    Ok(g) => {
+                        b.add(g);
+                    }
+                    Err(e) => self.err(
+                        &format!("/classes/{key}/{i}"),
+                        format!("invalid type pattern: {e}"),
+                    ),
+                }
+            }
+            match b.build() {
+                Ok(set) => *slot = set,
+                Err(e) => self.err(
+                    &format!("/classes/{key}"),
+                    format!("invalid type patterns: {e}"),
+                ),
+            }
+        }
+
+        classes
+    }
+
+    /// `git.protected_paths` and `git.script_paths`: path patterns.
+    fn git_paths(&mut self, pf: &PolicyFile) -> (globset::GlobSet, globset::GlobSet) {
+        let mut globsets = Vec::new();
+        for (list, key) in [
+            (&pf.git.protected_paths, "protected_paths"),
+            (&pf.git.script_paths, "script_paths"),
+        ] {
+            let mut b = globset::GlobSetBuilder::new();
+            for (i, g) in list.iter().enumerate() {
+                match globset::GlobBuilder::new(g).literal_separator(true).build() {
+                    Ok(g) => {
+                        b.add(g);
+                    }
+                    Err(e) => self.err(
+                        &format!("/git/{key}/{i}"),
+                        format!("invalid path pattern: {e}"),
+                    ),
+                }
+            }
+            globsets.push(b.build().unwrap_or_default());
+        }
+
+        let script_paths = globsets.pop().unwrap_or_default();
+        let protected_paths = globsets.pop().unwrap_or_default();
+        (protected_paths, script_paths)
+    }
+}
+
 fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result<Policy, Error> {
     let mut cx = Ctx {
         file,
         index,
         errors: Vec::new(),
     };
-
-    let ticket = match Regex::new(&pf.ticket.pattern) {
-        Ok(_) if pf.ticket.pattern.trim().is_empty() => {
-            cx.err(
-                "/ticket/pattern",
-                "`ticket.pattern` is empty, so every text would contain a ticket; expected a \
-                 regular expression such as `^(CHG|INC)-[0-9]+$`"
-                    .into(),
-            );
-            None
-        }
-        Ok(r) => Some(r),
-        Err(e) => {
-            cx.err(
-                "/ticket/pattern",
-                format!("invalid regular expression at `ticket.pattern`: {e}"),
-            );
-            None
-        }
-    };
-
+    let ticket = cx.ticket(&pf);
     let notice = cx.duration("/notice", &pf.notice);
     let review_within = cx.duration("/emergency/review_within", &pf.emergency.review_within);
     let records_retention = crate::policy::Retention::parse(&pf.records.retention);
@@ -593,320 +957,14 @@ fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result
             ),
         );
     }
-
-    // Roles named in approvals must exist: an approval nobody can give is a policy mistake.
-    let mut missing: Vec<(String, Vec<String>, String)> = Vec::new();
-    for (list, name) in [
-        (&pf.approvals.standard, "standard"),
-        (&pf.approvals.security_impacting, "security-impacting"),
-        (&pf.approvals.emergency, "emergency"),
-    ] {
-        for (i, role) in list.iter().enumerate() {
-            if pf.roles.contains_key(role) {
-                continue;
-            }
-            let pointer = format!("/approvals/{name}/{i}");
-            match missing.iter_mut().find(|(r, _, _)| r == role) {
-                Some((_, lists, _)) => lists.push(format!("approvals.{name}")),
-                None => missing.push((role.clone(), vec![format!("approvals.{name}")], pointer)),
-            }
-        }
-    }
-    for (role, lists, pointer) in missing {
-        cx.err(
-            &pointer,
-            format!(
-                "role `{role}` is required by {} but `roles` does not define it; add `{role}: [...]` under `roles`",
-                lists.join(", ")
-            ),
-        );
-    }
-
-    let mut windows = Vec::new();
-    let mut names = HashMap::new();
-    // Checking that a schedule ever fires takes croner up to a few milliseconds (see
-    // `ever_fires`): a policy has few scheduled windows, and a bound keeps a hostile one cheap.
-    // Fixed windows (freezes by date) need no search and may be many more.
-    const MAX_WINDOWS: usize = 1024;
-    const MAX_SCHEDULES: usize = 64;
-    if pf.windows.len() > MAX_WINDOWS {
-        cx.err(
-            &format!("/windows/{MAX_WINDOWS}"),
-            format!(
-                "`windows` lists {} windows; at most {MAX_WINDOWS} are allowed",
-                pf.windows.len()
-            ),
-        );
-    }
-    if let Some((i, _)) = pf
-        .windows
-        .iter()
-        .enumerate()
-        .filter(|(_, w)| w.schedule.is_some())
-        .nth(MAX_SCHEDULES)
-    {
-        cx.err(
-            &format!("/windows/{i}/schedule"),
-            format!("more than {MAX_SCHEDULES} windows have a `schedule`; at most {MAX_SCHEDULES} are allowed"),
-        );
-        return Err(Error::Inputs(std::mem::take(&mut cx.errors)));
-    }
-    let mut fires: HashMap<&str, bool> = HashMap::new();
-    for (i, w) in pf.windows.iter().enumerate().take(MAX_WINDOWS) {
-        let base = format!("/windows/{i}");
-        if let Some(prev) = names.insert(w.name.clone(), i) {
-            cx.err(
-                &format!("{base}/name"),
-                format!(
-                    "window name `{}` is used twice (also windows[{prev}])",
-                    w.name
-                ),
-            );
-        }
-        let schedule = match (&w.schedule, &w.start, &w.end) {
-            (Some(expr), None, None) => {
-                let cron = CronParser::builder()
-                    .seconds(Seconds::Disallowed)
-                    .year(Year::Disallowed)
-                    .build()
-                    .parse(expr);
-                let fields = expr.split_whitespace().count();
-                let key = format!("windows[{i}].schedule");
-                let cron = match cron {
-                    _ if fields != 5 => {
-                        cx.err(
-                            &format!("{base}/schedule"),
-                            format!("invalid cron schedule `{expr}` at `{key}`: it has {fields} fields; expected five fields (minute hour day-of-month month day-of-week)"),
-                        );
-                        None
-                    }
-                    // A schedule that never fires (`0 2 31 2 *`, February 31st) would make a
-                    // window nobody can ever use: say so now, not at the first change.
-                    Ok(c) if !*fires.entry(expr.as_str()).or_insert_with(|| ever_fires(&c)) => {
-                        cx.err(
-                            &format!("{base}/schedule"),
-                            format!("cron schedule `{expr}` at `{key}` never fires (no date matches it); expected a schedule with at least one occurrence"),
-                        );
-                        None
-                    }
-                    Ok(c) => Some(c),
-                    Err(e) => {
-                        cx.err(
-                            &format!("{base}/schedule"),
-                            format!(
-                                "invalid cron schedule `{expr}` at `{key}`: {}",
-                                cron_reason(&e)
-                            ),
-                        );
-                        None
-                    }
-                };
-                let tz_name = w.timezone.as_deref().unwrap_or("UTC");
-                let tz = match tz_name.parse::<chrono_tz::Tz>() {
-                    Ok(tz) => Some(tz),
-                    Err(_) => {
-                        cx.err(
-                            &format!("{base}/timezone"),
-                            format!("unknown time zone `{tz_name}`: expected an IANA name such as `Europe/Berlin` or `UTC`"),
-                        );
-                        None
-                    }
-                };
-                let duration = match &w.duration {
-                    Some(d) => cx.duration(&format!("{base}/duration"), d),
-                    None => {
-                        cx.err(
-                            &base,
-                            format!("window `{}` has a schedule but no `duration`", w.name),
-                        );
-                        None
-                    }
-                };
-                if let Some(d) = duration
-                    && d <= TimeDelta::zero()
-                {
-                    cx.err(
-                        &format!("{base}/duration"),
-                        format!(
-                            "duration `{}` at `windows[{i}].duration` must be positive",
-                            w.duration.as_deref().unwrap_or_default()
-                        ),
-                    );
-                }
-                match (cron, tz, duration) {
-                    (Some(cron), Some(tz), Some(duration)) => Some(Schedule::Cron {
-                        cron: Box::new(cron),
-                        expr: expr.clone(),
-                        tz,
-                        duration,
-                    }),
-                    _ => None,
-                }
-            }
-            (None, Some(s), Some(e)) => {
-                if w.duration.is_some() || w.timezone.is_some() {
-                    cx.err(
-                        &base,
-                        format!("window `{}`: `duration` and `timezone` go with `schedule`, not with `start`/`end`", w.name),
-                    );
-                }
-                let s = cx.time(&format!("{base}/start"), s);
-                let e = cx.time(&format!("{base}/end"), e);
-                match (s, e) {
-                    (Some(start), Some(end)) if start < end => {
-                        Some(Schedule::Fixed(Interval { start, end }))
-                    }
-                    (Some(_), Some(_)) => {
-                        cx.err(
-                            &format!("{base}/end"),
-                            format!("window `{}` ends before it starts", w.name),
-                        );
-                        None
-                    }
-                    _ => None,
-                }
-            }
-            _ => {
-                cx.err(
-                    &base,
-                    format!(
-                        "window `{}` needs either `schedule` + `duration` (+ `timezone`) or `start` + `end`",
-                        w.name
-                    ),
-                );
-                None
-            }
-        };
-        if let Some(schedule) = schedule {
-            windows.push(Window {
-                name: w.name.clone(),
-                kind: w.kind,
-                schedule,
-                location: Some(cx.loc(&base)),
-            });
-        }
-    }
-
-    let mut rules_cfg = HashMap::new();
-    for (key, spec) in &pf.rules {
-        let pointer = format!("/rules/{}", yaml::escape_token(key));
-        match rules::lookup(key) {
-            Some(r) => {
-                rules_cfg.insert(r.meta().code, spec.clone() as RuleSpec);
-            }
-            None => {
-                let p = pointer.clone();
-                let message = match rules::find(key) {
-                    Some(m) => format!(
-                        "rule `{key}` ({}) belongs to `changegate audit`, which `rules` does not configure; expected a rule of `check` (see `changegate rules`)",
-                        m.code
-                    ),
-                    None => format!(
-                        "unknown rule `{key}` in `rules`: see `changegate rules` for the codes and names"
-                    ),
-                };
-                cx.errors
-                    .push(InputError::new(file, index.key(&p), message));
-            }
-        }
-    }
-
-    let mut exceptions = Vec::new();
-    for (i, x) in pf.exceptions.iter().enumerate() {
-        let base = format!("/exceptions/{i}");
-        let Some(rule) = rules::lookup(&x.rule) else {
-            cx.err(
-                &format!("{base}/rule"),
-                format!(
-                    "unknown rule `{}` in exception: see `changegate rules`",
-                    x.rule
-                ),
-            );
-            continue;
-        };
-        let matcher = match globset::Glob::new(&x.target) {
-            Ok(g) => g.compile_matcher(),
-            Err(e) => {
-                cx.err(
-                    &format!("{base}/target"),
-                    format!("invalid target pattern: {e}"),
-                );
-                continue;
-            }
-        };
-        let approved_at = x
-            .approved_at
-            .as_deref()
-            .and_then(|s| cx.time(&format!("{base}/approved_at"), s));
-        let expires = x
-            .expires
-            .as_deref()
-            .and_then(|s| cx.time(&format!("{base}/expires"), s));
-        exceptions.push(Exception {
-            index: i,
-            rule: rule.meta(),
-            target: x.target.clone(),
-            matcher,
-            justification: x.justification.clone(),
-            compensating_controls: x.compensating_controls.clone(),
-            approved_by: x.approved_by.clone(),
-            approved_at,
-            expires,
-            location: Some(cx.loc(&base)),
-        });
-    }
-
-    let mut classes = crate::policy::ClassMatcher::default();
-    for (list, key, slot) in [
-        (&pf.classes.stateful, "stateful", &mut classes.stateful),
-        (
-            &pf.classes.security_impacting,
-            "security-impacting",
-            &mut classes.security_impacting,
-        ),
-    ] {
-        let mut b = globset::GlobSetBuilder::new();
-        for (i, g) in list.iter().enumerate() {
-            match globset::Glob::new(g) {
-                Ok(g) => {
-                    b.add(g);
-                }
-                Err(e) => cx.err(
-                    &format!("/classes/{key}/{i}"),
-                    format!("invalid type pattern: {e}"),
-                ),
-            }
-        }
-        match b.build() {
-            Ok(set) => *slot = set,
-            Err(e) => cx.err(
-                &format!("/classes/{key}"),
-                format!("invalid type patterns: {e}"),
-            ),
-        }
-    }
-
-    let mut globsets = Vec::new();
-    for (list, key) in [
-        (&pf.git.protected_paths, "protected_paths"),
-        (&pf.git.script_paths, "script_paths"),
-    ] {
-        let mut b = globset::GlobSetBuilder::new();
-        for (i, g) in list.iter().enumerate() {
-            match globset::GlobBuilder::new(g).literal_separator(true).build() {
-                Ok(g) => {
-                    b.add(g);
-                }
-                Err(e) => cx.err(
-                    &format!("/git/{key}/{i}"),
-                    format!("invalid path pattern: {e}"),
-                ),
-            }
-        }
-        globsets.push(b.build().unwrap_or_default());
-    }
-    let script_paths = globsets.pop().unwrap_or_default();
-    let protected_paths = globsets.pop().unwrap_or_default();
+    cx.approval_roles(&pf);
+    let Some(windows) = cx.windows(&pf) else {
+        return Err(Error::from_many(vec![Error::Inputs(cx.errors)]));
+    };
+    let rules_cfg = cx.rules(&pf);
+    let exceptions = cx.exceptions(&pf);
+    let classes = cx.classes(&pf);
+    let (protected_paths, script_paths) = cx.git_paths(&pf);
 
     let errors = std::mem::take(&mut cx.errors);
     let (Some(ticket), Some(notice), Some(review_within), Some(records_retention), true) = (
