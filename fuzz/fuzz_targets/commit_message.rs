@@ -27,5 +27,10 @@ fuzz_target!(|data: &[u8]| {
         signature: None,
         paths: Vec::new(),
     };
-    let _ = changegate::input::git::record_from_commits(".", &[commit], policy.ticket_finder());
+    let _ = changegate::input::git::record_from_commits(
+        ".",
+        &[commit],
+        &policy.ticket,
+        policy.ticket_finder(),
+    );
 });
