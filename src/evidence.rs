@@ -23,10 +23,10 @@ use crate::model::time::fmt_time;
 use crate::model::{ChangeRecord, ChangeSet};
 use crate::policy::Policy;
 
-pub const SCHEMA: &str = "changegate/record/v1";
+pub const SCHEMA_ID: &str = "changegate/record/v1";
 
 /// The JSON Schema of a record (`changegate schema record`).
-pub const RECORD_SCHEMA: &str = include_str!("../policies/record.schema.json");
+pub const SCHEMA_JSON: &str = include_str!("../policies/record.schema.json");
 
 /// Fields outside the digest.
 const UNSEALED: [&str; 2] = ["digest", "post_review"];
@@ -136,7 +136,7 @@ impl<'a> Record<'a> {
             .map(fmt_time)
             .unwrap_or_default();
         Record {
-            schema: SCHEMA,
+            schema: SCHEMA_ID,
             changegate_version: env!("CARGO_PKG_VERSION"),
             policy: PolicyRef {
                 path: &policy.path,
@@ -339,11 +339,11 @@ pub fn parse_record(name: &str, text: &str) -> Result<ReadRecord, Error> {
     }
     let value: Value = serde_json::from_str(text)
         .map_err(|e| bad(&name, &e, "a maintenance record must be JSON"))?;
-    if value.get("schema").and_then(Value::as_str) != Some(SCHEMA) {
+    if value.get("schema").and_then(Value::as_str) != Some(SCHEMA_ID) {
         return Err(InputError::new(
             &name,
             None,
-            format!("not a changegate maintenance record: expected `\"schema\": \"{SCHEMA}\"`"),
+            format!("not a changegate maintenance record: expected `\"schema\": \"{SCHEMA_ID}\"`"),
         )
         .into());
     }

@@ -145,7 +145,7 @@ fn a_record_is_byte_identical_valid_and_verified() {
     );
 
     let rec: Value = serde_json::from_slice(&ra).unwrap();
-    let schema: Value = serde_json::from_str(changegate::evidence::RECORD_SCHEMA).unwrap();
+    let schema: Value = serde_json::from_str(changegate::evidence::SCHEMA_JSON).unwrap();
     let validator = jsonschema::validator_for(&schema).unwrap();
     let errors: Vec<String> = validator.iter_errors(&rec).map(|e| e.to_string()).collect();
     assert!(errors.is_empty(), "{errors:#?}");

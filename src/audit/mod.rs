@@ -17,7 +17,7 @@ use crate::model::record::Interval;
 use crate::policy::Policy;
 use crate::policy::windows::WindowKind;
 
-pub const SCHEMA: &str = "changegate/audit/v1";
+pub const SCHEMA_ID: &str = "changegate/audit/v1";
 
 /// The controls of the per-control summary, in order.
 pub const CONTROLS: &[&str] = &[
@@ -263,7 +263,7 @@ fn summarise(
         .collect();
     let count = |s: Status| changes.iter().filter(|c| c.status == s).count();
     Audit {
-        schema: SCHEMA,
+        schema: SCHEMA_ID,
         version: env!("CARGO_PKG_VERSION"),
         repo: history.repo.clone(),
         branch: history.branch.clone(),

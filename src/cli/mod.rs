@@ -133,7 +133,7 @@ pub fn run() -> Result<ExitCode, Error> {
             let s = match which {
                 SchemaKind::Policy => changegate::schema::policy(),
                 SchemaKind::Change => changegate::schema::change(),
-                SchemaKind::Record => changegate::evidence::RECORD_SCHEMA.to_string(),
+                SchemaKind::Record => changegate::evidence::SCHEMA_JSON.to_string(),
             };
             output::write_out(&mut out, s.as_bytes())?;
             Ok(ExitCode::SUCCESS)

@@ -54,14 +54,14 @@ pub struct ChangeRecordFile {
     pub communication: Option<String>,
     /// The maintenance window the change will run in.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub window: Option<WindowSpec>,
+    pub window: Option<ClaimedWindow>,
     /// When the window was announced to users (RFC 3339).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub announced_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approvals: Option<Vec<ApprovalSpec>>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub emergency: Option<EmergencySpec>,
+    pub emergency: Option<ClaimedEmergency>,
     /// Overrides of soft-mandatory rules (count only when given by a security officer).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub overrides: Option<Vec<OverrideSpec>>,
@@ -88,7 +88,8 @@ pub struct RiskSpec {
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct WindowSpec {
+#[schemars(rename = "WindowSpec")]
+pub struct ClaimedWindow {
     /// RFC 3339.
     pub start: String,
     /// RFC 3339.
@@ -108,7 +109,8 @@ pub struct ApprovalSpec {
 
 #[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct EmergencySpec {
+#[schemars(rename = "EmergencySpec")]
+pub struct ClaimedEmergency {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub justification: Option<String>,
 }
@@ -123,18 +125,20 @@ pub struct OverrideSpec {
 }
 
 /// The committed change-record schema.
-pub const SCHEMA: &str = include_str!("../../policies/change.schema.json");
+pub const SCHEMA_JSON: &str = include_str!("../../policies/change.schema.json");
 
 fn schema_value() -> &'static Value {
     static S: OnceLock<Value> = OnceLock::new();
-    S.get_or_init(|| serde_json::from_str(SCHEMA).expect("policies/change.schema.json is JSON"))
+    S.get_or_init(|| {
+        serde_json::from_str(SCHEMA_JSON).expect("policies/change.schema.json is JSON")
+    })
 }
 
 fn validator() -> &'static jsonschema::Validator {
     static V: OnceLock<jsonschema::Validator> = OnceLock::new();
     V.get_or_init(|| {
         let schema: Value =
-            serde_json::from_str(SCHEMA).expect("policies/change.schema.json is JSON");
+            serde_json::from_str(SCHEMA_JSON).expect("policies/change.schema.json is JSON");
         jsonschema::validator_for(&schema).expect("policies/change.schema.json is a JSON Schema")
     })
 }
@@ -476,7 +480,7 @@ mod tests {
     #[test]
     fn committed_schema_is_current() {
         assert_eq!(
-            SCHEMA.trim_end(),
+            SCHEMA_JSON.trim_end(),
             crate::schema::change().trim_end(),
             "policies/change.schema.json is stale: run `cargo run -- schema change > policies/change.schema.json`"
         );

@@ -632,6 +632,7 @@ fn resource(name: &str, text: &str, raw: &RawValue) -> Result<ResourceChange, Er
         action_reason: c.action_reason,
         mode: c.mode.unwrap_or_else(|| "managed".into()),
         module: c.module_address,
+        namespace: None,
         provider: c.provider_name.unwrap_or_default(),
         classes: Classes::default(),
         before,

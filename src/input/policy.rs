@@ -27,18 +27,19 @@ pub const BUILTIN: &str = "builtin:default";
 pub const FILE_NAMES: &[&str] = &["changegate.yaml", ".changegate.yaml"];
 
 /// The committed policy schema; the policy is validated against exactly this.
-pub const SCHEMA: &str = include_str!("../../policies/schema.json");
+pub const SCHEMA_JSON: &str = include_str!("../../policies/schema.json");
 
 fn schema_value() -> &'static Value {
     static S: OnceLock<Value> = OnceLock::new();
-    S.get_or_init(|| serde_json::from_str(SCHEMA).expect("policies/schema.json is JSON"))
+    S.get_or_init(|| serde_json::from_str(SCHEMA_JSON).expect("policies/schema.json is JSON"))
 }
 
 fn validator() -> &'static jsonschema::Validator {
     static V: OnceLock<jsonschema::Validator> = OnceLock::new();
     V.get_or_init(|| {
         // The schema is ours and checked by a test, so a failure here is a build defect.
-        let schema: Value = serde_json::from_str(SCHEMA).expect("policies/schema.json is JSON");
+        let schema: Value =
+            serde_json::from_str(SCHEMA_JSON).expect("policies/schema.json is JSON");
         jsonschema::validator_for(&schema).expect("policies/schema.json is a valid JSON Schema")
     })
 }
@@ -246,7 +247,7 @@ fn explain(
                     doc.index.key(&p),
                     format!(
                         "unknown key `{key}`{}; expected one of: {keys}",
-                        where_(&pointer)
+                        in_key(&pointer)
                     ),
                 );
             }
@@ -394,7 +395,8 @@ fn cron_reason(e: &croner::errors::CronError) -> String {
     }
 }
 
-fn where_(pointer: &str) -> String {
+/// Where in the file a pointer lies, for messages: " at the top level", " in `a.b`".
+fn in_key(pointer: &str) -> String {
     if pointer.is_empty() {
         " at the top level".into()
     } else {

@@ -149,7 +149,7 @@ pub fn build(
     let rendered_ids: std::collections::HashSet<String> =
         rendered.iter().map(|o| o.identity(ns)).collect();
     // Rendered objects are consumed: their trees move into the model instead of being copied.
-    let mk = |o: Object, action: Action, before: Option<&Object>, reason: Option<String>| {
+    let change_of = |o: Object, action: Action, before: Option<&Object>, reason: Option<String>| {
         let identity = o.identity(ns);
         let namespace = o.namespace_or(ns).map(str::to_string);
         let after = if action == Action::Delete {
@@ -165,7 +165,8 @@ pub fn build(
             replace_order: None,
             action_reason: reason,
             mode: "managed".into(),
-            module: namespace,
+            module: None,
+            namespace,
             provider: "kubernetes".into(),
             // Classified with every other resource, in `super::classify`.
             classes: Default::default(),
@@ -178,9 +179,9 @@ pub fn build(
     for o in rendered {
         let id = o.identity(ns);
         let r = match &base_map {
-            None => mk(o, Action::Apply, None, None),
+            None => change_of(o, Action::Apply, None, None),
             Some(b) => match b.get(&id) {
-                None => mk(o, Action::Create, None, None),
+                None => change_of(o, Action::Create, None, None),
                 Some(prev) => {
                     let mut changed = changed_paths(&prev.value, &o.value);
                     if let (Some(a), Some(b)) = (&prev.secret, &o.secret) {
@@ -189,11 +190,11 @@ pub fn build(
                         changed.dedup();
                     }
                     if changed.is_empty() {
-                        mk(o, Action::NoOp, Some(prev), None)
+                        change_of(o, Action::NoOp, Some(prev), None)
                     } else {
                         let shown: Vec<&str> =
                             changed.iter().take(10).map(String::as_str).collect();
-                        mk(
+                        change_of(
                             o,
                             Action::Update,
                             Some(prev),
@@ -209,7 +210,7 @@ pub fn build(
         for o in b {
             if !rendered_ids.contains(&o.identity(ns)) {
                 out.resources
-                    .push(mk(o.clone(), Action::Delete, Some(o), None));
+                    .push(change_of(o.clone(), Action::Delete, Some(o), None));
             }
         }
     }

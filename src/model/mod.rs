@@ -198,8 +198,12 @@ pub struct ResourceChange {
     pub action_reason: Option<String>,
     /// `managed` or `data`.
     pub mode: String,
+    /// The Terraform module address (`module.db`); `None` in the root module.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub module: Option<String>,
+    /// The Kubernetes namespace; `None` for a cluster-scoped object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     pub provider: String,
     pub classes: Classes,
     #[serde(skip)]
@@ -214,7 +218,7 @@ pub struct ResourceChange {
 
 impl ResourceChange {
     /// Where findings about this resource point: its source line, else its input file.
-    pub fn where_(&self) -> Location {
+    pub fn location_or_input(&self) -> Location {
         self.location.clone().unwrap_or_else(|| Location {
             path: self.input.clone(),
             line: None,

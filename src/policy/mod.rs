@@ -52,7 +52,7 @@ pub struct PolicyFile {
     pub emergency: EmergencySpec,
     /// Which change-record fields every change must fill in.
     #[serde(default)]
-    pub record: RecordSpec,
+    pub record: ChangeRecordSpec,
     /// Per-rule settings, by rule code (`CG104`) or name (`approval-missing`).
     #[serde(default)]
     pub rules: BTreeMap<String, RuleSpec>,
@@ -67,7 +67,7 @@ pub struct PolicyFile {
     pub retention: RetentionSpec,
     /// The maintenance records `check --record` writes.
     #[serde(default)]
-    pub records: RecordsSpec,
+    pub records: MaintenanceRecordsSpec,
     /// What commits must look like.
     #[serde(default)]
     pub git: GitSpec,
@@ -509,16 +509,17 @@ impl RecordField {
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RecordsSpec {
+#[schemars(rename = "RecordsSpec")]
+pub struct MaintenanceRecordsSpec {
     /// How long each maintenance record must be kept: calendar years, months or days (`7y`,
     /// `18mo`, `400d`); the record's `retain_until` is its evaluation time plus this.
     #[serde(default = "default_records_retention")]
     pub retention: String,
 }
 
-impl Default for RecordsSpec {
+impl Default for MaintenanceRecordsSpec {
     fn default() -> Self {
-        RecordsSpec {
+        MaintenanceRecordsSpec {
             retention: default_records_retention(),
         }
     }
@@ -564,15 +565,16 @@ impl Retention {
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-pub struct RecordSpec {
+#[schemars(rename = "RecordSpec")]
+pub struct ChangeRecordSpec {
     /// Fields every change record must fill in.
     #[serde(default = "default_required")]
     pub required: Vec<RecordField>,
 }
 
-impl Default for RecordSpec {
+impl Default for ChangeRecordSpec {
     fn default() -> Self {
-        RecordSpec {
+        ChangeRecordSpec {
             required: default_required(),
         }
     }

@@ -19,7 +19,7 @@ use crate::findings::{Finding, Verdict};
 use crate::model::time::fmt_time;
 use crate::model::{ChangeRecord, ChangeSet};
 
-pub const SCHEMA: &str = "changegate/report/v1";
+pub const SCHEMA_ID: &str = "changegate/report/v1";
 
 use crate::model::provenance::InputInfo;
 
@@ -65,7 +65,7 @@ impl<'a> Report<'a> {
             *changes.entry(r.action.as_str()).or_insert(0) += 1;
         }
         Report {
-            schema: SCHEMA,
+            schema: SCHEMA_ID,
             version: env!("CARGO_PKG_VERSION"),
             verdict: eval.verdict,
             evaluated_at: fmt_time(eval.now),

@@ -252,6 +252,6 @@ pub fn render(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
         w,
         "<p><small>changegate {} · {}</small></p></body></html>",
         esc(a.version),
-        esc(crate::audit::SCHEMA)
+        esc(crate::audit::SCHEMA_ID)
     )
 }

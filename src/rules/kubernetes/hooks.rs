@@ -1,6 +1,6 @@
 //! CG304: a Helm hook runs inline shell during install or upgrade.
 
-use super::cname;
+use super::container_name;
 use crate::model::Node;
 use crate::model::kube::{containers, pod_spec};
 use crate::rules::{Context, Rule, Sink, declare_rule};
@@ -81,7 +81,7 @@ impl Rule for HelmHookInlineShell {
                         format!(
                             "`{}` is a Helm `{hook}` hook whose container `{}` runs inline shell",
                             r.address,
-                            cname(c)
+                            container_name(c)
                         ),
                         r.address.clone(),
                         r.location.clone(),

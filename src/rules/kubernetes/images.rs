@@ -1,7 +1,7 @@
 //! CG303: a container image is not pinned by digest (or, where tags are allowed, uses
 //! `latest` or no tag).
 
-use super::{cname, written_pod_spec};
+use super::{container_name, written_pod_spec};
 use crate::model::Node;
 use crate::model::kube::containers;
 use crate::rules::{Context, Rule, Sink, declare_rule};
@@ -70,7 +70,7 @@ impl Rule for UnpinnedImage {
                         format!(
                             "`{}` container `{}` image `{img}` {why}",
                             r.address,
-                            cname(c)
+                            container_name(c)
                         ),
                         r.address.clone(),
                         r.location.clone(),

@@ -26,6 +26,6 @@ pub fn written_pod_spec(r: &ResourceChange) -> Option<Node> {
 }
 
 /// A container's name for messages.
-pub fn cname(c: &Node) -> &str {
+pub fn container_name(c: &Node) -> &str {
     c.get("name").and_then(Node::as_str).unwrap_or("(unnamed)")
 }

@@ -1,7 +1,7 @@
 //! CG302: a workload runs privileged, mounts host paths, shares host namespaces, or adds
 //! capabilities beyond the allow list.
 
-use super::{cname, written_pod_spec};
+use super::{container_name, written_pod_spec};
 use crate::model::Node;
 use crate::model::kube::containers;
 use crate::rules::{Context, Rule, Sink, declare_rule};
@@ -71,7 +71,7 @@ impl Rule for PrivilegedWorkload {
                     hit(format!(
                         "`{}` container `{}` is privileged",
                         r.address,
-                        cname(c)
+                        container_name(c)
                     ));
                 }
                 let added = sc
@@ -88,7 +88,7 @@ impl Rule for PrivilegedWorkload {
                         hit(format!(
                             "`{}` container `{}` adds capability `{cap}`",
                             r.address,
-                            cname(c)
+                            container_name(c)
                         ));
                     }
                 }

@@ -1,6 +1,6 @@
 //! CG301: a Kubernetes Service, host port or image exposes SSH or RDP.
 
-use super::{cname, written_pod_spec};
+use super::{container_name, written_pod_spec};
 use crate::model::Node;
 use crate::model::kube::containers;
 use crate::rules::{Context, Rule, Sink, declare_rule};
@@ -89,7 +89,7 @@ impl Rule for ExposedRemoteAccess {
                             hit(format!(
                                 "`{}` container `{}` binds {name} on host port {num}",
                                 r.address,
-                                cname(c)
+                                container_name(c)
                             ));
                         }
                     }
@@ -106,7 +106,7 @@ impl Rule for ExposedRemoteAccess {
                         hit(format!(
                             "`{}` container `{}` runs an SSH server image `{img}`",
                             r.address,
-                            cname(c)
+                            container_name(c)
                         ));
                     }
                 }

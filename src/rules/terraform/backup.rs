@@ -94,7 +94,7 @@ impl Rule for DestroyWithoutBackup {
                     r.address, r.kind
                 ),
                 r.address.clone(),
-                Some(r.where_()),
+                Some(r.location_or_input()),
             );
         }
     }

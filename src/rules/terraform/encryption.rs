@@ -119,7 +119,7 @@ impl Rule for StorageUnencrypted {
                                 .join(".")
                         ),
                         r.address.clone(),
-                        Some(r.where_()),
+                        Some(r.location_or_input()),
                     );
                 }
             }

@@ -272,7 +272,7 @@ impl Rule for RemoteAccessOpenToWorld {
                 out.hit(
                     format!("`{}` opens {name} (port {port}) to {sources}", r.address),
                     r.address.clone(),
-                    Some(r.where_()),
+                    Some(r.location_or_input()),
                 );
             }
         }

@@ -52,7 +52,7 @@ impl Rule for ProtectedResourceDestroyed {
                         }
                     ),
                     r.address.clone(),
-                    Some(r.where_()),
+                    Some(r.location_or_input()),
                 );
             }
         }

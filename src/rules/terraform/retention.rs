@@ -118,7 +118,7 @@ impl Rule for ShortLogRetention {
                             r.address
                         ),
                         r.address.clone(),
-                        Some(r.where_()),
+                        Some(r.location_or_input()),
                     );
                 }
             }
