@@ -10,8 +10,8 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use super::policy::{dotted, schema_errors, typed};
 use super::text;
+use super::validate::{dotted, schema_errors, typed};
 use super::yaml::{self, Document};
 use crate::error::{Error, InputError, Pos};
 use crate::model::record::{Interval, Risk};

@@ -13,4 +13,5 @@ pub mod paths;
 pub mod plan;
 pub mod policy;
 pub mod text;
+pub mod validate;
 pub mod yaml;
