@@ -70,6 +70,8 @@ fn forms(v: &str) -> Vec<String> {
     out.push(attr.replace('\'', "&apos;"));
     out.push(attr);
     out.push(text);
+    // As the JUnit report and the audit's HTML write it.
+    out.push(crate::report::xml::escape(v));
     // A Markdown table cell (the job summary, the PR/MR comment).
     out.push(v.replace('|', "\\|").replace(['\r', '\n'], " "));
     // Workflow commands escape a message so, and a property (`file=`, `title=`) also `:` `,`.

@@ -7,26 +7,7 @@ use std::io::Write;
 
 use super::Report;
 use crate::findings::Finding;
-
-/// Escapes text for XML attributes and content; drops characters XML 1.0 cannot carry.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\n' => out.push_str("&#10;"),
-            '\r' => out.push_str("&#13;"),
-            '\t' => out.push_str("&#9;"),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::report::xml::escape;
 
 struct Case<'a> {
     rule: &'static str,
@@ -71,7 +52,7 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
     writeln!(
         w,
         r#"<testsuites name="changegate" tests="{total}" failures="{failures}" errors="0" timestamp="{}">"#,
-        esc(&r.evaluated_at)
+        escape(&r.evaluated_at)
     )?;
     for (category, cases) in &suites {
         let f = cases.iter().filter(|c| failed(c)).count();
@@ -79,9 +60,9 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
         writeln!(
             w,
             r#"  <testsuite name="{}" tests="{}" failures="{f}" errors="0" skipped="{s}" timestamp="{}">"#,
-            esc(category),
+            escape(category),
             cases.len(),
-            esc(&r.evaluated_at)
+            escape(&r.evaluated_at)
         )?;
         for c in cases {
             let name = match c.target {
@@ -92,13 +73,13 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
                 .findings
                 .iter()
                 .find_map(|f| f.location.as_ref())
-                .map(|l| format!(r#" file="{}""#, esc(&l.path)))
+                .map(|l| format!(r#" file="{}""#, escape(&l.path)))
                 .unwrap_or_default();
             write!(
                 w,
                 r#"    <testcase classname="changegate.{}" name="{}"{file} time="0""#,
-                esc(category),
-                esc(&name)
+                escape(category),
+                escape(&name)
             )?;
             if c.findings.is_empty() {
                 writeln!(w, "/>")?;
@@ -128,8 +109,8 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
                     w,
                     r#"      <failure type="{}" message="{}">{}</failure>"#,
                     c.rule,
-                    esc(first),
-                    esc(&text.join("\n"))
+                    escape(first),
+                    escape(&text.join("\n"))
                 )?;
             } else if skipped(c) {
                 let why = c.findings[0]
@@ -137,12 +118,12 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
                     .as_ref()
                     .map(|s| format!("suppressed by exception: {}", s.justification))
                     .unwrap_or_default();
-                writeln!(w, r#"      <skipped message="{}"/>"#, esc(&why))?;
+                writeln!(w, r#"      <skipped message="{}"/>"#, escape(&why))?;
             } else {
                 writeln!(
                     w,
                     "      <system-out>{}</system-out>",
-                    esc(&text.join("\n"))
+                    escape(&text.join("\n"))
                 )?;
             }
             writeln!(w, "    </testcase>")?;
@@ -157,7 +138,7 @@ mod tests {
     #[test]
     fn escapes() {
         assert_eq!(
-            super::esc("a<b & \"c\"\n\u{1}"),
+            super::escape("a<b & \"c\"\n\u{1}"),
             "a&lt;b &amp; &quot;c&quot;&#10;"
         );
     }

@@ -11,24 +11,7 @@ use super::headline;
 use crate::audit::{Audit, Status};
 use crate::model::short_id;
 use crate::model::time::fmt_time;
-
-/// Escapes text and attribute values.
-fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            // Control characters are not allowed in XML 1.0 text.
-            c if (c as u32) < 0x20 && !matches!(c, '\n' | '\t') => out.push(' '),
-            c => out.push(c),
-        }
-    }
-    out
-}
+use crate::report::xml::escape;
 
 const STYLE: &str = "body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',sans-serif;margin:2em auto;max-width:1100px;color:#1d2330;padding:0 1em}\
 h1{font-size:1.5em}h2{font-size:1.15em;margin-top:1.8em}\
@@ -62,8 +45,8 @@ fn timeline(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
         w,
         "<title>{} changes from {} to {}</title>",
         a.changes.len(),
-        esc(&fmt_time(a.since)),
-        esc(&fmt_time(a.until))
+        escape(&fmt_time(a.since)),
+        escape(&fmt_time(a.until))
     )?;
     for b in &a.windows {
         let (x0, x1) = (x_of(a, b.start), x_of(a, b.end));
@@ -77,9 +60,9 @@ fn timeline(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
             } else {
                 "freeze"
             },
-            esc(&b.window),
-            esc(&fmt_time(b.start)),
-            esc(&fmt_time(b.end))
+            escape(&b.window),
+            escape(&fmt_time(b.start)),
+            escape(&fmt_time(b.end))
         )?;
     }
     writeln!(
@@ -144,14 +127,14 @@ fn timeline(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
                 y + 4.0,
                 x - 5.5,
                 y + 4.0,
-                esc(&title)
+                escape(&title)
             )?;
         } else {
             writeln!(
                 w,
                 r#"<circle class="mark {status}" data-change="{}" cx="{x:.2}" cy="{y}" r="3.2"><title>{}</title></circle>"#,
                 c.id,
-                esc(&title)
+                escape(&title)
             )?;
         }
     }
@@ -171,29 +154,29 @@ pub fn render(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
     writeln!(
         w,
         "<title>changegate audit: {} {} to {}</title><style>{STYLE}</style></head><body>",
-        esc(&a.branch),
-        esc(&a.since.format("%Y-%m-%d").to_string()),
-        esc(&a.until.format("%Y-%m-%d").to_string())
+        escape(&a.branch),
+        escape(&a.since.format("%Y-%m-%d").to_string()),
+        escape(&a.until.format("%Y-%m-%d").to_string())
     )?;
     writeln!(
         w,
         "<h1>changegate audit: <code>{}</code></h1>",
-        esc(&a.branch)
+        escape(&a.branch)
     )?;
     writeln!(
         w,
         r#"<p class="verdict {}">{}</p>"#,
         if a.compliant { "ok" } else { "bad" },
-        esc(&headline(a))
+        escape(&headline(a))
     )?;
     writeln!(
         w,
         "<p>Repository <code>{}</code>, head <code>{}</code>; policy <code>{}</code> (sha256 <code>{}</code>); evaluated at {}. Emergency changes: {}.</p>",
-        esc(&a.repo),
-        esc(&a.head),
-        esc(&a.policy.path),
-        esc(&a.policy.sha256),
-        esc(&fmt_time(a.evaluated_at)),
+        escape(&a.repo),
+        escape(&a.head),
+        escape(&a.policy.path),
+        escape(&a.policy.sha256),
+        escape(&fmt_time(a.evaluated_at)),
         a.summary.emergencies
     )?;
     if let Some(r) = &a.summary.records {
@@ -214,7 +197,7 @@ pub fn render(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
         writeln!(
             w,
             r#"<tr><td>{}</td><td class="n">{}</td><td class="n">{}</td><td class="n">{}</td></tr>"#,
-            esc(c.control),
+            escape(c.control),
             c.changes,
             c.compliant,
             c.findings
@@ -241,9 +224,9 @@ pub fn render(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
                 "<tr><td><code>{}</code></td><td>{}</td><td><code>{}</code></td><td>{}</td><td>{}</td></tr>",
                 f.rule,
                 f.category.as_str(),
-                esc(&target),
-                esc(&f.message),
-                esc(&f.controls.join(", "))
+                escape(&target),
+                escape(&f.message),
+                escape(&f.controls.join(", "))
             )?;
         }
         writeln!(w, "</tbody></table>")?;
@@ -251,7 +234,7 @@ pub fn render(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
     writeln!(
         w,
         "<p><small>changegate {} · {}</small></p></body></html>",
-        esc(a.version),
-        esc(crate::audit::SCHEMA_ID)
+        escape(a.version),
+        escape(crate::audit::SCHEMA_ID)
     )
 }
