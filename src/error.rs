@@ -32,6 +32,24 @@ impl Location {
     }
 }
 
+/// Whether a path names a file, not one of changegate's pseudo-paths: the built-in policy
+/// (`builtin:default`), standard input (`-`, `<stdin>`), text from the CI platform
+/// (`github:pull_request#7`, `gitlab:merge_request!3`).
+pub fn is_file_path(path: &str) -> bool {
+    !(path == "-"
+        || path.starts_with('<')
+        || ["builtin:", "github:", "gitlab:"]
+            .iter()
+            .any(|p| path.starts_with(p)))
+}
+
+impl Location {
+    /// Whether it points into a file (code scanning and annotations can show only those).
+    pub fn is_file(&self) -> bool {
+        is_file_path(&self.path)
+    }
+}
+
 impl std::fmt::Display for Location {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "{}", self.path)?;
@@ -110,8 +128,16 @@ impl Error {
         }
         match other {
             Some(e) => e,
-            None if inputs.len() == 1 => Error::Input(inputs.remove(0)),
-            None => Error::Inputs(inputs),
+            None => Error::of_inputs(inputs),
+        }
+    }
+
+    /// One input error as itself, several as [`Error::Inputs`].
+    pub fn of_inputs(mut errors: Vec<InputError>) -> Error {
+        if errors.len() == 1 {
+            Error::Input(errors.remove(0))
+        } else {
+            Error::Inputs(errors)
         }
     }
 }

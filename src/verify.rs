@@ -52,8 +52,7 @@ fn replay_request(
     };
     let mut expected = Vec::new();
     for i in rec.inputs().map_err(|m| unreadable(&rec.path, m))? {
-        let from_platform = i.path.starts_with("github:") || i.path.starts_with("gitlab:");
-        if i.path == "-" || i.path.starts_with('<') || from_platform {
+        if !crate::error::is_file_path(&i.path) && i.path != crate::input::policy::BUILTIN {
             notes.push(format!(
                 "{} `{}` was not a file and is not re-read (its content is in the record)",
                 i.kind, i.path

@@ -355,15 +355,10 @@ impl<'a> RecordBuilder<'a> {
     }
 
     pub fn finish(self) -> Result<ChangeRecord, Error> {
-        match self.errors.len() {
-            0 => Ok(self.record),
-            1 => Err(Error::Input(
-                self.errors
-                    .into_iter()
-                    .next()
-                    .unwrap_or_else(|| InputError::new("", None, "")),
-            )),
-            _ => Err(Error::Inputs(self.errors)),
+        if self.errors.is_empty() {
+            Ok(self.record)
+        } else {
+            Err(Error::of_inputs(self.errors))
         }
     }
 }
@@ -392,7 +387,7 @@ pub fn parse(
     if doc.value.is_null() {
         return Ok(ChangeRecord::default());
     }
-    let mut errs: Vec<InputError> = schema_errors(
+    let errs: Vec<InputError> = schema_errors(
         file,
         &doc,
         validator(),
@@ -403,11 +398,7 @@ pub fn parse(
     .map(shift)
     .collect();
     if !errs.is_empty() {
-        return Err(if errs.len() == 1 {
-            Error::Input(errs.remove(0))
-        } else {
-            Error::Inputs(errs)
-        });
+        return Err(Error::of_inputs(errs));
     }
     let f: ChangeRecordFile = typed(file, &doc).map_err(shift)?;
     let mut b = RecordBuilder::new(source, file);

@@ -17,6 +17,7 @@ use serde_json::value::RawValue;
 
 use super::text;
 use crate::error::{Error, InputError, Pos};
+use crate::model::node::TreeDiff;
 use crate::model::{
     Action, AttrDiff, Attrs, Classes, Drift, ModuleSource, Node, ReplaceOrder, ResourceChange,
     SENSITIVE, ScriptKind, ScriptUse,
@@ -500,32 +501,6 @@ fn address_of(
     a
 }
 
-/// Replaces every subtree marked sensitive with [`SENSITIVE`].
-pub fn mask(value: &mut Value, marks: &Value) {
-    match marks {
-        Value::Bool(true) if !value.is_null() => {
-            *value = Value::String(SENSITIVE.into());
-        }
-        Value::Object(m) => {
-            if let Value::Object(v) = value {
-                for (k, s) in m {
-                    if let Some(x) = v.get_mut(k) {
-                        mask(x, s);
-                    }
-                }
-            }
-        }
-        Value::Array(a) => {
-            if let Value::Array(v) = value {
-                for (x, s) in v.iter_mut().zip(a) {
-                    mask(x, s);
-                }
-            }
-        }
-        _ => {}
-    }
-}
-
 /// Parses one raw value of the plan, naming its position in the file on error.
 fn parse_at<'a, T: Deserialize<'a>>(name: &str, text: &str, raw: &'a RawValue) -> Result<T, Error> {
     serde_json::from_str(raw.get()).map_err(|e| {
@@ -588,8 +563,18 @@ fn value_of(name: &str, text: &str, raw: Option<&RawValue>) -> Result<Node, Erro
     }
 }
 
-fn resource(name: &str, text: &str, raw: &RawValue) -> Result<ResourceChange, Error> {
-    let c: LazyChangeDoc<'_> = parse_object_at(name, text, raw, "each `resource_changes` entry")?;
+/// A plan entry, its address and its action.
+type Entry<'a> = (LazyChangeDoc<'a>, String, (Action, Option<ReplaceOrder>));
+
+/// A `resource_changes` or `resource_drift` entry: the entry, its address (with ` (deposed
+/// KEY)` for a deposed object) and its action.
+fn entry<'a>(
+    name: &str,
+    text: &'a str,
+    raw: &'a RawValue,
+    what: &str,
+) -> Result<Entry<'a>, Error> {
+    let c: LazyChangeDoc<'_> = parse_object_at(name, text, raw, what)?;
     let mut address = address_of(
         &c.address,
         &c.module_address,
@@ -601,12 +586,18 @@ fn resource(name: &str, text: &str, raw: &RawValue) -> Result<ResourceChange, Er
     if let Some(d) = &c.deposed {
         address.push_str(&format!(" (deposed {d})"));
     }
-    let (action, replace_order) = action_of(
+    let action = action_of(
         name,
         &address,
         &c.change.actions,
         c.change.importing.is_some(),
     )?;
+    Ok((c, address, action))
+}
+
+fn resource(name: &str, text: &str, raw: &RawValue) -> Result<ResourceChange, Error> {
+    let (c, address, (action, replace_order)) =
+        entry(name, text, raw, "each `resource_changes` entry")?;
     let body = c.change;
     // Only the sides a rule can read are built: `before` when the object is destroyed, `after`
     // when one is written. The rest is never materialised (memory stays near the file size).
@@ -659,61 +650,25 @@ pub fn diff(before: &Node, after: &Node, before_marks: &Node, after_marks: &Node
         }
         m.any_true()
     }
-    fn walk(
-        marks: (&Node, &Node),
-        path: &mut Vec<String>,
-        a: &Node,
-        b: &Node,
-        out: &mut Vec<AttrDiff>,
-    ) {
-        if a == b {
-            return;
-        }
-        match (a, b) {
-            (Node::Obj(x), Node::Obj(y)) => {
-                let keys: std::collections::BTreeSet<&str> =
-                    x.iter().chain(y.iter()).map(|(k, _)| &**k).collect();
-                for k in keys {
-                    path.push(k.to_string());
-                    walk(
-                        marks,
-                        path,
-                        a.get(k).unwrap_or(&Node::Null),
-                        b.get(k).unwrap_or(&Node::Null),
-                        out,
-                    );
-                    path.pop();
-                }
-            }
-            (Node::Arr(x), Node::Arr(y)) if x.len() == y.len() => {
-                for (i, (p, q)) in x.iter().zip(y.iter()).enumerate() {
-                    path.push(i.to_string());
-                    walk(marks, path, p, q, out);
-                    path.pop();
-                }
-            }
-            _ => {
-                let secret = marked(marks.0, path) || marked(marks.1, path);
-                out.push(AttrDiff {
-                    path: if path.is_empty() {
-                        "(whole object)".into()
-                    } else {
-                        path.join(".")
-                    },
-                    before: if secret { SENSITIVE.into() } else { a.brief() },
-                    after: if secret { SENSITIVE.into() } else { b.brief() },
-                });
-            }
-        }
-    }
     let mut out = Vec::new();
-    walk(
-        (before_marks, after_marks),
-        &mut Vec::new(),
-        before,
-        after,
-        &mut out,
-    );
+    TreeDiff {
+        left_keys_only: false,
+        descend_lists: true,
+        loose_scalars: false,
+        skip: &|_, _| false,
+    }
+    .walk(before, after, &mut |path, a, b| {
+        let secret = marked(before_marks, path) || marked(after_marks, path);
+        out.push(AttrDiff {
+            path: if path.is_empty() {
+                "(whole object)".into()
+            } else {
+                path.join(".")
+            },
+            before: if secret { SENSITIVE.into() } else { a.brief() },
+            after: if secret { SENSITIVE.into() } else { b.brief() },
+        });
+    });
     out
 }
 
@@ -723,21 +678,7 @@ fn drift_of(
     raw: &RawValue,
     relevant: Option<&HashSet<String>>,
 ) -> Result<Drift, Error> {
-    let c: LazyChangeDoc<'_> = parse_object_at(name, text, raw, "each `resource_drift` entry")?;
-    let address = address_of(
-        &c.address,
-        &c.module_address,
-        &c.mode,
-        &c.kind,
-        &c.name,
-        &c.index,
-    );
-    let (action, _) = action_of(
-        name,
-        &address,
-        &c.change.actions,
-        c.change.importing.is_some(),
-    )?;
+    let (c, address, (action, _)) = entry(name, text, raw, "each `resource_drift` entry")?;
     let body = c.change;
     // Compared before masking (so a changed secret is seen), rendered masked.
     let (before, after) = (

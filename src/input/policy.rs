@@ -159,15 +159,7 @@ pub fn compile_text(file: &str, bytes: &[u8], text: &str) -> Result<Policy, Erro
         "changegate schema policy",
     );
     if !errs.is_empty() {
-        return Err(if errs.len() == 1 {
-            Error::Input(
-                errs.into_iter()
-                    .next()
-                    .unwrap_or_else(|| InputError::new(file, None, "")),
-            )
-        } else {
-            Error::Inputs(errs)
-        });
+        return Err(Error::of_inputs(errs));
     }
     let pf: PolicyFile = typed(file, &doc)?;
     compile(file, bytes, pf, &doc.index)
@@ -650,7 +642,7 @@ fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result
     }
     cx.approval_roles(&pf);
     let Some(windows) = cx.windows(&pf) else {
-        return Err(Error::from_many(vec![Error::Inputs(cx.errors)]));
+        return Err(Error::of_inputs(cx.errors));
     };
     let rules_cfg = cx.rules(&pf);
     let exceptions = cx.exceptions(&pf);
@@ -667,11 +659,7 @@ fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result
     ) else {
         let mut errors = errors;
         errors.sort_by_key(|e| e.pos.unwrap_or(Pos { line: 0, column: 0 }));
-        return Err(if errors.len() == 1 {
-            Error::Input(errors.remove(0))
-        } else {
-            Error::Inputs(errors)
-        });
+        return Err(Error::of_inputs(errors));
     };
 
     let mut policy = Policy {

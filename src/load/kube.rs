@@ -6,8 +6,9 @@ use std::collections::BTreeMap;
 
 use crate::input::kube::{Manifests, Object};
 use crate::model::kube::{host_access, pod_security_labels};
+use crate::model::node::TreeDiff;
 use crate::model::provenance::{InputInfo, InputKind};
-use crate::model::{Action, ChangeSet, Node, ResourceChange};
+use crate::model::{Action, AttrDiff, ChangeSet, Node, ResourceChange};
 use crate::policy::{KubernetesSpec, Policy};
 
 /// Adds the rendered, base and live objects to the change set and their files to the inputs.
@@ -49,47 +50,28 @@ pub(super) fn add(
 /// Leaf paths where `a` and `b` differ (dotted; `metadata.managedFields`, `status` and the
 /// server-written metadata are not compared).
 pub fn changed_paths(a: &Node, b: &Node) -> Vec<String> {
-    fn walk(path: &mut Vec<String>, a: &Node, b: &Node, out: &mut Vec<String>) {
-        if a == b {
-            return;
-        }
-        match (a, b) {
-            (Node::Obj(x), Node::Obj(y)) => {
-                let keys: std::collections::BTreeSet<&str> =
-                    x.iter().chain(y.iter()).map(|(k, _)| &**k).collect();
-                for k in keys {
-                    if path.is_empty() && k == "status" {
-                        continue;
-                    }
-                    if path.len() == 1
-                        && path[0] == "metadata"
-                        && matches!(
-                            k,
-                            "managedFields"
-                                | "resourceVersion"
-                                | "uid"
-                                | "creationTimestamp"
-                                | "generation"
-                                | "selfLink"
-                        )
-                    {
-                        continue;
-                    }
-                    path.push(k.to_string());
-                    walk(
-                        path,
-                        a.get(k).unwrap_or(&Node::Null),
-                        b.get(k).unwrap_or(&Node::Null),
-                        out,
-                    );
-                    path.pop();
-                }
-            }
-            _ => out.push(path.join(".")),
-        }
-    }
+    let skip = |path: &[String], k: &str| {
+        (path.is_empty() && k == "status")
+            || (path.len() == 1
+                && path[0] == "metadata"
+                && matches!(
+                    k,
+                    "managedFields"
+                        | "resourceVersion"
+                        | "uid"
+                        | "creationTimestamp"
+                        | "generation"
+                        | "selfLink"
+                ))
+    };
     let mut out = Vec::new();
-    walk(&mut Vec::new(), a, b, &mut out);
+    TreeDiff {
+        left_keys_only: false,
+        descend_lists: false,
+        loose_scalars: false,
+        skip: &skip,
+    }
+    .walk(a, b, &mut |path, _, _| out.push(path.join(".")));
     out
 }
 
@@ -220,7 +202,7 @@ pub fn build(
 /// Live objects against the rendered ones: manual changes (field managers outside the GitOps
 /// allow list, values that differ from Git) and objects Git does not declare.
 fn live_drift(rendered: &[Object], live: &[Object], spec: &KubernetesSpec, out: &mut KubeChanges) {
-    use crate::model::{AttrDiff, Drift, UntrackedObject};
+    use crate::model::{Drift, UntrackedObject};
     let ns = &spec.default_namespace;
     let rendered_map = by_identity(rendered, ns);
     let managed_ns: Vec<String> = if spec.namespaces.is_empty() {
@@ -300,8 +282,7 @@ fn live_drift(rendered: &[Object], live: &[Object], spec: &KubernetesSpec, out: 
         }
         // Values Git manages that differ live: compared as they are (so a changed secret is
         // seen), shown masked.
-        let mut diffs = Vec::new();
-        git_managed_diffs(&mut Vec::new(), &want.value, &l.value, &mut diffs);
+        let mut diffs = git_managed_diffs(&want.value, &l.value);
         // A Secret's values are compared by digest (Git's `stringData` and the cluster's
         // base64 `data` are the same value); only keys Git sets count, and they show masked.
         if let (Some(w), Some(have)) = (&want.secret, &l.secret) {
@@ -337,43 +318,25 @@ fn live_drift(rendered: &[Object], live: &[Object], spec: &KubernetesSpec, out: 
 
 /// Leaves present in the rendered object whose live value differs. Lists are compared by
 /// position (containers and ports keep their order when applied).
-fn git_managed_diffs(
-    path: &mut Vec<String>,
-    want: &Node,
-    live: &Node,
-    out: &mut Vec<crate::model::AttrDiff>,
-) {
-    match (want, live) {
-        (Node::Obj(w), Node::Obj(_)) => {
-            for (k, wv) in w.iter() {
-                let k: &str = k;
-                if path.is_empty() && (k == "status" || k == "apiVersion") {
-                    continue;
-                }
-                if path.len() == 1
-                    && path[0] == "metadata"
-                    && !matches!(k, "labels" | "annotations")
-                {
-                    continue;
-                }
-                path.push(k.to_string());
-                git_managed_diffs(path, wv, live.get(k).unwrap_or(&Node::Null), out);
-                path.pop();
-            }
-        }
-        (Node::Arr(w), Node::Arr(l)) if w.len() == l.len() => {
-            for (i, (a, b)) in w.iter().zip(l.iter()).enumerate() {
-                path.push(i.to_string());
-                git_managed_diffs(path, a, b, out);
-                path.pop();
-            }
-        }
+fn git_managed_diffs(want: &Node, live: &Node) -> Vec<AttrDiff> {
+    let skip = |path: &[String], k: &str| {
+        (path.is_empty() && (k == "status" || k == "apiVersion"))
+            || (path.len() == 1 && path[0] == "metadata" && !matches!(k, "labels" | "annotations"))
+    };
+    let mut out = Vec::new();
+    TreeDiff {
+        left_keys_only: true,
+        descend_lists: true,
         // Kubernetes normalises numbers written as strings and vice versa.
-        (a, b) if a == b || a.brief() == b.brief() => {}
-        (a, b) => out.push(crate::model::AttrDiff {
+        loose_scalars: true,
+        skip: &skip,
+    }
+    .walk(want, live, &mut |path, a, b| {
+        out.push(AttrDiff {
             path: path.join("."),
             before: a.brief(),
             after: b.brief(),
-        }),
-    }
+        });
+    });
+    out
 }

@@ -129,6 +129,74 @@ impl Node {
     }
 }
 
+/// A walk over the leaves where two trees differ, shared by every comparison of objects (a
+/// plan's drift, rendered manifests against their base, Git against the live cluster).
+pub struct TreeDiff<'a> {
+    /// Compare the keys of the left tree only, in its order (what Git manages of a live
+    /// object); else the keys of both, sorted.
+    pub left_keys_only: bool,
+    /// Compare lists of the same length item by item; else a changed list is one leaf.
+    pub descend_lists: bool,
+    /// Leaves written differently but read the same (`"1"` and `1`, as Kubernetes normalises
+    /// them) are equal.
+    pub loose_scalars: bool,
+    /// Keys not compared: `skip(path, key)`.
+    pub skip: &'a dyn Fn(&[String], &str) -> bool,
+}
+
+impl TreeDiff<'_> {
+    /// Calls `leaf(path, a, b)` for each leaf (or subtree that is not compared further) where
+    /// `a` and `b` differ.
+    pub fn walk(&self, a: &Node, b: &Node, leaf: &mut dyn FnMut(&[String], &Node, &Node)) {
+        self.step(&mut Vec::new(), a, b, leaf);
+    }
+
+    fn step(
+        &self,
+        path: &mut Vec<String>,
+        a: &Node,
+        b: &Node,
+        leaf: &mut dyn FnMut(&[String], &Node, &Node),
+    ) {
+        if a == b {
+            return;
+        }
+        match (a, b) {
+            (Node::Obj(x), Node::Obj(y)) => {
+                let keys: Vec<&str> = if self.left_keys_only {
+                    x.iter().map(|(k, _)| &**k).collect()
+                } else {
+                    let all: std::collections::BTreeSet<&str> =
+                        x.iter().chain(y.iter()).map(|(k, _)| &**k).collect();
+                    all.into_iter().collect()
+                };
+                for k in keys {
+                    if (self.skip)(path, k) {
+                        continue;
+                    }
+                    path.push(k.to_string());
+                    self.step(
+                        path,
+                        a.get(k).unwrap_or(&Node::Null),
+                        b.get(k).unwrap_or(&Node::Null),
+                        leaf,
+                    );
+                    path.pop();
+                }
+            }
+            (Node::Arr(x), Node::Arr(y)) if self.descend_lists && x.len() == y.len() => {
+                for (i, (p, q)) in x.iter().zip(y.iter()).enumerate() {
+                    path.push(i.to_string());
+                    self.step(path, p, q, leaf);
+                    path.pop();
+                }
+            }
+            _ if self.loose_scalars && a.brief() == b.brief() => {}
+            _ => leaf(path, a, b),
+        }
+    }
+}
+
 impl fmt::Debug for Node {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

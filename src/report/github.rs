@@ -27,10 +27,7 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
             "warning"
         };
         let mut props = Vec::new();
-        if let Some(l) = &f.location
-            && !l.path.starts_with("builtin:")
-            && !l.path.starts_with('<')
-        {
+        if let Some(l) = f.location.as_ref().filter(|l| l.is_file()) {
             props.push(format!("file={}", escape_property(&l.path)));
             if let Some(line) = l.line {
                 props.push(format!("line={line}"));

@@ -27,9 +27,7 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
         .filter(|f| !f.suppressed)
         .map(|f| {
             let (path, line) = match &f.location {
-                Some(l) if !l.path.starts_with("builtin:") && !l.path.starts_with('<') => {
-                    (l.path.clone(), l.line.unwrap_or(1))
-                }
+                Some(l) if l.is_file() => (l.path.clone(), l.line.unwrap_or(1)),
                 _ => (".".to_string(), 1),
             };
             json!({

@@ -38,7 +38,7 @@ fn uri(path: &str) -> String {
 
 fn location(f: &Finding) -> Value {
     match &f.location {
-        Some(l) if !l.path.starts_with("builtin:") && !l.path.starts_with('<') => {
+        Some(l) if l.is_file() => {
             let mut phys = json!({ "artifactLocation": { "uri": uri(&l.path) } });
             if let Some(line) = l.line {
                 phys["region"] = json!({ "startLine": line });
