@@ -568,12 +568,7 @@ type Entry<'a> = (LazyChangeDoc<'a>, String, (Action, Option<ReplaceOrder>));
 
 /// A `resource_changes` or `resource_drift` entry: the entry, its address (with ` (deposed
 /// KEY)` for a deposed object) and its action.
-fn entry<'a>(
-    name: &str,
-    text: &'a str,
-    raw: &'a RawValue,
-    what: &str,
-) -> Result<Entry<'a>, Error> {
+fn entry<'a>(name: &str, text: &'a str, raw: &'a RawValue, what: &str) -> Result<Entry<'a>, Error> {
     let c: LazyChangeDoc<'_> = parse_object_at(name, text, raw, what)?;
     let mut address = address_of(
         &c.address,

@@ -1,8 +1,8 @@
 //! CG304: a Helm hook runs inline shell during install or upgrade.
 
-use super::container_name;
+use super::hit_containers;
 use crate::model::Node;
-use crate::model::kube::{containers, pod_spec};
+use crate::model::kube::pod_spec;
 use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
@@ -75,19 +75,14 @@ impl Rule for HelmHookInlineShell {
             let Some(spec) = pod_spec(v, &r.kind) else {
                 continue;
             };
-            for c in containers(&spec) {
-                if inline_shell(c) {
-                    out.hit(
-                        format!(
-                            "`{}` is a Helm `{hook}` hook whose container `{}` runs inline shell",
-                            r.address,
-                            container_name(c)
-                        ),
-                        r.address.clone(),
-                        r.location.clone(),
-                    );
-                }
-            }
+            hit_containers(out, r, &spec, |c, name| {
+                inline_shell(c).then(|| {
+                    format!(
+                        "`{}` is a Helm `{hook}` hook whose container `{name}` runs inline shell",
+                        r.address
+                    )
+                })
+            });
         }
     }
 }

@@ -1,9 +1,8 @@
 //! CG303: a container image is not pinned by digest (or, where tags are allowed, uses
 //! `latest` or no tag).
 
-use super::{container_name, written_pod_spec};
+use super::{hit_containers, written_pod_spec};
 use crate::model::Node;
-use crate::model::kube::containers;
 use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
@@ -61,22 +60,14 @@ impl Rule for UnpinnedImage {
             let Some(spec) = written_pod_spec(r) else {
                 continue;
             };
-            for c in containers(&spec) {
-                let Some(img) = c.get("image").and_then(Node::as_str) else {
-                    continue;
-                };
-                if let Some(why) = unpinned(img, allow) {
-                    out.hit(
-                        format!(
-                            "`{}` container `{}` image `{img}` {why}",
-                            r.address,
-                            container_name(c)
-                        ),
-                        r.address.clone(),
-                        r.location.clone(),
-                    );
-                }
-            }
+            hit_containers(out, r, &spec, |c, name| {
+                let img = c.get("image").and_then(Node::as_str)?;
+                let why = unpinned(img, allow)?;
+                Some(format!(
+                    "`{}` container `{name}` image `{img}` {why}",
+                    r.address
+                ))
+            });
         }
     }
 }

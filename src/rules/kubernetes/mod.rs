@@ -7,7 +7,9 @@ pub mod privileged;
 pub mod remote_access;
 pub mod untracked_objects;
 
+use crate::model::kube::containers;
 use crate::model::{Node, ResourceChange};
+use crate::rules::Sink;
 
 /// Kubernetes objects the change creates or updates.
 pub fn written(change: &crate::model::ChangeSet) -> impl Iterator<Item = &ResourceChange> {
@@ -28,4 +30,19 @@ pub fn written_pod_spec(r: &ResourceChange) -> Option<Node> {
 /// A container's name for messages.
 pub fn container_name(c: &Node) -> &str {
     c.get("name").and_then(Node::as_str).unwrap_or("(unnamed)")
+}
+
+/// One finding on `r` for each container of its pod spec that `problem` finds something wrong
+/// with (`problem(container, name)` says what, as the whole message).
+pub fn hit_containers(
+    out: &mut Sink,
+    r: &ResourceChange,
+    spec: &Node,
+    problem: impl Fn(&Node, &str) -> Option<String>,
+) {
+    for c in containers(spec) {
+        if let Some(message) = problem(c, container_name(c)) {
+            out.hit(message, r.address.clone(), r.location.clone());
+        }
+    }
 }
