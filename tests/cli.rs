@@ -624,6 +624,35 @@ fn rules_reference_page_is_current() {
     );
 }
 
+/// The README's table of rules is generated from the registry
+/// (`changegate::rules::docs::summary_table`); `CHANGEGATE_BLESS=1 cargo test` rewrites it.
+#[test]
+fn readme_rule_table_is_current() {
+    const BEGIN: &str = "<!-- rules:begin (generated from the registry; see tests/cli.rs) -->\n";
+    const END: &str = "<!-- rules:end -->";
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let start = readme
+        .find(BEGIN)
+        .expect("README has the rules:begin marker")
+        + BEGIN.len();
+    let end = start
+        + readme[start..]
+            .find(END)
+            .expect("README has the rules:end marker");
+    let table = changegate::rules::docs::summary_table();
+    if std::env::var_os("CHANGEGATE_BLESS").is_some() {
+        let updated = format!("{}{table}{}", &readme[..start], &readme[end..]);
+        std::fs::write(&path, updated).unwrap();
+        return;
+    }
+    assert_eq!(
+        &readme[start..end],
+        table,
+        "the README's rule table is stale: run `CHANGEGATE_BLESS=1 cargo test --test cli readme`"
+    );
+}
+
 /// Values Terraform marks sensitive never reach any output, whatever the format.
 #[test]
 fn sensitive_values_never_appear_in_any_output() {

@@ -46,3 +46,19 @@ pub fn reference() -> String {
     }
     s
 }
+
+/// The table of rules in the README (between its `rules` markers; a test checks it is
+/// current): code, name, default enforcement and what each finds.
+pub fn summary_table() -> String {
+    let mut s = String::from("| Code | Name | Default | Finds |\n|---|---|---|---|\n");
+    for m in all() {
+        s.push_str(&format!(
+            "| {} | {} | {} | {} |\n",
+            m.code,
+            m.name,
+            m.enforcement.as_str(),
+            m.summary.replace('|', "\\|")
+        ));
+    }
+    s
+}
