@@ -2,7 +2,7 @@
 //! copies in `policies/` are checked against these in tests).
 
 use crate::input::change::ChangeRecordFile;
-use crate::policy::PolicyFile;
+use crate::policy::file::PolicyFile;
 
 fn pretty(schema: schemars::Schema) -> String {
     let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();

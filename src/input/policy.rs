@@ -17,8 +17,10 @@ use super::yaml::{self, PosIndex};
 use crate::error::{Error, InputError, Pos};
 use crate::model::Location;
 use crate::model::record::Interval;
+use crate::policy::Policy;
+use crate::policy::exception::Exception;
+use crate::policy::file::{PolicyFile, RuleSpec};
 use crate::policy::windows::{Schedule, Window, Windows};
-use crate::policy::{Exception, Policy, PolicyFile, RuleSpec};
 use crate::rules;
 
 /// The pseudo-path of the embedded default policy.
@@ -105,8 +107,8 @@ pub fn load(path: Option<&Path>) -> Result<Policy, Error> {
     match path {
         None => compile_text(
             BUILTIN,
-            crate::policy::DEFAULT_POLICY.as_bytes(),
-            crate::policy::DEFAULT_POLICY,
+            crate::policy::file::DEFAULT_POLICY.as_bytes(),
+            crate::policy::file::DEFAULT_POLICY,
         ),
         Some(p) => {
             let f = text::read(p, super::limits::LimitKind::Policy)?;
@@ -390,7 +392,7 @@ impl Ctx<'_> {
     fn cron_schedule(
         &mut self,
         i: usize,
-        w: &crate::policy::WindowSpec,
+        w: &crate::policy::file::WindowSpec,
         expr: &str,
         fires: &mut HashMap<String, bool>,
     ) -> Option<Schedule> {
@@ -762,9 +764,10 @@ mod tests {
 
     #[test]
     fn default_policy_spells_out_the_type_defaults() {
-        let doc = yaml::load_one(crate::policy::DEFAULT_POLICY, yaml::Limits::default()).unwrap();
+        let doc =
+            yaml::load_one(crate::policy::file::DEFAULT_POLICY, yaml::Limits::default()).unwrap();
         let file: PolicyFile = typed("default.yaml", &doc).unwrap();
-        let defaults = crate::policy::ClassesSpec::default();
+        let defaults = crate::policy::file::ClassesSpec::default();
         assert_eq!(file.classes.stateful, defaults.stateful);
         assert_eq!(file.classes.security_impacting, defaults.security_impacting);
         let p = load(None).unwrap();

@@ -9,7 +9,8 @@ use crate::model::kube::{host_access, pod_security_labels};
 use crate::model::node::TreeDiff;
 use crate::model::provenance::{InputInfo, InputKind};
 use crate::model::{Action, AttrDiff, ChangeSet, Node, ResourceChange};
-use crate::policy::{KubernetesSpec, Policy};
+use crate::policy::Policy;
+use crate::policy::file::KubernetesSpec;
 
 /// Adds the rendered, base and live objects to the change set and their files to the inputs.
 pub(super) fn add(

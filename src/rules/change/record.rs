@@ -1,7 +1,7 @@
 //! CG102: the change record lacks a field the policy requires (description, systems impacted,
 //! risk assessment, test plan, communication plan…).
 
-use crate::policy::RecordField;
+use crate::policy::file::RecordField;
 use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {

@@ -1,0 +1,587 @@
+//! The `changegate.yaml` format: every section as written, with its defaults (the built-in
+//! default policy is `policies/default.yaml`). Its JSON Schema (`changegate schema policy`,
+//! `policies/schema.json`) is generated from these types.
+
+use std::collections::BTreeMap;
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use super::windows::WindowKind;
+use crate::findings::{Enforcement, Severity};
+use crate::model::ApprovalSource;
+
+/// The built-in default policy, used when no `--policy` is given and the repository has no
+/// `changegate.yaml`.
+pub const DEFAULT_POLICY: &str = include_str!("../../policies/default.yaml");
+
+/// A changegate policy file (`changegate.yaml`).
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(title = "changegate policy")]
+pub struct PolicyFile {
+    /// How tickets are recognised.
+    #[serde(default)]
+    pub ticket: TicketSpec,
+    /// Role name -> the people in it: logins, e-mail addresses, or GitHub teams as `@org/team`
+    /// (resolved through GitHub's team membership API on pull requests).
+    #[serde(default)]
+    pub roles: BTreeMap<String, Vec<String>>,
+    /// Which roles must approve which changes, and which approval sources are trusted.
+    #[serde(default)]
+    pub approvals: ApprovalsSpec,
+    /// Who may request or author changes; empty or absent means anyone.
+    #[serde(default)]
+    pub personnel: Vec<String>,
+    /// Aliases: an e-mail address (or other identity) -> the login it belongs to.
+    #[serde(default)]
+    pub identities: BTreeMap<String, String>,
+    /// Maintenance windows (allow) and freezes (deny).
+    #[serde(default)]
+    pub windows: Vec<WindowSpec>,
+    /// Minimum time between announcing a window and its start (e.g. `48h`).
+    #[serde(default = "default_notice")]
+    pub notice: String,
+    /// Emergency (break-glass) changes.
+    #[serde(default)]
+    pub emergency: EmergencySpec,
+    /// Which change-record fields every change must fill in.
+    #[serde(default)]
+    pub record: ChangeRecordSpec,
+    /// Per-rule settings, by rule code (`CG104`) or name (`approval-missing`).
+    #[serde(default)]
+    pub rules: BTreeMap<String, RuleSpec>,
+    /// Approved exceptions to rules.
+    #[serde(default)]
+    pub exceptions: Vec<ExceptionSpec>,
+    /// Which resource types are stateful or security-impacting.
+    #[serde(default)]
+    pub classes: ClassesSpec,
+    /// How long audit logs must be kept.
+    #[serde(default)]
+    pub retention: RetentionSpec,
+    /// The maintenance records `check --record` writes.
+    #[serde(default)]
+    pub records: MaintenanceRecordsSpec,
+    /// What commits must look like.
+    #[serde(default)]
+    pub git: GitSpec,
+    /// Kubernetes manifests and live objects.
+    #[serde(default)]
+    pub kubernetes: KubernetesSpec,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct KubernetesSpec {
+    /// Namespace of namespaced objects that name none.
+    #[serde(default = "default_namespace")]
+    pub default_namespace: String,
+    /// Field managers that apply Git's state (GitOps controllers); any other manager that writes
+    /// more than `status` is a manual change.
+    #[serde(default = "default_gitops_managers")]
+    pub gitops_managers: Vec<String>,
+    /// Namespaces whose live objects must all be declared in Git; empty means the namespaces
+    /// the rendered manifests use.
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+    /// Linux capabilities containers may add.
+    #[serde(default = "default_capabilities")]
+    pub allowed_capabilities: Vec<String>,
+    /// Allow images by tag (except `latest` or none); otherwise images must be pinned by digest.
+    #[serde(default)]
+    pub allow_tags: bool,
+}
+
+impl Default for KubernetesSpec {
+    fn default() -> Self {
+        KubernetesSpec {
+            default_namespace: default_namespace(),
+            gitops_managers: default_gitops_managers(),
+            namespaces: Vec::new(),
+            allowed_capabilities: default_capabilities(),
+            allow_tags: false,
+        }
+    }
+}
+
+fn default_namespace() -> String {
+    "default".into()
+}
+
+fn default_gitops_managers() -> Vec<String> {
+    [
+        "helm",
+        "argocd-controller",
+        "argocd-application-controller",
+        "kustomize-controller",
+        "helm-controller",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn default_capabilities() -> Vec<String> {
+    vec!["NET_BIND_SERVICE".into()]
+}
+
+/// Resource types (globs) by class. Absent lists take the built-in defaults for the AWS,
+/// Azure, Google and Kubernetes providers.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClassesSpec {
+    /// Resources that hold data: deleting or replacing them needs a backup.
+    #[serde(default = "default_stateful")]
+    pub stateful: Vec<String>,
+    /// Resources that touch security: changing them needs the security-impacting approvals.
+    #[serde(rename = "security-impacting", default = "default_security_impacting")]
+    pub security_impacting: Vec<String>,
+}
+
+impl Default for ClassesSpec {
+    fn default() -> Self {
+        ClassesSpec {
+            stateful: default_stateful(),
+            security_impacting: default_security_impacting(),
+        }
+    }
+}
+
+fn default_stateful() -> Vec<String> {
+    [
+        "aws_db_instance",
+        "aws_rds_cluster",
+        "aws_rds_cluster_instance",
+        "aws_docdb_cluster",
+        "aws_neptune_cluster",
+        "aws_redshift_cluster",
+        "aws_dynamodb_table",
+        "aws_s3_bucket",
+        "aws_ebs_volume",
+        "aws_efs_file_system",
+        "aws_fsx_*_file_system",
+        "aws_elasticache_cluster",
+        "aws_elasticache_replication_group",
+        "aws_memorydb_cluster",
+        "aws_opensearch_domain",
+        "aws_elasticsearch_domain",
+        "aws_kinesis_stream",
+        "aws_backup_vault",
+        "aws_glacier_vault",
+        "azurerm_mssql_database",
+        "azurerm_mssql_server",
+        "azurerm_sql_database",
+        "azurerm_postgresql_server",
+        "azurerm_postgresql_flexible_server",
+        "azurerm_mysql_server",
+        "azurerm_mysql_flexible_server",
+        "azurerm_cosmosdb_account",
+        "azurerm_storage_account",
+        "azurerm_storage_container",
+        "azurerm_managed_disk",
+        "azurerm_redis_cache",
+        "google_sql_database_instance",
+        "google_sql_database",
+        "google_storage_bucket",
+        "google_compute_disk",
+        "google_bigquery_dataset",
+        "google_bigquery_table",
+        "google_spanner_instance",
+        "google_spanner_database",
+        "google_bigtable_instance",
+        "google_filestore_instance",
+        "google_redis_instance",
+        "google_firestore_database",
+        "kubernetes_persistent_volume",
+        "kubernetes_persistent_volume_v1",
+        "kubernetes_persistent_volume_claim",
+        "kubernetes_persistent_volume_claim_v1",
+        "kubernetes_stateful_set",
+        "kubernetes_stateful_set_v1",
+        "StatefulSet",
+        "PersistentVolumeClaim",
+        "PersistentVolume",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn default_security_impacting() -> Vec<String> {
+    [
+        "aws_iam_*",
+        "aws_security_group",
+        "aws_security_group_rule",
+        "aws_default_security_group",
+        "aws_vpc_security_group_*",
+        "aws_network_acl",
+        "aws_network_acl_rule",
+        "aws_default_network_acl",
+        "aws_kms_*",
+        "aws_secretsmanager_*",
+        "aws_acm_certificate*",
+        "aws_acmpca_*",
+        "aws_cloudtrail*",
+        "aws_config_*",
+        "aws_guardduty_*",
+        "aws_securityhub_*",
+        "aws_waf_*",
+        "aws_wafv2_*",
+        "aws_organizations_policy*",
+        "azurerm_role_*",
+        "azurerm_network_security_group",
+        "azurerm_network_security_rule",
+        "azurerm_firewall*",
+        "azurerm_key_vault*",
+        "azurerm_user_assigned_identity",
+        "azurerm_policy_*",
+        "azurerm_monitor_diagnostic_setting",
+        "azurerm_security_center_*",
+        "google_*_iam_*",
+        "google_compute_firewall",
+        "google_kms_*",
+        "google_secret_manager_*",
+        "google_service_account*",
+        "google_logging_*",
+        "google_compute_ssl_certificate",
+        "google_certificate_manager_*",
+        "google_org_policy_*",
+        "kubernetes_role*",
+        "kubernetes_cluster_role*",
+        "kubernetes_secret*",
+        "kubernetes_service_account*",
+        "kubernetes_network_policy*",
+        "kubernetes_validating_webhook_configuration*",
+        "kubernetes_mutating_webhook_configuration*",
+        "Role",
+        "ClusterRole",
+        "RoleBinding",
+        "ClusterRoleBinding",
+        "ServiceAccount",
+        "NetworkPolicy",
+        "Secret",
+        "ValidatingWebhookConfiguration",
+        "MutatingWebhookConfiguration",
+        "CustomResourceDefinition",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct GitSpec {
+    /// Every commit in the range must carry a signature (gpg, ssh or x509).
+    #[serde(default)]
+    pub require_signed: bool,
+    /// The author must also be the committer (third-party changes need supervision).
+    #[serde(default)]
+    pub require_author_is_committer: bool,
+    /// Paths (globs) that must not be changed by hand: generated files, state files.
+    #[serde(default = "default_protected_paths")]
+    pub protected_paths: Vec<String>,
+    /// Where executable scripts may be added (globs); elsewhere, adding one is a finding.
+    #[serde(default = "default_script_paths")]
+    pub script_paths: Vec<String>,
+}
+
+impl Default for GitSpec {
+    fn default() -> Self {
+        GitSpec {
+            require_signed: false,
+            require_author_is_committer: false,
+            protected_paths: default_protected_paths(),
+            script_paths: default_script_paths(),
+        }
+    }
+}
+
+fn default_protected_paths() -> Vec<String> {
+    ["**/*.tfstate", "**/*.tfstate.backup", "**/.terraform/**"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+fn default_script_paths() -> Vec<String> {
+    ["scripts/**", "bin/**", "hack/**"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect()
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSpec {
+    /// Minimum days audit logs are kept; `0` on a log group means "never expire", which passes.
+    #[serde(default = "default_logs_days")]
+    pub logs_days: u32,
+}
+
+impl Default for RetentionSpec {
+    fn default() -> Self {
+        RetentionSpec {
+            logs_days: default_logs_days(),
+        }
+    }
+}
+
+fn default_logs_days() -> u32 {
+    365
+}
+
+fn default_notice() -> String {
+    "48h".into()
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TicketSpec {
+    /// Regular expression a ticket must match (whole ticket).
+    #[serde(default = "default_ticket_pattern")]
+    pub pattern: String,
+}
+
+impl Default for TicketSpec {
+    fn default() -> Self {
+        TicketSpec {
+            pattern: default_ticket_pattern(),
+        }
+    }
+}
+
+fn default_ticket_pattern() -> String {
+    "^[A-Z][A-Z0-9]+-[0-9]+$".into()
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ApprovalsSpec {
+    /// Roles every change needs.
+    #[serde(default = "default_standard")]
+    pub standard: Vec<String>,
+    /// Roles added when the change is security-impacting.
+    #[serde(rename = "security-impacting", default = "default_security")]
+    pub security_impacting: Vec<String>,
+    /// Roles added for emergency changes.
+    #[serde(default = "default_security")]
+    pub emergency: Vec<String>,
+    /// Which approval sources count.
+    #[serde(default = "default_sources")]
+    pub sources: Vec<ApprovalSource>,
+    /// Platform approvals count only when given on the current head commit.
+    #[serde(default = "default_true")]
+    pub require_current_head: bool,
+}
+
+fn default_true() -> bool {
+    true
+}
+
+impl Default for ApprovalsSpec {
+    fn default() -> Self {
+        ApprovalsSpec {
+            standard: default_standard(),
+            security_impacting: default_security(),
+            emergency: default_security(),
+            sources: default_sources(),
+            require_current_head: true,
+        }
+    }
+}
+
+fn default_standard() -> Vec<String> {
+    vec!["system-owner".into(), "infra-lead".into()]
+}
+
+fn default_security() -> Vec<String> {
+    vec!["security-officer".into()]
+}
+
+fn default_sources() -> Vec<ApprovalSource> {
+    vec![
+        ApprovalSource::Record,
+        ApprovalSource::Trailer,
+        ApprovalSource::Github,
+        ApprovalSource::Gitlab,
+    ]
+}
+
+/// A window: either `schedule` + `duration` (+ `timezone`), or `start` + `end`.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WindowSpec {
+    pub name: String,
+    pub kind: WindowKind,
+    /// Five-field cron expression for when each occurrence starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// How long each occurrence lasts, in elapsed time (e.g. `4h`, `90m`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+    /// IANA time zone of the schedule (default `UTC`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timezone: Option<String>,
+    /// Fixed window start (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub start: Option<String>,
+    /// Fixed window end (RFC 3339).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub end: Option<String>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EmergencySpec {
+    /// Deadline for the post-implementation review of an emergency change.
+    #[serde(default = "default_review_within")]
+    pub review_within: String,
+    /// The pull/merge-request label that marks an emergency change.
+    #[serde(default = "default_label")]
+    pub label: String,
+}
+
+impl Default for EmergencySpec {
+    fn default() -> Self {
+        EmergencySpec {
+            review_within: default_review_within(),
+            label: default_label(),
+        }
+    }
+}
+
+fn default_review_within() -> String {
+    "24h".into()
+}
+
+fn default_label() -> String {
+    "emergency".into()
+}
+
+/// A change-record field that the `record` rule can require.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Deserialize, Serialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum RecordField {
+    Title,
+    Description,
+    Systems,
+    Risk,
+    TestPlan,
+    Communication,
+    Backup,
+}
+
+impl RecordField {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RecordField::Title => "title",
+            RecordField::Description => "description",
+            RecordField::Systems => "systems",
+            RecordField::Risk => "risk",
+            RecordField::TestPlan => "test_plan",
+            RecordField::Communication => "communication",
+            RecordField::Backup => "backup",
+        }
+    }
+
+    /// How people call the field.
+    pub fn label(self) -> &'static str {
+        match self {
+            RecordField::Title => "title",
+            RecordField::Description => "description",
+            RecordField::Systems => "systems impacted",
+            RecordField::Risk => "risk assessment",
+            RecordField::TestPlan => "test plan",
+            RecordField::Communication => "communication plan",
+            RecordField::Backup => "backup",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "RecordsSpec")]
+pub struct MaintenanceRecordsSpec {
+    /// How long each maintenance record must be kept: calendar years, months or days (`7y`,
+    /// `18mo`, `400d`); the record's `retain_until` is its evaluation time plus this.
+    #[serde(default = "default_records_retention")]
+    pub retention: String,
+}
+
+impl Default for MaintenanceRecordsSpec {
+    fn default() -> Self {
+        MaintenanceRecordsSpec {
+            retention: default_records_retention(),
+        }
+    }
+}
+
+fn default_records_retention() -> String {
+    "7y".into()
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+#[schemars(rename = "RecordSpec")]
+pub struct ChangeRecordSpec {
+    /// Fields every change record must fill in.
+    #[serde(default = "default_required")]
+    pub required: Vec<RecordField>,
+}
+
+impl Default for ChangeRecordSpec {
+    fn default() -> Self {
+        ChangeRecordSpec {
+            required: default_required(),
+        }
+    }
+}
+
+fn default_required() -> Vec<RecordField> {
+    vec![
+        RecordField::Description,
+        RecordField::Systems,
+        RecordField::Risk,
+        RecordField::TestPlan,
+        RecordField::Communication,
+    ]
+}
+
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSpec {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enforcement: Option<Enforcement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub severity: Option<Severity>,
+}
+
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExceptionSpec {
+    /// Rule code or name the exception applies to.
+    pub rule: String,
+    /// Finding target it covers (glob; `*` for any).
+    #[serde(default = "default_target")]
+    pub target: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub compensating_controls: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_by: Option<String>,
+    /// RFC 3339.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approved_at: Option<String>,
+    /// RFC 3339; at most one year after `approved_at`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+}
+
+fn default_target() -> String {
+    "*".into()
+}
