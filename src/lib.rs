@@ -1,7 +1,8 @@
 //! changegate: the change-control gate for infrastructure-as-code.
 //!
-//! Data flows one way: [`input`] -> [`model`] -> [`rules`] (via [`engine`]) -> findings ->
-//! [`report`].
+//! Data flows one way: [`input`] -> [`model`] -> [`rules`] (run by [`engine`]) ->
+//! [`findings`] -> [`report`]; [`load`] orchestrates a check from a plain request. The command
+//! line is in the binary only. ARCHITECTURE.md maps the modules.
 
 pub mod audit;
 pub mod commitmsg;

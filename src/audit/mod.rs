@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::findings::{Category, RuleMeta, Severity};
 use crate::model::git::History;
 use crate::model::record::Interval;
+use crate::model::time::fmt_time;
 use crate::policy::Policy;
 use crate::policy::windows::WindowKind;
 
@@ -161,6 +162,28 @@ pub struct Audit {
     pub changes: Vec<Change>,
     pub findings: Vec<AuditFinding>,
     pub windows: Vec<Band>,
+}
+
+impl Audit {
+    /// One line saying how the period went.
+    pub fn headline(&self) -> String {
+        format!(
+            "{}: {} changes on `{}` from {} to {}; {} compliant, {} with findings, {} pending; {} findings",
+            if self.compliant {
+                "compliant"
+            } else {
+                "NOT compliant"
+            },
+            self.summary.changes,
+            self.branch,
+            fmt_time(self.since),
+            fmt_time(self.until),
+            self.summary.compliant,
+            self.summary.with_findings,
+            self.summary.pending,
+            self.summary.findings
+        )
+    }
 }
 
 /// A maintenance record as the audit sees it.

@@ -32,7 +32,7 @@ pub struct Object {
     /// The `# Source:` template, else the file and line of the document.
     pub location: Location,
     /// A Secret's values, by key, as digests: the tree holds only masks (see
-    /// [`normalize_secret`]).
+    /// `normalize_secret`).
     pub secret: Option<SecretDigests>,
 }
 

@@ -1,8 +1,8 @@
 //! The library's orchestration of a check: a plain [`Request`] in (what to read), the parsed
 //! policy and the assembled [`ChangeSet`] out. `check` and `verify` both go through it.
 //!
-//! Independent inputs are read in parallel ([`read`]); then the change record is merged from
-//! its sources ([`record`]), GitHub teams are resolved, Kubernetes objects are compared
+//! Independent inputs are read in parallel (`read.rs`); then the change record is merged from
+//! its sources (`record.rs`), GitHub teams are resolved, Kubernetes objects are compared
 //! ([`kube`]), and every resource is classified once, here.
 
 pub mod kube;

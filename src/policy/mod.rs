@@ -1,4 +1,4 @@
-//! The maintenance policy as rules read it: compiled from the file format ([`file`]) by
+//! The maintenance policy as rules read it: compiled from the file format ([`file`](mod@file)) by
 //! `input::policy`, with its queries (roles, people, windows, enforcement, classes).
 
 pub mod exception;

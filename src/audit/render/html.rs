@@ -7,7 +7,6 @@ use std::io::{self, Write};
 
 use chrono::{DateTime, Datelike, TimeZone, Utc};
 
-use super::headline;
 use crate::audit::{Audit, Status};
 use crate::model::short_id;
 use crate::model::time::fmt_time;
@@ -167,7 +166,7 @@ pub fn render(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
         w,
         r#"<p class="verdict {}">{}</p>"#,
         if a.compliant { "ok" } else { "bad" },
-        escape(&headline(a))
+        escape(&a.headline())
     )?;
     writeln!(
         w,

@@ -43,29 +43,9 @@ pub fn render(format: AuditFormat, a: &Audit, w: &mut dyn Write) -> io::Result<(
     }
 }
 
-/// One line saying how the period went.
-pub fn headline(a: &Audit) -> String {
-    format!(
-        "{}: {} changes on `{}` from {} to {}; {} compliant, {} with findings, {} pending; {} findings",
-        if a.compliant {
-            "compliant"
-        } else {
-            "NOT compliant"
-        },
-        a.summary.changes,
-        a.branch,
-        fmt_time(a.since),
-        fmt_time(a.until),
-        a.summary.compliant,
-        a.summary.with_findings,
-        a.summary.pending,
-        a.summary.findings
-    )
-}
-
 fn text(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "changegate audit of {} ({})", a.branch, a.repo)?;
-    writeln!(w, "{}", headline(a))?;
+    writeln!(w, "{}", a.headline())?;
     if a.summary.emergencies > 0 {
         writeln!(w, "emergency changes: {}", a.summary.emergencies)?;
     }
@@ -105,7 +85,7 @@ fn cell(s: &str) -> String {
 fn markdown(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
     writeln!(w, "# changegate audit: `{}`", cell(&a.branch))?;
     writeln!(w)?;
-    writeln!(w, "**{}**", cell(&headline(a)))?;
+    writeln!(w, "**{}**", cell(&a.headline()))?;
     writeln!(w)?;
     writeln!(
         w,
