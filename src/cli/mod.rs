@@ -8,6 +8,7 @@ mod commit_msg;
 mod init;
 mod output;
 mod rules;
+mod schema;
 mod verify;
 
 use std::path::PathBuf;
@@ -129,15 +130,7 @@ pub fn run() -> Result<ExitCode, Error> {
         Command::Check(args) => check::run(&args, &mut out),
         Command::Rules { format } => rules::list(format, &mut out),
         Command::Explain { rule } => rules::explain(&rule, &mut out),
-        Command::Schema { which } => {
-            let s = match which {
-                SchemaKind::Policy => changegate::schema::policy(),
-                SchemaKind::Change => changegate::schema::change(),
-                SchemaKind::Record => changegate::evidence::SCHEMA_JSON.to_string(),
-            };
-            output::write_out(&mut out, s.as_bytes())?;
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Schema { which } => schema::run(which, &mut out),
         Command::CommitMsg { policy, file } => commit_msg::run(policy.as_deref(), &file),
         Command::Audit(args) => audit::run(&args, &mut out),
         Command::Verify {
