@@ -19,13 +19,14 @@ pub fn list(format: ListFormat, out: &mut dyn Write) -> Result<ExitCode, Error> 
         }
         ListFormat::Markdown => s = docs::reference(),
         ListFormat::Text => {
+            let width = rules::all().map(|m| m.name.len()).max().unwrap_or(4);
             s.push_str(&format!(
-                "{:<6} {:<28} {:<12} {:<9} {:<15} {}\n",
+                "{:<6} {:<width$} {:<13} {:<9} {:<15} {}\n",
                 "CODE", "NAME", "CATEGORY", "SEVERITY", "ENFORCEMENT", "SUMMARY"
             ));
             for m in rules::all() {
                 s.push_str(&format!(
-                    "{:<6} {:<28} {:<12} {:<9} {:<15} {}\n",
+                    "{:<6} {:<width$} {:<13} {:<9} {:<15} {}\n",
                     m.code,
                     m.name,
                     m.category.as_str(),
