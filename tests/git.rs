@@ -433,30 +433,21 @@ fn one_reading_of_tickets_and_emergencies() {
     assert!(!rules.contains(&"CG401"), "{rules:?}");
     // The emergency has no justification: CG108 at check, refused by the hook.
     assert!(rules.contains(&"CG108"), "{rules:?}");
-    let msg = dir.path().join("MSG");
-    std::fs::write(&msg, MESSAGE).unwrap();
-    cg().args([
-        "commit-msg",
-        "--policy",
-        "testdata/examples/changegate.yaml",
-    ])
-    .arg(&msg)
-    .assert()
-    .code(1)
-    .stderr(predicate::str::contains("`Ticket: JIRA-1` does not match"));
-    std::fs::write(
-        &msg,
-        MESSAGE.replace("Ticket: JIRA-1\n", "Emergency: payments are down\n"),
-    )
-    .unwrap();
-    cg().args([
-        "commit-msg",
-        "--policy",
-        "testdata/examples/changegate.yaml",
-    ])
-    .arg(&msg)
-    .assert()
-    .success();
+    let hook = |message: &str| {
+        let msg = dir.path().join("MSG");
+        std::fs::write(&msg, message).unwrap();
+        cg().args([
+            "commit-msg",
+            "--policy",
+            "testdata/examples/changegate.yaml",
+        ])
+        .arg(&msg)
+        .assert()
+    };
+    hook(MESSAGE)
+        .code(1)
+        .stderr(predicate::str::contains("`Ticket: JIRA-1` does not match"));
+    hook(&MESSAGE.replace("Ticket: JIRA-1\n", "Emergency: payments are down\n")).success();
 }
 
 /// A commit on `head` signed with a new ssh key: its id and the key's SHA-256 fingerprint.
