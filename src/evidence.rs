@@ -10,7 +10,7 @@ use std::io::Write;
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::engine::Evaluation;
@@ -269,12 +269,12 @@ impl ReadRecord {
             .value
             .get("inputs")
             .ok_or_else(|| "the record has no `inputs` list".to_string())?;
-        serde_json::from_value(list.clone()).map_err(|e| format!("`inputs`: {e}"))
+        Vec::deserialize(list).map_err(|e| format!("`inputs`: {e}"))
     }
 
     /// The change record as merged from every source.
     pub fn change(&self) -> Result<ChangeRecord, String> {
-        serde_json::from_value(self.value.get("change").cloned().unwrap_or(Value::Null))
+        ChangeRecord::deserialize(self.value.get("change").unwrap_or(&Value::Null))
             .map_err(|e| format!("`change`: {e}"))
     }
 
@@ -294,16 +294,14 @@ impl ReadRecord {
     /// The GitHub team members the run resolved (none recorded: none).
     pub fn team_members(&self) -> Result<BTreeMap<String, Vec<String>>, String> {
         match self.value.get("team_members") {
-            Some(t) => {
-                serde_json::from_value(t.clone()).map_err(|e| format!("`team_members`: {e}"))
-            }
+            Some(t) => BTreeMap::deserialize(t).map_err(|e| format!("`team_members`: {e}")),
             None => Ok(BTreeMap::new()),
         }
     }
 }
 
 /// An input as a record lists it.
-#[derive(Debug, Clone, serde::Deserialize)]
+#[derive(Debug, Clone, Deserialize)]
 pub struct RecordedInput {
     pub kind: String,
     pub path: String,

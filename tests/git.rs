@@ -144,7 +144,7 @@ fn single_commit_and_triple_dot_ranges() {
 }
 
 #[test]
-fn auto_range_from_gitlab_variables() {
+fn auto_range_from_the_ci_platform() {
     let dir = tempfile::tempdir().unwrap();
     let (base, head) = common::build_repo(
         dir.path(),
@@ -155,28 +155,36 @@ fn auto_range_from_gitlab_variables() {
                 .replace("edge.tf", "edge2.tf")
         ),
     );
-    let out = cg()
-        .env("GITLAB_CI", "true")
-        .env("CI_COMMIT_SHA", &head)
-        .env("CI_MERGE_REQUEST_DIFF_BASE_SHA", &base)
-        .args([
-            "check",
-            "--now",
-            NOW,
-            "--format",
-            "json",
-            "--commits",
-            "auto",
-            "--repo",
-        ])
-        .arg(dir.path())
-        .output()
-        .unwrap();
-    let r: Value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
-    let git = common::input_of(&r, "git");
-    assert_eq!(git["items"], 2);
-    assert_eq!(git["range"], format!("{base}..{head}"));
+    let check = |cmd: &mut Command| {
+        let out = cmd
+            .args(["check", "--now", NOW, "--format", "json"])
+            .args(["--commits", "auto", "--repo"])
+            .arg(dir.path())
+            .output()
+            .unwrap();
+        let r: Value = serde_json::from_slice(&out.stdout)
+            .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)));
+        let git = common::input_of(&r, "git");
+        assert_eq!(git["items"], 2);
+        assert_eq!(git["range"], format!("{base}..{head}"));
+    };
+    // GitLab: a merge request pipeline's variables.
+    check(
+        cg().env("GITLAB_CI", "true")
+            .env("CI_COMMIT_SHA", &head)
+            .env("CI_MERGE_REQUEST_DIFF_BASE_SHA", &base),
+    );
+    // GitHub: a push event's before and after, read with the rest of the event.
+    let event = dir.path().join("event.json");
+    std::fs::write(
+        &event,
+        serde_json::json!({ "before": base, "after": head }).to_string(),
+    )
+    .unwrap();
+    check(
+        cg().env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_EVENT_PATH", &event),
+    );
 }
 
 #[test]

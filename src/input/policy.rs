@@ -123,14 +123,10 @@ pub fn load(path: Option<&Path>) -> Result<Policy, Error> {
 /// `YEAR_UPPER_LIMIT`: starting 401 years before it searches one full cycle, about a seventh of
 /// the work of searching from 1970 (a schedule that never fires cost 22 ms from 1970, 3 ms so).
 fn ever_fires(c: &croner::Cron) -> bool {
-    let Some(from) = Utc
+    let from = Utc
         .with_ymd_and_hms(croner::YEAR_UPPER_LIMIT - 401, 1, 1, 0, 0, 0)
         .single()
-    else {
-        return c
-            .find_next_occurrence(&chrono::DateTime::<Utc>::UNIX_EPOCH, false)
-            .is_ok();
-    };
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
     c.find_next_occurrence(&from, false).is_ok()
 }
 

@@ -41,10 +41,6 @@ pub(super) fn read_all(req: &Request, cwd: &Path, ci: &CiContext) -> Result<Read
         input::kube::expand(&req.base_manifests)?,
         input::kube::expand(&req.live)?,
     ];
-    let range = match (req.commits.as_deref(), ci.name) {
-        (Some("auto"), Some(_)) => crate::platform::commit_range(),
-        _ => None,
-    };
     let claims = || {
         rayon::join(
             || {
@@ -75,7 +71,7 @@ pub(super) fn read_all(req: &Request, cwd: &Path, ci: &CiContext) -> Result<Read
                     || {
                         req.commits
                             .as_deref()
-                            .map(|spec| input::git::load(&req.repo, spec, range.as_ref()))
+                            .map(|spec| input::git::load(&req.repo, spec, ci.range.as_ref()))
                             .transpose()
                     },
                 )
@@ -93,22 +89,22 @@ pub(super) fn read_all(req: &Request, cwd: &Path, ci: &CiContext) -> Result<Read
         rayon::join(|| rayon::join(claims, changes), kube);
 
     let mut errors = Vec::new();
-    let mut ok = |e: Error| errors.push(e);
-    let policy = policy.map_err(&mut ok).ok();
-    let change = change.map_err(&mut ok).ok().flatten();
-    let description = description.map_err(&mut ok).ok().flatten();
+    let mut keep = |e: Error| errors.push(e);
+    let policy = policy.map_err(&mut keep).ok();
+    let change = change.map_err(&mut keep).ok().flatten();
+    let description = description.map_err(&mut keep).ok().flatten();
     let plans: Vec<_> = plans
         .into_iter()
-        .filter_map(|p| p.map_err(&mut ok).ok())
+        .filter_map(|p| p.map_err(&mut keep).ok())
         .collect();
     let sources: Vec<_> = sources
         .into_iter()
-        .filter_map(|s| s.map_err(&mut ok).ok())
+        .filter_map(|s| s.map_err(&mut keep).ok())
         .collect();
-    let git = git.map_err(&mut ok).ok().flatten();
+    let git = git.map_err(&mut keep).ok().flatten();
     let mut kube = kube
         .into_iter()
-        .map(|k| k.and_then(|r| r.map_err(&mut ok).ok()));
+        .map(|k| k.and_then(|r| r.map_err(&mut keep).ok()));
     let kube = [
         kube.next().flatten(),
         kube.next().flatten(),

@@ -20,59 +20,45 @@ fn real_sha(s: &str) -> bool {
     !s.is_empty() && s.chars().any(|c| c != '0')
 }
 
-/// The range of commits this CI run is about: a merge/pull request's base and head, or a
-/// push's before and after. `None` outside CI or when the platform does not say.
-pub fn commit_range() -> Option<CommitRange> {
-    if var("GITLAB_CI").is_some() {
-        let head = var("CI_COMMIT_SHA")?;
-        if let Some(base) = var("CI_MERGE_REQUEST_DIFF_BASE_SHA").filter(|b| real_sha(b)) {
-            return Some(CommitRange {
-                base,
-                head,
-                from: "CI_MERGE_REQUEST_DIFF_BASE_SHA..CI_COMMIT_SHA",
-            });
-        }
-        if let Some(base) = var("CI_COMMIT_BEFORE_SHA").filter(|b| real_sha(b)) {
-            return Some(CommitRange {
-                base,
-                head,
-                from: "CI_COMMIT_BEFORE_SHA..CI_COMMIT_SHA",
-            });
-        }
-        return None;
+/// The range of commits a GitLab CI run is about: a merge request's diff base and head, or a
+/// push's before and head. `None` when the variables do not say.
+fn gitlab_range() -> Option<CommitRange> {
+    let head = var("CI_COMMIT_SHA")?;
+    if let Some(base) = var("CI_MERGE_REQUEST_DIFF_BASE_SHA").filter(|b| real_sha(b)) {
+        return Some(CommitRange {
+            base,
+            head,
+            from: "CI_MERGE_REQUEST_DIFF_BASE_SHA..CI_COMMIT_SHA",
+        });
     }
-    if var("GITHUB_ACTIONS").is_some() {
-        let event: Value = var("GITHUB_EVENT_PATH")
-            .and_then(|p| {
-                crate::input::text::read_bytes(
-                    std::path::Path::new(&p),
-                    crate::input::limits::LimitKind::Event,
-                )
-                .ok()
-            })
-            .and_then(|(_, b)| serde_json::from_slice(&b).ok())?;
-        let sha = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_string);
-        if let (Some(base), Some(head)) = (
-            sha(&event, "/pull_request/base/sha"),
-            sha(&event, "/pull_request/head/sha"),
-        ) {
-            return Some(CommitRange {
-                base,
-                head,
-                from: "GITHUB_EVENT_PATH pull_request.base.sha..head.sha",
-            });
-        }
-        if let (Some(base), Some(head)) = (sha(&event, "/before"), sha(&event, "/after"))
-            && real_sha(&base)
-        {
-            return Some(CommitRange {
-                base,
-                head,
-                from: "GITHUB_EVENT_PATH before..after",
-            });
-        }
+    let base = var("CI_COMMIT_BEFORE_SHA").filter(|b| real_sha(b))?;
+    Some(CommitRange {
+        base,
+        head,
+        from: "CI_COMMIT_BEFORE_SHA..CI_COMMIT_SHA",
+    })
+}
+
+/// The range of commits a GitHub event is about: a pull request's base and head, or a push's
+/// before and after.
+fn github_range(event: &Value) -> Option<CommitRange> {
+    let sha = |p: &str| event.pointer(p).and_then(Value::as_str).map(str::to_string);
+    if let (Some(base), Some(head)) = (sha("/pull_request/base/sha"), sha("/pull_request/head/sha"))
+    {
+        return Some(CommitRange {
+            base,
+            head,
+            from: "GITHUB_EVENT_PATH pull_request.base.sha..head.sha",
+        });
     }
-    None
+    match (sha("/before"), sha("/after")) {
+        (Some(base), Some(head)) if real_sha(&base) => Some(CommitRange {
+            base,
+            head,
+            from: "GITHUB_EVENT_PATH before..after",
+        }),
+        _ => None,
+    }
 }
 
 /// Which CI platform to read the change's context from.
@@ -137,6 +123,8 @@ pub struct CiContext {
     /// The merge request to read approvals of (GitLab), and the token to read them with.
     pub merge_request: Option<gitlab::MergeRequest>,
     pub gitlab_token: Option<gitlab::Token>,
+    /// The range of commits the run is about (`--commits auto`).
+    pub range: Option<CommitRange>,
     /// What could not be read from the platform, for the findings that depend on it.
     pub notes: Vec<String>,
     pub clients: Clients,
@@ -174,7 +162,9 @@ fn github_context() -> Result<CiContext, crate::error::Error> {
         std::path::Path::new(&path),
         crate::input::limits::LimitKind::Event,
     )?;
-    let Some(pr) = parse_github_event(&name, &bytes)? else {
+    let event = parse_github_event(&name, &bytes)?;
+    cx.range = event.range;
+    let Some(pr) = event.pull_request else {
         return Ok(cx);
     };
     if let Some(body) = pr.body {
@@ -213,12 +203,17 @@ pub struct GithubPullRequestEvent {
     pub head: Option<String>,
 }
 
-/// Parses a GitHub event payload (`GITHUB_EVENT_PATH`); `None` when it is not about a pull
-/// request. Errors name the file and the 1-based position.
-pub fn parse_github_event(
-    name: &str,
-    bytes: &[u8],
-) -> Result<Option<GithubPullRequestEvent>, crate::error::Error> {
+/// What changegate takes from a GitHub event payload.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct GithubEvent {
+    /// `None` when the event is not about a pull request.
+    pub pull_request: Option<GithubPullRequestEvent>,
+    pub range: Option<CommitRange>,
+}
+
+/// Parses a GitHub event payload (`GITHUB_EVENT_PATH`), once for everything read from it.
+/// Errors name the file and the 1-based position.
+pub fn parse_github_event(name: &str, bytes: &[u8]) -> Result<GithubEvent, crate::error::Error> {
     use crate::error::InputError;
     let text = crate::input::text::decode(name, bytes)?;
     if text.trim().is_empty() {
@@ -237,11 +232,16 @@ pub fn parse_github_event(
             ),
         )
     })?;
-    let Some(pr) = event.get("pull_request") else {
-        return Ok(None);
-    };
+    Ok(GithubEvent {
+        range: github_range(&event),
+        pull_request: pull_request_of(&event),
+    })
+}
+
+fn pull_request_of(event: &Value) -> Option<GithubPullRequestEvent> {
+    let pr = event.get("pull_request")?;
     let str_at = |v: &Value, p: &str| v.pointer(p).and_then(Value::as_str).map(str::to_string);
-    Ok(Some(GithubPullRequestEvent {
+    Some(GithubPullRequestEvent {
         number: pr.get("number").and_then(Value::as_u64).unwrap_or(0),
         body: pr.get("body").and_then(Value::as_str).map(str::to_string),
         labels: pr
@@ -254,9 +254,9 @@ pub fn parse_github_event(
             })
             .unwrap_or_default(),
         author: str_at(pr, "/user/login"),
-        repository: str_at(&event, "/repository/full_name"),
+        repository: str_at(event, "/repository/full_name"),
         head: str_at(pr, "/head/sha"),
-    }))
+    })
 }
 
 fn gitlab_context() -> Result<CiContext, crate::error::Error> {
@@ -279,6 +279,7 @@ fn gitlab_context() -> Result<CiContext, crate::error::Error> {
             .unwrap_or_default(),
         ..CiContext::default()
     };
+    cx.range = gitlab_range();
     cx.gitlab_token = var("CHANGEGATE_GITLAB_TOKEN")
         .map(gitlab::Token::Private)
         .or_else(|| var("CI_JOB_TOKEN").map(gitlab::Token::Job));
@@ -579,14 +580,16 @@ mod tests {
 
     #[test]
     fn event_payloads_are_read_or_refused_with_a_position() {
-        let pr = parse_github_event(
+        let event = parse_github_event(
             "e.json",
             br#"{"pull_request": {"number": 7, "body": "hi", "labels": [{"name": "emergency"}],
-                 "user": {"login": "dave"}, "head": {"sha": "abc"}},
+                 "user": {"login": "dave"}, "head": {"sha": "abc"}, "base": {"sha": "def"}},
                  "repository": {"full_name": "o/r"}}"#,
         )
-        .unwrap()
         .unwrap();
+        let range = event.range.unwrap();
+        assert_eq!((range.base.as_str(), range.head.as_str()), ("def", "abc"));
+        let pr = event.pull_request.unwrap();
         assert_eq!(
             (
                 pr.number,
@@ -598,6 +601,15 @@ mod tests {
         );
         assert_eq!(
             parse_github_event("e.json", b"{\"push\": 1}").unwrap(),
+            GithubEvent::default()
+        );
+        // A push: its before and after, unless before is all zeros (a new branch).
+        let push = br#"{"before": "1111", "after": "2222"}"#;
+        let range = parse_github_event("e.json", push).unwrap().range.unwrap();
+        assert_eq!((range.base.as_str(), range.head.as_str()), ("1111", "2222"));
+        let new_branch = br#"{"before": "0000", "after": "2222"}"#;
+        assert_eq!(
+            parse_github_event("e.json", new_branch).unwrap().range,
             None
         );
         let e = parse_github_event("e.json", b"{\"pull_request\": [").unwrap_err();
