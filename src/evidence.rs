@@ -98,10 +98,12 @@ impl<'a> Record<'a> {
     ) -> Self {
         let mut changes: BTreeMap<&'static str, Vec<String>> = BTreeMap::new();
         for r in &change.resources {
-            changes
-                .entry(r.action.as_str())
-                .or_default()
-                .push(r.address.clone());
+            for action in r.actions() {
+                changes
+                    .entry(action.as_str())
+                    .or_default()
+                    .push(r.address.clone());
+            }
         }
         for v in changes.values_mut() {
             v.sort();

@@ -661,6 +661,8 @@ fn sensitive_values_never_appear_in_any_output() {
         "hunter2-db",
         "old-secret-1",
         "new-secret-2",
+        // testdata/terraform/aws: the sensitive `db_password` in state, drift and plan.
+        "s3cr3t-Hunter2-pw",
     ];
     let runs: Vec<Vec<&str>> = vec![
         vec![
@@ -669,6 +671,13 @@ fn sensitive_values_never_appear_in_any_output() {
             "--tf",
             "testdata/terraform/genuine",
         ],
+        vec![
+            "--plan",
+            "testdata/terraform/aws/plan.json",
+            "--tf",
+            "testdata/terraform/aws",
+        ],
+        vec!["--plan", "testdata/terraform/aws/refresh-only.json"],
         vec![
             "--plan",
             "testdata/rules/CG206/fail-changed-outside/plan.json",
@@ -683,7 +692,7 @@ fn sensitive_values_never_appear_in_any_output() {
         ],
     ];
     for args in runs {
-        for format in ["text", "json"] {
+        for format in ["text", "json", "sarif", "markdown"] {
             let out = cg()
                 .args(["check", "--now", NOW, "--format", format])
                 .args(&args)

@@ -860,7 +860,13 @@ fn fuzz_findings_stay_fixed() {
         // 1-based, after `v = `: the column of the would-be operator.
         let col = expr.find(bad).unwrap() + bad[1..].find(|c| c != ' ').unwrap() + 6;
         refused(
-            &["check", "--now", NOW, "--tf", &tf.path().display().to_string()],
+            &[
+                "check",
+                "--now",
+                NOW,
+                "--tf",
+                &tf.path().display().to_string(),
+            ],
             &[],
             &[&format!("main.tf:1:{col}: invalid HCL")],
             10,

@@ -268,6 +268,9 @@ pub fn load(dir: &Path) -> Result<TfSource, Error> {
     let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
     let mut visited: HashSet<PathBuf> = HashSet::new();
     // (directory, address prefix)
+    // Locations name files without `./` segments: `infra/modules/db/main.tf`, not
+    // `./infra/./modules/db/main.tf`.
+    let dir = &super::paths::normalise(dir);
     let mut queue: Vec<(PathBuf, String)> = vec![(dir.to_path_buf(), String::new())];
     if !dir.is_dir() {
         return Err(InputError::new(
@@ -328,7 +331,10 @@ pub fn load(dir: &Path) -> Result<TfSource, Error> {
                 let (n, source) = key.split_once('\u{0}').unwrap_or((&key, ""));
                 let address = format!("{prefix}module.{n}");
                 if is_local(source) {
-                    queue.push((d.join(source), format!("{address}.")));
+                    queue.push((
+                        super::paths::normalise(&d.join(source)),
+                        format!("{address}."),
+                    ));
                 }
                 src.modules.push(ModuleSource {
                     address,

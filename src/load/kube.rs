@@ -147,6 +147,7 @@ pub fn build(
             action,
             replace_order: None,
             action_reason: reason,
+            imported: false,
             mode: "managed".into(),
             module: None,
             namespace,

@@ -196,6 +196,10 @@ pub struct ResourceChange {
     pub replace_order: Option<ReplaceOrder>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub action_reason: Option<String>,
+    /// Terraform imports the object into its state (`importing`). A pure import is the action
+    /// [`Action::Import`]; an import that also updates is an update with this set.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub imported: bool,
     /// `managed` or `data`.
     pub mode: String,
     /// The Terraform module address (`module.db`); `None` in the root module.
@@ -217,6 +221,13 @@ pub struct ResourceChange {
 }
 
 impl ResourceChange {
+    /// Every action the change takes on the resource: its action, and an import when an
+    /// import also updates (the record and summaries list it under both).
+    pub fn actions(&self) -> impl Iterator<Item = Action> {
+        let import = (self.imported && self.action != Action::Import).then_some(Action::Import);
+        std::iter::once(self.action).chain(import)
+    }
+
     /// Where findings about this resource point: its source line, else its input file.
     pub fn location_or_input(&self) -> Location {
         self.location.clone().unwrap_or_else(|| Location {

@@ -44,6 +44,15 @@ impl Node {
         matches!(self, Node::Null)
     }
 
+    /// An empty list or map.
+    pub fn is_empty_container(&self) -> bool {
+        match self {
+            Node::Arr(a) => a.is_empty(),
+            Node::Obj(o) => o.is_empty(),
+            _ => false,
+        }
+    }
+
     pub fn as_bool(&self) -> Option<bool> {
         match self {
             Node::Bool(b) => Some(*b),

@@ -63,7 +63,9 @@ impl<'a> Report<'a> {
         }
         let mut changes = BTreeMap::new();
         for r in &change.resources {
-            *changes.entry(r.action.as_str()).or_insert(0) += 1;
+            for action in r.actions() {
+                *changes.entry(action.as_str()).or_insert(0) += 1;
+            }
         }
         Report {
             schema: SCHEMA_ID,

@@ -57,6 +57,19 @@ impl Sink {
             advisory: false,
         });
     }
+
+    /// A hit that is reported but never blocks, whatever the rule's enforcement.
+    pub fn advise(
+        &mut self,
+        message: impl Into<String>,
+        target: impl Into<String>,
+        location: Option<Location>,
+    ) {
+        self.hit(message, target, location);
+        if let Some(h) = self.hits.last_mut() {
+            h.advisory = true;
+        }
+    }
 }
 
 /// A rule's metadata; `declare_rule!` implements it from the declaration.

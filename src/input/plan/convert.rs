@@ -185,6 +185,7 @@ pub(super) fn entry<'a>(
 pub(super) fn resource(name: &str, text: &str, raw: &RawValue) -> Result<ResourceChange, Error> {
     let (c, address, (action, replace_order)) =
         entry(name, text, raw, "each `resource_changes` entry")?;
+    let imported = c.change.importing.is_some();
     let body = c.change;
     // Only the sides a rule can read are built: `before` when the object is destroyed, `after`
     // when one is written. The rest is never materialised (memory stays near the file size).
@@ -208,6 +209,7 @@ pub(super) fn resource(name: &str, text: &str, raw: &RawValue) -> Result<Resourc
         action,
         replace_order,
         action_reason: c.action_reason,
+        imported,
         mode: c.mode.unwrap_or_else(|| "managed".into()),
         module: c.module_address,
         namespace: None,
@@ -245,6 +247,11 @@ pub fn diff(before: &Node, after: &Node, before_marks: &Node, after_marks: &Node
         skip: &|_, _| false,
     }
     .walk(before, after, &mut |path, a, b| {
+        // `null` against an empty list or map is how providers normalise an unset attribute
+        // on refresh: no difference anyone made.
+        if a.is_null() && b.is_empty_container() || b.is_null() && a.is_empty_container() {
+            return;
+        }
         let secret = marked(before_marks, path) || marked(after_marks, path);
         out.push(AttrDiff {
             path: if path.is_empty() {

@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
 use serde_json::Value;
+use serde_json::value::RawValue;
 
 mod config;
 mod convert;
@@ -160,13 +161,15 @@ pub fn parse(name: &str, text: &str, sha256: String) -> Result<Plan, Error> {
             ));
         }
         if doc.planned_values.is_some() {
-            // A plan with no changes may omit `resource_changes` in old versions.
+            // A plan with no changes may omit `resource_changes` in old versions, and so does
+            // `terraform plan -refresh-only`: its drift is all it says.
+            let relevant = relevant_resources(doc.relevant_attributes);
             return Ok(Plan {
                 name: name.to_string(),
                 sha256,
                 items: 0,
                 resources: Vec::new(),
-                drift: Vec::new(),
+                drift: drift_entries(name, text, &doc.resource_drift, relevant.as_ref())?,
                 scripts: config_scripts(name, doc.configuration.as_ref()),
                 modules: config_modules(name, doc.configuration.as_ref()),
             });
@@ -182,19 +185,14 @@ pub fn parse(name: &str, text: &str, sha256: String) -> Result<Plan, Error> {
         ));
     };
 
-    let relevant: Option<HashSet<String>> = doc
-        .relevant_attributes
-        .map(|r| r.into_iter().map(|r| r.resource).collect());
+    let relevant = relevant_resources(doc.relevant_attributes);
     let items = changes.len();
     // Resources are independent: parse them on every core, keep plan order.
     let resources: Vec<ResourceChange> = changes
         .par_iter()
         .map(|raw| resource(name, text, raw))
         .collect::<Result<_, _>>()?;
-    let mut drift = Vec::new();
-    for raw in &doc.resource_drift {
-        drift.push(drift_of(name, text, raw, relevant.as_ref())?);
-    }
+    let drift = drift_entries(name, text, &doc.resource_drift, relevant.as_ref())?;
     Ok(Plan {
         name: name.to_string(),
         sha256,
@@ -204,6 +202,23 @@ pub fn parse(name: &str, text: &str, sha256: String) -> Result<Plan, Error> {
         scripts: config_scripts(name, doc.configuration.as_ref()),
         modules: config_modules(name, doc.configuration.as_ref()),
     })
+}
+
+/// The resources whose drift matters to the plan (`relevant_attributes`), when it says.
+fn relevant_resources(relevant: Option<Vec<doc::RelevantDoc>>) -> Option<HashSet<String>> {
+    relevant.map(|r| r.into_iter().map(|r| r.resource).collect())
+}
+
+fn drift_entries(
+    name: &str,
+    text: &str,
+    entries: &[&RawValue],
+    relevant: Option<&HashSet<String>>,
+) -> Result<Vec<Drift>, Error> {
+    entries
+        .iter()
+        .map(|raw| drift_of(name, text, raw, relevant))
+        .collect()
 }
 
 fn log_stream(name: &str) -> Error {
