@@ -20,7 +20,7 @@ use crate::model::record::Interval;
 use crate::policy::Policy;
 use crate::policy::exception::Exception;
 use crate::policy::file::{PolicyFile, RuleSpec};
-use crate::policy::windows::{Schedule, Window, Windows};
+use crate::policy::windows::{Length, Schedule, Window, Windows};
 use crate::rules;
 
 /// The pseudo-path of the embedded default policy.
@@ -337,10 +337,10 @@ impl Ctx<'_> {
             let schedule = match (&w.schedule, &w.start, &w.end) {
                 (Some(expr), None, None) => self.cron_schedule(i, w, expr, &mut fires),
                 (None, Some(s), Some(e)) => {
-                    if w.duration.is_some() || w.timezone.is_some() {
+                    if w.duration.is_some() || w.until.is_some() || w.timezone.is_some() {
                         self.err(
                             &base,
-                            format!("window `{}`: `duration` and `timezone` go with `schedule`, not with `start`/`end`", w.name),
+                            format!("window `{}`: `duration`, `until` and `timezone` go with `schedule`, not with `start`/`end`", w.name),
                         );
                     }
                     let s = self.time(&format!("{base}/start"), s);
@@ -363,7 +363,7 @@ impl Ctx<'_> {
                     self.err(
                         &base,
                         format!(
-                            "window `{}` needs either `schedule` + `duration` (+ `timezone`) or `start` + `end`",
+                            "window `{}` needs either `schedule` + `duration` or `until` (+ `timezone`), or `start` + `end`",
                             w.name
                         ),
                     );
@@ -393,17 +393,88 @@ impl Ctx<'_> {
         fires: &mut HashMap<String, bool>,
     ) -> Option<Schedule> {
         let base = format!("/windows/{i}");
+        let cron = self.cron(i, "schedule", expr, fires);
+        let tz_name = w.timezone.as_deref().unwrap_or("UTC");
+        let tz = match tz_name.parse::<chrono_tz::Tz>() {
+            Ok(tz) => Some(tz),
+            Err(_) => {
+                self.err(
+                    &format!("{base}/timezone"),
+                    format!("unknown time zone `{tz_name}`: expected an IANA name such as `Europe/Berlin` or `UTC`"),
+                );
+                None
+            }
+        };
+        let length = match (&w.duration, &w.until) {
+            (Some(d), None) => {
+                let duration = self.duration(&format!("{base}/duration"), d);
+                if let Some(d) = duration
+                    && d <= TimeDelta::zero()
+                {
+                    self.err(
+                        &format!("{base}/duration"),
+                        format!(
+                            "duration `{}` at `windows[{i}].duration` must be positive",
+                            w.duration.as_deref().unwrap_or_default()
+                        ),
+                    );
+                }
+                duration.map(Length::Duration)
+            }
+            (None, Some(until)) => self.cron(i, "until", until, fires).map(|c| Length::Until {
+                cron: Box::new(c),
+                expr: until.clone(),
+            }),
+            (Some(_), Some(_)) => {
+                self.err(
+                    &format!("{base}/until"),
+                    format!("window `{}` has both `duration` and `until`; expected exactly one: `duration` is elapsed time, `until` a wall-clock end", w.name),
+                );
+                None
+            }
+            (None, None) => {
+                self.err(
+                    &base,
+                    format!(
+                        "window `{}` has a schedule but no `duration` or `until`",
+                        w.name
+                    ),
+                );
+                None
+            }
+        };
+        match (cron, tz, length) {
+            (Some(cron), Some(tz), Some(length)) => Some(Schedule::Cron {
+                cron: Box::new(cron),
+                expr: expr.to_string(),
+                tz,
+                length,
+            }),
+            _ => None,
+        }
+    }
+
+    /// A window's cron expression at `windows[i].FIELD`: five fields, and it fires at least
+    /// once.
+    fn cron(
+        &mut self,
+        i: usize,
+        field: &str,
+        expr: &str,
+        fires: &mut HashMap<String, bool>,
+    ) -> Option<croner::Cron> {
+        let pointer = format!("/windows/{i}/{field}");
+        let key = format!("windows[{i}].{field}");
+        let fields = expr.split_whitespace().count();
         let cron = CronParser::builder()
             .seconds(Seconds::Disallowed)
             .year(Year::Disallowed)
             .build()
             .parse(expr);
-        let fields = expr.split_whitespace().count();
-        let key = format!("windows[{i}].schedule");
-        let cron = match cron {
+        match cron {
             _ if fields != 5 => {
                 self.err(
-                    &format!("{base}/schedule"),
+                    &pointer,
                     format!("invalid cron schedule `{expr}` at `{key}`: it has {fields} fields; expected five fields (minute hour day-of-month month day-of-week)"),
                 );
                 None
@@ -416,7 +487,7 @@ impl Ctx<'_> {
                     .or_insert_with(|| ever_fires(&c)) =>
             {
                 self.err(
-                    &format!("{base}/schedule"),
+                    &pointer,
                     format!("cron schedule `{expr}` at `{key}` never fires (no date matches it); expected a schedule with at least one occurrence"),
                 );
                 None
@@ -424,7 +495,7 @@ impl Ctx<'_> {
             Ok(c) => Some(c),
             Err(e) => {
                 self.err(
-                    &format!("{base}/schedule"),
+                    &pointer,
                     format!(
                         "invalid cron schedule `{expr}` at `{key}`: {}",
                         cron_reason(&e)
@@ -432,47 +503,6 @@ impl Ctx<'_> {
                 );
                 None
             }
-        };
-        let tz_name = w.timezone.as_deref().unwrap_or("UTC");
-        let tz = match tz_name.parse::<chrono_tz::Tz>() {
-            Ok(tz) => Some(tz),
-            Err(_) => {
-                self.err(
-                    &format!("{base}/timezone"),
-                    format!("unknown time zone `{tz_name}`: expected an IANA name such as `Europe/Berlin` or `UTC`"),
-                );
-                None
-            }
-        };
-        let duration = match &w.duration {
-            Some(d) => self.duration(&format!("{base}/duration"), d),
-            None => {
-                self.err(
-                    &base,
-                    format!("window `{}` has a schedule but no `duration`", w.name),
-                );
-                None
-            }
-        };
-        if let Some(d) = duration
-            && d <= TimeDelta::zero()
-        {
-            self.err(
-                &format!("{base}/duration"),
-                format!(
-                    "duration `{}` at `windows[{i}].duration` must be positive",
-                    w.duration.as_deref().unwrap_or_default()
-                ),
-            );
-        }
-        match (cron, tz, duration) {
-            (Some(cron), Some(tz), Some(duration)) => Some(Schedule::Cron {
-                cron: Box::new(cron),
-                expr: expr.to_string(),
-                tz,
-                duration,
-            }),
-            _ => None,
         }
     }
 

@@ -409,7 +409,7 @@ fn default_sources() -> Vec<ApprovalSource> {
     ]
 }
 
-/// A window: either `schedule` + `duration` (+ `timezone`), or `start` + `end`.
+/// A window: either `schedule` + `duration` or `until` (+ `timezone`), or `start` + `end`.
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WindowSpec {
@@ -418,9 +418,15 @@ pub struct WindowSpec {
     /// Five-field cron expression for when each occurrence starts.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub schedule: Option<String>,
-    /// How long each occurrence lasts, in elapsed time (e.g. `4h`, `90m`).
+    /// How long each occurrence lasts, in elapsed time (e.g. `4h`, `90m`). Exactly one of
+    /// `duration` and `until`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<String>,
+    /// Five-field cron expression for when each occurrence ends: the first match after it
+    /// starts, in wall-clock time of `timezone` (`0 7 * * 1`: the next Monday 07:00). Exactly
+    /// one of `duration` and `until`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub until: Option<String>,
     /// IANA time zone of the schedule (default `UTC`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timezone: Option<String>,

@@ -1,6 +1,15 @@
 //! The time-window engine: allow windows (maintenance windows) and deny windows (freezes), each a
-//! cron schedule in an IANA time zone with a duration of elapsed time, or a fixed interval.
-//! Pure: every question takes the time it is asked about.
+//! cron schedule in an IANA time zone that lasts a duration of elapsed time or until a second
+//! cron's wall-clock time, or a fixed interval. Pure: every question takes the time it is asked
+//! about.
+//!
+//! Daylight-saving time, as cron(8) and GitLab's freeze periods do it:
+//! - a start in the hour skipped by a spring-forward change opens at the first instant after
+//!   the change (02:30 on a night that jumps from 02:00 to 03:00 opens at 03:00);
+//! - a start in the hour repeated by a fall-back change opens once, at its first instance;
+//! - `duration` is elapsed time: a four-hour window is four real hours on any night;
+//! - `until` is wall-clock time: "Friday 23:00 until Monday 07:00" ends at 07:00 local, an hour
+//!   shorter or longer in real time on a weekend the clocks change.
 
 use chrono::{DateTime, TimeDelta, Utc};
 use chrono_tz::Tz;
@@ -22,15 +31,47 @@ pub enum WindowKind {
 
 #[derive(Debug, Clone)]
 pub enum Schedule {
-    /// Occurrences start at each cron match, in `tz`, and last `duration` of elapsed time (so a
-    /// four-hour window is four real hours even on the night clocks change).
+    /// Occurrences start at each cron match, in `tz`, and last `length`.
     Cron {
         cron: Box<Cron>,
         expr: String,
         tz: Tz,
-        duration: TimeDelta,
+        length: Length,
     },
     Fixed(Interval),
+}
+
+/// How long an occurrence of a recurring window lasts.
+#[derive(Debug, Clone)]
+pub enum Length {
+    /// Elapsed time (a four-hour window is four real hours even on the night clocks change).
+    Duration(TimeDelta),
+    /// Until the first match of this cron after the start, in the window's time zone: a
+    /// wall-clock end (`Monday 07:00`).
+    Until { cron: Box<Cron>, expr: String },
+}
+
+impl Length {
+    /// The end of an occurrence that starts at `start`. Ends never decrease as starts
+    /// increase, which the queries below rely on.
+    fn end(&self, start: DateTime<Utc>, tz: &Tz) -> Option<DateTime<Utc>> {
+        match self {
+            Length::Duration(d) => Some(start + *d),
+            Length::Until { cron, .. } => cron
+                .find_next_occurrence(&start.with_timezone(tz), false)
+                .ok()
+                .map(|e| e.with_timezone(&Utc)),
+        }
+    }
+}
+
+/// The occurrence of a recurring window that starts at `start` (a cron match in `tz`).
+fn occurrence(start: DateTime<Tz>, tz: &Tz, length: &Length) -> Option<Interval> {
+    let start = start.with_timezone(&Utc);
+    Some(Interval {
+        start,
+        end: length.end(start, tz)?,
+    })
 }
 
 #[derive(Debug, Clone)]
@@ -51,15 +92,12 @@ impl Window {
         match &self.schedule {
             Schedule::Fixed(iv) => (iv.start <= t).then_some(*iv),
             Schedule::Cron {
-                cron, tz, duration, ..
+                cron, tz, length, ..
             } => {
-                let local = t.with_timezone(tz);
-                let start = cron.find_previous_occurrence(&local, true).ok()?;
-                let start = start.with_timezone(&Utc);
-                Some(Interval {
-                    start,
-                    end: start + *duration,
-                })
+                let start = cron
+                    .find_previous_occurrence(&t.with_timezone(tz), true)
+                    .ok()?;
+                occurrence(start, tz, length)
             }
         }
     }
@@ -69,22 +107,20 @@ impl Window {
         match &self.schedule {
             Schedule::Fixed(iv) => (iv.start < t).then_some(*iv),
             Schedule::Cron {
-                cron, tz, duration, ..
+                cron, tz, length, ..
             } => {
-                let local = t.with_timezone(tz);
-                let start = cron.find_previous_occurrence(&local, false).ok()?;
-                let start = start.with_timezone(&Utc);
-                Some(Interval {
-                    start,
-                    end: start + *duration,
-                })
+                let start = cron
+                    .find_previous_occurrence(&t.with_timezone(tz), false)
+                    .ok()?;
+                occurrence(start, tz, length)
             }
         }
     }
 
     /// The occurrence that holds all of `iv` (`start <= iv.start` and `iv.end <= end`), if any.
-    /// All occurrences of a window last as long, so the latest one to start by `iv.start` ends
-    /// last among them: it is the only candidate.
+    /// An occurrence that starts later never ends earlier (a duration is the same for all, and
+    /// an `until` end is the first match after the start), so the latest one to start by
+    /// `iv.start` ends last among them: it is the only candidate.
     pub fn covering(&self, iv: Interval) -> Option<Interval> {
         let occ = self.latest_start_at_or_before(iv.start)?;
         (occ.end >= iv.end).then_some(occ)
@@ -107,20 +143,13 @@ impl Window {
         match &self.schedule {
             Schedule::Fixed(iv) => Box::new((iv.end > t).then_some(*iv).into_iter()),
             Schedule::Cron {
-                cron, tz, duration, ..
+                cron, tz, length, ..
             } => {
                 let first = self.containing(t);
-                let duration = *duration;
                 let from = t.with_timezone(tz);
                 let rest = cron
                     .iter_after(from)
-                    .map(move |s| {
-                        let start = s.with_timezone(&Utc);
-                        Interval {
-                            start,
-                            end: start + duration,
-                        }
-                    })
+                    .map_while(move |s| occurrence(s, tz, length))
                     .filter(move |iv| Some(*iv) != first);
                 Box::new(first.into_iter().chain(rest).take(SEARCH_OCCURRENCES))
             }
@@ -141,23 +170,16 @@ impl Window {
                 .into_iter()
                 .collect(),
             Schedule::Cron {
-                cron, tz, duration, ..
+                cron, tz, length, ..
             } => {
                 let first = self
                     .latest_start_at_or_before(from)
                     .filter(|o| o.end > from);
-                let duration = *duration;
                 first
                     .into_iter()
                     .chain(
                         cron.iter_after(from.with_timezone(tz))
-                            .map(move |s| {
-                                let start = s.with_timezone(&Utc);
-                                Interval {
-                                    start,
-                                    end: start + duration,
-                                }
-                            })
+                            .map_while(move |s| occurrence(s, tz, length))
                             .filter(move |iv| Some(*iv) != first),
                     )
                     .take_while(|iv| iv.start < to)
@@ -171,12 +193,17 @@ impl Window {
     pub fn describe(&self) -> String {
         match &self.schedule {
             Schedule::Cron {
-                expr, tz, duration, ..
-            } => format!(
-                "{} (`{expr}` {tz}, {})",
-                self.name,
-                humantime::format_duration(duration.to_std().unwrap_or_default())
-            ),
+                expr, tz, length, ..
+            } => match length {
+                Length::Duration(d) => format!(
+                    "{} (`{expr}` {tz}, {})",
+                    self.name,
+                    humantime::format_duration(d.to_std().unwrap_or_default())
+                ),
+                Length::Until { expr: until, .. } => {
+                    format!("{} (`{expr}` until `{until}` {tz})", self.name)
+                }
+            },
             Schedule::Fixed(iv) => format!(
                 "{} ({} to {})",
                 self.name,
@@ -300,10 +327,133 @@ mod tests {
                 cron: Box::new(cron),
                 expr: expr.into(),
                 tz: tz.parse().unwrap(),
-                duration: TimeDelta::hours(hours),
+                length: Length::Duration(TimeDelta::hours(hours)),
             },
             location: None,
         }
+    }
+
+    fn parse_cron(expr: &str) -> Cron {
+        CronParser::builder()
+            .seconds(Seconds::Disallowed)
+            .year(Year::Disallowed)
+            .build()
+            .parse(expr)
+            .unwrap()
+    }
+
+    fn until(name: &str, expr: &str, end: &str, tz: &str) -> Window {
+        let mut w = cron(name, expr, tz, 1);
+        if let Schedule::Cron { length, .. } = &mut w.schedule {
+            *length = Length::Until {
+                cron: Box::new(parse_cron(end)),
+                expr: end.into(),
+            };
+        }
+        w
+    }
+
+    /// "Friday 23:00 until Monday 07:00" over the weekends the clocks change: wall-clock ends,
+    /// so 55 real hours in spring and 57 in autumn (56 on any other weekend).
+    #[test]
+    fn until_is_wall_clock_on_both_dst_weekends() {
+        let cases = [
+            // Europe/Berlin: 2026-03-29 02:00 -> 03:00, 2026-10-25 03:00 -> 02:00.
+            (
+                "Europe/Berlin",
+                "2026-03-28T12:00:00Z",
+                "2026-03-27T22:00:00Z",
+                "2026-03-30T05:00:00Z",
+                55,
+            ),
+            (
+                "Europe/Berlin",
+                "2026-10-24T12:00:00Z",
+                "2026-10-23T21:00:00Z",
+                "2026-10-26T06:00:00Z",
+                57,
+            ),
+            (
+                "Europe/Berlin",
+                "2026-11-07T12:00:00Z",
+                "2026-11-06T22:00:00Z",
+                "2026-11-09T06:00:00Z",
+                56,
+            ),
+            // America/New_York: 2026-03-08 02:00 -> 03:00, 2026-11-01 02:00 -> 01:00.
+            (
+                "America/New_York",
+                "2026-03-07T12:00:00Z",
+                "2026-03-07T04:00:00Z",
+                "2026-03-09T11:00:00Z",
+                55,
+            ),
+            (
+                "America/New_York",
+                "2026-10-31T12:00:00Z",
+                "2026-10-31T03:00:00Z",
+                "2026-11-02T12:00:00Z",
+                57,
+            ),
+        ];
+        for (tz, inside, start, end, hours) in cases {
+            let w = until("weekend", "0 23 * * 5", "0 7 * * 1", tz);
+            let occ = w
+                .containing(t(inside))
+                .unwrap_or_else(|| panic!("{tz} {inside}"));
+            assert_eq!(occ, iv(start, end), "{tz} {inside}");
+            assert_eq!((occ.end - occ.start).num_hours(), hours, "{tz} {inside}");
+            // The Monday 07:00 end is the end, in wall-clock time.
+            assert!(w.containing(t(end)).is_none());
+            assert!(w.covering(iv(start, end)).is_some());
+        }
+        // The same weekend with `duration: 56h` is 56 real hours: it ends at 08:00 CEST.
+        let d = cron("weekend", "0 23 * * 5", "Europe/Berlin", 56);
+        assert_eq!(
+            d.containing(t("2026-03-28T12:00:00Z")).unwrap().end,
+            t("2026-03-30T06:00:00Z")
+        );
+    }
+
+    #[test]
+    fn a_start_in_the_skipped_hour_opens_right_after_the_change() {
+        // Berlin, 2026-03-29: 02:00 CET becomes 03:00 CEST (01:00Z); 02:30 never happens.
+        let w = cron("night", "30 2 * * *", "Europe/Berlin", 1);
+        let occ = w
+            .occurrences_from(t("2026-03-28T12:00:00Z"))
+            .next()
+            .unwrap();
+        assert_eq!(occ, iv("2026-03-29T01:00:00Z", "2026-03-29T02:00:00Z"));
+        let w = until("night", "30 2 * * *", "0 4 * * *", "America/New_York");
+        // New York, 2026-03-08: 02:00 EST becomes 03:00 EDT (07:00Z); ends 04:00 EDT.
+        let occ = w
+            .occurrences_from(t("2026-03-08T05:00:00Z"))
+            .next()
+            .unwrap();
+        assert_eq!(occ, iv("2026-03-08T07:00:00Z", "2026-03-08T08:00:00Z"));
+    }
+
+    #[test]
+    fn a_start_in_the_repeated_hour_opens_once() {
+        // Berlin, 2026-10-25: 03:00 CEST becomes 02:00 CET, so 02:30 happens at 00:30Z and
+        // again at 01:30Z. The window opens once, at the first.
+        let w = cron("night", "30 2 * * *", "Europe/Berlin", 1);
+        let day = w.occurrences_within(t("2026-10-24T12:00:00Z"), t("2026-10-25T12:00:00Z"), 10);
+        assert_eq!(
+            day,
+            vec![iv("2026-10-25T00:30:00Z", "2026-10-25T01:30:00Z")]
+        );
+        // New York, 2026-11-01: 01:30 EDT (05:30Z), then 01:30 EST (06:30Z).
+        let w = cron("night", "30 1 * * *", "America/New_York", 2);
+        let day = w.occurrences_within(t("2026-10-31T12:00:00Z"), t("2026-11-01T12:00:00Z"), 10);
+        assert_eq!(
+            day,
+            vec![iv("2026-11-01T05:30:00Z", "2026-11-01T07:30:00Z")]
+        );
+        assert_eq!(
+            w.containing(t("2026-11-01T07:00:00Z")),
+            Some(iv("2026-11-01T05:30:00Z", "2026-11-01T07:30:00Z"))
+        );
     }
 
     #[test]
