@@ -9,6 +9,7 @@ pub mod commitmsg;
 pub mod engine;
 pub mod error;
 pub mod evidence;
+pub mod export;
 pub mod findings;
 pub mod input;
 pub mod load;

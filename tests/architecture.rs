@@ -117,6 +117,13 @@ fn dependencies_point_one_way() {
             "load" | "engine" | "report" | "platform" | "audit" | "verify"
         )
     }));
+    // Exports render the policy's windows: pure, no inputs, no orchestration.
+    bad.extend(violations(&files, "export/", &|m| {
+        !matches!(
+            m,
+            "input" | "load" | "engine" | "report" | "platform" | "audit" | "verify" | "rules"
+        )
+    }));
     assert!(bad.is_empty(), "{}", bad.join("\n"));
 }
 

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::{Args, Subcommand, ValueEnum};
 
 use changegate::findings::Stage;
 use changegate::input::policy::PolicySource;
@@ -198,4 +198,78 @@ impl CheckArgs {
             teams: Teams::Ask,
         }
     }
+}
+
+/// `changegate windows`: the maintenance calendar of a period.
+#[derive(Debug, Args)]
+pub struct WindowsArgs {
+    /// Policy file. Default: `changegate.yaml` in the repository, else the built-in default.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Start of the period: a date (`2026-12-01`, midnight UTC) or an RFC 3339 time. Default:
+    /// now.
+    #[arg(long, value_name = "DATE")]
+    pub from: Option<String>,
+    /// End of the period, inclusive for a date. Default: 30 days after `--from`.
+    #[arg(long, value_name = "DATE")]
+    pub to: Option<String>,
+    /// The time taken as now (RFC 3339), and the calendar's timestamp. Default: the clock.
+    #[arg(long, value_name = "RFC3339", env = "CHANGEGATE_NOW")]
+    pub now: Option<String>,
+    /// `text` (default), `json` or `ics` (RFC 5545 iCalendar), optionally to a file:
+    /// `ics=maintenance.ics`. Repeatable; at most one to standard output.
+    #[arg(long = "format", value_name = "FORMAT[=PATH]")]
+    pub formats: Vec<String>,
+}
+
+/// `changegate export`: the policy's windows for the tools that apply changes.
+#[derive(Debug, Subcommand)]
+pub enum ExportTarget {
+    /// An Argo CD `AppProject` (or, with `--patch`, a merge patch of its `spec.syncWindows`)
+    /// carrying the policy's allow and deny windows.
+    Argocd(ArgocdArgs),
+    /// GitLab deploy freeze periods (`freeze_start`, `freeze_end`, `cron_timezone`), the
+    /// bodies for `POST /projects/:id/freeze_periods`, as a JSON array.
+    GitlabFreezes(ExportCommon),
+}
+
+#[derive(Debug, Args)]
+pub struct ExportCommon {
+    /// Policy file. Default: `changegate.yaml` in the repository, else the built-in default.
+    #[arg(long, value_name = "FILE")]
+    pub policy: Option<PathBuf>,
+    /// Write to this file instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// The time taken as now (RFC 3339): conversions are checked from here over five years.
+    #[arg(long, value_name = "RFC3339", env = "CHANGEGATE_NOW")]
+    pub now: Option<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ArgocdArgs {
+    #[command(flatten)]
+    pub common: ExportCommon,
+    /// The AppProject's name.
+    #[arg(long, value_name = "NAME")]
+    pub project: String,
+    /// The AppProject's namespace.
+    #[arg(long, value_name = "NAMESPACE", default_value = "argocd")]
+    pub namespace: String,
+    /// Applications the windows apply to (globs, comma-separated). Default: `*` when no
+    /// `--namespaces` or `--clusters` is given.
+    #[arg(long, value_name = "GLOB", value_delimiter = ',')]
+    pub applications: Vec<String>,
+    /// Namespaces the windows apply to (globs, comma-separated).
+    #[arg(long, value_name = "GLOB", value_delimiter = ',')]
+    pub namespaces: Vec<String>,
+    /// Clusters the windows apply to (globs, comma-separated).
+    #[arg(long, value_name = "GLOB", value_delimiter = ',')]
+    pub clusters: Vec<String>,
+    /// Allow manual syncs outside allow windows and inside deny windows.
+    #[arg(long)]
+    pub manual_sync: bool,
+    /// Write a merge patch of `spec.syncWindows` instead of a whole AppProject.
+    #[arg(long)]
+    pub patch: bool,
 }

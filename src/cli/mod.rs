@@ -5,11 +5,13 @@ mod args;
 mod audit;
 mod check;
 mod commit_msg;
+mod export;
 mod init;
 mod output;
 mod rules;
 mod schema;
 mod verify;
+mod windows;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,7 +21,7 @@ use clap::{Parser, Subcommand};
 use changegate::error::Error;
 use changegate::input::limits;
 
-use args::{AuditArgs, CheckArgs, ListFormat, SchemaKind, Template};
+use args::{AuditArgs, CheckArgs, ExportTarget, ListFormat, SchemaKind, Template, WindowsArgs};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -100,6 +102,13 @@ pub enum Command {
     /// review in time, and (with `--records`) changes and records that do not match. Exit 0
     /// compliant, 1 findings, 2 could not decide.
     Audit(AuditArgs),
+    /// List the allow windows and freezes that occur in a period (default: the next 30 days)
+    /// as text, JSON or an iCalendar file to subscribe to.
+    Windows(WindowsArgs),
+    /// Write the policy's windows for the tool that applies changes: Argo CD sync windows or
+    /// GitLab deploy freezes.
+    #[command(subcommand)]
+    Export(ExportTarget),
     /// Write a commented starter `changegate.yaml` and a pull-request template (never
     /// overwrites existing files).
     Init {
@@ -133,6 +142,8 @@ pub fn run() -> Result<ExitCode, Error> {
         Command::Schema { which } => schema::run(which, &mut out),
         Command::CommitMsg { policy, file } => commit_msg::run(policy.as_deref(), &file),
         Command::Audit(args) => audit::run(&args, &mut out),
+        Command::Windows(args) => windows::run(&args, &mut out),
+        Command::Export(target) => export::run(&target, &mut out),
         Command::Verify {
             records,
             log,
