@@ -13,7 +13,7 @@ use crate::model::git::{CommitRange, trailer};
 use crate::model::record::Interval;
 use crate::model::{
     Approval, ApprovalSource, ChangeRecord, ChangeType, ChangedPath, Commit, CommitSignature,
-    Origin, Person,
+    Origin, Person, SignatureCheck, SignedPayload,
 };
 
 /// The commits read for a check.
@@ -21,6 +21,8 @@ use crate::model::{
 pub struct GitLog {
     /// The repository's work tree (or git dir) as given.
     pub repo: String,
+    /// The root of its work tree (where the policy's trust files are found).
+    pub workdir: Option<std::path::PathBuf>,
     /// The range as resolved: `BASE..HEAD` with full ids, or one id.
     pub range: String,
     /// Newest first.
@@ -166,7 +168,7 @@ fn person(sig: &git2::Signature<'_>) -> Person {
 }
 
 fn signature(repo: &Repository, oid: Oid) -> Option<CommitSignature> {
-    let (sig, _) = repo.extract_signature(&oid, None).ok()?;
+    let (sig, payload) = repo.extract_signature(&oid, None).ok()?;
     let text = String::from_utf8_lossy(&sig);
     let kind = if text.contains("BEGIN PGP SIGNATURE") {
         "gpg"
@@ -205,6 +207,13 @@ fn signature(repo: &Repository, oid: Oid) -> Option<CommitSignature> {
     Some(CommitSignature {
         kind: kind.into(),
         key_id,
+        check: SignatureCheck::Unverified {
+            reason: "not verified yet".into(),
+        },
+        signed: Some(SignedPayload {
+            signature: text.into_owned(),
+            payload: payload.to_vec(),
+        }),
     })
 }
 
@@ -362,6 +371,7 @@ pub fn load(dir: &Path, spec: &str, ci: Option<&CommitRange>) -> Result<GitLog, 
 
     Ok(GitLog {
         repo: name,
+        workdir: repo.workdir().map(Path::to_path_buf),
         range,
         commits,
     })

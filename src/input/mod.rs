@@ -12,6 +12,7 @@ pub mod limits;
 pub mod paths;
 pub mod plan;
 pub mod policy;
+pub mod signatures;
 pub mod text;
 pub mod validate;
 pub mod yaml;

@@ -67,7 +67,11 @@ pub struct Loaded {
 /// Reads every input of a check (independent inputs in parallel) and builds the change set.
 pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
     let ci = platform::context(req.platform)?;
-    let read = read::read_all(req, cwd, &ci)?;
+    let mut read = read::read_all(req, cwd, &ci)?;
+    // Signatures are verified once the policy says what to trust.
+    if let Some(git) = &mut read.git {
+        verify_signatures(git, &read.policy)?;
+    }
     let mut policy = read.policy;
     let mut inputs = vec![InputInfo::new(
         InputKind::Policy,
@@ -114,6 +118,21 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         inputs,
         team_members,
     })
+}
+
+/// Verifies the signed commits against the policy's `git.allowed_signers` and `git.keyring`
+/// (read from the repository's work tree), when any commit is signed.
+fn verify_signatures(git: &mut crate::input::git::GitLog, policy: &Policy) -> Result<(), Error> {
+    if git.commits.iter().all(|c| c.signature.is_none()) {
+        return Ok(());
+    }
+    let root = git
+        .workdir
+        .clone()
+        .unwrap_or_else(|| std::path::PathBuf::from(&git.repo));
+    let trust = crate::input::signatures::Trust::load(&policy.file.git, &root)?;
+    crate::input::signatures::verify_commits(&mut git.commits, &trust);
+    Ok(())
 }
 
 /// Roles may name GitHub teams: the platform is asked which approvers belong to them (or the

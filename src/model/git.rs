@@ -2,6 +2,7 @@
 //! the commit range a CI run is about; and the one reading of what a commit message claims
 //! (its tickets, whether it is an emergency), which `check`, `audit` and `commit-msg` share.
 
+use chrono::{DateTime, Utc};
 use regex::Regex;
 use serde::Serialize;
 
@@ -43,7 +44,7 @@ impl Person {
     }
 }
 
-/// A commit's signature, as found (not verified).
+/// A commit's signature, and what verifying it found.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct CommitSignature {
     /// `gpg`, `ssh`, `x509` or `unknown`.
@@ -51,6 +52,42 @@ pub struct CommitSignature {
     /// The signer's key: an OpenPGP issuer key id, or an SSH key fingerprint.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub key_id: Option<String>,
+    /// What verifying it against the policy's `git.allowed_signers` or `git.keyring` found.
+    pub check: SignatureCheck,
+    /// The signature and the bytes it signs, until the signature is verified.
+    #[serde(skip)]
+    pub signed: Option<SignedPayload>,
+}
+
+/// A signature as git stores it (`gpgsig` header) and the commit bytes it signs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedPayload {
+    pub signature: String,
+    pub payload: Vec<u8>,
+}
+
+/// The outcome of verifying a commit signature, as `git verify-commit` would with the same
+/// trust material.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "result", rename_all = "kebab-case")]
+pub enum SignatureCheck {
+    /// The signature is good, made by a key the trust material names for `signer` (an
+    /// allowed-signers principal, or an OpenPGP user ID).
+    Good {
+        signer: String,
+        /// Whether `signer` is the commit's committer (an allowed-signers principal pattern
+        /// or a user ID's email matches the committer's email).
+        committer_matches: bool,
+        /// When the OpenPGP key expires (judged at the evaluation time, as gpg does).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        key_expires: Option<DateTime<Utc>>,
+    },
+    /// The key is trusted but was not valid for this commit: outside an allowed-signers
+    /// entry's `valid-after`/`valid-before` at the commit's time, or a revoked OpenPGP key.
+    Expired { reason: String },
+    /// Not verified, and why: no trust material for this kind of signature, a key it does
+    /// not name, a signature that does not match the commit, an unsupported kind.
+    Unverified { reason: String },
 }
 
 /// One path a commit changes, against its first parent.

@@ -12,7 +12,9 @@ use serde::Serialize;
 
 pub use crate::error::Location;
 
-pub use git::{ChangedPath, Commit, CommitSignature, Person, short_id};
+pub use git::{
+    ChangedPath, Commit, CommitSignature, Person, SignatureCheck, SignedPayload, short_id,
+};
 pub use node::Node;
 pub use record::{Approval, ApprovalSource, ChangeRecord, ChangeType, Origin, Override, RiskLevel};
 

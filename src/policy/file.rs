@@ -273,9 +273,18 @@ fn default_security_impacting() -> Vec<String> {
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct GitSpec {
-    /// Every commit in the range must carry a signature (gpg, ssh or x509).
+    /// Every commit in the range must carry a good signature, verified against
+    /// `allowed_signers` (SSH) or `keyring` (OpenPGP) and made by its committer.
     #[serde(default)]
     pub require_signed: bool,
+    /// SSH signing keys, in git's allowed-signers format (the file `gpg.ssh.allowedSignersFile`
+    /// names: `principals [options] key`, with `namespaces`, `valid-after`, `valid-before`),
+    /// relative to the repository root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_signers: Option<String>,
+    /// OpenPGP public keys (armored or binary, one or more), relative to the repository root.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keyring: Option<String>,
     /// The author must also be the committer (third-party changes need supervision).
     #[serde(default)]
     pub require_author_is_committer: bool,
@@ -291,6 +300,8 @@ impl Default for GitSpec {
     fn default() -> Self {
         GitSpec {
             require_signed: false,
+            allowed_signers: None,
+            keyring: None,
             require_author_is_committer: false,
             protected_paths: default_protected_paths(),
             script_paths: default_script_paths(),

@@ -1,13 +1,19 @@
 //! CG403: how a commit was made: unsigned when signatures are required, fixup!/squash! left in
 //! the range, or authored by someone other than its committer when supervision is required.
 
+use chrono::{DateTime, Utc};
+
+use crate::model::{Commit, SignatureCheck};
 use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
-    /// Checks every commit of the range for: a missing signature when the policy sets
-    /// `git.require_signed: true` (gpg, ssh or x509 signatures count; verification against a
-    /// keyring is not done here); `fixup!`, `squash!` and `amend!` commits, which were meant to
+    /// Checks every commit of the range for: a signature that is missing or not good when the
+    /// policy sets `git.require_signed: true` (SSH signatures are verified against
+    /// `git.allowed_signers`, OpenPGP signatures against `git.keyring`, as `git verify-commit`
+    /// does; a signature no trusted key made, one that does not match the commit, a key
+    /// outside its validity or expired, and a key of someone other than the committer are each
+    /// reported as such); `fixup!`, `squash!` and `amend!` commits, which were meant to
     /// be squashed before review; and, when the policy sets
     /// `git.require_author_is_committer: true`, commits whose author is not their committer.
     ///
@@ -41,9 +47,11 @@ impl Rule for CommitProvenance {
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
         let g = &cx.policy.file.git;
         for c in &cx.change.commits {
-            if g.require_signed && c.signature.is_none() {
+            if g.require_signed
+                && let Some(why) = signature_problem(c, cx.now)
+            {
                 out.hit(
-                    format!("commit {} \"{}\" is not signed", c.short(), c.subject),
+                    format!("commit {} \"{}\" {why}", c.short(), c.subject),
                     c.short(),
                     None,
                 );
@@ -77,5 +85,35 @@ impl Rule for CommitProvenance {
                 );
             }
         }
+    }
+}
+
+/// Why a commit's signature does not count, if it does not.
+fn signature_problem(c: &Commit, now: DateTime<Utc>) -> Option<String> {
+    let Some(sig) = &c.signature else {
+        return Some("is not signed".into());
+    };
+    match &sig.check {
+        SignatureCheck::Good {
+            key_expires: Some(t),
+            signer,
+            ..
+        } if *t <= now => Some(format!(
+            "is signed by {signer} with an OpenPGP key that expired {}",
+            crate::model::time::fmt_time(*t)
+        )),
+        SignatureCheck::Good {
+            signer,
+            committer_matches: false,
+            ..
+        } => Some(format!(
+            "is signed by {signer}, not by its committer {}",
+            c.committer.email
+        )),
+        SignatureCheck::Good { .. } => None,
+        SignatureCheck::Expired { reason } => Some(format!("has an expired signature: {reason}")),
+        SignatureCheck::Unverified { reason } => Some(format!(
+            "has a signature that could not be verified: {reason}"
+        )),
     }
 }
