@@ -163,17 +163,28 @@ fn signatures_are_verified_as_git_verify_commit_does() {
     assert_eq!(all.len(), want.len(), "{all:#?}");
 }
 
-#[test]
-fn a_signature_with_nothing_to_verify_it_against_does_not_count() {
+/// A repository of commits with armoured blocks that are no real signatures (`signed: ssh` or
+/// `gpg` in `commits`), a policy with `git` settings, checked: (exit code, stdout, stderr).
+fn check_fake_signed(signed: &[&str], git: &str, files: &[(&str, &str)]) -> (i32, Vec<u8>, String) {
     let dir = tempfile::tempdir().unwrap();
-    // Armoured blocks that are no real signatures, and no trust material in the policy.
-    let (base, head) = common::build_repo(
-        dir.path(),
-        "- message: \"CHG-1: one\"\n  author: Dave <dave@example.com>\n  time: \"2026-11-25T10:00:00Z\"\n  signed: ssh\n  files: { a.txt: \"a\\n\" }\n- message: \"CHG-1: two\"\n  author: Dave <dave@example.com>\n  time: \"2026-11-25T11:00:00Z\"\n  signed: gpg\n  files: { b.txt: \"b\\n\" }\n",
-    );
+    let yaml: String = signed
+        .iter()
+        .enumerate()
+        .map(|(i, kind)| {
+            format!(
+                "- message: \"CHG-1: {i}\"\n  author: Dave <dave@example.com>\n  time: \"2026-11-25T1{i}:00:00Z\"\n  signed: {kind}\n  files: {{ f{i}.txt: \"{i}\\n\" }}\n"
+            )
+        })
+        .collect();
+    let (base, head) = common::build_repo(dir.path(), &yaml);
+    for (name, text) in files {
+        std::fs::write(dir.path().join(name), text).unwrap();
+    }
     std::fs::write(
         dir.path().join("changegate.yaml"),
-        "roles: { system-owner: [a], infra-lead: [b], security-officer: [c] }\ngit: { require_signed: true }\n",
+        format!(
+            "roles: {{ system-owner: [a], infra-lead: [b], security-officer: [c] }}\ngit: {git}\n"
+        ),
     )
     .unwrap();
     let out = common::changegate()
@@ -190,7 +201,17 @@ fn a_signature_with_nothing_to_verify_it_against_does_not_count() {
         .current_dir(dir.path())
         .output()
         .unwrap();
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        out.stdout,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn a_signature_with_nothing_to_verify_it_against_does_not_count() {
+    let (_, stdout, _) = check_fake_signed(&["ssh", "gpg"], "{ require_signed: true }", &[]);
+    let report: Value = serde_json::from_slice(&stdout).unwrap();
     let messages: Vec<&str> = report["findings"]
         .as_array()
         .unwrap()
@@ -213,30 +234,15 @@ fn a_signature_with_nothing_to_verify_it_against_does_not_count() {
 
 #[test]
 fn unreadable_trust_material_is_an_error_naming_the_file() {
-    let dir = tempfile::tempdir().unwrap();
-    let (base, head) = common::build_repo(
-        dir.path(),
-        "- message: \"CHG-1: one\"\n  author: Dave <dave@example.com>\n  time: \"2026-11-25T10:00:00Z\"\n  signed: ssh\n  files: { a.txt: \"a\\n\" }\n",
+    let (code, _, err) = check_fake_signed(
+        &["ssh"],
+        "{ require_signed: true, allowed_signers: allowed_signers }",
+        &[(
+            "allowed_signers",
+            "dave@example.com ssh-ed25519 not-base64!\n",
+        )],
     );
-    std::fs::write(
-        dir.path().join("allowed_signers"),
-        "dave@example.com ssh-ed25519 not-base64!\n",
-    )
-    .unwrap();
-    std::fs::write(
-        dir.path().join("changegate.yaml"),
-        "roles: { system-owner: [a], infra-lead: [b], security-officer: [c] }\ngit: { require_signed: true, allowed_signers: allowed_signers }\n",
-    )
-    .unwrap();
-    let out = common::changegate()
-        .args(["check", "--now", "2026-11-27T12:00:00Z", "--repo"])
-        .arg(dir.path())
-        .args(["--commits", &format!("{base}..{head}")])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(2));
-    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(code, 2);
     assert!(
         err.contains("allowed_signers:1:18: not an SSH public key"),
         "{err}"

@@ -11,10 +11,10 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 
-use super::{Skipped, go_duration, portable_cron, refuse, to_yaml};
+use super::{Skipped, go_duration, portable_cron, recurring, refuse, to_yaml};
 use crate::error::Error;
 use crate::policy::Policy;
-use crate::policy::windows::{Length, Schedule, Window, WindowKind};
+use crate::policy::windows::{Length, Window, WindowKind};
 
 /// Which applications, namespaces and clusters the windows apply to (Argo CD needs at least
 /// one of them), and how.
@@ -41,14 +41,11 @@ pub fn sync_windows(policy: &Policy, target: &Target, now: DateTime<Utc>) -> Res
     let mut sync_windows = Vec::new();
     let mut skipped = Vec::new();
     for w in &policy.windows.windows {
-        let Schedule::Cron {
-            expr, tz, length, ..
-        } = &w.schedule
-        else {
-            skipped.push(Skipped {
-                window: w.name.clone(),
-                why: "a one-off window (`start`/`end`); Argo CD sync windows recur on a cron schedule, which has no year".into(),
-            });
+        let Some((expr, tz, length)) = recurring(
+            w,
+            &mut skipped,
+            "a one-off window (`start`/`end`); Argo CD sync windows recur on a cron schedule, which has no year",
+        ) else {
             continue;
         };
         let schedule = portable_cron(expr).map_err(|why| refuse(policy, w, why))?;

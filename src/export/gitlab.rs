@@ -12,10 +12,10 @@ use chrono::{DateTime, TimeDelta, Utc};
 use croner::parser::{CronParser, Seconds, Year};
 use serde::Serialize;
 
-use super::{Skipped, horizon, portable_cron, refuse};
+use super::{Skipped, horizon, portable_cron, recurring, refuse};
 use crate::error::Error;
 use crate::policy::Policy;
-use crate::policy::windows::{Length, Schedule, Window, WindowKind};
+use crate::policy::windows::{Length, Window, WindowKind};
 
 /// One freeze period, as GitLab's API takes it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -42,14 +42,11 @@ pub fn freeze_periods(policy: &Policy, now: DateTime<Utc>) -> Result<Export, Err
             });
             continue;
         }
-        let Schedule::Cron {
-            expr, tz, length, ..
-        } = &w.schedule
-        else {
-            skipped.push(Skipped {
-                window: w.name.clone(),
-                why: "a one-off freeze (`start`/`end`); GitLab freeze periods recur on cron schedules, which have no year".into(),
-            });
+        let Some((expr, tz, length)) = recurring(
+            w,
+            &mut skipped,
+            "a one-off freeze (`start`/`end`); GitLab freeze periods recur on cron schedules, which have no year",
+        ) else {
             continue;
         };
         let freeze_start = portable_cron(expr).map_err(|why| refuse(policy, w, why))?;

@@ -237,6 +237,27 @@ fn to_yaml(v: &serde_json::Value) -> String {
     out
 }
 
+/// A recurring window's schedule, time zone and length; a one-off window is skipped with
+/// `why`.
+fn recurring<'a>(
+    w: &'a Window,
+    skipped: &mut Vec<Skipped>,
+    why: &str,
+) -> Option<(&'a str, chrono_tz::Tz, &'a crate::policy::windows::Length)> {
+    match &w.schedule {
+        Schedule::Cron {
+            expr, tz, length, ..
+        } => Some((expr, *tz, length)),
+        Schedule::Fixed(_) => {
+            skipped.push(Skipped {
+                window: w.name.clone(),
+                why: why.into(),
+            });
+            None
+        }
+    }
+}
+
 /// The window's time zone, for a recurring window.
 pub fn timezone(w: &Window) -> Option<chrono_tz::Tz> {
     match &w.schedule {
