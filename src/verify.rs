@@ -286,8 +286,8 @@ pub fn verify_log(
     }
     Ok(Outcome::Verified {
         what: format!(
-            "{what} ({} entries, head {})",
-            entries.len(),
+            "{what} ({}, head {})",
+            crate::model::text::count(entries.len(), "entry", "entries"),
             entries.last().map_or("none", |e| e.digest.as_str())
         ),
         notes: Vec::new(),

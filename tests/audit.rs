@@ -324,7 +324,7 @@ fn a_compliant_period_exits_0() {
     let out = audit_until(dir.path(), "2026-11-12", &["--format", "markdown"]);
     let md = String::from_utf8_lossy(&out.stdout);
     assert_eq!(out.status.code(), Some(0), "{md}");
-    assert!(md.contains("**compliant: 1 changes"), "{md}");
+    assert!(md.contains("**compliant: 1 change on"), "{md}");
     assert!(md.contains("| NIST SP 800-53 CM-3 | 1 | 1 | 0 |"), "{md}");
 }
 

@@ -202,3 +202,151 @@ fn gitlab_issues_have_the_required_keys_and_stable_fingerprints() {
         assert!(i["location"]["path"].is_string() && i["location"]["lines"]["begin"].is_u64());
     }
 }
+
+/// A plan with `n` unencrypted volumes: `n` blocking CG204 findings.
+fn many_findings(dir: &std::path::Path, n: usize) -> std::path::PathBuf {
+    let changes: Vec<serde_json::Value> = (0..n)
+        .map(|i| {
+            serde_json::json!({
+                "address": format!("aws_ebs_volume.v{i:02}"), "mode": "managed",
+                "type": "aws_ebs_volume", "name": format!("v{i:02}"),
+                "provider_name": "registry.terraform.io/hashicorp/aws",
+                "change": { "actions": ["create"], "before": null,
+                    "after": { "size": 10, "encrypted": false }, "after_unknown": {},
+                    "before_sensitive": false, "after_sensitive": {} }
+            })
+        })
+        .collect();
+    let plan = dir.join("plan.json");
+    std::fs::write(
+        &plan,
+        serde_json::json!({ "format_version": "1.2", "resource_changes": changes }).to_string(),
+    )
+    .unwrap();
+    plan
+}
+
+fn check(args: &[&str]) -> String {
+    let out = common::changegate()
+        .args(["check", "--now", "2026-11-28T02:00:00Z"])
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// GitHub shows 10 annotations of each level per step: the verdict first, the most severe up to
+/// the cap, then one line about the rest.
+#[test]
+fn github_annotations_stay_under_the_cap() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = many_findings(dir.path(), 25);
+    let out = check(&["--plan", plan.to_str().unwrap(), "--format", "github"]);
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with("::notice title=changegate::verdict fail"),
+        "{out}"
+    );
+    for level in ["::error", "::warning", "::notice"] {
+        let n = lines.iter().filter(|l| l.starts_with(level)).count();
+        assert!(n <= 10, "{n} {level} annotations:\n{out}");
+    }
+    let last = lines.last().unwrap();
+    assert!(last.starts_with("::notice title=changegate::"), "{last}");
+    // Every finding is shown or counted in the last line.
+    let json: serde_json::Value = serde_json::from_str(&check(&[
+        "--plan",
+        plan.to_str().unwrap(),
+        "--format",
+        "json",
+    ]))
+    .unwrap();
+    let total = json["findings"].as_array().unwrap().len();
+    let shown = lines.len() - 2;
+    assert_eq!(
+        lines.iter().filter(|l| l.starts_with("::error")).count(),
+        10
+    );
+    assert!(
+        last.contains(&format!("{} findings more not shown here", total - shown)),
+        "{last}"
+    );
+}
+
+/// Fingerprints are unique within a run, even for many findings of one rule, and stable across
+/// runs whose messages carry different times.
+#[test]
+fn fingerprints_are_unique_and_stable() {
+    let dir = tempfile::tempdir().unwrap();
+    let plan = many_findings(dir.path(), 12);
+    let prints = |now: &str, format: &str| -> Vec<String> {
+        let out = common::changegate()
+            .args(["check", "--now", now, "--format", format, "--plan"])
+            .arg(&plan)
+            .args([
+                "--change",
+                "testdata/reports/change.yaml",
+                "--policy",
+                "testdata/reports/policy.yaml",
+            ])
+            .output()
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        match format {
+            "gitlab" => v
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|i| i["fingerprint"].as_str().unwrap().to_string())
+                .collect(),
+            _ => v["runs"][0]["results"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| {
+                    r["partialFingerprints"]["changegate/v1"]
+                        .as_str()
+                        .unwrap()
+                        .to_string()
+                })
+                .collect(),
+        }
+    };
+    for format in ["sarif", "gitlab"] {
+        let a = prints("2026-11-25T21:00:00Z", format);
+        let unique: std::collections::BTreeSet<&String> = a.iter().collect();
+        assert_eq!(unique.len(), a.len(), "{format}: {a:#?}");
+        assert!(a.len() > 12);
+        // Half an hour later the messages carry another time: same fingerprints.
+        let b = prints("2026-11-25T21:30:00Z", format);
+        assert_eq!(a, b, "{format}");
+    }
+}
+
+/// Text from the change cannot ping people or inject HTML into the PR comment.
+#[test]
+fn markdown_escapes_mentions_and_html_from_the_change() {
+    let dir = tempfile::tempdir().unwrap();
+    let change = dir.path().join("change.yaml");
+    std::fs::write(
+        &change,
+        "ticket: CHG-9\ntitle: \"Resize, cc @octocat\"\ntype: standard\nrequested_by: dave\nrollback: \"Ask @acme/sre-team <details open><summary>x</summary>\"\nsystems: [\"<img src=x onerror=alert(1)>\"]\n",
+    )
+    .unwrap();
+    let out = check(&["--change", change.to_str().unwrap(), "--format", "markdown"]);
+    assert!(
+        !out.contains("@octocat") && !out.contains("@acme/sre-team"),
+        "{out}"
+    );
+    assert!(out.contains("@\u{2060}acme/sre-team"), "{out}");
+    assert!(
+        !out.contains("<details open>") && !out.contains("<img"),
+        "{out}"
+    );
+    assert!(out.contains("&lt;details open&gt;"), "{out}");
+}

@@ -14,6 +14,7 @@ use serde::Serialize;
 use crate::findings::{Category, RuleMeta, Severity};
 use crate::model::git::History;
 use crate::model::record::Interval;
+use crate::model::text::count;
 use crate::model::time::fmt_time;
 use crate::policy::Policy;
 use crate::policy::windows::WindowKind;
@@ -168,20 +169,20 @@ impl Audit {
     /// One line saying how the period went.
     pub fn headline(&self) -> String {
         format!(
-            "{}: {} changes on `{}` from {} to {}; {} compliant, {} with findings, {} pending; {} findings",
+            "{}: {} on `{}` from {} to {}; {} compliant, {} with findings, {} pending; {}",
             if self.compliant {
                 "compliant"
             } else {
                 "NOT compliant"
             },
-            self.summary.changes,
+            count(self.summary.changes, "change", "changes"),
             self.branch,
             fmt_time(self.since),
             fmt_time(self.until),
             self.summary.compliant,
             self.summary.with_findings,
             self.summary.pending,
-            self.summary.findings
+            count(self.summary.findings, "finding", "findings")
         )
     }
 }

@@ -6,6 +6,7 @@ pub mod kube;
 pub mod node;
 pub mod provenance;
 pub mod record;
+pub mod text;
 pub mod time;
 
 use serde::Serialize;

@@ -2,6 +2,10 @@
 //! findings, `::warning` for advisory ones, `::notice` for overridden or suppressed ones, so
 //! they show as annotations on the pull request. Escaping follows the runner's rules: in the
 //! message `%`, `\r`, `\n`; in property values also `:` and `,`.
+//!
+//! GitHub shows at most 10 error, 10 warning and 10 notice annotations per step and drops the
+//! rest: the verdict comes first (a notice), then the most severe findings of each level up to
+//! the cap, then one notice saying how many more are in the job summary.
 
 use std::io::Write;
 
@@ -17,41 +21,53 @@ pub fn escape_property(s: &str) -> String {
     escape_data(s).replace(':', "%3A").replace(',', "%2C")
 }
 
-pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
-    for f in r.findings {
-        let cmd = if f.blocking {
-            "error"
-        } else if f.suppressed || f.overridden.is_some() {
-            "notice"
-        } else {
-            "warning"
-        };
-        let mut props = Vec::new();
-        if let Some(l) = f.location.as_ref().filter(|l| l.is_file()) {
-            props.push(format!("file={}", escape_property(&l.path)));
-            if let Some(line) = l.line {
-                props.push(format!("line={line}"));
-            }
-            if let Some(col) = l.column {
-                props.push(format!("col={col}"));
-            }
-        }
-        props.push(format!(
-            "title={}",
-            escape_property(&format!("{} {}", f.rule, f.name))
-        ));
-        let mut message = format!("{} [{}]", f.message, f.target);
-        if let Some(s) = &f.suppression {
-            message.push_str(&format!("\nSuppressed by exception: {}", s.justification));
-        }
-        if let Some(o) = &f.overridden {
-            message.push_str(&format!("\nOverridden by {}: {}", o.by, o.reason));
-        }
-        if f.blocking {
-            message.push_str(&format!("\nFix: {}", f.fix));
-        }
-        writeln!(w, "::{cmd} {}::{}", props.join(","), escape_data(&message))?;
+/// Annotations GitHub shows per level and step.
+pub const CAP: usize = 10;
+
+fn level(f: &crate::findings::Finding) -> &'static str {
+    if f.blocking {
+        "error"
+    } else if f.suppressed || f.overridden.is_some() {
+        "notice"
+    } else {
+        "warning"
     }
+}
+
+fn annotation(f: &crate::findings::Finding) -> String {
+    let mut props = Vec::new();
+    if let Some(l) = f.location.as_ref().filter(|l| l.is_file()) {
+        props.push(format!("file={}", escape_property(&l.path)));
+        if let Some(line) = l.line {
+            props.push(format!("line={line}"));
+        }
+        if let Some(col) = l.column {
+            props.push(format!("col={col}"));
+        }
+    }
+    props.push(format!(
+        "title={}",
+        escape_property(&format!("{} {}", f.rule, f.name))
+    ));
+    let mut message = format!("{} [{}]", f.message, f.target);
+    if let Some(s) = &f.suppression {
+        message.push_str(&format!("\nSuppressed by exception: {}", s.justification));
+    }
+    if let Some(o) = &f.overridden {
+        message.push_str(&format!("\nOverridden by {}: {}", o.by, o.reason));
+    }
+    if f.blocking {
+        message.push_str(&format!("\nFix: {}", f.fix));
+    }
+    format!(
+        "::{} {}::{}",
+        level(f),
+        props.join(","),
+        escape_data(&message)
+    )
+}
+
+pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
     let s = &r.summary;
     writeln!(
         w,
@@ -67,7 +83,28 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
             s.overridden,
             s.suppressed
         ))
-    )
+    )?;
+    let mut left_out = 0;
+    for (lvl, cap) in [("error", CAP), ("warning", CAP), ("notice", CAP - 2)] {
+        // The verdict and the line about the rest are notices too.
+        let mut list: Vec<_> = r.findings.iter().filter(|f| level(f) == lvl).collect();
+        list.sort_by_key(|f| std::cmp::Reverse(f.severity));
+        left_out += list.len().saturating_sub(cap);
+        for f in list.into_iter().take(cap) {
+            writeln!(w, "{}", annotation(f))?;
+        }
+    }
+    if left_out > 0 {
+        writeln!(
+            w,
+            "::notice title=changegate::{}",
+            escape_data(&format!(
+                "{} more not shown here (GitHub shows {CAP} annotations of each level per step): see the job summary or the full report",
+                crate::model::text::count(left_out, "finding", "findings")
+            ))
+        )?;
+    }
+    Ok(())
 }
 
 #[cfg(test)]

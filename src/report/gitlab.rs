@@ -1,5 +1,5 @@
 //! GitLab Code Quality report: a JSON array of issues with `description`, `check_name`,
-//! `fingerprint` (stable SHA-256 of rule, path and target), `severity`
+//! `fingerprint` (unique in the report, stable across runs: see [`super::fingerprints`]), `severity`
 //! (`info|minor|major|critical|blocker`) and `location.path` / `location.lines.begin`.
 //! Findings suppressed by an exception are left out (they are not issues).
 
@@ -7,7 +7,7 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
-use super::{Report, fingerprint};
+use super::{Report, fingerprints};
 use crate::findings::Severity;
 
 fn severity(s: Severity) -> &'static str {
@@ -21,11 +21,13 @@ fn severity(s: Severity) -> &'static str {
 }
 
 pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
+    let prints = fingerprints(r.findings);
     let issues: Vec<Value> = r
         .findings
         .iter()
-        .filter(|f| !f.suppressed)
-        .map(|f| {
+        .zip(&prints)
+        .filter(|(f, _)| !f.suppressed)
+        .map(|(f, print)| {
             let (path, line) = match &f.location {
                 Some(l) if l.is_file() => (l.path.clone(), l.line.unwrap_or(1)),
                 _ => (".".to_string(), 1),
@@ -33,7 +35,7 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
             json!({
                 "description": format!("{} ({})", f.message, f.target),
                 "check_name": format!("{} {}", f.rule, f.name),
-                "fingerprint": fingerprint(f),
+                "fingerprint": print,
                 "severity": severity(f.severity),
                 "categories": [f.category.as_str()],
                 "location": { "path": path, "lines": { "begin": line } },

@@ -12,9 +12,63 @@ use crate::model::time::fmt_time;
 /// The marker that identifies changegate's own PR/MR comment.
 pub const MARKER: &str = "<!-- changegate-report -->";
 
-/// Text safe inside a Markdown table cell.
+/// Text from the change (record fields, commit subjects, PR text, messages that quote them),
+/// safe in Markdown and in a table cell: HTML cannot open an element (`<details open>`),
+/// `@user` and `@org/team` do not ping anyone (a word joiner follows the `@`), and Markdown
+/// syntax shows as typed.
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\r', '\n'], " ")
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '\r' | '\n' => out.push(' '),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '@' => out.push_str("@\u{2060}"),
+            '|' | '\\' | '`' | '*' | '_' | '[' | ']' | '~' | '#' | '!' => {
+                out.push('\\');
+                out.push(c);
+            }
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+/// A message: its `code` spans stay code spans (inert: no HTML, no mentions inside them), the
+/// rest is escaped as [`cell`]. An unpaired backtick is shown as typed.
+fn prose(s: &str) -> String {
+    let parts: Vec<&str> = s.split('`').collect();
+    let paired = if parts.len() % 2 == 1 {
+        parts.len()
+    } else {
+        parts.len() - 1
+    };
+    let mut out = String::new();
+    for (i, part) in parts.iter().enumerate() {
+        if i >= paired {
+            out.push_str("\\`");
+            out.push_str(&cell(part));
+        } else if i % 2 == 1 {
+            out.push_str(&code(part));
+        } else {
+            out.push_str(&cell(part));
+        }
+    }
+    out
+}
+
+/// Text shown as code (a target, a path), from the change: a code span whose fence is longer
+/// than any backtick run inside, in a table cell.
+fn code(s: &str) -> String {
+    let s = s.replace(['\r', '\n'], " ").replace('|', "\\|");
+    let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    let fence = "`".repeat(longest + 1);
+    if longest == 0 {
+        format!("{fence}{s}{fence}")
+    } else {
+        format!("{fence} {s} {fence}")
+    }
 }
 
 fn table(w: &mut dyn Write, findings: &[&Finding]) -> std::io::Result<()> {
@@ -23,14 +77,14 @@ fn table(w: &mut dyn Write, findings: &[&Finding]) -> std::io::Result<()> {
     for f in findings {
         writeln!(
             w,
-            "| `{}` {} | {} | `{}` | {} |",
+            "| `{}` {} | {} | {} | {} |",
             f.rule,
             cell(f.name),
-            cell(&f.message),
-            cell(&f.target),
+            prose(&f.message),
+            code(&f.target),
             f.location
                 .as_ref()
-                .map(|l| format!("`{}`", cell(&l.to_string())))
+                .map(|l| code(&l.to_string()))
                 .unwrap_or_default()
         )?;
     }
@@ -47,10 +101,10 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
 /// The marker, the verdict and the counts.
 fn headline(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
     writeln!(w, "{MARKER}")?;
-    let ticket = r.change.ticket.as_deref().unwrap_or("(no ticket)");
+    let ticket = code(r.change.ticket.as_deref().unwrap_or("(no ticket)"));
     match r.verdict {
-        Verdict::Pass => writeln!(w, "## ✅ changegate: `{ticket}` may go ahead")?,
-        Verdict::Fail => writeln!(w, "## ❌ changegate: `{ticket}` is blocked")?,
+        Verdict::Pass => writeln!(w, "## ✅ changegate: {ticket} may go ahead")?,
+        Verdict::Fail => writeln!(w, "## ❌ changegate: {ticket} is blocked")?,
     }
     let s = &r.summary;
     writeln!(
@@ -100,7 +154,7 @@ fn change_record(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
         rec.sources
             .get(field)
             .map(|o| match &o.location {
-                Some(l) => format!("{} `{}`", o.source, cell(&l.to_string())),
+                Some(l) => format!("{} {}", o.source, code(&l.to_string())),
                 None => o.source.clone(),
             })
             .unwrap_or_else(|| "—".into())
@@ -196,23 +250,24 @@ fn change_record(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
 /// The next allowed window, the obligations, what changes, the version.
 fn footer(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
     if let Some(n) = r.next_window {
-        writeln!(w, "**Next allowed window:** {}\n", cell(&n.description))?;
+        writeln!(w, "**Next allowed window:** {}\n", prose(&n.description))?;
     }
     if !r.obligations.is_empty() {
         writeln!(w, "### Obligations\n")?;
         for o in r.obligations {
-            writeln!(w, "- **{}** due {}: {}", o.kind, fmt_time(o.due), o.message)?;
+            writeln!(
+                w,
+                "- **{}** due {}: {}",
+                o.kind,
+                fmt_time(o.due),
+                prose(&o.message)
+            )?;
         }
         writeln!(w)?;
     }
-    let changes: Vec<String> = r
-        .summary
-        .changes
-        .iter()
-        .map(|(k, v)| format!("{v} {k}"))
-        .collect();
+    let changes = super::change_counts(&r.summary);
     if !changes.is_empty() {
-        writeln!(w, "Changes: {}\n", changes.join(", "))?;
+        writeln!(w, "Changes: {changes}\n")?;
     }
     writeln!(
         w,

@@ -95,6 +95,15 @@ impl<'a> Report<'a> {
     }
 }
 
+/// `8 create, 2 import, 1 replace, 3 update`: the resource and object changes per action.
+pub fn change_counts(s: &Summary) -> String {
+    s.changes
+        .iter()
+        .map(|(k, v)| format!("{v} {k}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// An output format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
@@ -134,23 +143,41 @@ pub fn help_uri(m: &crate::findings::RuleMeta) -> String {
     format!("{DOCS_URL}#{}-{}", m.code.to_lowercase(), m.name)
 }
 
-/// A stable fingerprint of a finding: SHA-256 of rule, path and target (never a std hasher,
-/// whose output may change between Rust releases).
-pub fn fingerprint(f: &crate::findings::Finding) -> String {
+/// A fingerprint per finding, in the findings' order: unique within the run, and stable across
+/// runs and line shifts. It is SHA-256 (never a std hasher, whose output may change between
+/// Rust releases) of the rule, the file, the target and the message with its times taken out
+/// (a window finding names the next window, which moves with the evaluation time). Findings
+/// that still collide are told apart by their occurrence number, in report order.
+pub fn fingerprints(findings: &[crate::findings::Finding]) -> Vec<String> {
     use sha2::Digest;
-    let mut h = sha2::Sha256::new();
-    h.update(f.rule.as_bytes());
-    h.update([0]);
-    h.update(
-        f.location
-            .as_ref()
-            .map(|l| l.path.as_str())
-            .unwrap_or("")
-            .as_bytes(),
-    );
-    h.update([0]);
-    h.update(f.target.as_bytes());
-    hex::encode(h.finalize())
+    static TIMES: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2})?(\.\d+)?(Z|[+-]\d{2}:?\d{2})?")
+            .expect("a valid regex")
+    });
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    findings
+        .iter()
+        .map(|f| {
+            let mut h = sha2::Sha256::new();
+            for part in [
+                f.rule,
+                f.location.as_ref().map_or("", |l| l.path.as_str()),
+                &f.target,
+                &TIMES.replace_all(&f.message, "<time>"),
+            ] {
+                h.update(part.as_bytes());
+                h.update([0]);
+            }
+            let base = hex::encode(h.finalize());
+            let n = seen.entry(base.clone()).or_insert(0);
+            *n += 1;
+            if *n == 1 {
+                base
+            } else {
+                hex::encode(sha2::Sha256::digest(format!("{base}\0{n}")))
+            }
+        })
+        .collect()
 }
 
 /// Renders `report` in `format` into `w`.

@@ -7,7 +7,7 @@ use std::io::Write;
 
 use serde_json::{Value, json};
 
-use super::{Report, fingerprint, help_uri};
+use super::{Report, fingerprints, help_uri};
 use crate::findings::Enforcement;
 use crate::findings::Finding;
 
@@ -81,16 +81,18 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
         })
         .collect();
     let index = |code: &str| r.rules.iter().position(|m| m.code == code);
+    let prints = fingerprints(r.findings);
     let results: Vec<Value> = r
         .findings
         .iter()
-        .map(|f| {
+        .zip(&prints)
+        .map(|(f, print)| {
             let mut res = json!({
                 "ruleId": f.rule,
                 "level": level(f),
                 "message": { "text": f.message },
                 "locations": [location(f)],
-                "partialFingerprints": { "changegate/v1": fingerprint(f) },
+                "partialFingerprints": { "changegate/v1": print },
                 "properties": {
                     "blocking": f.blocking,
                     "enforcement": f.enforcement.as_str(),

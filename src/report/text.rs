@@ -9,6 +9,7 @@ use anstyle::{AnsiColor, Style};
 use super::Report;
 use crate::findings::Category;
 use crate::findings::{Finding, Verdict};
+use crate::model::text::count;
 use crate::model::time::fmt_time;
 
 struct Paint {
@@ -110,7 +111,6 @@ pub fn render(r: &Report<'_>, color: bool, w: &mut dyn Write) -> std::io::Result
         r.evaluated_at
     )?;
     for i in r.inputs {
-        let plural = if i.items == 1 { "" } else { "s" };
         let range = i
             .range
             .as_deref()
@@ -118,11 +118,15 @@ pub fn render(r: &Report<'_>, color: bool, w: &mut dyn Write) -> std::io::Result
             .unwrap_or_default();
         writeln!(
             w,
-            "  {} {}{range} ({} item{plural})",
+            "  {} {}{range} ({})",
             p.paint(DIM, &format!("{}:", i.kind)),
             i.path,
-            i.items
+            count(i.items, "item", "items")
         )?;
+    }
+    let changes = super::change_counts(&r.summary);
+    if !changes.is_empty() {
+        writeln!(w, "  {} {changes}", p.paint(DIM, "changes:"))?;
     }
     writeln!(w)?;
 

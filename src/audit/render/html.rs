@@ -42,8 +42,8 @@ fn timeline(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
     )?;
     writeln!(
         w,
-        "<title>{} changes from {} to {}</title>",
-        a.changes.len(),
+        "<title>{} from {} to {}</title>",
+        crate::model::text::count(a.changes.len(), "change", "changes"),
         escape(&fmt_time(a.since)),
         escape(&fmt_time(a.until))
     )?;
