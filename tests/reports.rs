@@ -350,3 +350,153 @@ fn markdown_escapes_mentions_and_html_from_the_change() {
     );
     assert!(out.contains("&lt;details open&gt;"), "{out}");
 }
+
+/// GitHub code scanning refuses a whole SARIF file over one result without a physical location;
+/// it resolves files against the repository root. A check with commit, description, policy,
+/// plan, source and manifest findings, run from the repository root with the policy found by
+/// discovery (an absolute path), must give every result a repository-relative file.
+#[test]
+fn sarif_meets_github_code_scanning_ingestion_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    let (base, head) = common::build_repo(
+        repo,
+        "- message: \"resize the database\"\n  author: Mallory <mallory@example.com>\n  time: \"2026-11-25T10:00:00Z\"\n  files: { infra/main.tf: \"# db\\n\" }\n",
+    );
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let copy = |from: &str, to: &str| {
+        let to = repo.join(to);
+        std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+        std::fs::copy(root.join(from), to).unwrap();
+    };
+    copy("testdata/examples/changegate.yaml", "changegate.yaml");
+    copy("testdata/reports/pull_request.md", "docs/pr.md");
+    copy(
+        "testdata/rules/CG203/fail-security-group-ssh-world/plan.json",
+        "plans/plan.json",
+    );
+    for f in std::fs::read_dir(root.join("testdata/rules/CG203/fail-security-group-ssh-world/tf"))
+        .unwrap()
+    {
+        let f = f.unwrap().path();
+        copy(
+            f.strip_prefix(root).unwrap().to_str().unwrap(),
+            &format!("tf/{}", f.file_name().unwrap().to_str().unwrap()),
+        );
+    }
+    copy(
+        "testdata/rules/CG304/fail-pre-upgrade-inline-shell/manifests.yaml",
+        "k8s/rendered.yaml",
+    );
+    // The chart the manifests were rendered from (`# Source: payments/templates/migrate.yaml`).
+    std::fs::create_dir_all(repo.join("deploy/charts/payments/templates")).unwrap();
+    std::fs::write(
+        repo.join("deploy/charts/payments/Chart.yaml"),
+        "apiVersion: v2\nname: payments\nversion: 1.0.0\n",
+    )
+    .unwrap();
+    std::fs::write(
+        repo.join("deploy/charts/payments/templates/migrate.yaml"),
+        "# the migration job\n",
+    )
+    .unwrap();
+    let out = common::changegate()
+        .current_dir(repo)
+        .args([
+            "check",
+            "--now",
+            "2026-11-28T02:00:00Z",
+            "--format",
+            "sarif",
+        ])
+        .args([
+            "--description",
+            "docs/pr.md",
+            "--plan",
+            "plans/plan.json",
+            "--tf",
+            "./tf",
+        ])
+        .args([
+            "--manifests",
+            "k8s/rendered.yaml",
+            "--commits",
+            &format!("{base}..{head}"),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let run = &v["runs"][0];
+    assert!(
+        run["automationDetails"]["id"]
+            .as_str()
+            .unwrap()
+            .starts_with("changegate/")
+    );
+    let results = run["results"].as_array().unwrap();
+    let rules_hit: std::collections::BTreeSet<&str> = results
+        .iter()
+        .map(|r| r["ruleId"].as_str().unwrap())
+        .collect();
+    for rule in ["CG401", "CG203", "CG304", "CG104"] {
+        assert!(rules_hit.contains(rule), "{rule} not in {rules_hit:?}");
+    }
+    let mut prints = std::collections::BTreeSet::new();
+    for r in results {
+        let phys = &r["locations"][0]["physicalLocation"];
+        let uri = phys["artifactLocation"]["uri"]
+            .as_str()
+            .unwrap_or_else(|| panic!("no physical location: {r}"));
+        assert_eq!(phys["artifactLocation"]["uriBaseId"], "%SRCROOT%", "{r}");
+        assert!(
+            !uri.starts_with('/')
+                && !uri.contains(':')
+                && !uri.starts_with("./")
+                && !uri.starts_with("../"),
+            "not a repository-relative file: {uri}"
+        );
+        assert!(
+            repo.join(uri).is_file(),
+            "{uri} is not a file of the repository"
+        );
+        assert!(phys["region"]["startLine"].as_u64().unwrap() >= 1);
+        assert!(
+            prints.insert(
+                r["partialFingerprints"]["changegate/v1"]
+                    .as_str()
+                    .unwrap()
+                    .to_string()
+            ),
+            "duplicate fingerprint: {r}"
+        );
+        if r["ruleId"] == "CG304" {
+            assert_eq!(
+                uri, "deploy/charts/payments/templates/migrate.yaml",
+                "the Helm template"
+            );
+        }
+        if r["ruleId"] == "CG401" {
+            assert_eq!(
+                uri, "infra/main.tf",
+                "a commit's finding points at a file it changes"
+            );
+        }
+    }
+    for rule in run["tool"]["driver"]["rules"].as_array().unwrap() {
+        let p = &rule["properties"];
+        let sev: f64 = p["security-severity"].as_str().unwrap().parse().unwrap();
+        assert!((0.0..=10.0).contains(&sev));
+        assert!(
+            rule["helpUri"]
+                .as_str()
+                .unwrap()
+                .contains(&format!("/blob/v{}/", env!("CARGO_PKG_VERSION")))
+        );
+    }
+}

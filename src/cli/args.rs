@@ -41,6 +41,11 @@ pub struct CheckArgs {
     /// manifests for manual changes. Repeatable.
     #[arg(long, value_name = "PATH")]
     pub live: Vec<PathBuf>,
+    /// A Helm chart directory (holding `Chart.yaml`), so that findings on objects rendered from
+    /// it point at its templates. Charts below the repository are found without it.
+    /// Repeatable.
+    #[arg(long, value_name = "DIR")]
+    pub chart_root: Vec<PathBuf>,
     /// The git repository whose commits are checked (with `--commits`).
     #[arg(long, value_name = "DIR", default_value = ".")]
     pub repo: PathBuf,
@@ -192,6 +197,7 @@ impl CheckArgs {
             manifests: self.manifests.clone(),
             base_manifests: self.base_manifests.clone(),
             live: self.live.clone(),
+            chart_roots: self.chart_root.clone(),
             repo: self.repo.clone(),
             commits: self.commits.clone(),
             platform: self.platform.into(),

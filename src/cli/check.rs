@@ -18,9 +18,12 @@ use super::output::{format_specs, note, write_file, write_out};
 pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
     let formats = format_specs(&args.formats, Format::NAMES, Format::parse, Format::Text)?;
     let now = super::output::now(args.now.as_deref())?;
-    let loaded = load::load(&args.request(), &super::current_dir()?)?;
+    let cwd = super::current_dir()?;
+    let request = args.request();
+    let loaded = load::load(&request, &cwd)?;
     let eval = engine::evaluate(&loaded.change, &loaded.policy, now, args.stage.into());
-    let report = Report::new(&eval, &loaded.change, &loaded.inputs);
+    let mut report = Report::new(&eval, &loaded.change, &loaded.inputs);
+    report.sources = load::source_root(&loaded, &request.repo, &cwd);
 
     // Every report is rendered whole; `write_out` and `write_file` pass it through the
     // redaction layer, and so does the job summary and comment below.

@@ -31,6 +31,8 @@ pub struct Object {
     pub value: Node,
     /// The `# Source:` template, else the file and line of the document.
     pub location: Location,
+    /// The file and line of the document in the rendered output.
+    pub rendered: Location,
     /// A Secret's values, by key, as digests: the tree holds only masks (see
     /// `normalize_secret`).
     pub secret: Option<SecretDigests>,
@@ -325,8 +327,9 @@ fn object_of(file: &str, v: Node, pos: Pos, source: Option<&str>) -> Doc {
         name,
         location: match source {
             Some(src) => Location::new(src, None),
-            None => Location::new(file, Some(pos)),
+            None => here.clone(),
         },
+        rendered: here,
         value: v,
         secret,
     }))

@@ -5,6 +5,7 @@ pub mod description;
 pub mod git;
 pub mod hcl;
 mod hcl_brackets;
+pub mod helm;
 pub mod history;
 pub mod join;
 pub mod kube;

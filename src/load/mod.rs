@@ -45,6 +45,9 @@ pub struct Request {
     pub manifests: Vec<PathBuf>,
     pub base_manifests: Vec<PathBuf>,
     pub live: Vec<PathBuf>,
+    /// Helm chart directories, to map `# Source:` templates to files of the repository
+    /// (charts below the repository are found without it).
+    pub chart_roots: Vec<PathBuf>,
     /// The git repository whose commits are read (with `commits`).
     pub repo: PathBuf,
     /// `BASE..HEAD`, `BASE...HEAD`, one commit, or `auto`.
@@ -108,7 +111,15 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
             src.files,
         ));
     }
-    kube::add(read.kube, &policy, &mut set, &mut inputs);
+    let mut kube_read = read.kube;
+    for m in kube_read.iter_mut().take(2).flatten() {
+        crate::input::helm::map_helm_sources(
+            &mut m.objects,
+            &req.chart_roots,
+            &cwd.join(&req.repo),
+        );
+    }
+    kube::add(kube_read, &policy, &mut set, &mut inputs);
     crate::input::join::attach_source(&mut set, read.sources.into_iter().map(|(_, s)| s).collect());
     classify(&mut set, &policy);
     Ok(Loaded {
@@ -118,6 +129,43 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         inputs,
         team_members,
     })
+}
+
+/// Where the machine formats' file names start: the repository that holds the inputs (the
+/// commits' repository, else the one around `cwd`), and the file a finding without one of its
+/// own points at: the change record, else the policy file, else the first file read.
+pub fn source_root(loaded: &Loaded, repo: &Path, cwd: &Path) -> crate::report::SourceRoot {
+    let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+    let cwd = canonical(cwd);
+    let root = git2::Repository::discover(cwd.join(repo))
+        .ok()
+        .and_then(|r| r.workdir().map(canonical));
+    let mut sources = crate::report::SourceRoot {
+        root,
+        cwd: Some(cwd),
+        fallback: None,
+    };
+    let by_kind = |kinds: &[InputKind]| {
+        loaded
+            .inputs
+            .iter()
+            .filter(|i| kinds.contains(&i.kind))
+            .map(|i| i.path.clone())
+            .collect::<Vec<_>>()
+    };
+    let candidates = by_kind(&[InputKind::ChangeRecord])
+        .into_iter()
+        .chain(by_kind(&[InputKind::Policy]))
+        .chain(by_kind(&[
+            InputKind::TerraformPlan,
+            InputKind::Manifests,
+            InputKind::BaseManifests,
+            InputKind::Live,
+        ]));
+    sources.fallback = candidates
+        .filter(|p| Path::new(p).is_file())
+        .find_map(|p| sources.relative(&p));
+    sources
 }
 
 /// Verifies the signed commits against the policy's `git.allowed_signers` and `git.keyring`

@@ -34,15 +34,16 @@ fn level(f: &crate::findings::Finding) -> &'static str {
     }
 }
 
-fn annotation(f: &crate::findings::Finding) -> String {
+fn annotation(r: &Report<'_>, f: &crate::findings::Finding) -> String {
     let mut props = Vec::new();
-    if let Some(l) = f.location.as_ref().filter(|l| l.is_file()) {
-        props.push(format!("file={}", escape_property(&l.path)));
-        if let Some(line) = l.line {
+    // Relative to the repository root, as GitHub resolves annotation files.
+    if let Some((path, line, column)) = r.sources.file_of(f) {
+        props.push(format!("file={}", escape_property(&path)));
+        if let Some(line) = line {
             props.push(format!("line={line}"));
-        }
-        if let Some(col) = l.column {
-            props.push(format!("col={col}"));
+            if let Some(col) = column {
+                props.push(format!("col={col}"));
+            }
         }
     }
     props.push(format!(
@@ -91,7 +92,7 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
         list.sort_by_key(|f| std::cmp::Reverse(f.severity));
         left_out += list.len().saturating_sub(cap);
         for f in list.into_iter().take(cap) {
-            writeln!(w, "{}", annotation(f))?;
+            writeln!(w, "{}", annotation(r, f))?;
         }
     }
     if left_out > 0 {

@@ -28,10 +28,11 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
         .zip(&prints)
         .filter(|(f, _)| !f.suppressed)
         .map(|(f, print)| {
-            let (path, line) = match &f.location {
-                Some(l) if l.is_file() => (l.path.clone(), l.line.unwrap_or(1)),
-                _ => (".".to_string(), 1),
-            };
+            // Relative to the repository root, as the merge-request widget resolves it.
+            let (path, line) = r
+                .sources
+                .file_of(f)
+                .map_or((".".to_string(), 1), |(p, line, _)| (p, line.unwrap_or(1)));
             json!({
                 "description": format!("{} ({})", f.message, f.target),
                 "check_name": format!("{} {}", f.rule, f.name),

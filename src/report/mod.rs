@@ -36,6 +36,62 @@ pub struct Summary {
     pub changes: BTreeMap<&'static str, usize>,
 }
 
+/// How the machine formats (SARIF, Code Quality, annotations) name files: relative to the
+/// repository root, as code scanning and merge-request widgets resolve them.
+#[derive(Debug, Clone, Default)]
+pub struct SourceRoot {
+    /// The repository root (absolute), when the files are in a repository.
+    pub root: Option<std::path::PathBuf>,
+    /// The directory relative paths were given from (absolute).
+    pub cwd: Option<std::path::PathBuf>,
+    /// Where a finding with no file of its own points (repository-relative): the change
+    /// record, else the policy file, else the first file read.
+    pub fallback: Option<String>,
+}
+
+impl SourceRoot {
+    /// `path` relative to the repository root (forward slashes, no `.` segments), if it names
+    /// a file inside it; `None` for a pseudo path (`github:pull_request#7`) or a file outside.
+    pub fn relative(&self, path: &str) -> Option<String> {
+        use std::path::Path;
+        if !crate::error::is_file_path(path) {
+            return None;
+        }
+        let p = Path::new(path);
+        let abs = match (&self.cwd, p.is_absolute()) {
+            (_, true) => p.to_path_buf(),
+            (Some(cwd), false) => cwd.join(p),
+            (None, false) => {
+                let rel = crate::input::paths::normalise(p);
+                return (!rel.starts_with("..")).then(|| slashes(&rel));
+            }
+        };
+        let abs = crate::input::paths::normalise(&abs);
+        let root = self.root.as_ref()?;
+        abs.strip_prefix(root).ok().map(slashes)
+    }
+
+    /// A finding's file for the machine formats: its own, else the fallback.
+    pub fn file_of(
+        &self,
+        f: &crate::findings::Finding,
+    ) -> Option<(String, Option<usize>, Option<usize>)> {
+        if let Some(l) = &f.location
+            && let Some(rel) = self.relative(&l.path)
+        {
+            return Some((rel, l.line, l.column));
+        }
+        self.fallback.clone().map(|p| (p, None, None))
+    }
+}
+
+fn slashes(p: &std::path::Path) -> String {
+    p.components()
+        .map(|c| c.as_os_str().to_string_lossy())
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
 /// The report document. Field order is the documented order.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report<'a> {
@@ -53,6 +109,9 @@ pub struct Report<'a> {
     /// The rules that ran (for formats that list passing checks too).
     #[serde(skip)]
     pub rules: &'a [&'static crate::findings::RuleMeta],
+    /// How the machine formats name files.
+    #[serde(skip)]
+    pub sources: SourceRoot,
 }
 
 impl<'a> Report<'a> {
@@ -79,6 +138,7 @@ impl<'a> Report<'a> {
             obligations: &eval.obligations,
             next_window: eval.next_window.as_ref(),
             rules: &eval.rules,
+            sources: SourceRoot::default(),
             summary: Summary {
                 blocking: eval.blocking(),
                 advisory: eval.advisory(),
@@ -135,10 +195,14 @@ impl Format {
     }
 }
 
-/// Where a rule's documentation lives (the rules reference page).
-pub const DOCS_URL: &str = "https://github.com/changegate/changegate/blob/main/docs/rules.md";
+/// Where the documentation of this version lives (its tag).
+pub const DOCS_URL: &str = concat!(
+    "https://github.com/changegate/changegate/blob/v",
+    env!("CARGO_PKG_VERSION"),
+    "/docs/rules.md"
+);
 
-/// The anchor of a rule on the rules reference page.
+/// The anchor of a rule on the rules reference page of this version.
 pub fn help_uri(m: &crate::findings::RuleMeta) -> String {
     format!("{DOCS_URL}#{}-{}", m.code.to_lowercase(), m.name)
 }

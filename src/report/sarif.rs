@@ -1,15 +1,23 @@
 //! SARIF 2.1.0 (OASIS Static Analysis Results Interchange Format): one run, the rules from the
-//! registry, results with physical locations (file and line) or, when no file is known, logical
-//! locations (the resource address); suppressed findings carry `suppressions` with the
-//! exception's justification. Validated against the official schema in the tests.
+//! registry, results with suppressions for findings an exception sets aside. Validated against
+//! the official schema in the tests, and shaped for GitHub code scanning, which refuses a whole
+//! file over one result without a physical location:
+//! - every result has a `physicalLocation` relative to the repository root (`%SRCROOT%`): its
+//!   own file, else the file a reviewer would open (the change record, the policy, the first
+//!   input; a commit's finding points at a file the commit changes), and the resource address
+//!   as a logical location beside it;
+//! - `partialFingerprints` are unique in the run and stable across runs;
+//! - rules carry `security-severity` and, for security rules, the `security` tag;
+//!   `automationDetails.id` keeps runs of several stages apart; `helpUri` points at the
+//!   documentation of this version; at most 25,000 results (GitHub's limit), the cut said in
+//!   the run's properties.
 
 use std::io::Write;
 
 use serde_json::{Value, json};
 
 use super::{Report, fingerprints, help_uri};
-use crate::findings::Enforcement;
-use crate::findings::Finding;
+use crate::findings::{Category, Enforcement, Finding, Severity};
 
 fn level(f: &Finding) -> &'static str {
     if f.blocking {
@@ -36,24 +44,47 @@ fn uri(path: &str) -> String {
         .replace(' ', "%20")
 }
 
-fn location(f: &Finding) -> Value {
-    match &f.location {
-        Some(l) if l.is_file() => {
-            let mut phys = json!({ "artifactLocation": { "uri": uri(&l.path) } });
-            if let Some(line) = l.line {
-                phys["region"] = json!({ "startLine": line });
-                if let Some(col) = l.column {
-                    phys["region"]["startColumn"] = json!(col);
-                }
-            }
-            json!({
-                "physicalLocation": phys,
-                "logicalLocations": [{ "fullyQualifiedName": f.target, "kind": "resource" }]
-            })
+/// GitHub's limit of results per run.
+pub const MAX_RESULTS: usize = 25_000;
+
+fn location(r: &Report<'_>, f: &Finding) -> Value {
+    let mut loc = json!({
+        "logicalLocations": [{ "fullyQualifiedName": f.target, "kind": "resource" }]
+    });
+    if let Some((path, line, column)) = r.sources.file_of(f) {
+        let mut region = json!({ "startLine": line.unwrap_or(1) });
+        if let (Some(_), Some(col)) = (line, column) {
+            region["startColumn"] = json!(col);
         }
-        _ => {
-            json!({ "logicalLocations": [{ "fullyQualifiedName": f.target, "kind": "resource" }] })
-        }
+        loc["physicalLocation"] = json!({
+            "artifactLocation": { "uri": uri(&path), "uriBaseId": "%SRCROOT%" },
+            "region": region,
+        });
+    }
+    loc
+}
+
+/// The categories GitHub should treat as security findings.
+fn security(c: Category) -> bool {
+    matches!(
+        c,
+        Category::Security
+            | Category::RemoteAccess
+            | Category::Encryption
+            | Category::Drift
+            | Category::Untracked
+            | Category::Provenance
+    )
+}
+
+/// GitHub's scale: over 9 critical, 7 to 8.9 high, 4 to 6.9 medium, below 4 low.
+fn security_severity(s: Severity) -> &'static str {
+    match s {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "0.5",
     }
 }
 
@@ -74,8 +105,13 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
                 "properties": {
                     "category": m.category.as_str(),
                     "severity": m.severity.as_str(),
+                    "security-severity": security_severity(m.severity),
                     "controls": m.controls,
-                    "tags": [m.category.as_str()],
+                    "tags": if security(m.category) && m.category != Category::Security {
+                        json!([m.category.as_str(), "security"])
+                    } else {
+                        json!([m.category.as_str()])
+                    },
                 }
             })
         })
@@ -86,12 +122,13 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
         .findings
         .iter()
         .zip(&prints)
+        .take(MAX_RESULTS)
         .map(|(f, print)| {
             let mut res = json!({
                 "ruleId": f.rule,
                 "level": level(f),
                 "message": { "text": f.message },
-                "locations": [location(f)],
+                "locations": [location(r, f)],
                 "partialFingerprints": { "changegate/v1": print },
                 "properties": {
                     "blocking": f.blocking,
@@ -135,11 +172,19 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
                     "rules": rules,
                 }
             },
+            "automationDetails": { "id": format!("changegate/{}/", r.stage) },
+            "originalUriBaseIds": {
+                "%SRCROOT%": { "description": { "text": "The root of the repository checkout." } }
+            },
             "invocations": [{
                 "executionSuccessful": true,
                 "properties": { "evaluatedAt": r.evaluated_at, "stage": r.stage, "verdict": r.verdict }
             }],
             "results": results,
+            "properties": {
+                "findings": r.findings.len(),
+                "truncated": r.findings.len() > MAX_RESULTS,
+            },
         }]
     });
     serde_json::to_writer_pretty(&mut *w, &doc)?;

@@ -191,6 +191,15 @@ pub fn render(r: &Report<'_>, color: bool, w: &mut dyn Write) -> std::io::Result
         writeln!(w)?;
     }
 
+    if r.findings.len() > super::sarif::MAX_RESULTS {
+        writeln!(
+            w,
+            "{} {} findings: SARIF holds the first {} (GitHub's limit per run)\n",
+            p.paint(BOLD, "Note:"),
+            r.findings.len(),
+            super::sarif::MAX_RESULTS
+        )?;
+    }
     let s = &r.summary;
     let counts = format!(
         "{} blocking, {} advisory, {} overridden, {} suppressed",

@@ -48,7 +48,7 @@ impl Rule for UnauthorisedAuthor {
                         a.ident()
                     ),
                     c.short(),
-                    None,
+                    super::commit_location(c),
                 );
             }
         }

@@ -53,7 +53,7 @@ impl Rule for CommitProvenance {
                 out.hit(
                     format!("commit {} \"{}\" {why}", c.short(), c.subject),
                     c.short(),
-                    None,
+                    super::commit_location(c),
                 );
             }
             if ["fixup!", "squash!", "amend!"]
@@ -67,7 +67,7 @@ impl Rule for CommitProvenance {
                         c.subject
                     ),
                     c.short(),
-                    None,
+                    super::commit_location(c),
                 );
             }
             if g.require_author_is_committer
@@ -81,7 +81,7 @@ impl Rule for CommitProvenance {
                         c.committer.ident()
                     ),
                     c.short(),
-                    None,
+                    super::commit_location(c),
                 );
             }
         }

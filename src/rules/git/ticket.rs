@@ -55,7 +55,7 @@ impl Rule for CommitWithoutTicket {
                         c.subject
                     ),
                     c.short(),
-                    None,
+                    super::commit_location(c),
                 );
             } else if let Some(r) = record
                 && !tickets.iter().any(|t| t == r)
@@ -68,7 +68,7 @@ impl Rule for CommitWithoutTicket {
                         tickets.join(", ")
                     ),
                     c.short(),
-                    None,
+                    super::commit_location(c),
                 );
             }
         }
