@@ -500,3 +500,82 @@ fn sarif_meets_github_code_scanning_ingestion_rules() {
         );
     }
 }
+
+/// JUnit as its consumers read it: junitparser (the Python library GitLab-side tooling and
+/// many reporters use) counts one case per finding, and the report validates against Jenkins'
+/// JUnit XSD (`testdata/reports/check_junit.py`). Skipped, loudly, without python3, junitparser
+/// and xmlschema; the XSD check also needs the shared corpus beside the checkout.
+#[test]
+fn junit_reads_as_its_consumers_read_it() {
+    use std::io::Write as _;
+    let ready = std::process::Command::new("python3")
+        .args(["-c", "import junitparser, xmlschema"])
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !ready {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED junit_reads_as_its_consumers_read_it: python3 with junitparser and xmlschema is not installed"
+        );
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let xml = dir.path().join("junit.xml");
+    let json = check(&[
+        "--policy",
+        "testdata/examples/changegate.yaml",
+        "--plan",
+        "testdata/terraform/aws/plan.json",
+        "--tf",
+        "testdata/terraform/aws",
+        "--format",
+        &format!("junit={}", xml.display()),
+        "--format",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_str(&json).unwrap();
+    let findings = report["findings"].as_array().unwrap();
+    let blocking = findings.iter().filter(|f| f["blocking"] == true).count();
+    let rules_without: usize = changegate::rules::REGISTRY
+        .iter()
+        .filter(|r| !findings.iter().any(|f| f["rule"] == r.meta().code))
+        .count();
+    let xsd = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/output-formats/junit/jenkins-xunit-junit-10.xsd");
+    let mut cmd = std::process::Command::new("python3");
+    cmd.arg("testdata/reports/check_junit.py").arg(&xml);
+    if xsd.exists() {
+        cmd.arg(&xsd);
+    } else {
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED the JUnit XSD check: the shared corpus is not beside the checkout"
+        );
+    }
+    let out = cmd.output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{text}{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let counts: Vec<usize> = text
+        .lines()
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .map(|n| n.parse().unwrap())
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            findings.len() + rules_without,
+            blocking,
+            findings.len() - blocking
+        ],
+        "cases, failures, skipped"
+    );
+    if xsd.exists() {
+        assert!(text.contains("valid"), "{text}");
+    }
+}

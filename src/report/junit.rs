@@ -1,6 +1,10 @@
-//! JUnit XML, the common subset GitLab and Jenkins read: one `testsuite` per category, one
-//! `testcase` per rule and target (and one passing case per rule that found nothing), a
-//! `failure` for blocking findings, `skipped` for findings suppressed by an exception.
+//! JUnit XML as GitLab's test report, dorny/test-reporter and mikepenz/action-junit-report read
+//! it: one `testsuite` per category; one `testcase` per finding (its rule, target and a number
+//! when a target has several), with the `file` (relative to the repository root) and `line`
+//! those readers use to link it; one passing case per rule that found nothing. A blocking
+//! finding is a `failure`; a finding that does not block is `skipped` with a message saying
+//! why (advisory, overridden, or suppressed by an exception), so it stays visible. `time` is
+//! on every suite and case (changegate does not time rules: `0`).
 
 use std::collections::BTreeMap;
 use std::io::Write;
@@ -10,121 +14,107 @@ use crate::findings::Finding;
 use crate::report::xml::escape;
 
 struct Case<'a> {
-    rule: &'static str,
-    name: &'static str,
-    target: Option<&'a str>,
-    findings: Vec<&'a Finding>,
+    name: String,
+    finding: Option<&'a Finding>,
+}
+
+fn skip_reason(f: &Finding) -> Option<String> {
+    if f.blocking {
+        return None;
+    }
+    Some(if let Some(s) = &f.suppression {
+        format!("suppressed by exception: {}", s.justification)
+    } else if let Some(o) = &f.overridden {
+        format!("overridden by {}: {}; {}", o.by, o.reason, f.message)
+    } else {
+        format!("advisory: {}", f.message)
+    })
 }
 
 pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
     // category -> cases
     let mut suites: BTreeMap<&'static str, Vec<Case<'_>>> = BTreeMap::new();
     for m in r.rules {
-        let mine: Vec<&Finding> = r.findings.iter().filter(|f| f.rule == m.code).collect();
         let cases = suites.entry(m.category.as_str()).or_default();
+        let mine: Vec<&Finding> = r.findings.iter().filter(|f| f.rule == m.code).collect();
         if mine.is_empty() {
             cases.push(Case {
-                rule: m.code,
-                name: m.name,
-                target: None,
-                findings: Vec::new(),
+                name: format!("{} {}", m.code, m.name),
+                finding: None,
             });
             continue;
         }
-        let mut by_target: BTreeMap<&str, Vec<&Finding>> = BTreeMap::new();
-        for f in mine {
-            by_target.entry(f.target.as_str()).or_default().push(f);
+        let mut per_target: BTreeMap<&str, usize> = BTreeMap::new();
+        for f in &mine {
+            *per_target.entry(f.target.as_str()).or_insert(0) += 1;
         }
-        for (target, findings) in by_target {
+        let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
+        for f in mine {
+            let n = seen.entry(f.target.as_str()).or_insert(0);
+            *n += 1;
+            let name = if per_target[f.target.as_str()] > 1 {
+                format!("{} {}: {} ({})", m.code, m.name, f.target, n)
+            } else {
+                format!("{} {}: {}", m.code, m.name, f.target)
+            };
             cases.push(Case {
-                rule: m.code,
-                name: m.name,
-                target: Some(target),
-                findings,
+                name,
+                finding: Some(f),
             });
         }
     }
     let total: usize = suites.values().map(Vec::len).sum();
-    let failed = |c: &Case<'_>| c.findings.iter().any(|f| f.blocking);
-    let skipped = |c: &Case<'_>| !c.findings.is_empty() && c.findings.iter().all(|f| f.suppressed);
-    let failures: usize = suites.values().flatten().filter(|c| failed(c)).count();
+    let failed = |c: &Case<'_>| c.finding.is_some_and(|f| f.blocking);
+    let skipped = |c: &Case<'_>| c.finding.is_some_and(|f| !f.blocking);
+    let failures = suites.values().flatten().filter(|c| failed(c)).count();
     writeln!(w, r#"<?xml version="1.0" encoding="UTF-8"?>"#)?;
     writeln!(
         w,
-        r#"<testsuites name="changegate" tests="{total}" failures="{failures}" errors="0" timestamp="{}">"#,
-        escape(&r.evaluated_at)
+        r#"<testsuites name="changegate" tests="{total}" failures="{failures}" errors="0" time="0">"#
     )?;
     for (category, cases) in &suites {
-        let f = cases.iter().filter(|c| failed(c)).count();
-        let s = cases.iter().filter(|c| !failed(c) && skipped(c)).count();
         writeln!(
             w,
-            r#"  <testsuite name="{}" tests="{}" failures="{f}" errors="0" skipped="{s}" timestamp="{}">"#,
+            r#"  <testsuite name="{}" tests="{}" failures="{}" errors="0" skipped="{}" time="0" timestamp="{}">"#,
             escape(category),
             cases.len(),
+            cases.iter().filter(|c| failed(c)).count(),
+            cases.iter().filter(|c| skipped(c)).count(),
             escape(&r.evaluated_at)
         )?;
         for c in cases {
-            let name = match c.target {
-                Some(t) => format!("{} {}: {t}", c.rule, c.name),
-                None => format!("{} {}", c.rule, c.name),
-            };
-            let file = c
-                .findings
-                .iter()
-                .find_map(|f| f.location.as_ref())
-                .map(|l| format!(r#" file="{}""#, escape(&l.path)))
-                .unwrap_or_default();
+            let mut attrs = String::new();
+            if let Some((file, line, _)) = c.finding.and_then(|f| r.sources.file_of(f)) {
+                attrs.push_str(&format!(r#" file="{}""#, escape(&file)));
+                if let Some(line) = line {
+                    attrs.push_str(&format!(r#" line="{line}""#));
+                }
+            }
             write!(
                 w,
-                r#"    <testcase classname="changegate.{}" name="{}"{file} time="0""#,
+                r#"    <testcase classname="changegate.{}" name="{}"{attrs} time="0""#,
                 escape(category),
-                escape(&name)
+                escape(&c.name)
             )?;
-            if c.findings.is_empty() {
+            let Some(f) = c.finding else {
                 writeln!(w, "/>")?;
                 continue;
-            }
+            };
             writeln!(w, ">")?;
-            let text: Vec<String> = c
-                .findings
-                .iter()
-                .map(|f| {
-                    let at = f
-                        .location
-                        .as_ref()
-                        .map(|l| format!(" ({l})"))
-                        .unwrap_or_default();
-                    format!("{}{at}", f.message)
-                })
-                .collect();
-            if failed(c) {
-                let first = c
-                    .findings
-                    .iter()
-                    .find(|f| f.blocking)
-                    .map(|f| f.message.as_str())
-                    .unwrap_or("");
-                writeln!(
+            let at = f
+                .location
+                .as_ref()
+                .map(|l| format!("\n{l}"))
+                .unwrap_or_default();
+            match skip_reason(f) {
+                None => writeln!(
                     w,
                     r#"      <failure type="{}" message="{}">{}</failure>"#,
-                    c.rule,
-                    escape(first),
-                    escape(&text.join("\n"))
-                )?;
-            } else if skipped(c) {
-                let why = c.findings[0]
-                    .suppression
-                    .as_ref()
-                    .map(|s| format!("suppressed by exception: {}", s.justification))
-                    .unwrap_or_default();
-                writeln!(w, r#"      <skipped message="{}"/>"#, escape(&why))?;
-            } else {
-                writeln!(
-                    w,
-                    "      <system-out>{}</system-out>",
-                    escape(&text.join("\n"))
-                )?;
+                    f.rule,
+                    escape(&f.message),
+                    escape(&format!("{}{at}\nFix: {}", f.message, f.fix))
+                )?,
+                Some(why) => writeln!(w, r#"      <skipped message="{}"/>"#, escape(&why))?,
             }
             writeln!(w, "    </testcase>")?;
         }
