@@ -207,3 +207,46 @@ pub fn evaluate(
             .collect(),
     }
 }
+
+/// The evaluation of a check that could not decide: one CG000 finding per error (each input
+/// that failed, with its file and position), blocking, so that every report file says why the
+/// job failed.
+pub fn undecided(error: &crate::error::Error, now: DateTime<Utc>, stage: Stage) -> Evaluation {
+    use crate::error::{Error, InputError, Location};
+    let meta = crate::rules::UNDECIDED.meta();
+    let finding = |message: String, location: Option<Location>| Finding {
+        rule: meta.code,
+        name: meta.name,
+        category: meta.category,
+        severity: meta.severity,
+        enforcement: meta.enforcement,
+        blocking: true,
+        suppressed: false,
+        target: location
+            .as_ref()
+            .map_or_else(|| "changegate".to_string(), |l| l.path.clone()),
+        message,
+        location,
+        controls: meta.controls,
+        fix: meta.fix,
+        suppression: None,
+        overridden: None,
+        notes: Vec::new(),
+    };
+    let of_input =
+        |e: &InputError| finding(e.to_string(), Some(Location::new(e.file.clone(), e.pos)));
+    let findings = match error {
+        Error::Input(e) => vec![of_input(e)],
+        Error::Inputs(v) => v.iter().map(of_input).collect(),
+        e => vec![finding(e.to_string(), None)],
+    };
+    Evaluation {
+        verdict: Verdict::Fail,
+        findings,
+        obligations: Vec::new(),
+        next_window: None,
+        now,
+        stage,
+        rules: vec![meta],
+    }
+}

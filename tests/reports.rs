@@ -579,3 +579,65 @@ fn junit_reads_as_its_consumers_read_it() {
         assert!(text.contains("valid"), "{text}");
     }
 }
+
+/// When changegate cannot decide (exit 2), every report file asked for is still written and
+/// says why, so GitLab's and GitHub's widgets show the error instead of "no artifacts".
+#[test]
+fn report_files_are_written_when_changegate_cannot_decide() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    git2::Repository::init(repo).unwrap();
+    std::fs::write(
+        repo.join("plan.json"),
+        "{\"format_version\":\"1.2\",\"resource_changes\":[\n",
+    )
+    .unwrap();
+    let out = common::changegate()
+        .current_dir(repo)
+        .args(["check", "--plan", "plan.json"])
+        .args([
+            "--format",
+            "sarif=out/report.sarif",
+            "--format",
+            "junit=out/junit.xml",
+        ])
+        .args([
+            "--format",
+            "gitlab=out/codequality.json",
+            "--format",
+            "markdown=out/summary.md",
+        ])
+        .args(["--format", "json=out/report.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("plan.json:2:1: the JSON ends early"), "{err}");
+    let read = |f: &str| {
+        std::fs::read_to_string(repo.join("out").join(f)).unwrap_or_else(|e| panic!("{f}: {e}"))
+    };
+    let sarif: serde_json::Value = serde_json::from_str(&read("report.sarif")).unwrap();
+    let result = &sarif["runs"][0]["results"][0];
+    assert_eq!(result["ruleId"], "CG000");
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+        "plan.json"
+    );
+    assert_eq!(
+        result["locations"][0]["physicalLocation"]["region"]["startLine"],
+        2
+    );
+    let cq: serde_json::Value = serde_json::from_str(&read("codequality.json")).unwrap();
+    assert_eq!(cq[0]["check_name"], "CG000 could-not-decide");
+    assert_eq!(cq[0]["location"]["path"], "plan.json");
+    assert!(read("junit.xml").contains("<failure type=\"CG000\""));
+    assert!(read("summary.md").contains("could-not-decide"));
+    let json: serde_json::Value = serde_json::from_str(&read("report.json")).unwrap();
+    assert_eq!(json["verdict"], "fail");
+    assert!(
+        json["findings"][0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("the JSON ends early")
+    );
+}

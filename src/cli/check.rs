@@ -20,7 +20,13 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
     let now = super::output::now(args.now.as_deref())?;
     let cwd = super::current_dir()?;
     let request = args.request();
-    let loaded = load::load(&request, &cwd)?;
+    let loaded = match load::load(&request, &cwd) {
+        Ok(l) => l,
+        Err(e) => {
+            write_undecided(&formats, &e, now, args, &request, &cwd)?;
+            return Err(e);
+        }
+    };
     let eval = engine::evaluate(&loaded.change, &loaded.policy, now, args.stage.into());
     let mut report = Report::new(&eval, &loaded.change, &loaded.inputs);
     report.sources = load::source_root(&loaded, &request.repo, &cwd);
@@ -130,5 +136,37 @@ fn write_record(
     }
     std::fs::rename(&partial, path).map_err(io(path))?;
     note(&message);
+    Ok(())
+}
+
+/// When the check cannot decide (exit 2), every report file asked for is still written, each
+/// holding the error as a CG000 finding, so the platform shows why the job failed.
+fn write_undecided(
+    formats: &[(Format, Option<std::path::PathBuf>)],
+    error: &Error,
+    now: chrono::DateTime<chrono::Utc>,
+    args: &CheckArgs,
+    request: &load::Request,
+    cwd: &Path,
+) -> Result<(), Error> {
+    let eval = engine::undecided(error, now, args.stage.into());
+    let change = changegate::model::ChangeSet::default();
+    let mut report = Report::new(&eval, &change, &[]);
+    let files: Vec<String> = eval
+        .findings
+        .iter()
+        .filter_map(|f| f.location.as_ref().map(|l| l.path.clone()))
+        .collect();
+    report.sources = load::source_root_of_request(request, cwd, &files);
+    for (format, dest) in formats {
+        if let Some(path) = dest {
+            let mut buf = Vec::new();
+            report::render(*format, &report, false, &mut buf).map_err(|source| Error::Io {
+                path: path.display().to_string(),
+                source,
+            })?;
+            write_file(path, &buf)?;
+        }
+    }
     Ok(())
 }

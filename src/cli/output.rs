@@ -26,9 +26,16 @@ pub fn write_out(out: &mut dyn Write, bytes: &[u8]) -> Result<(), Error> {
     }
 }
 
-/// Writes an output file, through the redaction layer like everything changegate writes.
+/// Writes an output file (creating its directory), through the redaction layer like
+/// everything changegate writes.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let bytes = redact::redact_bytes(bytes);
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            path: dir.display().to_string(),
+            source,
+        })?;
+    }
     std::fs::write(path, bytes).map_err(|source| Error::Io {
         path: path.display().to_string(),
         source,

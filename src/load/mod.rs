@@ -135,6 +135,47 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
 /// commits' repository, else the one around `cwd`), and the file a finding without one of its
 /// own points at: the change record, else the policy file, else the first file read.
 pub fn source_root(loaded: &Loaded, repo: &Path, cwd: &Path) -> crate::report::SourceRoot {
+    let by_kind = |kinds: &[InputKind]| {
+        loaded
+            .inputs
+            .iter()
+            .filter(|i| kinds.contains(&i.kind))
+            .map(|i| i.path.clone())
+            .collect::<Vec<_>>()
+    };
+    let candidates: Vec<String> = by_kind(&[InputKind::ChangeRecord])
+        .into_iter()
+        .chain(by_kind(&[InputKind::Policy]))
+        .chain(by_kind(&[
+            InputKind::TerraformPlan,
+            InputKind::Manifests,
+            InputKind::BaseManifests,
+            InputKind::Live,
+        ]))
+        .collect();
+    source_root_with(repo, cwd, &candidates)
+}
+
+/// [`source_root`] for a check that could not load its inputs: the files its request names
+/// (the first that is a file of the repository becomes the fallback).
+pub fn source_root_of_request(
+    req: &Request,
+    cwd: &Path,
+    also: &[String],
+) -> crate::report::SourceRoot {
+    let mut candidates: Vec<String> = also.to_vec();
+    candidates.extend(req.change.iter().map(|p| p.display().to_string()));
+    candidates.extend(req.policy.path(cwd).map(|p| p.display().to_string()));
+    candidates.extend(
+        req.plans
+            .iter()
+            .chain(&req.manifests)
+            .map(|p| p.display().to_string()),
+    );
+    source_root_with(&req.repo, cwd, &candidates)
+}
+
+fn source_root_with(repo: &Path, cwd: &Path, candidates: &[String]) -> crate::report::SourceRoot {
     let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
     let cwd = canonical(cwd);
     let root = git2::Repository::discover(cwd.join(repo))
@@ -145,26 +186,10 @@ pub fn source_root(loaded: &Loaded, repo: &Path, cwd: &Path) -> crate::report::S
         cwd: Some(cwd),
         fallback: None,
     };
-    let by_kind = |kinds: &[InputKind]| {
-        loaded
-            .inputs
-            .iter()
-            .filter(|i| kinds.contains(&i.kind))
-            .map(|i| i.path.clone())
-            .collect::<Vec<_>>()
-    };
-    let candidates = by_kind(&[InputKind::ChangeRecord])
-        .into_iter()
-        .chain(by_kind(&[InputKind::Policy]))
-        .chain(by_kind(&[
-            InputKind::TerraformPlan,
-            InputKind::Manifests,
-            InputKind::BaseManifests,
-            InputKind::Live,
-        ]));
     sources.fallback = candidates
+        .iter()
         .filter(|p| Path::new(p).is_file())
-        .find_map(|p| sources.relative(&p));
+        .find_map(|p| sources.relative(p));
     sources
 }
 

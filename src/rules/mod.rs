@@ -166,11 +166,13 @@ pub static AUDIT_RULES: &[&(dyn Meta + Sync)] = &[
     &audit::orphan_record::OrphanRecord,
 ];
 
-/// Every rule's metadata: the rules of `check`, then those of `audit`, in code order.
+/// The finding `check` reports when it cannot decide (exit 2): not run on a change set.
+pub static UNDECIDED: &(dyn Meta + Sync) = &input::undecided::CouldNotDecide;
+
+/// Every rule's metadata in code order: CG000, the rules of `check`, then those of `audit`.
 pub fn all() -> impl Iterator<Item = &'static RuleMeta> {
-    REGISTRY
-        .iter()
-        .map(|r| r.meta())
+    std::iter::once(UNDECIDED.meta())
+        .chain(REGISTRY.iter().map(|r| r.meta()))
         .chain(AUDIT_RULES.iter().map(|r| r.meta()))
 }
 
