@@ -86,6 +86,9 @@ pub struct Record<'a> {
     /// GitHub teams named in roles -> the approvers the platform said are members.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub team_members: &'a BTreeMap<String, Vec<String>>,
+    /// Rules `--skip-rule` turned off for this check (verify turns them off again).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub skipped_rules: &'a [&'static str],
 }
 
 impl<'a> Record<'a> {
@@ -159,6 +162,7 @@ impl<'a> Record<'a> {
             verdict: eval.verdict,
             retain_until,
             team_members,
+            skipped_rules: &[],
         }
     }
 
@@ -294,6 +298,14 @@ impl ReadRecord {
     }
 
     /// The GitHub team members the run resolved (none recorded: none).
+    /// The rules `--skip-rule` turned off.
+    pub fn skipped_rules(&self) -> Result<Vec<String>, String> {
+        match self.value.get("skipped_rules") {
+            Some(t) => Vec::deserialize(t).map_err(|e| format!("`skipped_rules`: {e}")),
+            None => Ok(Vec::new()),
+        }
+    }
+
     pub fn team_members(&self) -> Result<BTreeMap<String, Vec<String>>, String> {
         match self.value.get("team_members") {
             Some(t) => BTreeMap::deserialize(t).map_err(|e| format!("`team_members`: {e}")),

@@ -4,7 +4,18 @@
 use crate::input::change::ChangeRecordFile;
 use crate::policy::file::PolicyFile;
 
-fn pretty(schema: schemars::Schema) -> String {
+/// Where the committed schemas live; their `$id`s.
+pub const ID_BASE: &str = "https://github.com/changegate/changegate/policies/";
+
+/// The policy schema of this version, where editors can fetch it (the modeline `init` writes).
+pub const POLICY_SCHEMA_URL: &str = concat!(
+    "https://raw.githubusercontent.com/changegate/changegate/v",
+    env!("CARGO_PKG_VERSION"),
+    "/policies/schema.json"
+);
+
+fn pretty(mut schema: schemars::Schema, file: &str) -> String {
+    schema.insert("$id".into(), format!("{ID_BASE}{file}").into());
     let mut s = serde_json::to_string_pretty(&schema).unwrap_or_default();
     s.push('\n');
     s
@@ -12,10 +23,13 @@ fn pretty(schema: schemars::Schema) -> String {
 
 /// The schema of `changegate.yaml`.
 pub fn policy() -> String {
-    pretty(schemars::schema_for!(PolicyFile))
+    pretty(schemars::schema_for!(PolicyFile), "schema.json")
 }
 
 /// The schema of a change record (`--change`, or a ```` ```changegate ```` block).
 pub fn change() -> String {
-    pretty(schemars::schema_for!(ChangeRecordFile))
+    pretty(
+        schemars::schema_for!(ChangeRecordFile),
+        "change.schema.json",
+    )
 }

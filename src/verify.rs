@@ -48,6 +48,7 @@ fn replay_request(
         platform: crate::platform::Choice::None,
         repo: PathBuf::from("."),
         teams: Teams::Recorded(rec.team_members().map_err(|m| unreadable(&rec.path, m))?),
+        skip_rules: rec.skipped_rules().map_err(|m| unreadable(&rec.path, m))?,
         ..Request::default()
     };
     let mut expected = Vec::new();

@@ -871,3 +871,162 @@ fn manifests_report_inputs_and_mask_secrets() {
         }
     }
 }
+
+/// The flags users of Checkov, Conftest and Trivy reach for first.
+#[test]
+fn soft_fail_quiet_output_and_skip_rule() {
+    let blocked = [
+        "check",
+        "--now",
+        NOW,
+        "--plan",
+        "testdata/rules/CG204/fail-unencrypted-volume/plan.json",
+    ];
+    // --soft-fail: everything reported, exit 0; a check that cannot decide still exits 2.
+    let out = cg().args(blocked).arg("--soft-fail").output().unwrap();
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("FAIL: the change is blocked"));
+    cg().args(["check", "--soft-fail", "--plan", "/nonexistent.json"])
+        .assert()
+        .code(2);
+    // -q: the verdict line only.
+    let out = cg().args(blocked).arg("-q").output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8(out.stdout).unwrap();
+    assert_eq!(text.lines().count(), 1, "{text}");
+    assert!(text.starts_with("FAIL:"), "{text}");
+    // -o / --output are --format; CHANGEGATE_FORMAT too.
+    for args in [vec!["-o", "json"], vec!["--output", "json"]] {
+        let out = cg().args(blocked).args(&args).output().unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["verdict"], "fail", "{args:?}");
+    }
+    let out = cg()
+        .args(blocked)
+        .env("CHANGEGATE_FORMAT", "json")
+        .output()
+        .unwrap();
+    assert!(serde_json::from_slice::<Value>(&out.stdout).is_ok());
+    // --skip-rule: the rule does not run, and the report and the record say so.
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("record.json");
+    let out = cg()
+        .args(blocked)
+        .args([
+            "--skip-rule",
+            "CG204",
+            "--skip-rule",
+            "missing-approval",
+            "-o",
+            "json",
+        ])
+        .arg("--record")
+        .arg(&record)
+        .output()
+        .unwrap();
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(v["skipped_rules"], serde_json::json!(["CG104", "CG204"]));
+    let rules: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert!(
+        !rules.contains(&"CG204") && !rules.contains(&"CG104"),
+        "{rules:?}"
+    );
+    let rec: Value = serde_json::from_str(&std::fs::read_to_string(&record).unwrap()).unwrap();
+    assert_eq!(rec["skipped_rules"], serde_json::json!(["CG104", "CG204"]));
+    // The record verifies: the skip is replayed.
+    cg().args(["verify"]).arg(&record).assert().code(0);
+    // The text report lists the skip.
+    let out = cg()
+        .args(blocked)
+        .args(["--skip-rule", "CG204", "--no-color"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("skipped: CG204 (--skip-rule)"));
+    // An unknown rule is an error, not silently ignored.
+    let out = cg()
+        .args(blocked)
+        .args(["--skip-rule", "CG999"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--skip-rule `CG999`"));
+    // `check --help` lists every format and the environment variables.
+    let help = cg().args(["check", "--help"]).output().unwrap();
+    let help = String::from_utf8_lossy(&help.stdout);
+    for f in [
+        "sarif",
+        "junit",
+        "gitlab",
+        "github",
+        "markdown",
+        "CHANGEGATE_FORMAT",
+        "CHANGEGATE_POLICY",
+    ] {
+        assert!(help.contains(f), "{f} not in check --help");
+    }
+}
+
+/// Completions and the man page come from the same definitions as the parser.
+#[test]
+fn completions_and_man_page() {
+    let out = cg().args(["completions", "bash"]).output().unwrap();
+    assert!(out.status.success());
+    let script = String::from_utf8(out.stdout).unwrap();
+    assert!(script.contains("--skip-rule") && script.contains("--soft-fail"));
+    // bash itself loads it and registers the completion.
+    if let Ok(o) = std::process::Command::new("bash")
+        .args(["-c", "eval \"$CG_COMPLETION\" && complete -p changegate"])
+        .env("CG_COMPLETION", &script)
+        .output()
+    {
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        assert!(String::from_utf8_lossy(&o.stdout).contains("changegate"));
+    }
+    for shell in ["zsh", "fish", "elvish", "powershell"] {
+        cg().args(["completions", shell]).assert().success();
+    }
+    let man = cg().args(["man"]).output().unwrap();
+    let man = String::from_utf8(man.stdout).unwrap();
+    assert!(
+        man.contains(".TH changegate 1"),
+        "{}",
+        &man[..200.min(man.len())]
+    );
+    assert!(man.contains("check"));
+}
+
+/// `init` writes the YAML language server modeline, and every published schema has an `$id`.
+#[test]
+fn schemas_have_ids_and_init_writes_the_modeline() {
+    let dir = tempfile::tempdir().unwrap();
+    cg().args(["init", "--dir"])
+        .arg(dir.path())
+        .assert()
+        .success();
+    let policy = std::fs::read_to_string(dir.path().join("changegate.yaml")).unwrap();
+    let first = policy.lines().next().unwrap();
+    assert!(
+        first.starts_with("# yaml-language-server: $schema=https://")
+            && first.ends_with("/policies/schema.json"),
+        "{first}"
+    );
+    cg().args(["check", "--stage", "review", "--now", NOW, "--policy"])
+        .arg(dir.path().join("changegate.yaml"))
+        .assert()
+        .code(1);
+    for which in ["policy", "change", "record"] {
+        let out = cg().args(["schema", which]).output().unwrap();
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert!(
+            v["$id"]
+                .as_str()
+                .is_some_and(|id| id.starts_with("https://")),
+            "{which}"
+        );
+    }
+}

@@ -351,14 +351,9 @@ fn markdown_escapes_mentions_and_html_from_the_change() {
     assert!(out.contains("&lt;details open&gt;"), "{out}");
 }
 
-/// GitHub code scanning refuses a whole SARIF file over one result without a physical location;
-/// it resolves files against the repository root. A check with commit, description, policy,
-/// plan, source and manifest findings, run from the repository root with the policy found by
-/// discovery (an absolute path), must give every result a repository-relative file.
-#[test]
-fn sarif_meets_github_code_scanning_ingestion_rules() {
-    let dir = tempfile::tempdir().unwrap();
-    let repo = dir.path();
+/// A repository holding a commit, a policy found by discovery, a description, a plan, Terraform
+/// source, rendered manifests and the chart they came from: (base, head).
+fn ingestion_repo(repo: &std::path::Path) -> (String, String) {
     let (base, head) = common::build_repo(
         repo,
         "- message: \"resize the database\"\n  author: Mallory <mallory@example.com>\n  time: \"2026-11-25T10:00:00Z\"\n  files: { infra/main.tf: \"# db\\n\" }\n",
@@ -400,6 +395,19 @@ fn sarif_meets_github_code_scanning_ingestion_rules() {
         "# the migration job\n",
     )
     .unwrap();
+    (base, head)
+}
+
+/// GitHub code scanning refuses a whole SARIF file over one result without a physical location;
+/// it resolves files against the repository root. A check with commit, description, policy,
+/// plan, source and manifest findings, run from the repository root with the policy found by
+/// discovery (an absolute path), must give every result a repository-relative file.
+#[test]
+fn sarif_meets_github_code_scanning_ingestion_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    let (base, head) = ingestion_repo(repo);
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     let out = common::changegate()
         .current_dir(repo)
         .args([
@@ -432,6 +440,17 @@ fn sarif_meets_github_code_scanning_ingestion_rules() {
         String::from_utf8_lossy(&out.stderr)
     );
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let schema =
+        root.join("../shared/corpus/output-formats/sarif/sarif-schema-2.1.0.errata01-os.json");
+    if let Ok(schema) = std::fs::read(schema) {
+        let schema: serde_json::Value = serde_json::from_slice(&schema).unwrap();
+        let errors: Vec<String> = jsonschema::validator_for(&schema)
+            .unwrap()
+            .iter_errors(&v)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
     let run = &v["runs"][0];
     assert!(
         run["automationDetails"]["id"]

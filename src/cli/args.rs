@@ -14,10 +14,10 @@ use changegate::platform;
 pub struct CheckArgs {
     /// Policy file. Default: `changegate.yaml` at the repository root, else the built-in default
     /// policy.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "CHANGEGATE_POLICY")]
     pub policy: Option<PathBuf>,
     /// Change record file (YAML or JSON; see `changegate schema change`).
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", env = "CHANGEGATE_CHANGE")]
     pub change: Option<PathBuf>,
     /// PR/MR description in Markdown (`-` for standard input).
     #[arg(long, value_name = "FILE|-")]
@@ -47,11 +47,11 @@ pub struct CheckArgs {
     #[arg(long, value_name = "DIR")]
     pub chart_root: Vec<PathBuf>,
     /// The git repository whose commits are checked (with `--commits`).
-    #[arg(long, value_name = "DIR", default_value = ".")]
+    #[arg(long, value_name = "DIR", default_value = ".", env = "CHANGEGATE_REPO")]
     pub repo: PathBuf,
     /// Commits to check: `BASE..HEAD`, `BASE...HEAD`, one commit, or `auto` (the CI's range,
     /// else HEAD's merge base with the default branch).
-    #[arg(long, value_name = "RANGE")]
+    #[arg(long, value_name = "RANGE", env = "CHANGEGATE_COMMITS")]
     pub commits: Option<String>,
     /// CI platform to read the change's context from (description, labels, author, commit
     /// range) and to report to (job summary).
@@ -66,15 +66,44 @@ pub struct CheckArgs {
     pub now: Option<String>,
     /// `review` on the pull/merge request; `deploy` right before applying (the current time must
     /// then be inside the declared window).
-    #[arg(long, value_enum, default_value_t = StageArg::Deploy)]
+    #[arg(long, value_enum, default_value_t = StageArg::Deploy, env = "CHANGEGATE_STAGE")]
     pub stage: StageArg,
-    /// Output format, optionally to a file: `text`, `json`, `json=report.json`. Repeatable; at
-    /// most one format goes to standard output. Default: `text`.
-    #[arg(long = "format", value_name = "FORMAT[=PATH]")]
+    /// Output format, optionally to a file: `text` (default), `json`, `sarif` (SARIF 2.1.0 for
+    /// code scanning), `junit`, `gitlab` (Code Quality), `github` (workflow-command
+    /// annotations), `markdown` (job summary, PR comment); `json=report.json` writes a file.
+    /// Repeatable (or comma-separated); at most one format goes to standard output.
+    #[arg(
+        long = "format",
+        short = 'o',
+        visible_alias = "output",
+        value_name = "FORMAT[=PATH]",
+        env = "CHANGEGATE_FORMAT",
+        value_delimiter = ','
+    )]
     pub formats: Vec<String>,
     /// Colour in the text report.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto)]
     pub color: ColorChoice,
+    /// No colour (the same as `--color never`; `NO_COLOR` does it too).
+    #[arg(long)]
+    pub no_color: bool,
+    /// Report everything, but exit 0 when findings block (2 stays 2: changegate could not
+    /// decide). For trying a policy out before enforcing it.
+    #[arg(long, env = "CHANGEGATE_SOFT_FAIL")]
+    pub soft_fail: bool,
+    /// Print only the verdict line (and errors) on standard output; report files are written
+    /// in full.
+    #[arg(long, short = 'q', env = "CHANGEGATE_QUIET")]
+    pub quiet: bool,
+    /// Do not run this rule (code or name). Repeatable (or comma-separated). Each skip is
+    /// listed in the report and the maintenance record, so an auditor sees it.
+    #[arg(
+        long,
+        value_name = "CODE",
+        env = "CHANGEGATE_SKIP_RULE",
+        value_delimiter = ','
+    )]
+    pub skip_rule: Vec<String>,
     /// Write the maintenance record of this run (`changegate/record/v1`, sealed with its
     /// digest) to this file.
     #[arg(long, value_name = "PATH")]
@@ -202,6 +231,7 @@ impl CheckArgs {
             commits: self.commits.clone(),
             platform: self.platform.into(),
             teams: Teams::Ask,
+            skip_rules: self.skip_rule.clone(),
         }
     }
 }

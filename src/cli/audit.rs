@@ -33,6 +33,10 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         )));
     }
     let policy = PolicySource::from_flag(args.policy.as_deref());
+    let progress = super::progress::Progress::start(
+        "changegate: reading the branch's history…",
+        super::progress::wanted(false),
+    );
     let ((policy, history), records) = rayon::join(
         || {
             rayon::join(
@@ -49,6 +53,7 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
     );
     let (policy, history, records) = (policy?, history?, records?);
     let review = changegate::audit::audit(&history, &policy, since, until, now, records.as_deref());
+    progress.finish();
     for (format, dest) in &formats {
         let mut buf = Vec::new();
         let name = dest

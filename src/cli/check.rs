@@ -20,16 +20,23 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
     let now = super::output::now(args.now.as_deref())?;
     let cwd = super::current_dir()?;
     let request = args.request();
+    let progress = super::progress::Progress::start(
+        "changegate: reading the inputs and checking the change…",
+        super::progress::wanted(args.quiet),
+    );
     let loaded = match load::load(&request, &cwd) {
         Ok(l) => l,
         Err(e) => {
+            progress.finish();
             write_undecided(&formats, &e, now, args, &request, &cwd)?;
             return Err(e);
         }
     };
     let eval = engine::evaluate(&loaded.change, &loaded.policy, now, args.stage.into());
+    progress.finish();
     let mut report = Report::new(&eval, &loaded.change, &loaded.inputs);
     report.sources = load::source_root(&loaded, &request.repo, &cwd);
+    report.skipped_rules = loaded.skipped_rules.clone();
 
     // Every report is rendered whole; `write_out` and `write_file` pass it through the
     // redaction layer, and so does the job summary and comment below.
@@ -45,13 +52,26 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         match dest {
             None => {
                 let color = match args.color {
+                    _ if args.no_color => false,
                     ColorChoice::Always => true,
                     ColorChoice::Never => false,
                     ColorChoice::Auto => {
                         std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none()
                     }
                 };
-                write_out(out, &rendered(*format, color, "<stdout>")?)?;
+                let bytes = rendered(*format, color, "<stdout>")?;
+                if args.quiet && *format == Format::Text {
+                    // The verdict line is the text report's last.
+                    let text = String::from_utf8_lossy(&bytes);
+                    let last = text
+                        .lines()
+                        .rev()
+                        .find(|l| !l.trim().is_empty())
+                        .unwrap_or("");
+                    write_out(out, format!("{last}\n").as_bytes())?;
+                } else {
+                    write_out(out, &bytes)?;
+                }
             }
             Some(path) => {
                 write_file(
@@ -68,14 +88,26 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         platform::write_step_summary(ci, &md)?;
         if args.comment {
             let body = String::from_utf8_lossy(&md);
-            note(&platform::comment(ci, report::markdown::MARKER, &body)?);
+            let said = platform::comment(ci, report::markdown::MARKER, &body)?;
+            if !args.quiet {
+                note(&said);
+            }
         }
     }
     if let Some(path) = &args.record {
-        write_record(args.record_log.as_deref(), &loaded, &eval, path)?;
+        let said = write_record(args.record_log.as_deref(), &loaded, &eval, path)?;
+        if !args.quiet {
+            note(&said);
+        }
     }
     let code = match eval.verdict {
         Verdict::Pass => ExitCode::SUCCESS,
+        Verdict::Fail if args.soft_fail => {
+            if !args.quiet {
+                note("--soft-fail: findings block this change, but the exit code is 0");
+            }
+            ExitCode::SUCCESS
+        }
         Verdict::Fail => ExitCode::from(1),
     };
     // The process ends right after this: freeing a large change set object by object only
@@ -86,20 +118,21 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
     Ok(code)
 }
 
-/// Writes the maintenance record (and appends it to the log).
+/// Writes the maintenance record (and appends it to the log); says where.
 fn write_record(
     record_log: Option<&Path>,
     loaded: &Loaded,
     eval: &Evaluation,
     path: &Path,
-) -> Result<(), Error> {
-    let record = evidence::Record::new(
+) -> Result<String, Error> {
+    let mut record = evidence::Record::new(
         eval,
         &loaded.change,
         &loaded.inputs,
         &loaded.policy,
         &loaded.team_members,
     );
+    record.skipped_rules = &loaded.skipped_rules;
     let (digest, value, bytes) = record.seal();
     let io = |p: &Path| {
         let p = p.display().to_string();
@@ -135,8 +168,7 @@ fn write_record(
         ));
     }
     std::fs::rename(&partial, path).map_err(io(path))?;
-    note(&message);
-    Ok(())
+    Ok(message)
 }
 
 /// When the check cannot decide (exit 2), every report file asked for is still written, each

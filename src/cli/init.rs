@@ -17,7 +17,15 @@ pub fn run(dir: &Path, template: Template, out: &mut dyn Write) -> Result<(), Er
         Template::Github => ".github/pull_request_template.md",
         Template::Gitlab => ".gitlab/merge_request_templates/Default.md",
     };
-    for (rel, content) in [("changegate.yaml", STARTER_POLICY), (template, PR_TEMPLATE)] {
+    // Editors that speak the YAML language server validate and complete the policy.
+    let policy = format!(
+        "# yaml-language-server: $schema={}\n{STARTER_POLICY}",
+        changegate::schema::POLICY_SCHEMA_URL
+    );
+    for (rel, content) in [
+        ("changegate.yaml", policy.as_str()),
+        (template, PR_TEMPLATE),
+    ] {
         let path = dir.join(rel);
         let io = |source| Error::Io {
             path: path.display().to_string(),

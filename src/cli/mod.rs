@@ -8,6 +8,7 @@ mod commit_msg;
 mod export;
 mod init;
 mod output;
+mod progress;
 mod rules;
 mod schema;
 mod verify;
@@ -102,6 +103,14 @@ pub enum Command {
     /// review in time, and (with `--records`) changes and records that do not match. Exit 0
     /// compliant, 1 findings, 2 could not decide.
     Audit(AuditArgs),
+    /// Shell completions for bash, zsh, fish, elvish or PowerShell, on standard output
+    /// (`changegate completions bash > /etc/bash_completion.d/changegate`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// The manual page (roff), on standard output (`changegate man > changegate.1`).
+    Man,
     /// List the allow windows and freezes that occur in a period (default: the next 30 days)
     /// as text, JSON or an iCalendar file to subscribe to.
     Windows(WindowsArgs),
@@ -143,6 +152,28 @@ pub fn run() -> Result<ExitCode, Error> {
         Command::CommitMsg { policy, file } => commit_msg::run(policy.as_deref(), &file),
         Command::Audit(args) => audit::run(&args, &mut out),
         Command::Windows(args) => windows::run(&args, &mut out),
+        Command::Completions { shell } => {
+            let mut buf = Vec::new();
+            clap_complete::generate(
+                shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "changegate",
+                &mut buf,
+            );
+            output::write_out(&mut out, &buf)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Man => {
+            let mut buf = Vec::new();
+            clap_mangen::Man::new(<Cli as clap::CommandFactory>::command())
+                .render(&mut buf)
+                .map_err(|source| Error::Io {
+                    path: "<stdout>".into(),
+                    source,
+                })?;
+            output::write_out(&mut out, &buf)?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Export(target) => export::run(&target, &mut out),
         Command::Verify {
             records,

@@ -54,6 +54,9 @@ pub struct Request {
     pub commits: Option<String>,
     pub platform: platform::Choice,
     pub teams: Teams,
+    /// Rules not run for this check (`--skip-rule`, by code or name): recorded in the report
+    /// and the maintenance record, so an auditor sees them.
+    pub skip_rules: Vec<String>,
 }
 
 /// The inputs of a check, read and parsed.
@@ -65,6 +68,27 @@ pub struct Loaded {
     pub inputs: Vec<InputInfo>,
     /// GitHub teams named in roles -> the approvers found to be members.
     pub team_members: BTreeMap<String, Vec<String>>,
+    /// The codes of the rules `--skip-rule` turned off, in code order.
+    pub skipped_rules: Vec<&'static str>,
+}
+
+/// Turns off the rules `skip` names (codes or names of rules of `check`); an unknown one is a
+/// usage error, not silently ignored.
+fn skip_rules(policy: &mut Policy, skip: &[String]) -> Result<Vec<&'static str>, Error> {
+    let mut codes = Vec::new();
+    for s in skip {
+        let rule = crate::rules::lookup(s.trim()).ok_or_else(|| {
+            Error::Usage(format!(
+                "--skip-rule `{s}`: no rule of `check` has this code or name; see `changegate rules`"
+            ))
+        })?;
+        let code = rule.meta().code;
+        policy.rules.entry(code).or_default().enforcement = Some(crate::findings::Enforcement::Off);
+        codes.push(code);
+    }
+    codes.sort_unstable();
+    codes.dedup();
+    Ok(codes)
 }
 
 /// Reads every input of a check (independent inputs in parallel) and builds the change set.
@@ -76,6 +100,7 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         verify_signatures(git, &read.policy)?;
     }
     let mut policy = read.policy;
+    let skipped_rules = skip_rules(&mut policy, &req.skip_rules)?;
     let mut inputs = vec![InputInfo::new(
         InputKind::Policy,
         policy.path.clone(),
@@ -128,6 +153,7 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         change: set,
         inputs,
         team_members,
+        skipped_rules,
     })
 }
 

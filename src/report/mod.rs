@@ -106,6 +106,9 @@ pub struct Report<'a> {
     pub obligations: &'a [Obligation],
     pub next_window: Option<&'a NextWindow>,
     pub summary: Summary,
+    /// Rules `--skip-rule` turned off for this check.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub skipped_rules: Vec<&'static str>,
     /// The rules that ran (for formats that list passing checks too).
     #[serde(skip)]
     pub rules: &'a [&'static crate::findings::RuleMeta],
@@ -139,6 +142,7 @@ impl<'a> Report<'a> {
             next_window: eval.next_window.as_ref(),
             rules: &eval.rules,
             sources: SourceRoot::default(),
+            skipped_rules: Vec::new(),
             summary: Summary {
                 blocking: eval.blocking(),
                 advisory: eval.advisory(),

@@ -124,6 +124,14 @@ pub fn render(r: &Report<'_>, color: bool, w: &mut dyn Write) -> std::io::Result
             count(i.items, "item", "items")
         )?;
     }
+    if !r.skipped_rules.is_empty() {
+        writeln!(
+            w,
+            "  {} {} (--skip-rule)",
+            p.paint(DIM, "skipped:"),
+            r.skipped_rules.join(", ")
+        )?;
+    }
     let changes = super::change_counts(&r.summary);
     if !changes.is_empty() {
         writeln!(w, "  {} {changes}", p.paint(DIM, "changes:"))?;
