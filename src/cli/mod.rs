@@ -27,7 +27,7 @@ use args::{AuditArgs, CheckArgs, ExportTarget, ListFormat, SchemaKind, Template,
 #[derive(Debug, Parser)]
 #[command(
     name = "changegate",
-    version,
+    version = env!("CHANGEGATE_LONG_VERSION"),
     about = "The change-control gate for infrastructure-as-code",
     long_about = "changegate reads what a change does and what its change record claims, and decides \
                   whether it may go ahead under the maintenance policy.\n\n\
