@@ -239,10 +239,8 @@ fn argocd_app_project_is_valid_for_argocd() {
             assert!(errors.is_empty(), "{errors:#?}");
         }
         None => {
-            use std::io::Write as _;
-            let _ = writeln!(
-                std::io::stderr(),
-                "SKIPPED the CRD schema check: ../shared/corpus/kubernetes/argocd/appproject-crd.yaml is not beside the checkout"
+            common::skipped(
+                "the CRD schema check: ../shared/corpus/kubernetes/argocd/appproject-crd.yaml is not beside the checkout",
             );
         }
     }

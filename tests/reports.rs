@@ -526,15 +526,13 @@ fn sarif_meets_github_code_scanning_ingestion_rules() {
 /// and xmlschema; the XSD check also needs the shared corpus beside the checkout.
 #[test]
 fn junit_reads_as_its_consumers_read_it() {
-    use std::io::Write as _;
     let ready = std::process::Command::new("python3")
         .args(["-c", "import junitparser, xmlschema"])
         .output()
         .is_ok_and(|o| o.status.success());
     if !ready {
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED junit_reads_as_its_consumers_read_it: python3 with junitparser and xmlschema is not installed"
+        common::skipped(
+            "junit_reads_as_its_consumers_read_it: python3 with junitparser and xmlschema is not installed",
         );
         return;
     }
@@ -566,10 +564,7 @@ fn junit_reads_as_its_consumers_read_it() {
     if xsd.exists() {
         cmd.arg(&xsd);
     } else {
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED the JUnit XSD check: the shared corpus is not beside the checkout"
-        );
+        common::skipped("the JUnit XSD check: the shared corpus is not beside the checkout");
     }
     let out = cmd.output().unwrap();
     let text = String::from_utf8_lossy(&out.stdout);

@@ -30,13 +30,10 @@ fn git(repo: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stdout).unwrap()
 }
 
-/// Subject -> (git verify-commit accepts it, changegate's CG403 message for it).
-fn outcomes(dir: &Path, range_tip: &str) -> BTreeMap<String, (bool, Option<String>)> {
-    let repo = dir.join("repo");
-    let base = git(&repo, &["rev-list", "--max-parents=0", "main"])
-        .trim()
-        .to_string();
-    let out = common::changegate()
+/// `changegate check` of a range of the repository, run from it (its `changegate.yaml`), as
+/// JSON.
+fn check_commits(repo: &Path, range: &str) -> std::process::Output {
+    common::changegate()
         .args([
             "check",
             "--now",
@@ -45,11 +42,20 @@ fn outcomes(dir: &Path, range_tip: &str) -> BTreeMap<String, (bool, Option<Strin
             "json",
             "--repo",
         ])
-        .arg(&repo)
-        .args(["--commits", &format!("{base}..{range_tip}")])
-        .current_dir(&repo)
+        .arg(repo)
+        .args(["--commits", range])
+        .current_dir(repo)
         .output()
-        .unwrap();
+        .unwrap()
+}
+
+/// Subject -> (git verify-commit accepts it, changegate's CG403 message for it).
+fn outcomes(dir: &Path, range_tip: &str) -> BTreeMap<String, (bool, Option<String>)> {
+    let repo = dir.join("repo");
+    let base = git(&repo, &["rev-list", "--max-parents=0", "main"])
+        .trim()
+        .to_string();
+    let out = check_commits(&repo, &format!("{base}..{range_tip}"));
     assert!(
         matches!(out.status.code(), Some(0 | 1)),
         "{}",
@@ -99,10 +105,8 @@ fn outcomes(dir: &Path, range_tip: &str) -> BTreeMap<String, (bool, Option<Strin
 #[test]
 fn signatures_are_verified_as_git_verify_commit_does() {
     if !(have("git", "--version") && have("ssh-keygen", "-?") && have("gpg", "--version")) {
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED signatures_are_verified_as_git_verify_commit_does: git, ssh-keygen or gpg is not installed"
+        common::skipped(
+            "signatures_are_verified_as_git_verify_commit_does: git, ssh-keygen or gpg is not installed",
         );
         return;
     }
@@ -187,20 +191,7 @@ fn check_fake_signed(signed: &[&str], git: &str, files: &[(&str, &str)]) -> (i32
         ),
     )
     .unwrap();
-    let out = common::changegate()
-        .args([
-            "check",
-            "--now",
-            "2026-11-27T12:00:00Z",
-            "--format",
-            "json",
-            "--repo",
-        ])
-        .arg(dir.path())
-        .args(["--commits", &format!("{base}..{head}")])
-        .current_dir(dir.path())
-        .output()
-        .unwrap();
+    let out = check_commits(dir.path(), &format!("{base}..{head}"));
     (
         out.status.code().unwrap_or(-1),
         out.stdout,

@@ -236,13 +236,10 @@ fn genuine_plans_made_afresh_agree() {
                     .into(),
             );
         }
-        // Straight to the handle: the test harness captures `eprintln!` of passing tests.
-        use std::io::Write as _;
-        let _ = writeln!(
-            std::io::stderr(),
-            "SKIPPED genuine_plans_made_afresh_agree: {}",
+        common::skipped(&format!(
+            "genuine_plans_made_afresh_agree: {}",
             why.join("; ")
-        );
+        ));
         return;
     }
     let out = tempfile::tempdir().unwrap();

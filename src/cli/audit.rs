@@ -7,10 +7,9 @@ use changegate::audit::render::{AuditFormat, render};
 use changegate::error::Error;
 use changegate::input;
 use changegate::input::policy::PolicySource;
-use changegate::model::time::fmt_time;
 
 use super::args::AuditArgs;
-use super::output::{format_specs, parse_day, write_file, write_out};
+use super::output::{format_specs, period, write_file, write_out};
 
 pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
     let formats = format_specs(
@@ -20,18 +19,10 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         AuditFormat::Text,
     )?;
     let now = super::output::now(args.now.as_deref())?;
-    let since = parse_day(&args.since, false, "--since")?;
-    let until = match &args.until {
-        Some(s) => parse_day(s, true, "--until")?,
-        None => now,
-    };
-    if until <= since {
-        return Err(Error::Usage(format!(
-            "the period is empty: --until ({}) is not after --since ({})",
-            fmt_time(until),
-            fmt_time(since)
-        )));
-    }
+    let (since, until) = period(
+        ("--since", Some(&args.since), now),
+        ("--until", args.until.as_deref(), |_| now),
+    )?;
     let policy = PolicySource::from_flag(args.policy.as_deref());
     let progress = super::progress::Progress::start(
         "changegate: reading the branch's history…",

@@ -40,14 +40,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
 
     // Every report is rendered whole; `write_out` and `write_file` pass it through the
     // redaction layer, and so does the job summary and comment below.
-    let rendered = |format: Format, color: bool, dest: &str| -> Result<Vec<u8>, Error> {
-        let mut buf = Vec::new();
-        report::render(format, &report, color, &mut buf).map_err(|source| Error::Io {
-            path: dest.to_string(),
-            source,
-        })?;
-        Ok(buf)
-    };
+    let rendered = |format: Format, color: bool, dest: &str| render(format, &report, color, dest);
     for (format, dest) in &formats {
         match dest {
             None => {
@@ -192,13 +185,21 @@ fn write_undecided(
     report.sources = load::source_root_of_request(request, cwd, &files);
     for (format, dest) in formats {
         if let Some(path) = dest {
-            let mut buf = Vec::new();
-            report::render(*format, &report, false, &mut buf).map_err(|source| Error::Io {
-                path: path.display().to_string(),
-                source,
-            })?;
-            write_file(path, &buf)?;
+            write_file(
+                path,
+                &render(*format, &report, false, &path.display().to_string())?,
+            )?;
         }
     }
     Ok(())
+}
+
+/// One report in one format, whole, for `dest` (named in an error).
+fn render(format: Format, report: &Report<'_>, color: bool, dest: &str) -> Result<Vec<u8>, Error> {
+    let mut buf = Vec::new();
+    report::render(format, report, color, &mut buf).map_err(|source| Error::Io {
+        path: dest.to_string(),
+        source,
+    })?;
+    Ok(buf)
 }

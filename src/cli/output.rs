@@ -93,9 +93,34 @@ pub fn now(flag: Option<&str>) -> Result<DateTime<Utc>, Error> {
     }
 }
 
+/// A period `[from, to)` from its two flags (each a date or an RFC 3339 time, see
+/// [`parse_day`]), each defaulting when not given (`to` from `from`); an empty period is a usage
+/// error naming both flags.
+pub fn period<F: FnOnce(DateTime<Utc>) -> DateTime<Utc>>(
+    (from_flag, from, default_from): (&str, Option<&str>, DateTime<Utc>),
+    (to_flag, to, default_to): (&str, Option<&str>, F),
+) -> Result<(DateTime<Utc>, DateTime<Utc>), Error> {
+    let from = match from {
+        Some(s) => parse_day(s, false, from_flag)?,
+        None => default_from,
+    };
+    let to = match to {
+        Some(s) => parse_day(s, true, to_flag)?,
+        None => default_to(from),
+    };
+    if to <= from {
+        return Err(Error::Usage(format!(
+            "the period is empty: {to_flag} ({}) is not after {from_flag} ({})",
+            time::fmt_time(to),
+            time::fmt_time(from)
+        )));
+    }
+    Ok((from, to))
+}
+
 /// A period boundary: a date (midnight UTC; the next midnight when it ends the period) or an
 /// RFC 3339 time.
-pub fn parse_day(s: &str, end: bool, flag: &str) -> Result<DateTime<Utc>, Error> {
+fn parse_day(s: &str, end: bool, flag: &str) -> Result<DateTime<Utc>, Error> {
     if let Ok(d) = chrono::NaiveDate::parse_from_str(s.trim(), "%Y-%m-%d") {
         let d = if end { d.succ_opt().unwrap_or(d) } else { d };
         return Ok(d.and_time(chrono::NaiveTime::MIN).and_utc());

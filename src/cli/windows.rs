@@ -7,10 +7,9 @@ use std::process::ExitCode;
 use changegate::error::Error;
 use changegate::export::{calendar, list};
 use changegate::input::policy::PolicySource;
-use changegate::model::time::fmt_time;
 
 use super::args::WindowsArgs;
-use super::output::{format_specs, parse_day, write_file, write_out};
+use super::output::{format_specs, period, write_file, write_out};
 
 #[derive(Debug, Clone, Copy)]
 enum Format {
@@ -33,21 +32,12 @@ fn parse(name: &str) -> Option<Format> {
 pub fn run(args: &WindowsArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
     let formats = format_specs(&args.formats, NAMES, parse, Format::Text)?;
     let now = super::output::now(args.now.as_deref())?;
-    let from = match &args.from {
-        Some(s) => parse_day(s, false, "--from")?,
-        None => now,
-    };
-    let to = match &args.to {
-        Some(s) => parse_day(s, true, "--to")?,
-        None => from + chrono::TimeDelta::days(30),
-    };
-    if to <= from {
-        return Err(Error::Usage(format!(
-            "the period is empty: --to ({}) is not after --from ({})",
-            fmt_time(to),
-            fmt_time(from)
-        )));
-    }
+    let (from, to) = period(
+        ("--from", args.from.as_deref(), now),
+        ("--to", args.to.as_deref(), |from| {
+            from + chrono::TimeDelta::days(30)
+        }),
+    )?;
     let policy = PolicySource::from_flag(args.policy.as_deref()).load(&super::current_dir()?)?;
     let listing = list(&policy, from, to);
     for (format, dest) in &formats {

@@ -51,20 +51,7 @@ pub fn text(l: &Listing<'_>) -> String {
 
 /// `Sat 2026-11-28 02:00 to 06:00 Europe/Berlin (2026-11-28T01:00:00Z/2026-11-28T05:00:00Z)`.
 fn when(l: &Listing<'_>, o: &Occurrence) -> String {
-    let iv = o.interval;
-    let utc = format!("{}/{}", fmt_time(iv.start), fmt_time(iv.end));
-    match timezone(l.window(o)) {
-        Some(tz) => {
-            let (a, b) = (iv.start.with_timezone(&tz), iv.end.with_timezone(&tz));
-            let end = if a.date_naive() == b.date_naive() {
-                b.format("%H:%M").to_string()
-            } else {
-                b.format("%a %Y-%m-%d %H:%M").to_string()
-            };
-            format!("{} to {end} {tz} ({utc})", a.format("%a %Y-%m-%d %H:%M"))
-        }
-        None => utc,
-    }
+    l.window(o).span(o.interval, true)
 }
 
 fn frozen<'a>(l: &'a Listing<'_>, o: &Occurrence) -> Vec<&'a str> {

@@ -215,20 +215,29 @@ impl Window {
 
     /// An occurrence written in the window's own time zone as well as UTC.
     pub fn describe_occurrence(&self, iv: Interval) -> String {
+        format!("`{}` {}", self.name, self.span(iv, false))
+    }
+
+    /// When an occurrence is: `Sat 2026-11-28 02:00 to Sat 2026-11-28 06:00 Europe/Berlin
+    /// (2026-11-28T01:00:00Z/2026-11-28T05:00:00Z)` for a recurring window (with `short_end`,
+    /// an end on the same local day is written `06:00`), the UTC interval for a fixed one.
+    pub fn span(&self, iv: Interval, short_end: bool) -> String {
         let utc = format!(
             "{}/{}",
             crate::model::time::fmt_time(iv.start),
             crate::model::time::fmt_time(iv.end)
         );
         match &self.schedule {
-            Schedule::Cron { tz, .. } => format!(
-                "`{}` {} to {} {} ({utc})",
-                self.name,
-                iv.start.with_timezone(tz).format("%a %Y-%m-%d %H:%M"),
-                iv.end.with_timezone(tz).format("%a %Y-%m-%d %H:%M"),
-                tz
-            ),
-            Schedule::Fixed(_) => format!("`{}` {utc}", self.name),
+            Schedule::Cron { tz, .. } => {
+                let (a, b) = (iv.start.with_timezone(tz), iv.end.with_timezone(tz));
+                let end = if short_end && a.date_naive() == b.date_naive() {
+                    b.format("%H:%M")
+                } else {
+                    b.format("%a %Y-%m-%d %H:%M")
+                };
+                format!("{} to {end} {tz} ({utc})", a.format("%a %Y-%m-%d %H:%M"))
+            }
+            Schedule::Fixed(_) => utc,
         }
     }
 }

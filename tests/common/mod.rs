@@ -8,6 +8,13 @@ use assert_cmd::Command;
 use git2::{Oid, Repository, Signature, Time};
 use serde_json::Value;
 
+/// Says that a check was skipped, and why, straight to standard error: the test harness
+/// captures `eprintln!` of passing tests, and a skip must be seen.
+pub fn skipped(what: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr(), "SKIPPED {what}");
+}
+
 /// The real binary, run from the crate root with the environment a CI runner could leak in
 /// (evaluation time, platform variables, colour) cleared.
 pub fn changegate() -> Command {
