@@ -72,7 +72,9 @@ fn forms(v: &str) -> Vec<String> {
     out.push(text);
     // As the JUnit report and the audit's HTML write it.
     out.push(crate::report::xml::escape(v));
-    // A Markdown table cell (the job summary, the PR/MR comment).
+    // The Markdown report (the job summary, the PR/MR comment): escaped text, and code spans,
+    // which only escape a table's `|`.
+    out.push(crate::report::markdown::cell(v));
     out.push(v.replace('|', "\\|").replace(['\r', '\n'], " "));
     // Workflow commands escape a message so, and a property (`file=`, `title=`) also `:` `,`.
     let message = v
@@ -213,6 +215,15 @@ mod tests {
         assert_eq!(redact("x line-two-of-it y"), format!("x {MASK} y"));
         register_one("pipe|in|it");
         assert_eq!(redact("| a pipe\\|in\\|it |"), format!("| a {MASK} |"));
+        // As the Markdown report escapes text from the change.
+        register_one("p@ss_w*rd&more");
+        assert_eq!(
+            redact(&format!(
+                "x {} y",
+                crate::report::markdown::cell("p@ss_w*rd&more")
+            )),
+            format!("x {MASK} y")
+        );
     }
 
     #[test]
