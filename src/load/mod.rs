@@ -138,11 +138,9 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
     }
     let mut kube_read = read.kube;
     for m in kube_read.iter_mut().take(2).flatten() {
-        crate::input::helm::map_helm_sources(
-            &mut m.objects,
-            &req.chart_roots,
-            &cwd.join(&req.repo),
-        );
+        // Searched as the inputs are read (relative to the working directory), so the
+        // templates are named relative to it too, like every other input.
+        crate::input::helm::map_helm_sources(&mut m.objects, &req.chart_roots, &req.repo);
     }
     kube::add(kube_read, &policy, &mut set, &mut inputs);
     crate::input::join::attach_source(&mut set, read.sources.into_iter().map(|(_, s)| s).collect());
