@@ -8,8 +8,8 @@ use changegate::error::Error;
 
 use super::args::Template;
 
-const STARTER_POLICY: &str = include_str!("../../templates/changegate.yaml");
-const PR_TEMPLATE: &str = include_str!("../../templates/pull_request_template.md");
+const STARTER_POLICY: &str = include_str!("../../policies/starter.yaml");
+const PR_TEMPLATE: &str = include_str!("../../policies/pull_request_template.md");
 
 /// Writes the starter files into `dir`, reporting each one to `out`.
 pub fn run(dir: &Path, template: Template, out: &mut dyn Write) -> Result<(), Error> {
