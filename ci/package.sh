@@ -6,30 +6,32 @@
 # The release workflow and the install tests both use it, so the tests install what a release
 # ships.
 set -eu
+# Paths given are the caller's; the files packed in are the repository's.
+caller=$(pwd)
+abs() { case "$1" in /*) echo "$1" ;; *) echo "$caller/$1" ;; esac; }
 cd "$(dirname "$0")/.."
-root=$(pwd)
 
 if [ "${1:-}" = "--sums" ]; then
-  out=$2
+  out=$(abs "$2")
   cd "$out"
   rm -f SHA256SUMS
   # Sorted names, `<hash>  <name>` lines: the format `sha256sum --check` reads.
-  find . -maxdepth 1 -type f ! -name SHA256SUMS | sed 's|^\./||' | LC_ALL=C sort > ../.sums-list
+  list=$(mktemp)
+  find . -maxdepth 1 -type f ! -name SHA256SUMS | sed 's|^\./||' | LC_ALL=C sort > "$list"
   if command -v sha256sum >/dev/null 2>&1; then
-    xargs sha256sum -- < ../.sums-list > SHA256SUMS
+    xargs sha256sum -- < "$list" > SHA256SUMS
   else
-    xargs shasum -a 256 -- < ../.sums-list > SHA256SUMS
+    xargs shasum -a 256 -- < "$list" > SHA256SUMS
   fi
-  rm -f ../.sums-list
+  rm -f "$list"
   exit 0
 fi
 
 [ $# -eq 4 ] || { echo "usage: package.sh VERSION TARGET BINARY OUTDIR | --sums OUTDIR" >&2; exit 2; }
 version=${1#v}
 target=$2
-binary=$3
-out=$4
-case "$binary" in /*) ;; *) binary="$root/$binary" ;; esac
+binary=$(abs "$3")
+out=$(abs "$4")
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 name="changegate-$version-$target"

@@ -10,6 +10,7 @@ use crate::findings::{
     Category, Enforcement, Finding, Obligation, Overridden, RuleMeta, Stage, Suppression, Verdict,
 };
 use crate::model::ChangeSet;
+use crate::model::environments::{Assignment, Touched};
 use crate::model::record::Interval;
 use crate::policy::{Policy, blank};
 use crate::rules::{Context, REGISTRY, Sink};
@@ -32,6 +33,9 @@ pub struct Evaluation {
     pub stage: Stage,
     /// The rules that ran (enforcement not `off`), in code order.
     pub rules: Vec<&'static RuleMeta>,
+    /// The environments the change touches and what put each there (empty when the policy
+    /// has no environments).
+    pub environments: Vec<Touched>,
 }
 
 impl Evaluation {
@@ -72,6 +76,7 @@ fn apply(meta: &'static RuleMeta, hit: crate::rules::Hit, cx: &Context<'_>) -> F
         suppression: None,
         overridden: None,
         notes: Vec::new(),
+        environment: None,
     };
 
     // Overrides in the record: only for soft-mandatory rules, only by a security officer who
@@ -205,7 +210,109 @@ pub fn evaluate(
             .map(|r| r.meta())
             .filter(|m| policy.enforcement(m) != Enforcement::Off)
             .collect(),
+        environments: Vec::new(),
     }
+}
+
+/// Evaluates a change against a policy with environments: each environment the change touches
+/// judges its own items and everything change-level with its own policy, and the change must
+/// meet all of them. The union of their findings is the result: approvals become the union of
+/// the roles required, every touched environment's windows and freezes apply, the longest
+/// notice counts, and a finding two environments share keeps the strictest judgement.
+pub fn evaluate_in_environments(
+    change: &ChangeSet,
+    policy: &Policy,
+    assignment: &Assignment,
+    now: DateTime<Utc>,
+    stage: Stage,
+) -> Evaluation {
+    if assignment.names.is_empty() {
+        return evaluate(change, policy, now, stage);
+    }
+    let touched = assignment.touched();
+    let envs: Vec<(usize, &Policy)> = assignment
+        .names
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| touched & (1 << i) != 0)
+        .filter_map(|(i, name)| policy.environment(name).map(|p| (i, p)))
+        .collect();
+    let one = envs.len() == 1;
+    let evals: Vec<Evaluation> = envs
+        .par_iter()
+        .map(|&(i, p)| {
+            let mut e = if one {
+                // Every item is in this environment: no need to copy the change set.
+                evaluate(change, p, now, stage)
+            } else {
+                evaluate(&assignment.subset(change, i), p, now, stage)
+            };
+            for f in &mut e.findings {
+                f.environment = Some(assignment.names[i].clone());
+            }
+            e
+        })
+        .collect();
+    let mut merged = merge(evals, now, stage);
+    merged.environments = assignment.touched_list();
+    merged
+}
+
+/// The union of several environments' evaluations of one change.
+fn merge(evals: Vec<Evaluation>, now: DateTime<Utc>, stage: Stage) -> Evaluation {
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut obligations = Vec::new();
+    let mut rules: Vec<&'static RuleMeta> = Vec::new();
+    let mut next_window: Option<NextWindow> = None;
+    for e in evals {
+        for f in e.findings {
+            // The same finding from two environments (a change-level one): the strictest wins.
+            match findings.iter_mut().find(|g| {
+                g.rule == f.rule
+                    && g.target == f.target
+                    && g.message == f.message
+                    && g.location == f.location
+            }) {
+                Some(g) if strictness(&f) > strictness(g) => *g = f,
+                Some(_) => {}
+                None => findings.push(f),
+            }
+        }
+        obligations.extend(e.obligations);
+        rules.extend(e.rules);
+        // The change needs a window every environment allows: the latest of their next ones.
+        if let Some(w) = e.next_window
+            && next_window.as_ref().is_none_or(|n| w.start > n.start)
+        {
+            next_window = Some(w);
+        }
+    }
+    findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
+    obligations.sort();
+    obligations.dedup();
+    rules.sort_by_key(|m| m.code);
+    rules.dedup_by_key(|m| m.code);
+    let verdict = if findings.iter().any(|f| f.blocking) {
+        Verdict::Fail
+    } else {
+        Verdict::Pass
+    };
+    Evaluation {
+        verdict,
+        findings,
+        obligations,
+        next_window,
+        now,
+        stage,
+        rules,
+        environments: Vec::new(),
+    }
+}
+
+/// How strictly a finding was judged: blocking, then not suppressed or overridden, then its
+/// enforcement.
+fn strictness(f: &Finding) -> (bool, bool, bool, Enforcement) {
+    (f.blocking, !f.suppressed, f.overridden.is_none(), f.enforcement)
 }
 
 /// The evaluation of a check that could not decide: one CG000 finding per error (each input
@@ -232,6 +339,7 @@ pub fn undecided(error: &crate::error::Error, now: DateTime<Utc>, stage: Stage) 
         suppression: None,
         overridden: None,
         notes: Vec::new(),
+        environment: None,
     };
     let of_input =
         |e: &InputError| finding(e.to_string(), Some(Location::new(e.file.clone(), e.pos)));
@@ -248,5 +356,6 @@ pub fn undecided(error: &crate::error::Error, now: DateTime<Utc>, stage: Stage) 
         now,
         stage,
         rules: vec![meta],
+        environments: Vec::new(),
     }
 }

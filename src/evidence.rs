@@ -89,6 +89,54 @@ pub struct Record<'a> {
     /// Rules `--skip-rule` turned off for this check (verify turns them off again).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub skipped_rules: &'a [&'static str],
+    /// The environments the change touches, what put each there, and what each required.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub environments: Vec<EnvironmentRef<'a>>,
+    /// `--environment` of the check (verify states them again).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub stated_environments: &'a [String],
+    /// The branch environments were matched against.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub branch: Option<&'a str>,
+}
+
+/// An environment the change touched, with its effective requirements.
+#[derive(Debug, Serialize)]
+pub struct EnvironmentRef<'a> {
+    pub name: &'a str,
+    /// What put it among the touched ones (`path envs/prod/plan.json`, `namespace prod`…).
+    pub by: &'a [String],
+    pub approvals: &'a crate::policy::file::ApprovalsSpec,
+    /// Its windows and freezes, by name.
+    pub windows: Vec<&'a str>,
+    pub notice: &'a str,
+    /// Its `enforcement` for every rule, when it sets one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub enforcement: Option<crate::findings::Enforcement>,
+    /// Its per-rule settings.
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub rules: &'a BTreeMap<String, crate::policy::file::RuleSpec>,
+}
+
+impl<'a> EnvironmentRef<'a> {
+    /// The environments of an evaluation, with their requirements from the policy.
+    pub fn all(eval: &'a Evaluation, policy: &'a Policy) -> Vec<EnvironmentRef<'a>> {
+        eval.environments
+            .iter()
+            .filter_map(|t| {
+                let p = policy.environment(&t.name)?;
+                Some(EnvironmentRef {
+                    name: &t.name,
+                    by: &t.by,
+                    approvals: &p.file.approvals,
+                    windows: p.file.windows.iter().map(|w| w.name.as_str()).collect(),
+                    notice: &p.file.notice,
+                    enforcement: p.default_enforcement,
+                    rules: &p.file.rules,
+                })
+            })
+            .collect()
+    }
 }
 
 impl<'a> Record<'a> {
@@ -163,6 +211,9 @@ impl<'a> Record<'a> {
             retain_until,
             team_members,
             skipped_rules: &[],
+            environments: EnvironmentRef::all(eval, policy),
+            stated_environments: &[],
+            branch: None,
         }
     }
 
@@ -304,6 +355,22 @@ impl ReadRecord {
             Some(t) => Vec::deserialize(t).map_err(|e| format!("`skipped_rules`: {e}")),
             None => Ok(Vec::new()),
         }
+    }
+
+    /// `stated_environments`: the check's `--environment`.
+    pub fn stated_environments(&self) -> Result<Vec<String>, String> {
+        match self.value.get("stated_environments") {
+            Some(t) => Vec::deserialize(t).map_err(|e| format!("`stated_environments`: {e}")),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// `branch`: what environments were matched against.
+    pub fn branch(&self) -> Option<String> {
+        self.value
+            .get("branch")
+            .and_then(Value::as_str)
+            .map(str::to_string)
     }
 
     pub fn team_members(&self) -> Result<BTreeMap<String, Vec<String>>, String> {

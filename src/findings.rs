@@ -237,6 +237,9 @@ pub struct Finding {
     /// Why an override in the record did not count.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// The environment whose policy judged the finding (when the policy has environments).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

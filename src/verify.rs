@@ -49,6 +49,10 @@ fn replay_request(
         repo: PathBuf::from("."),
         teams: Teams::Recorded(rec.team_members().map_err(|m| unreadable(&rec.path, m))?),
         skip_rules: rec.skipped_rules().map_err(|m| unreadable(&rec.path, m))?,
+        environments: rec
+            .stated_environments()
+            .map_err(|m| unreadable(&rec.path, m))?,
+        branch: rec.branch(),
         ..Request::default()
     };
     let mut expected = Vec::new();
@@ -214,7 +218,13 @@ fn decision_changed(
     }
     loaded.change.record = rec.change().map_err(|m| unreadable(&rec.path, m))?;
     loaded.change.platform_notes = rec.platform_notes();
-    let eval = crate::engine::evaluate(&loaded.change, &loaded.policy, now, stage);
+    let eval = crate::engine::evaluate_in_environments(
+        &loaded.change,
+        &loaded.policy,
+        &loaded.assignment,
+        now,
+        stage,
+    );
     let again = crate::evidence::Record::new(
         &eval,
         &loaded.change,
@@ -223,7 +233,13 @@ fn decision_changed(
         &loaded.team_members,
     )
     .to_value();
-    for field in ["/policy/sha256", "/verdict", "/actions", "/obligations"] {
+    for field in [
+        "/policy/sha256",
+        "/verdict",
+        "/actions",
+        "/obligations",
+        "/environments",
+    ] {
         let (a, b) = (rec.value.pointer(field), again.pointer(field));
         if a != b {
             return Ok(Some(format!(

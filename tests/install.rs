@@ -327,3 +327,53 @@ fn which(tool: &str) -> Option<PathBuf> {
             .find(|p| p.is_file())
     })
 }
+
+#[test]
+fn package_sh_takes_the_callers_paths_and_writes_sums_sha256sum_checks() {
+    let tmp = tempfile::tempdir().unwrap();
+    let run = |args: &[&str]| {
+        let out = Command::new("sh")
+            .arg(root().join("ci/package.sh"))
+            .args(args)
+            .current_dir(tmp.path())
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+    };
+    std::fs::write(tmp.path().join("changegate"), b"#!/bin/sh\n").unwrap();
+    run(&["1.2.3", TARGET, "changegate", "out/v1.2.3"]);
+    run(&["--sums", "out/v1.2.3"]);
+    let dir = tmp.path().join("out/v1.2.3");
+    let sums = std::fs::read_to_string(dir.join("SHA256SUMS")).unwrap();
+    assert!(
+        sums.ends_with(&format!("  changegate-1.2.3-{TARGET}.tar.gz\n")),
+        "{sums}"
+    );
+    if which("sha256sum").is_some() {
+        let check = Command::new("sha256sum")
+            .args(["--check", "SHA256SUMS"])
+            .current_dir(&dir)
+            .output()
+            .unwrap();
+        assert!(check.status.success(), "{}", stderr(&check));
+    }
+    // The archive holds the binary and the documents under one versioned directory.
+    let list = Command::new("tar")
+        .arg("-tzf")
+        .arg(dir.join(format!("changegate-1.2.3-{TARGET}.tar.gz")))
+        .output()
+        .unwrap();
+    let names = String::from_utf8_lossy(&list.stdout);
+    for f in [
+        "changegate",
+        "README.md",
+        "CHANGELOG.md",
+        "LICENSE-MIT",
+        "LICENSE-APACHE",
+    ] {
+        assert!(
+            names.contains(&format!("changegate-1.2.3-{TARGET}/{f}\n")),
+            "{names}"
+        );
+    }
+}

@@ -104,6 +104,20 @@ pub struct CheckArgs {
         value_delimiter = ','
     )]
     pub skip_rule: Vec<String>,
+    /// The environment of the policy's `environments` the change is in, instead of matching
+    /// its items' paths and namespaces (for pipelines whose paths say nothing, such as one plan
+    /// per workspace). Repeatable; `default` is the top level.
+    #[arg(
+        long = "environment",
+        value_name = "NAME",
+        env = "CHANGEGATE_ENVIRONMENT",
+        value_delimiter = ','
+    )]
+    pub environment: Vec<String>,
+    /// The branch being changed, for environments' `match.branches` (default: the pull/merge
+    /// request's target branch, or the pushed branch, from the CI platform).
+    #[arg(long, value_name = "BRANCH", env = "CHANGEGATE_BRANCH")]
+    pub branch: Option<String>,
     /// Write the maintenance record of this run (`changegate/record/v1`, sealed with its
     /// digest) to this file.
     #[arg(long, value_name = "PATH")]
@@ -232,6 +246,8 @@ impl CheckArgs {
             platform: self.platform.into(),
             teams: Teams::Ask,
             skip_rules: self.skip_rule.clone(),
+            environments: self.environment.clone(),
+            branch: self.branch.clone(),
         }
     }
 }

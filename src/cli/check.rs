@@ -32,7 +32,13 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
             return Err(e);
         }
     };
-    let eval = engine::evaluate(&loaded.change, &loaded.policy, now, args.stage.into());
+    let eval = engine::evaluate_in_environments(
+        &loaded.change,
+        &loaded.policy,
+        &loaded.assignment,
+        now,
+        args.stage.into(),
+    );
     progress.finish();
     let mut report = Report::new(&eval, &loaded.change, &loaded.inputs);
     report.sources = load::source_root(&loaded, &request.repo, &cwd);
@@ -126,6 +132,8 @@ fn write_record(
         &loaded.team_members,
     );
     record.skipped_rules = &loaded.skipped_rules;
+    record.stated_environments = &loaded.stated_environments;
+    record.branch = loaded.branch.as_deref();
     let (digest, value, bytes) = record.seal();
     let io = |p: &Path| {
         let p = p.display().to_string();

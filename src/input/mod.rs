@@ -2,6 +2,7 @@
 
 pub mod change;
 pub mod description;
+mod environments;
 pub mod git;
 pub mod hcl;
 mod hcl_brackets;

@@ -160,26 +160,39 @@ pub fn compile_text(file: &str, bytes: &[u8], text: &str) -> Result<Policy, Erro
         return Err(Error::of_inputs(errs));
     }
     let pf: PolicyFile = typed(file, &doc)?;
-    compile(file, bytes, pf, &doc.index)
+    let mut policy = compile(file, bytes, pf, &doc.index, None)?;
+    policy.environments = super::environments::compile_all(file, bytes, &doc)?;
+    Ok(policy)
 }
 
 struct Ctx<'a> {
     file: &'a str,
     index: &'a PosIndex,
     errors: Vec<InputError>,
+    /// Compiling an environment: its pointer (`/environments/2`) and what it sets, so that a
+    /// key it sets is located in it and an inherited key at the top level.
+    env: Option<(&'a str, &'a Value)>,
 }
 
 impl Ctx<'_> {
+    /// Where `pointer` (into the policy being compiled) is in the file.
+    fn at(&self, pointer: &str) -> String {
+        match self.env {
+            Some((base, set)) if set.pointer(pointer).is_some() => format!("{base}{pointer}"),
+            _ => pointer.to_string(),
+        }
+    }
+
     fn err(&mut self, pointer: &str, message: String) {
         self.errors.push(InputError::new(
             self.file,
-            self.index.value(pointer),
+            self.index.value(&self.at(pointer)),
             message,
         ));
     }
 
     fn loc(&self, pointer: &str) -> Location {
-        Location::new(self.file, self.index.value(pointer))
+        Location::new(self.file, self.index.value(&self.at(pointer)))
     }
 
     fn duration(&mut self, pointer: &str, s: &str) -> Option<TimeDelta> {
@@ -527,7 +540,7 @@ impl Ctx<'_> {
                         ),
                     };
                     self.errors
-                        .push(InputError::new(self.file, self.index.key(&p), message));
+                        .push(InputError::new(self.file, self.index.key(&self.at(&p)), message));
                 }
             }
         }
@@ -648,11 +661,20 @@ impl Ctx<'_> {
     }
 }
 
-fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result<Policy, Error> {
+/// Compiles one policy: the top level (`env` `None`) or an environment's effective policy
+/// (`env` = its pointer and what it sets, for positions).
+pub(super) fn compile(
+    file: &str,
+    bytes: &[u8],
+    pf: PolicyFile,
+    index: &PosIndex,
+    env: Option<(&str, &Value)>,
+) -> Result<Policy, Error> {
     let mut cx = Ctx {
         file,
         index,
         errors: Vec::new(),
+        env,
     };
     let ticket = cx.ticket(&pf);
     let notice = cx.duration("/notice", &pf.notice);
@@ -707,6 +729,10 @@ fn compile(file: &str, bytes: &[u8], pf: PolicyFile, index: &PosIndex) -> Result
         script_paths,
         roles_of: HashMap::new(),
         team_roles: Default::default(),
+        environment: crate::policy::DEFAULT_ENVIRONMENT.to_string(),
+        default_enforcement: None,
+        window_required: true,
+        environments: Vec::new(),
     };
     policy.index_roles();
     Ok(policy)

@@ -237,6 +237,7 @@ fn live_drift(rendered: &[Object], live: &[Object], spec: &KubernetesSpec, out: 
             {
                 out.untracked.push(UntrackedObject {
                     identity: id,
+                    namespace: l.namespace_or(ns).map(str::to_string),
                     managers: manager_names,
                     location: l.location.clone(),
                 });
@@ -278,6 +279,7 @@ fn live_drift(rendered: &[Object], live: &[Object], spec: &KubernetesSpec, out: 
                     .collect(),
                 relevant: None,
                 by: Some(format!("field manager `{name}`, {op} at {time}")),
+                namespace: l.namespace_or(ns).map(str::to_string),
                 input: l.location.path.clone(),
                 location: Some(want.location.clone()),
             });
@@ -311,6 +313,7 @@ fn live_drift(rendered: &[Object], live: &[Object], spec: &KubernetesSpec, out: 
                 changed: diffs,
                 relevant: None,
                 by: None,
+                namespace: l.namespace_or(ns).map(str::to_string),
                 input: l.location.path.clone(),
                 location: Some(want.location.clone()),
             });

@@ -5,6 +5,7 @@
 //! its sources (`record.rs`), GitHub teams are resolved, Kubernetes objects are compared
 //! ([`kube`]), and every resource is classified once, here.
 
+mod environments;
 pub mod kube;
 mod read;
 mod record;
@@ -57,6 +58,11 @@ pub struct Request {
     /// Rules not run for this check (`--skip-rule`, by code or name): recorded in the report
     /// and the maintenance record, so an auditor sees them.
     pub skip_rules: Vec<String>,
+    /// The environments every item belongs to (`--environment`), instead of the policy's
+    /// `match`es.
+    pub environments: Vec<String>,
+    /// The branch being changed (`--branch`), for `match.branches`; else the CI platform's.
+    pub branch: Option<String>,
 }
 
 /// The inputs of a check, read and parsed.
@@ -70,6 +76,12 @@ pub struct Loaded {
     pub team_members: BTreeMap<String, Vec<String>>,
     /// The codes of the rules `--skip-rule` turned off, in code order.
     pub skipped_rules: Vec<&'static str>,
+    /// The environment of every item (empty lists when the policy has no environments).
+    pub assignment: crate::model::environments::Assignment,
+    /// `--environment`, as the request stated them.
+    pub stated_environments: Vec<String>,
+    /// The branch environments were matched against (when the policy has environments).
+    pub branch: Option<String>,
 }
 
 /// Turns off the rules `skip` names (codes or names of rules of `check`); an unknown one is a
@@ -83,7 +95,7 @@ fn skip_rules(policy: &mut Policy, skip: &[String]) -> Result<Vec<&'static str>,
             ))
         })?;
         let code = rule.meta().code;
-        policy.rules.entry(code).or_default().enforcement = Some(crate::findings::Enforcement::Off);
+        policy.turn_off(code);
         codes.push(code);
     }
     codes.sort_unstable();
@@ -107,6 +119,7 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         policy.sha256.clone(),
         1,
     )];
+    let git_workdir = read.git.as_ref().and_then(|g| g.workdir.clone());
     let mut set = record::assemble(
         &ci,
         &policy,
@@ -144,7 +157,14 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
     }
     kube::add(kube_read, &policy, &mut set, &mut inputs);
     crate::input::join::attach_source(&mut set, read.sources.into_iter().map(|(_, s)| s).collect());
-    classify(&mut set, &policy);
+    let branch = req.branch.clone().or_else(|| ci.branch.clone());
+    let assignment = if policy.has_environments() || !req.environments.is_empty() {
+        let roots = environments::Roots::new(&policy, cwd, git_workdir.as_deref());
+        environments::assign(&policy, &set, &roots, branch.as_deref(), &req.environments)?
+    } else {
+        Default::default()
+    };
+    classify(&mut set, &policy, &assignment);
     Ok(Loaded {
         platform: ci,
         policy,
@@ -152,6 +172,9 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         inputs,
         team_members,
         skipped_rules,
+        stated_environments: req.environments.clone(),
+        branch: branch.filter(|_| !assignment.names.is_empty()),
+        assignment,
     })
 }
 
@@ -275,9 +298,21 @@ fn resolve_teams(
 
 /// The one place resources are classified (stateful, security-impacting…): by their kind, as
 /// the policy's `classes` say, and for Kubernetes objects also by what the change does to them.
-fn classify(set: &mut ChangeSet, policy: &Policy) {
-    for r in &mut set.resources {
-        r.classes = policy.classes.classify(&r.kind);
+fn classify(
+    set: &mut ChangeSet,
+    policy: &Policy,
+    assignment: &crate::model::environments::Assignment,
+) {
+    for (i, r) in set.resources.iter_mut().enumerate() {
+        // By its environment's classes when it belongs to one (environments may set `classes`).
+        let own = assignment
+            .resources
+            .get(i)
+            .and_then(|s| environments::single(*s))
+            .and_then(|e| assignment.names.get(e))
+            .and_then(|name| policy.environment(name))
+            .unwrap_or(policy);
+        r.classes = own.classes.classify(&r.kind);
         if r.provider == "kubernetes" && kube::gains_security_impact(r) {
             r.classes.security_impacting = true;
         }

@@ -1,6 +1,7 @@
 //! The normalized change set that every rule reads: the change record (what the change claims)
 //! and the changes it makes (what it does). Inputs build it; rules only read it.
 
+pub mod environments;
 pub mod git;
 pub mod kube;
 pub mod node;
@@ -264,6 +265,9 @@ pub struct Drift {
     /// Who made the change, when known (a Kubernetes field manager, its operation and time).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub by: Option<String>,
+    /// The Kubernetes namespace of a drifted object.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     pub input: String,
     pub location: Option<Location>,
 }
@@ -320,6 +324,8 @@ pub struct ChangeSet {
 #[derive(Debug, Clone, Serialize)]
 pub struct UntrackedObject {
     pub identity: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
     /// Its field managers.
     pub managers: Vec<String>,
     pub location: Location,

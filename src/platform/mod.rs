@@ -125,6 +125,8 @@ pub struct CiContext {
     pub gitlab_token: Option<gitlab::Token>,
     /// The range of commits the run is about (`--commits auto`).
     pub range: Option<CommitRange>,
+    /// The branch being changed: a pull/merge request's target, else the pushed branch.
+    pub branch: Option<String>,
     /// What could not be read from the platform, for the findings that depend on it.
     pub notes: Vec<String>,
     pub clients: Clients,
@@ -153,6 +155,13 @@ fn github_context() -> Result<CiContext, crate::error::Error> {
     let mut cx = CiContext {
         name: Some("github"),
         step_summary: var("GITHUB_STEP_SUMMARY").map(Into::into),
+        // GITHUB_BASE_REF is set on pull_request events only; a push's branch is GITHUB_REF_NAME
+        // when GITHUB_REF is a branch.
+        branch: var("GITHUB_BASE_REF").filter(|b| !b.is_empty()).or_else(|| {
+            var("GITHUB_REF")
+                .filter(|r| r.starts_with("refs/heads/"))
+                .and_then(|_| var("GITHUB_REF_NAME"))
+        }),
         ..CiContext::default()
     };
     let Some(path) = var("GITHUB_EVENT_PATH") else {
@@ -280,6 +289,7 @@ fn gitlab_context() -> Result<CiContext, crate::error::Error> {
         ..CiContext::default()
     };
     cx.range = gitlab_range();
+    cx.branch = var("CI_MERGE_REQUEST_TARGET_BRANCH_NAME").or_else(|| var("CI_COMMIT_BRANCH"));
     cx.gitlab_token = var("CHANGEGATE_GITLAB_TOKEN")
         .map(gitlab::Token::Private)
         .or_else(|| var("CI_JOB_TOKEN").map(gitlab::Token::Job));

@@ -69,6 +69,67 @@ pub struct PolicyFile {
     /// Kubernetes manifests and live objects.
     #[serde(default)]
     pub kubernetes: KubernetesSpec,
+    /// Environments with their own requirements (production, staging, development…), evaluated
+    /// in order: the first whose `match` matches an item owns it. What an environment does not
+    /// set it inherits from the top level, which is the environment `default` for whatever no
+    /// `match` selects.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub environments: Vec<EnvironmentSpec>,
+}
+
+/// One environment: what selects its items, and the requirements that differ from the top
+/// level. Sections merge into the top level's key by key (`approvals: {standard: [...]}` keeps
+/// the top level's `security-impacting`); lists replace.
+#[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnvironmentSpec {
+    /// Its name (`production`); `default` is the top level's.
+    pub name: String,
+    /// What belongs to it.
+    #[serde(rename = "match", default)]
+    pub matches: MatchSpec,
+    /// Its maintenance windows and freezes. `[]` here means no window is needed at all (at the
+    /// top level, `windows: []` still asks every change to declare one).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub windows: Option<Vec<WindowSpec>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub approvals: Option<ApprovalsSpec>,
+    /// Its notice period (e.g. `48h`, `0h`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub notice: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emergency: Option<EmergencySpec>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub personnel: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<ChangeRecordSpec>,
+    /// Per-rule settings here; they win over `enforcement`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rules: Option<BTreeMap<String, RuleSpec>>,
+    /// The enforcement of every rule here (`advisory` for development), unless `rules` sets
+    /// one; rules turned `off` at the top level stay off.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enforcement: Option<Enforcement>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub classes: Option<ClassesSpec>,
+}
+
+/// What selects an environment's items; any one of the lists matching is enough.
+#[derive(Debug, Clone, Default, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MatchSpec {
+    /// Path globs (`envs/prod/**`) on input files (plans, `.tf` sources, manifests, live
+    /// exports, Helm templates) and on the paths commits change.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub paths: Vec<String>,
+    /// Kubernetes namespace globs (`prod`, `prod-*`); for Kubernetes objects they are tried
+    /// before paths.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub namespaces: Vec<String>,
+    /// Globs on the branch being changed (a pull request's target, a push's branch, or
+    /// `--branch`); they select items no path or namespace selects.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub branches: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize, Serialize, JsonSchema)]

@@ -1,6 +1,7 @@
 //! The maintenance policy as rules read it: compiled from the file format ([`file`](mod@file)) by
 //! `input::policy`, with its queries (roles, people, windows, enforcement, classes).
 
+pub mod environment;
 pub mod exception;
 pub mod file;
 pub mod windows;
@@ -99,7 +100,20 @@ pub struct Policy {
     pub(crate) roles_of: HashMap<String, Vec<String>>,
     /// GitHub teams named in roles (`@org/team`, lower case, without the `@`) -> their roles.
     pub(crate) team_roles: BTreeMap<String, Vec<String>>,
+    /// The environment this policy is: [`DEFAULT_ENVIRONMENT`] for the top level.
+    pub environment: String,
+    /// The environment's `enforcement`: every rule's unless `rules` sets one.
+    pub default_enforcement: Option<Enforcement>,
+    /// Whether a change must declare its window. At the top level always (`windows: []` there
+    /// means any time outside a freeze, still declared); an environment that sets
+    /// `windows: []` needs none.
+    pub window_required: bool,
+    /// The environments (top level only), in the policy's order, each with its effective policy.
+    pub environments: Vec<environment::Environment>,
 }
+
+/// The name of the top level as an environment.
+pub const DEFAULT_ENVIRONMENT: &str = "default";
 
 /// `@org/team`: a GitHub team, resolved through the team membership API.
 pub fn team_of(member: &str) -> Option<(&str, &str)> {
@@ -238,7 +252,40 @@ impl Policy {
         self.rules
             .get(rule.code)
             .and_then(|r| r.enforcement)
+            .or(self.default_enforcement)
             .unwrap_or(rule.enforcement)
+    }
+
+    /// Whether the policy defines environments.
+    pub fn has_environments(&self) -> bool {
+        !self.environments.is_empty()
+    }
+
+    /// The effective policy of an environment by name (`default`: the top level).
+    pub fn environment(&self, name: &str) -> Option<&Policy> {
+        if name == DEFAULT_ENVIRONMENT {
+            return Some(self);
+        }
+        self.environments
+            .iter()
+            .find(|e| e.name == name)
+            .map(|e| &e.policy)
+    }
+
+    /// The names of the environments, in the policy's order, then `default`.
+    pub fn environment_names(&self) -> impl Iterator<Item = &str> {
+        self.environments
+            .iter()
+            .map(|e| e.name.as_str())
+            .chain(std::iter::once(DEFAULT_ENVIRONMENT))
+    }
+
+    /// Turns a rule off here and in every environment (`--skip-rule`).
+    pub fn turn_off(&mut self, code: &'static str) {
+        self.rules.entry(code).or_default().enforcement = Some(Enforcement::Off);
+        for e in &mut self.environments {
+            e.policy.turn_off(code);
+        }
     }
 
     pub fn severity(&self, rule: &RuleMeta) -> Severity {

@@ -50,7 +50,10 @@ fn annotation(r: &Report<'_>, f: &crate::findings::Finding) -> String {
         "title={}",
         escape_property(&format!("{} {}", f.rule, f.name))
     ));
-    let mut message = format!("{} [{}]", f.message, f.target);
+    let mut message = match &f.environment {
+        Some(env) => format!("{} [{}; environment {env}]", f.message, f.target),
+        None => format!("{} [{}]", f.message, f.target),
+    };
     if let Some(s) = &f.suppression {
         message.push_str(&format!("\nSuppressed by exception: {}", s.justification));
     }

@@ -34,7 +34,10 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
                 .file_of(f)
                 .map_or((".".to_string(), 1), |(p, line, _)| (p, line.unwrap_or(1)));
             json!({
-                "description": format!("{} ({})", f.message, f.target),
+                "description": match &f.environment {
+                    Some(env) => format!("{} ({}; environment {env})", f.message, f.target),
+                    None => format!("{} ({})", f.message, f.target),
+                },
                 "check_name": format!("{} {}", f.rule, f.name),
                 "fingerprint": print,
                 "severity": severity(f.severity),

@@ -116,6 +116,16 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
                 )?,
                 Some(why) => writeln!(w, r#"      <skipped message="{}"/>"#, escape(&why))?,
             }
+            // Jenkins' schema has no properties on a test case: the environment goes to its
+            // output, which GitLab and the JUnit viewers show beside the failure.
+            if let Some(env) = &f.environment {
+                writeln!(
+                    w,
+                    "      <system-out>environment: {} ({})</system-out>",
+                    escape(env),
+                    f.enforcement.as_str()
+                )?;
+            }
             writeln!(w, "    </testcase>")?;
         }
         writeln!(w, "  </testsuite>")?;

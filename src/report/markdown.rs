@@ -77,10 +77,14 @@ fn table(w: &mut dyn Write, findings: &[&Finding]) -> std::io::Result<()> {
     for f in findings {
         writeln!(
             w,
-            "| `{}` {} | {} | {} | {} |",
+            "| `{}` {} | {}{} | {} | {} |",
             f.rule,
             cell(f.name),
             prose(&f.message),
+            f.environment
+                .as_ref()
+                .map(|e| format!(" (environment {})", code(e)))
+                .unwrap_or_default(),
             code(&f.target),
             f.location
                 .as_ref()

@@ -109,6 +109,10 @@ pub struct Report<'a> {
     /// Rules `--skip-rule` turned off for this check.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub skipped_rules: Vec<&'static str>,
+    /// The environments the change touches and what put each there (policies with
+    /// `environments`).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub environments: &'a [crate::model::environments::Touched],
     /// The rules that ran (for formats that list passing checks too).
     #[serde(skip)]
     pub rules: &'a [&'static crate::findings::RuleMeta],
@@ -143,6 +147,7 @@ impl<'a> Report<'a> {
             rules: &eval.rules,
             sources: SourceRoot::default(),
             skipped_rules: Vec::new(),
+            environments: &eval.environments,
             summary: Summary {
                 blocking: eval.blocking(),
                 advisory: eval.advisory(),

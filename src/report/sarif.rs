@@ -157,6 +157,9 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
             if let Some(o) = &f.overridden {
                 res["properties"]["override"] = json!({ "by": o.by, "reason": o.reason });
             }
+            if let Some(env) = &f.environment {
+                res["properties"]["environment"] = json!(env);
+            }
             res
         })
         .collect();

@@ -59,6 +59,16 @@ fn finding(
         p.paint(DIM, "severity:"),
         f.severity.as_str()
     )?;
+    if let Some(env) = &f.environment {
+        writeln!(
+            w,
+            "  {} {env}  {} {} ({}'s policy)",
+            p.paint(DIM, "environment:"),
+            p.paint(DIM, "enforcement:"),
+            f.enforcement.as_str(),
+            env
+        )?;
+    }
     if let Some(o) = &f.overridden {
         writeln!(
             w,
@@ -131,6 +141,14 @@ pub fn render(r: &Report<'_>, color: bool, w: &mut dyn Write) -> std::io::Result
             p.paint(DIM, "skipped:"),
             r.skipped_rules.join(", ")
         )?;
+    }
+    if !r.environments.is_empty() {
+        let list: Vec<String> = r
+            .environments
+            .iter()
+            .map(|e| format!("{} ({})", e.name, e.by.join(", ")))
+            .collect();
+        writeln!(w, "  {} {}", p.paint(DIM, "environments:"), list.join("; "))?;
     }
     let changes = super::change_counts(&r.summary);
     if !changes.is_empty() {

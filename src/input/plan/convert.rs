@@ -290,6 +290,7 @@ pub(super) fn drift_of(
     Ok(Drift {
         relevant: relevant.map(|r| r.contains(&address)),
         by: None,
+        namespace: None,
         changed,
         address,
         kind: c.kind,

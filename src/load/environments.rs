@@ -1,0 +1,169 @@
+//! Assigns every item of the change set to an environment of the policy (`environments`):
+//! Terraform changes by their plan file and `.tf` source, Kubernetes objects by namespace then
+//! file, commits by the paths they change, the rest by file; `--environment` overrides.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use crate::error::Error;
+use crate::input::paths::normalise;
+use crate::model::ChangeSet;
+use crate::model::environments::{Assignment, EnvSet};
+use crate::policy::environment::MatchedBy;
+use crate::policy::Policy;
+
+/// Where item paths are read from, to name them as `match.paths` does: relative to the
+/// directory of the policy file (the repository root of a monorepo's `changegate.yaml`).
+pub struct Roots {
+    /// The policy file's directory.
+    pub policy_dir: PathBuf,
+    /// The working directory, which input paths are relative to.
+    pub cwd: PathBuf,
+    /// The repository's work tree, which commits' paths are relative to.
+    pub repo: Option<PathBuf>,
+}
+
+impl Roots {
+    pub fn new(policy: &Policy, cwd: &Path, repo: Option<&Path>) -> Roots {
+        let canonical = |p: &Path| std::fs::canonicalize(p).unwrap_or_else(|_| p.to_path_buf());
+        let cwd = canonical(cwd);
+        let file = Path::new(&policy.path);
+        let dir = file.parent().filter(|d| !d.as_os_str().is_empty());
+        Roots {
+            policy_dir: dir.map_or_else(|| cwd.clone(), |d| canonical(&cwd.join(d))),
+            repo: repo.map(canonical),
+            cwd,
+        }
+    }
+
+    /// `path` (relative to the working directory, or to the repository for a commit's) as
+    /// `match.paths` sees it; a path outside the policy's directory stays as written.
+    fn relative(&self, path: &str, of_commit: bool) -> String {
+        if path.is_empty() {
+            return String::new();
+        }
+        let base = match (&self.repo, of_commit) {
+            (Some(r), true) => r,
+            _ => &self.cwd,
+        };
+        let abs = normalise(&base.join(path));
+        match abs.strip_prefix(&self.policy_dir) {
+            Ok(rel) => rel.to_string_lossy().replace('\\', "/"),
+            Err(_) => path.to_string(),
+        }
+    }
+}
+
+/// Assigns the change set's items. `stated` (`--environment`) puts every item in each named
+/// environment; a name the policy does not define is an error.
+pub fn assign(
+    policy: &Policy,
+    change: &ChangeSet,
+    roots: &Roots,
+    branch: Option<&str>,
+    stated: &[String],
+) -> Result<Assignment, Error> {
+    let names: Vec<String> = policy.environment_names().map(str::to_string).collect();
+    let mut a = Assignment {
+        reasons: vec![BTreeSet::new(); names.len()],
+        names,
+        ..Assignment::default()
+    };
+    let index = |name: &str| a.names.iter().position(|n| n == name);
+    let mut fixed: Option<EnvSet> = None;
+    for s in stated {
+        let Some(i) = index(s.trim()) else {
+            return Err(Error::Usage(format!(
+                "--environment `{s}`: the policy defines no such environment; it has {}",
+                a.names
+                    .iter()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        };
+        *fixed.get_or_insert(0) |= 1 << i;
+    }
+    let mut reasons = std::mem::take(&mut a.reasons);
+    let mut of = |paths: &[&str], namespace: Option<&str>, of_commit: bool| -> EnvSet {
+        if let Some(set) = fixed {
+            for (i, r) in reasons.iter_mut().enumerate() {
+                if set & (1 << i) != 0 {
+                    r.insert("--environment".to_string());
+                }
+            }
+            return set;
+        }
+        let rel: Vec<String> = paths.iter().map(|p| roots.relative(p, of_commit)).collect();
+        let paths: Vec<&str> = rel.iter().map(String::as_str).collect();
+        let (name, by) = policy.environment_of(&paths, namespace, branch);
+        let i = a
+            .names
+            .iter()
+            .position(|n| n == name)
+            .unwrap_or(a.names.len() - 1);
+        let first = paths.iter().find(|p| !p.is_empty()).copied().unwrap_or("");
+        reasons[i].insert(match by {
+            MatchedBy::Namespace => format!("namespace {}", namespace.unwrap_or_default()),
+            MatchedBy::Path => format!("path {first}"),
+            MatchedBy::Branch => format!("branch {}", branch.unwrap_or_default()),
+            MatchedBy::Default | MatchedBy::Stated => format!("unmatched {first}"),
+        });
+        1 << i
+    };
+    a.resources = change
+        .resources
+        .iter()
+        .map(|r| {
+            // Only Kubernetes objects have namespaces.
+            let ns = r.namespace.as_deref().filter(|_| r.provider == "kubernetes");
+            of(&[&r.input, loc(&r.location)], ns, false)
+        })
+        .collect();
+    a.drift = change
+        .drift
+        .iter()
+        .map(|d| of(&[&d.input, loc(&d.location)], d.namespace.as_deref(), false))
+        .collect();
+    a.scripts = change
+        .scripts
+        .iter()
+        .map(|s| of(&[&s.location.path], None, false))
+        .collect();
+    a.modules = change
+        .modules
+        .iter()
+        .map(|m| of(&[&m.location.path], None, false))
+        .collect();
+    a.commits = change
+        .commits
+        .iter()
+        .map(|c| {
+            c.paths
+                .iter()
+                .fold(0, |acc, p| acc | of(&[p.path.as_str()], None, true))
+        })
+        .collect();
+    a.untracked = change
+        .untracked_objects
+        .iter()
+        .map(|u| of(&[&u.location.path], u.namespace.as_deref(), false))
+        .collect();
+    a.unrecognised = change
+        .unrecognised
+        .iter()
+        .map(|(l, _)| of(&[&l.path], None, false))
+        .collect();
+    a.reasons = reasons;
+    a.stated = fixed.unwrap_or(0);
+    Ok(a)
+}
+
+fn loc(l: &Option<crate::model::Location>) -> &str {
+    l.as_ref().map_or("", |l| l.path.as_str())
+}
+
+/// The environment of an item that belongs to exactly one.
+pub fn single(set: EnvSet) -> Option<usize> {
+    (set.count_ones() == 1).then(|| set.trailing_zeros() as usize)
+}
