@@ -153,145 +153,64 @@ fn sort_key(f: &Finding) -> impl Ord + '_ {
     )
 }
 
-/// Evaluates the change set against the policy at `now`.
-pub fn evaluate(
+/// Rules' hits with their rule, before judgement.
+type Hits = Vec<(&'static RuleMeta, crate::rules::Hit)>;
+
+/// What the rules report on a change set under a policy, before judgement: each hit with its
+/// rule, and the obligations.
+fn hits(
     change: &ChangeSet,
     policy: &Policy,
     now: DateTime<Utc>,
     stage: Stage,
-) -> Evaluation {
+) -> (Hits, Vec<Obligation>) {
     let cx = Context {
         change,
         policy,
         now,
         stage,
     };
-    let results: Vec<(Vec<Finding>, Vec<Obligation>)> = REGISTRY
+    let results: Vec<(Hits, Vec<Obligation>)> = REGISTRY
         .par_iter()
         .filter(|r| policy.enforcement(r.meta()) != Enforcement::Off)
         .map(|r| {
             let mut sink = Sink::default();
             r.check(&cx, &mut sink);
             let meta = r.meta();
-            let findings = sink.hits.into_iter().map(|h| apply(meta, h, &cx)).collect();
-            (findings, sink.obligations)
+            let hits = sink.hits.into_iter().map(|h| (meta, h)).collect();
+            (hits, sink.obligations)
         })
         .collect();
-    let mut findings = Vec::new();
+    let mut all = Vec::new();
     let mut obligations = Vec::new();
-    for (f, o) in results {
-        findings.extend(f);
+    for (h, o) in results {
+        all.extend(h);
         obligations.extend(o);
     }
-    findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
-    obligations.sort();
-    obligations.dedup();
-    let next_window = policy
-        .next_allowed(now, stage, change.record.change_type)
-        .map(|(description, Interval { start, end })| NextWindow {
-            description,
-            start,
-            end,
-        });
-    let verdict = if findings.iter().any(|f| f.blocking) {
-        Verdict::Fail
-    } else {
-        Verdict::Pass
-    };
-    Evaluation {
-        verdict,
-        findings,
-        obligations,
-        next_window,
-        now,
-        stage,
-        rules: REGISTRY
-            .iter()
-            .map(|r| r.meta())
-            .filter(|m| policy.enforcement(m) != Enforcement::Off)
-            .collect(),
-        environments: Vec::new(),
-    }
+    (all, obligations)
 }
 
-/// Evaluates a change against a policy with environments: each environment the change touches
-/// judges its own items and everything change-level with its own policy, and the change must
-/// meet all of them. The union of their findings is the result: approvals become the union of
-/// the roles required, every touched environment's windows and freezes apply, the longest
-/// notice counts, and a finding two environments share keeps the strictest judgement.
-pub fn evaluate_in_environments(
-    change: &ChangeSet,
-    policy: &Policy,
-    assignment: &Assignment,
+/// The rules that run under a policy (enforcement not `off`), in code order.
+fn running(policy: &Policy) -> Vec<&'static RuleMeta> {
+    REGISTRY
+        .iter()
+        .map(|r| r.meta())
+        .filter(|m| policy.enforcement(m) != Enforcement::Off)
+        .collect()
+}
+
+/// Findings in report order, obligations sorted, and the verdict.
+fn conclude(
+    mut findings: Vec<Finding>,
+    mut obligations: Vec<Obligation>,
+    next_window: Option<NextWindow>,
     now: DateTime<Utc>,
     stage: Stage,
+    rules: Vec<&'static RuleMeta>,
 ) -> Evaluation {
-    if assignment.names.is_empty() {
-        return evaluate(change, policy, now, stage);
-    }
-    let touched = assignment.touched();
-    let envs: Vec<(usize, &Policy)> = assignment
-        .names
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| touched & (1 << i) != 0)
-        .filter_map(|(i, name)| policy.environment(name).map(|p| (i, p)))
-        .collect();
-    let one = envs.len() == 1;
-    let evals: Vec<Evaluation> = envs
-        .par_iter()
-        .map(|&(i, p)| {
-            let mut e = if one {
-                // Every item is in this environment: no need to copy the change set.
-                evaluate(change, p, now, stage)
-            } else {
-                evaluate(&assignment.subset(change, i), p, now, stage)
-            };
-            for f in &mut e.findings {
-                f.environment = Some(assignment.names[i].clone());
-            }
-            e
-        })
-        .collect();
-    let mut merged = merge(evals, now, stage);
-    merged.environments = assignment.touched_list();
-    merged
-}
-
-/// The union of several environments' evaluations of one change.
-fn merge(evals: Vec<Evaluation>, now: DateTime<Utc>, stage: Stage) -> Evaluation {
-    let mut findings: Vec<Finding> = Vec::new();
-    let mut obligations = Vec::new();
-    let mut rules: Vec<&'static RuleMeta> = Vec::new();
-    let mut next_window: Option<NextWindow> = None;
-    for e in evals {
-        for f in e.findings {
-            // The same finding from two environments (a change-level one): the strictest wins.
-            match findings.iter_mut().find(|g| {
-                g.rule == f.rule
-                    && g.target == f.target
-                    && g.message == f.message
-                    && g.location == f.location
-            }) {
-                Some(g) if strictness(&f) > strictness(g) => *g = f,
-                Some(_) => {}
-                None => findings.push(f),
-            }
-        }
-        obligations.extend(e.obligations);
-        rules.extend(e.rules);
-        // The change needs a window every environment allows: the latest of their next ones.
-        if let Some(w) = e.next_window
-            && next_window.as_ref().is_none_or(|n| w.start > n.start)
-        {
-            next_window = Some(w);
-        }
-    }
     findings.sort_by(|a, b| sort_key(a).cmp(&sort_key(b)));
     obligations.sort();
     obligations.dedup();
-    rules.sort_by_key(|m| m.code);
-    rules.dedup_by_key(|m| m.code);
     let verdict = if findings.iter().any(|f| f.blocking) {
         Verdict::Fail
     } else {
@@ -309,10 +228,150 @@ fn merge(evals: Vec<Evaluation>, now: DateTime<Utc>, stage: Stage) -> Evaluation
     }
 }
 
+fn next_window(
+    policy: &Policy,
+    change: &ChangeSet,
+    now: DateTime<Utc>,
+    stage: Stage,
+) -> Option<NextWindow> {
+    policy
+        .next_allowed(now, stage, change.record.change_type)
+        .map(|(description, Interval { start, end })| NextWindow {
+            description,
+            start,
+            end,
+        })
+}
+
+/// Evaluates the change set against the policy at `now`.
+pub fn evaluate(
+    change: &ChangeSet,
+    policy: &Policy,
+    now: DateTime<Utc>,
+    stage: Stage,
+) -> Evaluation {
+    let cx = Context {
+        change,
+        policy,
+        now,
+        stage,
+    };
+    let (hits, obligations) = hits(change, policy, now, stage);
+    let findings = hits.into_iter().map(|(m, h)| apply(m, h, &cx)).collect();
+    conclude(
+        findings,
+        obligations,
+        next_window(policy, change, now, stage),
+        now,
+        stage,
+        running(policy),
+    )
+}
+
+/// Evaluates a change against a policy with environments: each environment the change touches
+/// runs the rules over its own items and everything change-level, and the change must meet
+/// all of them. A finding about an item is judged by the item's environment; a finding about
+/// the change itself (its approvals, window, notice, record…) by the strictest touched
+/// environment for that rule. So approvals are the union of the roles required, every touched
+/// environment's windows and freezes apply, the longest notice counts.
+pub fn evaluate_in_environments(
+    change: &ChangeSet,
+    policy: &Policy,
+    assignment: &Assignment,
+    now: DateTime<Utc>,
+    stage: Stage,
+) -> Evaluation {
+    if assignment.names.is_empty() {
+        return evaluate(change, policy, now, stage);
+    }
+    let touched = assignment.touched();
+    let envs: Vec<(&str, &Policy)> = assignment
+        .names
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| touched & (1 << i) != 0)
+        .filter_map(|(_, name)| policy.environment(name).map(|p| (name.as_str(), p)))
+        .collect();
+    let one = envs.len() == 1;
+    let parts: Vec<(usize, Hits, Vec<Obligation>)> = envs
+        .par_iter()
+        .enumerate()
+        .map(|(k, &(name, p))| {
+            let (hits, obligations) = if one {
+                // Every item is in this environment: no need to copy the change set.
+                hits(change, p, now, stage)
+            } else {
+                let i = assignment.names.iter().position(|n| n == name).unwrap_or(0);
+                hits(&assignment.subset(change, i), p, now, stage)
+            };
+            (k, hits, obligations)
+        })
+        .collect();
+    let whole = change.target();
+    let mut findings: Vec<Finding> = Vec::new();
+    let mut seen = std::collections::HashMap::new();
+    let mut obligations = Vec::new();
+    for (k, part_hits, part_obligations) in parts {
+        for (meta, hit) in part_hits {
+            // The change itself: the strictest touched environment for this rule judges it.
+            let judge = if hit.target == whole {
+                envs.iter()
+                    .enumerate()
+                    .max_by_key(|(j, (_, p))| (p.enforcement(meta), std::cmp::Reverse(*j)))
+                    .map_or(k, |(j, _)| j)
+            } else {
+                k
+            };
+            let (name, p) = envs[judge];
+            let cx = Context {
+                change,
+                policy: p,
+                now,
+                stage,
+            };
+            let mut f = apply(meta, hit, &cx);
+            f.environment = Some(name.to_string());
+            // The same finding from two environments (about the change, or a commit in both):
+            // the strictest judgement stands.
+            let key = (
+                f.rule,
+                f.target.clone(),
+                f.message.clone(),
+                f.location.as_ref().map(ToString::to_string),
+            );
+            match seen.get(&key) {
+                Some(&g) if strictness(&f) > strictness(&findings[g]) => findings[g] = f,
+                Some(_) => {}
+                None => {
+                    seen.insert(key, findings.len());
+                    findings.push(f);
+                }
+            }
+        }
+        obligations.extend(part_obligations);
+    }
+    // The change needs a window every environment allows: the latest of their next ones.
+    let next = envs
+        .iter()
+        .filter_map(|(_, p)| next_window(p, change, now, stage))
+        .max_by_key(|w| w.start);
+    let mut rules: Vec<&'static RuleMeta> = envs.iter().flat_map(|(_, p)| running(p)).collect();
+    rules.sort_by_key(|m| m.code);
+    rules.dedup_by_key(|m| m.code);
+    let mut eval = conclude(findings, obligations, next, now, stage, rules);
+    eval.environments = assignment.touched_list();
+    eval
+}
+
 /// How strictly a finding was judged: blocking, then not suppressed or overridden, then its
 /// enforcement.
 fn strictness(f: &Finding) -> (bool, bool, bool, Enforcement) {
-    (f.blocking, !f.suppressed, f.overridden.is_none(), f.enforcement)
+    (
+        f.blocking,
+        !f.suppressed,
+        f.overridden.is_none(),
+        f.enforcement,
+    )
 }
 
 /// The evaluation of a check that could not decide: one CG000 finding per error (each input

@@ -539,8 +539,11 @@ impl Ctx<'_> {
                             "unknown rule `{key}` in `rules`: see `changegate rules` for the codes and names"
                         ),
                     };
-                    self.errors
-                        .push(InputError::new(self.file, self.index.key(&self.at(&p)), message));
+                    self.errors.push(InputError::new(
+                        self.file,
+                        self.index.key(&self.at(&p)),
+                        message,
+                    ));
                 }
             }
         }

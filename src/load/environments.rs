@@ -9,8 +9,8 @@ use crate::error::Error;
 use crate::input::paths::normalise;
 use crate::model::ChangeSet;
 use crate::model::environments::{Assignment, EnvSet};
-use crate::policy::environment::MatchedBy;
 use crate::policy::Policy;
+use crate::policy::environment::MatchedBy;
 
 /// Where item paths are read from, to name them as `match.paths` does: relative to the
 /// directory of the policy file (the repository root of a monorepo's `changegate.yaml`).
@@ -116,7 +116,10 @@ pub fn assign(
         .iter()
         .map(|r| {
             // Only Kubernetes objects have namespaces.
-            let ns = r.namespace.as_deref().filter(|_| r.provider == "kubernetes");
+            let ns = r
+                .namespace
+                .as_deref()
+                .filter(|_| r.provider == "kubernetes");
             of(&[&r.input, loc(&r.location)], ns, false)
         })
         .collect();

@@ -157,11 +157,13 @@ fn github_context() -> Result<CiContext, crate::error::Error> {
         step_summary: var("GITHUB_STEP_SUMMARY").map(Into::into),
         // GITHUB_BASE_REF is set on pull_request events only; a push's branch is GITHUB_REF_NAME
         // when GITHUB_REF is a branch.
-        branch: var("GITHUB_BASE_REF").filter(|b| !b.is_empty()).or_else(|| {
-            var("GITHUB_REF")
-                .filter(|r| r.starts_with("refs/heads/"))
-                .and_then(|_| var("GITHUB_REF_NAME"))
-        }),
+        branch: var("GITHUB_BASE_REF")
+            .filter(|b| !b.is_empty())
+            .or_else(|| {
+                var("GITHUB_REF")
+                    .filter(|r| r.starts_with("refs/heads/"))
+                    .and_then(|_| var("GITHUB_REF_NAME"))
+            }),
         ..CiContext::default()
     };
     let Some(path) = var("GITHUB_EVENT_PATH") else {
