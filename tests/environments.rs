@@ -391,3 +391,155 @@ fn the_record_keeps_the_environments_and_verify_re_evaluates_them() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// A repository whose `main` has one direct commit to `envs/dev` and one to `envs/prod`, both
+/// on a Wednesday afternoon (outside production's weekend window).
+fn monorepo(dir: &std::path::Path) {
+    use git2::{Repository, Signature, Time};
+    let repo = Repository::init(dir).unwrap();
+    let mut parent: Option<git2::Oid> = None;
+    let mut files: Vec<(String, String)> = Vec::new();
+    for (path, msg, t) in [
+        ("envs/dev/main.tf", "CHG-3001: dev tweak", 1_795_356_000_i64),
+        ("envs/prod/main.tf", "CHG-3002: prod tweak", 1_795_359_600),
+    ] {
+        files.push((path.to_string(), format!("# {msg}\n")));
+        let mut index = git2::Index::new().unwrap();
+        for (p, body) in &files {
+            let blob = repo.blob(body.as_bytes()).unwrap();
+            index
+                .add(&git2::IndexEntry {
+                    ctime: git2::IndexTime::new(0, 0),
+                    mtime: git2::IndexTime::new(0, 0),
+                    dev: 0,
+                    ino: 0,
+                    mode: 0o100644,
+                    uid: 0,
+                    gid: 0,
+                    file_size: body.len() as u32,
+                    id: blob,
+                    flags: 0,
+                    flags_extended: 0,
+                    path: p.as_bytes().to_vec(),
+                })
+                .unwrap();
+        }
+        let tree = repo.find_tree(index.write_tree_to(&repo).unwrap()).unwrap();
+        let sig = Signature::new("Bob", "bob@example.com", &Time::new(t, 0)).unwrap();
+        let parents: Vec<git2::Commit<'_>> = parent
+            .iter()
+            .map(|p| repo.find_commit(*p).unwrap())
+            .collect();
+        let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
+        parent = Some(
+            repo.commit(None, &sig, &sig, msg, &tree, &refs)
+                .unwrap(),
+        );
+    }
+    repo.reference("refs/heads/main", parent.unwrap(), true, "main")
+        .unwrap();
+    repo.set_head("refs/heads/main").unwrap();
+}
+
+#[test]
+fn the_audit_reviews_each_change_under_the_environment_of_its_paths() {
+    let dir = tempfile::tempdir().unwrap();
+    monorepo(dir.path());
+    let policy = std::fs::canonicalize(format!("{DIR}/changegate.yaml")).unwrap();
+    let out = common::changegate()
+        .arg("audit")
+        .arg("--repo")
+        .arg(dir.path())
+        .arg("--policy")
+        .arg(&policy)
+        .args(["--branch", "main", "--since", "2026-11-01", "--until", "2026-11-30"])
+        .args(["--now", "2026-12-01T00:00:00Z", "--format", "json"])
+        .output()
+        .unwrap();
+    let a: Value = serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stderr)));
+    let windows: Vec<(&str, &str)> = a["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["category"] == "window")
+        .map(|f| {
+            (
+                f["environment"].as_str().unwrap(),
+                f["tickets"][0].as_str().unwrap(),
+            )
+        })
+        .collect();
+    // Development needs no window; production's change outside its window is production's.
+    assert_eq!(windows, [("production", "CHG-3002")], "{a:#}");
+    let envs: Vec<(&str, u64)> = a["summary"]["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| (e["name"].as_str().unwrap(), e["changes"].as_u64().unwrap()))
+        .collect();
+    assert_eq!(
+        envs,
+        [("production", 1), ("staging", 0), ("development", 1), ("default", 0)]
+    );
+}
+
+#[test]
+fn every_report_format_names_the_environment() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::changegate()
+        .args(["check", "--stage", "review", "--now", NOW])
+        .args(["--policy", &format!("{DIR}/changegate.yaml")])
+        .args(["--change", &format!("{DIR}/change-full.yaml")])
+        .args(["--plan", &format!("{DIR}/envs/prod/db-plan.json")])
+        .args(["--plan", &format!("{DIR}/envs/dev/db-plan.json")])
+        .arg("--format")
+        .arg(format!("sarif={}", dir.path().join("r.sarif").display()))
+        .arg("--format")
+        .arg(format!("junit={}", dir.path().join("r.xml").display()))
+        .arg("--format")
+        .arg(format!("gitlab={}", dir.path().join("cq.json").display()))
+        .arg("--format")
+        .arg(format!("markdown={}", dir.path().join("r.md").display()))
+        .args(["--format", "text"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        text.contains("environments: production (path envs/prod/db-plan.json); development (path envs/dev/db-plan.json)"),
+        "{text}"
+    );
+    assert!(
+        text.contains("environment: development  enforcement: advisory (development's policy)"),
+        "{text}"
+    );
+    let read = |f: &str| std::fs::read_to_string(dir.path().join(f)).unwrap();
+    let sarif: Value = serde_json::from_str(&read("r.sarif")).unwrap();
+    let envs: Vec<&str> = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["ruleId"] == "CG201")
+        .map(|r| r["properties"]["environment"].as_str().unwrap())
+        .collect();
+    assert_eq!(envs, ["production", "development"]);
+    let junit = read("r.xml");
+    assert!(junit.contains("<system-out>environment: production (hard-mandatory)</system-out>"));
+    assert!(junit.contains("<system-out>environment: development (advisory)</system-out>"));
+    let mut reader = quick_xml::Reader::from_str(&junit);
+    loop {
+        match reader.read_event().unwrap() {
+            quick_xml::events::Event::Eof => break,
+            _ => continue,
+        }
+    }
+    let cq: Value = serde_json::from_str(&read("cq.json")).unwrap();
+    assert!(
+        cq.as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["description"].as_str().unwrap().ends_with("environment development)"))
+    );
+    assert!(read("r.md").contains("(environment `development`)"));
+}

@@ -197,6 +197,7 @@ impl<'a> Period<'a> {
             commits: c.merged.len() + 1,
             status,
             records,
+            environments: Vec::new(),
         };
         (row, found)
     }

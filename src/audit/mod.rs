@@ -53,6 +53,10 @@ pub struct AuditFinding {
     pub record: Option<String>,
     pub message: String,
     pub controls: &'static [&'static str],
+    /// The environment whose policy the change was reviewed under (policies with
+    /// `environments`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub environment: Option<String>,
 }
 
 impl AuditFinding {
@@ -67,6 +71,7 @@ impl AuditFinding {
             record: None,
             message,
             controls: rule.controls,
+            environment: None,
         }
     }
 }
@@ -99,6 +104,18 @@ pub struct Change {
     /// Maintenance records matched to it (with `--records`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub records: Vec<String>,
+    /// The environments of the paths it changes (policies with `environments`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub environments: Vec<String>,
+}
+
+/// One environment's share of the review.
+#[derive(Debug, Clone, Serialize)]
+pub struct EnvironmentSummary {
+    pub name: String,
+    pub changes: usize,
+    pub compliant: usize,
+    pub findings: usize,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -137,6 +154,9 @@ pub struct Summary {
     pub by_category: BTreeMap<&'static str, usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub records: Option<RecordSummary>,
+    /// Per environment (policies with `environments`), in the policy's order.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub environments: Vec<EnvironmentSummary>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -209,6 +229,14 @@ pub fn audit(
     records: Option<&[RecordInfo]>,
 ) -> Audit {
     let period = checks::Period::new(history, policy, since, until, now, records);
+    // With environments, each change is reviewed under the policy of every environment its
+    // paths are in: a direct commit to `envs/dev` is development's finding, not production's.
+    let envs: Vec<(&str, checks::Period<'_>)> = policy
+        .environment_names()
+        .filter(|_| policy.has_environments())
+        .filter_map(|n| policy.environment(n).map(|p| (n, p)))
+        .map(|(n, p)| (n, checks::Period::new(history, p, since, until, now, records)))
+        .collect();
     let mut findings: Vec<AuditFinding> = Vec::new();
     let mut changes: Vec<Change> = Vec::new();
     let mut matched_records: Vec<bool> = vec![false; records.map_or(0, <[RecordInfo]>::len)];
@@ -220,7 +248,11 @@ pub fn audit(
         if t < since || t >= until {
             continue;
         }
-        let (change, here) = period.review(c, tickets, matched);
+        let (change, here) = if envs.is_empty() {
+            period.review(c, tickets, matched)
+        } else {
+            review_in_environments(policy, &envs, &history.branch, c, tickets, matched)
+        };
         for mut f in here {
             f.change = Some(c.commit.id.clone());
             f.tickets.clone_from(tickets);
@@ -234,6 +266,92 @@ pub fn audit(
         summary
     });
     summarise(history, policy, &period, changes, findings, record_summary)
+}
+
+/// Changes, compliant ones and findings per environment, in the policy's order.
+fn environment_summary(
+    policy: &Policy,
+    changes: &[Change],
+    findings: &[AuditFinding],
+) -> Vec<EnvironmentSummary> {
+    if !policy.has_environments() {
+        return Vec::new();
+    }
+    policy
+        .environment_names()
+        .map(|name| {
+            let mine: Vec<&Change> = changes
+                .iter()
+                .filter(|c| c.environments.iter().any(|e| e == name))
+                .collect();
+            let flagged: std::collections::HashSet<&str> = findings
+                .iter()
+                .filter(|f| f.environment.as_deref() == Some(name))
+                .filter_map(|f| f.change.as_deref())
+                .collect();
+            EnvironmentSummary {
+                name: name.to_string(),
+                changes: mine.len(),
+                compliant: mine
+                    .iter()
+                    .filter(|c| !flagged.contains(c.id.as_str()) && c.status != Status::Pending)
+                    .count(),
+                findings: findings
+                    .iter()
+                    .filter(|f| f.environment.as_deref() == Some(name))
+                    .count(),
+            }
+        })
+        .collect()
+}
+
+/// Reviews a change under each environment its paths are in (the top level's when none
+/// matches): the findings of each, tagged, and one row whose status is the worst.
+fn review_in_environments(
+    policy: &Policy,
+    envs: &[(&str, checks::Period<'_>)],
+    branch: &str,
+    c: &crate::model::git::BranchChange,
+    tickets: &[String],
+    matched: Vec<String>,
+) -> (Change, Vec<AuditFinding>) {
+    let mut names: Vec<&str> = c
+        .all()
+        .flat_map(|hc| hc.paths.iter())
+        .map(|p| policy.environment_of(&[p.path.as_str()], None, Some(branch)).0)
+        .collect();
+    if names.is_empty() {
+        names.push(crate::policy::DEFAULT_ENVIRONMENT);
+    }
+    let mut row: Option<Change> = None;
+    let mut found = Vec::new();
+    for (name, period) in envs.iter().filter(|(n, _)| names.contains(n)) {
+        let (r, here) = period.review(c, tickets, matched.clone());
+        found.extend(here.into_iter().map(|mut f| {
+            f.environment = Some((*name).to_string());
+            f
+        }));
+        let rank = |s: Status| match s {
+            Status::Compliant => 0,
+            Status::Pending => 1,
+            Status::Finding => 2,
+        };
+        row = match row {
+            Some(mut prev) => {
+                if rank(r.status) > rank(prev.status) {
+                    prev.status = r.status;
+                }
+                prev.environments.push((*name).to_string());
+                Some(prev)
+            }
+            None => Some(Change {
+                environments: vec![(*name).to_string()],
+                ..r
+            }),
+        };
+    }
+    let row = row.unwrap_or_else(|| envs[envs.len() - 1].1.review(c, tickets, matched).0);
+    (row, found)
 }
 
 /// The per-control table, the counts and the timeline of a review.
@@ -309,6 +427,7 @@ fn summarise(
             findings: findings.len(),
             by_category,
             records,
+            environments: environment_summary(policy, &changes, &findings),
         },
         controls,
         changes,

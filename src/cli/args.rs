@@ -272,6 +272,9 @@ pub struct WindowsArgs {
     /// `ics=maintenance.ics`. Repeatable; at most one to standard output.
     #[arg(long = "format", value_name = "FORMAT[=PATH]")]
     pub formats: Vec<String>,
+    /// The windows of this environment of the policy (default: the top level's).
+    #[arg(long, value_name = "NAME", env = "CHANGEGATE_ENVIRONMENT")]
+    pub environment: Option<String>,
 }
 
 /// `changegate export`: the policy's windows for the tools that apply changes.
@@ -296,6 +299,9 @@ pub struct ExportCommon {
     /// The time taken as now (RFC 3339): conversions are checked from here over five years.
     #[arg(long, value_name = "RFC3339", env = "CHANGEGATE_NOW")]
     pub now: Option<String>,
+    /// Export the windows of this environment of the policy (default: the top level's).
+    #[arg(long, value_name = "NAME", env = "CHANGEGATE_ENVIRONMENT")]
+    pub environment: Option<String>,
 }
 
 #[derive(Debug, Args)]

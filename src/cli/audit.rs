@@ -42,7 +42,10 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
                 .transpose()
         },
     );
-    let (policy, history, records) = (policy?, history?, records?);
+    let (policy, mut history, records) = (policy?, history?, records?);
+    if policy.has_environments() {
+        input::history::add_paths(&args.repo, &mut history)?;
+    }
     let review = changegate::audit::audit(&history, &policy, since, until, now, records.as_deref());
     progress.finish();
     for (format, dest) in &formats {

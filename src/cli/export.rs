@@ -54,7 +54,10 @@ fn load(
     c: &ExportCommon,
 ) -> Result<(changegate::policy::Policy, chrono::DateTime<chrono::Utc>), Error> {
     let now = super::output::now(c.now.as_deref())?;
-    let policy = PolicySource::from_flag(c.policy.as_deref()).load(&super::current_dir()?)?;
+    let mut policy = PolicySource::from_flag(c.policy.as_deref()).load(&super::current_dir()?)?;
+    if let Some(env) = &c.environment {
+        policy = policy.into_environment(env)?;
+    }
     Ok((policy, now))
 }
 

@@ -71,6 +71,23 @@ mod tests {
         .unwrap();
     }
 
+    /// The commented `environments` example compiles once uncommented.
+    #[test]
+    fn starter_environments_example_compiles() {
+        let start = STARTER_POLICY.find("# environments:").expect("the example");
+        let example: String = STARTER_POLICY[start..]
+            .lines()
+            .map(|l| format!("{}\n", l.strip_prefix("# ").unwrap_or(l)))
+            .collect();
+        let text = format!("{}{example}", &STARTER_POLICY[..start]);
+        let p = changegate::input::policy::compile_text("changegate.yaml", text.as_bytes(), &text)
+            .unwrap();
+        assert_eq!(
+            p.environment_names().collect::<Vec<_>>(),
+            ["production", "development", "default"]
+        );
+    }
+
     #[test]
     fn empty_template_yields_an_empty_record() {
         let r = changegate::input::description::parse_description("t.md", PR_TEMPLATE).unwrap();

@@ -63,6 +63,9 @@ pub enum Command {
     Explain {
         /// Rule code or name.
         rule: String,
+        /// Also say how this policy enforces the rule, in each of its environments.
+        #[arg(long, value_name = "FILE")]
+        policy: Option<std::path::PathBuf>,
     },
     /// Print the JSON Schema of a changegate file format.
     Schema {
@@ -147,7 +150,7 @@ pub fn run() -> Result<ExitCode, Error> {
     match cli.command {
         Command::Check(args) => check::run(&args, &mut out),
         Command::Rules { format } => rules::list(format, &mut out),
-        Command::Explain { rule } => rules::explain(&rule, &mut out),
+        Command::Explain { rule, policy } => rules::explain(&rule, policy.as_deref(), &mut out),
         Command::Schema { which } => schema::run(which, &mut out),
         Command::CommitMsg { policy, file } => commit_msg::run(policy.as_deref(), &file),
         Command::Audit(args) => audit::run(&args, &mut out),

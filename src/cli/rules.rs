@@ -41,12 +41,41 @@ pub fn list(format: ListFormat, out: &mut dyn Write) -> Result<ExitCode, Error> 
     Ok(ExitCode::SUCCESS)
 }
 
-pub fn explain(rule: &str, out: &mut dyn Write) -> Result<ExitCode, Error> {
+pub fn explain(
+    rule: &str,
+    policy: Option<&std::path::Path>,
+    out: &mut dyn Write,
+) -> Result<ExitCode, Error> {
     let m = rules::find(rule).ok_or_else(|| {
         Error::Usage(format!(
             "unknown rule `{rule}`; `changegate rules` lists the codes and names"
         ))
     })?;
-    write_out(out, docs::explain_text(m).as_bytes())?;
+    let mut text = docs::explain_text(m);
+    if let Some(path) = policy {
+        let p = changegate::input::policy::PolicySource::from_flag(Some(path))
+            .load(&super::current_dir()?)?;
+        text.push_str(&format!("\nUnder {}:\n", p.path));
+        for name in p.environment_names() {
+            let Some(env) = p.environment(name) else {
+                continue;
+            };
+            let e = env.enforcement(m);
+            let blocks = match e {
+                changegate::findings::Enforcement::HardMandatory => "blocks",
+                changegate::findings::Enforcement::SoftMandatory => {
+                    "blocks unless a security officer overrides it"
+                }
+                changegate::findings::Enforcement::Advisory => "reports, never blocks",
+                changegate::findings::Enforcement::Off => "does not run",
+            };
+            text.push_str(&format!(
+                "  {name}: {}, severity {} ({blocks})\n",
+                e.as_str(),
+                env.severity(m).as_str()
+            ));
+        }
+    }
+    write_out(out, text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }

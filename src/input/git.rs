@@ -258,6 +258,25 @@ pub(crate) fn header(c: &git2::Commit<'_>) -> Commit {
 
 fn read_commit(repo: &Repository, oid: Oid) -> Result<Commit, git2::Error> {
     let c = repo.find_commit(oid)?;
+    let paths = changed_paths(repo, &c)?;
+    Ok(Commit {
+        // Reading the signature parses the commit again: only do it when the header has one.
+        signature: if has_signature_header(c.raw_header_bytes()) {
+            signature(repo, oid)
+        } else {
+            None
+        },
+        paths,
+        ..header(&c)
+    })
+}
+
+/// The paths a commit changes against its first parent (for a merge: everything it brings
+/// into the branch).
+pub fn changed_paths(
+    repo: &Repository,
+    c: &git2::Commit<'_>,
+) -> Result<Vec<ChangedPath>, git2::Error> {
     let tree = c.tree()?;
     let parent_tree = match c.parent(0) {
         Ok(p) => Some(p.tree()?),
@@ -287,16 +306,7 @@ fn read_commit(repo: &Repository, oid: Oid) -> Result<Commit, git2::Error> {
             }
         })
         .collect();
-    Ok(Commit {
-        // Reading the signature parses the commit again: only do it when the header has one.
-        signature: if has_signature_header(c.raw_header_bytes()) {
-            signature(repo, oid)
-        } else {
-            None
-        },
-        paths,
-        ..header(&c)
-    })
+    Ok(paths)
 }
 
 /// Reads the commits of `spec` in the repository at (or above) `dir`.

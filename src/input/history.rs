@@ -21,6 +21,21 @@ fn read(repo: &Repository, oid: Oid) -> Result<Commit, git2::Error> {
     Ok(crate::input::git::header(&repo.find_commit(oid)?))
 }
 
+/// Fills in the paths each change of the history brings into the branch (against its first
+/// parent), which environments are matched by; the audit reads them only when the policy has
+/// environments.
+pub fn add_paths(dir: &Path, history: &mut History) -> Result<(), Error> {
+    let name = dir.display().to_string();
+    let git = |e: git2::Error| err(&name, format!("reading the history: {}", e.message()));
+    let repo = Repository::discover(dir).map_err(git)?;
+    for change in &mut history.changes {
+        let oid = Oid::from_str(&change.commit.id).map_err(git)?;
+        let c = repo.find_commit(oid).map_err(git)?;
+        change.commit.paths = crate::input::git::changed_paths(&repo, &c).map_err(git)?;
+    }
+    Ok(())
+}
+
 /// Reads the changes on `branch` (default: HEAD) of the repository at `dir` whose commit time
 /// is at or after `since`.
 pub fn load(dir: &Path, branch: Option<&str>, since: DateTime<Utc>) -> Result<History, Error> {

@@ -280,6 +280,24 @@ impl Policy {
             .chain(std::iter::once(DEFAULT_ENVIRONMENT))
     }
 
+    /// The effective policy of the environment `name` (`default`: the top level), taken out of
+    /// this one; a name the policy does not define is a usage error.
+    pub fn into_environment(mut self, name: &str) -> Result<Policy, crate::error::Error> {
+        if name == DEFAULT_ENVIRONMENT {
+            return Ok(self);
+        }
+        match self.environments.iter().position(|e| e.name == name) {
+            Some(i) => Ok(self.environments.swap_remove(i).policy),
+            None => Err(crate::error::Error::Usage(format!(
+                "--environment `{name}`: the policy defines no such environment; it has {}",
+                self.environment_names()
+                    .map(|n| format!("`{n}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))),
+        }
+    }
+
     /// Turns a rule off here and in every environment (`--skip-rule`).
     pub fn turn_off(&mut self, code: &'static str) {
         self.rules.entry(code).or_default().enforcement = Some(Enforcement::Off);

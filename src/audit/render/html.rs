@@ -224,7 +224,10 @@ pub fn render(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
                 f.rule,
                 f.category.as_str(),
                 escape(&target),
-                escape(&f.message),
+                escape(&match &f.environment {
+                    Some(e) => format!("{} (environment {e})", f.message),
+                    None => f.message.clone(),
+                }),
                 escape(&f.controls.join(", "))
             )?;
         }

@@ -69,10 +69,36 @@ fn text(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
             c.control, c.changes, c.compliant, c.findings
         )?;
     }
+    if !a.summary.environments.is_empty() {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "{:<24} {:>8} {:>10} {:>9}",
+            "ENVIRONMENT", "CHANGES", "COMPLIANT", "FINDINGS"
+        )?;
+        for e in &a.summary.environments {
+            writeln!(
+                w,
+                "{:<24} {:>8} {:>10} {:>9}",
+                e.name, e.changes, e.compliant, e.findings
+            )?;
+        }
+    }
     if !a.findings.is_empty() {
         writeln!(w)?;
         for f in &a.findings {
-            writeln!(w, "{:<6} {:<10} {}", f.rule, f.category.as_str(), f.message)?;
+            let env = f
+                .environment
+                .as_deref()
+                .map(|e| format!(" [{e}]"))
+                .unwrap_or_default();
+            writeln!(
+                w,
+                "{:<6} {:<10} {}{env}",
+                f.rule,
+                f.category.as_str(),
+                f.message
+            )?;
         }
     }
     Ok(())
@@ -118,9 +144,14 @@ fn markdown(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
                 .map(|c| format!("`{}`", short(c)))
                 .or_else(|| f.record.as_ref().map(|r| format!("`{}`", cell(r))))
                 .unwrap_or_default();
+            let env = f
+                .environment
+                .as_deref()
+                .map(|e| format!(" (environment `{}`)", cell(e)))
+                .unwrap_or_default();
             writeln!(
                 w,
-                "| {} | {} | {} | {} |",
+                "| {} | {} | {} | {}{env} |",
                 f.rule,
                 f.category.as_str(),
                 target,
