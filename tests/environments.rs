@@ -321,30 +321,34 @@ fn policy_error(policy: &str) -> String {
 
 #[test]
 fn policy_errors_in_environments_name_the_line_in_the_environment() {
-    const TOP: &str =
-        "roles: { system-owner: [alice], infra-lead: [bob], security-officer: [carol] }\n";
-    let e = policy_error(&format!(
-        "{TOP}environments:\n  - name: prod\n    windows:\n      - {{ name: w, kind: allow, schedule: \"61 2 * * 6\", duration: 4h }}\n"
-    ));
-    assert!(e.contains("changegate.yaml:5:"), "{e}");
-    assert!(e.contains("invalid cron schedule"), "{e}");
-    let e = policy_error(&format!(
-        "{TOP}environments:\n  - name: default\n    notice: 0h\n"
-    ));
-    assert!(e.contains("changegate.yaml:3:"), "{e}");
-    assert!(e.contains("`default` names the top level"), "{e}");
-    let e = policy_error(&format!("{TOP}environments:\n  - name: a\n  - name: a\n"));
-    assert!(e.contains("changegate.yaml:4:"), "{e}");
-    let e = policy_error(&format!(
-        "{TOP}environments:\n  - name: a\n    approvals: {{ standard: [nobody] }}\n"
-    ));
-    assert!(e.contains("changegate.yaml:4:"), "{e}");
-    assert!(e.contains("role `nobody`"), "{e}");
-    let e = policy_error(&format!(
-        "{TOP}environments:\n  - name: a\n    match: {{ paths: [\"envs/[\"] }}\n"
-    ));
-    assert!(e.contains("changegate.yaml:4:"), "{e}");
-    assert!(e.contains("invalid pattern"), "{e}");
+    const TOP: &str = "roles: { system-owner: [alice], infra-lead: [bob], security-officer: [carol] }\nenvironments:\n";
+    for (body, line, says) in [
+        (
+            "  - name: prod\n    windows:\n      - { name: w, kind: allow, schedule: \"61 2 * * 6\", duration: 4h }\n",
+            5,
+            "invalid cron schedule",
+        ),
+        (
+            "  - name: default\n    notice: 0h\n",
+            3,
+            "`default` names the top level",
+        ),
+        ("  - name: a\n  - name: a\n", 4, "must be unique"),
+        (
+            "  - name: a\n    approvals: { standard: [nobody] }\n",
+            4,
+            "role `nobody`",
+        ),
+        (
+            "  - name: a\n    match: { paths: [\"envs/[\"] }\n",
+            4,
+            "invalid pattern",
+        ),
+    ] {
+        let e = policy_error(&format!("{TOP}{body}"));
+        assert!(e.contains(&format!("changegate.yaml:{line}:")), "{e}");
+        assert!(e.contains(says), "{e}");
+    }
 }
 
 #[test]
@@ -431,10 +435,7 @@ fn monorepo(dir: &std::path::Path) {
             .map(|p| repo.find_commit(*p).unwrap())
             .collect();
         let refs: Vec<&git2::Commit<'_>> = parents.iter().collect();
-        parent = Some(
-            repo.commit(None, &sig, &sig, msg, &tree, &refs)
-                .unwrap(),
-        );
+        parent = Some(repo.commit(None, &sig, &sig, msg, &tree, &refs).unwrap());
     }
     repo.reference("refs/heads/main", parent.unwrap(), true, "main")
         .unwrap();
@@ -452,7 +453,14 @@ fn the_audit_reviews_each_change_under_the_environment_of_its_paths() {
         .arg(dir.path())
         .arg("--policy")
         .arg(&policy)
-        .args(["--branch", "main", "--since", "2026-11-01", "--until", "2026-11-30"])
+        .args([
+            "--branch",
+            "main",
+            "--since",
+            "2026-11-01",
+            "--until",
+            "2026-11-30",
+        ])
         .args(["--now", "2026-12-01T00:00:00Z", "--format", "json"])
         .output()
         .unwrap();
@@ -480,7 +488,12 @@ fn the_audit_reviews_each_change_under_the_environment_of_its_paths() {
         .collect();
     assert_eq!(
         envs,
-        [("production", 1), ("staging", 0), ("development", 1), ("default", 0)]
+        [
+            ("production", 1),
+            ("staging", 0),
+            ("development", 1),
+            ("default", 0)
+        ]
     );
 }
 
@@ -535,11 +548,11 @@ fn every_report_format_names_the_environment() {
         }
     }
     let cq: Value = serde_json::from_str(&read("cq.json")).unwrap();
-    assert!(
-        cq.as_array()
+    assert!(cq.as_array().unwrap().iter().any(|i| {
+        i["description"]
+            .as_str()
             .unwrap()
-            .iter()
-            .any(|i| i["description"].as_str().unwrap().ends_with("environment development)"))
-    );
+            .ends_with("environment development)")
+    }));
     assert!(read("r.md").contains("(environment `development`)"));
 }

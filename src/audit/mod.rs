@@ -235,7 +235,12 @@ pub fn audit(
         .environment_names()
         .filter(|_| policy.has_environments())
         .filter_map(|n| policy.environment(n).map(|p| (n, p)))
-        .map(|(n, p)| (n, checks::Period::new(history, p, since, until, now, records)))
+        .map(|(n, p)| {
+            (
+                n,
+                checks::Period::new(history, p, since, until, now, records),
+            )
+        })
         .collect();
     let mut findings: Vec<AuditFinding> = Vec::new();
     let mut changes: Vec<Change> = Vec::new();
@@ -318,7 +323,11 @@ fn review_in_environments(
     let mut names: Vec<&str> = c
         .all()
         .flat_map(|hc| hc.paths.iter())
-        .map(|p| policy.environment_of(&[p.path.as_str()], None, Some(branch)).0)
+        .map(|p| {
+            policy
+                .environment_of(&[p.path.as_str()], None, Some(branch))
+                .0
+        })
         .collect();
     if names.is_empty() {
         names.push(crate::policy::DEFAULT_ENVIRONMENT);

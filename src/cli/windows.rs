@@ -38,8 +38,7 @@ pub fn run(args: &WindowsArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
             from + chrono::TimeDelta::days(30)
         }),
     )?;
-    let mut policy =
-        PolicySource::from_flag(args.policy.as_deref()).load(&super::current_dir()?)?;
+    let mut policy = PolicySource::from_flag(args.policy.as_deref()).load(&super::current_dir()?)?;
     if let Some(env) = &args.environment {
         policy = policy.into_environment(env)?;
     }

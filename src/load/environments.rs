@@ -2,7 +2,7 @@
 //! Terraform changes by their plan file and `.tf` source, Kubernetes objects by namespace then
 //! file, commits by the paths they change, the rest by file; `--environment` overrides.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
@@ -85,6 +85,7 @@ pub fn assign(
         *fixed.get_or_insert(0) |= 1 << i;
     }
     let mut reasons = std::mem::take(&mut a.reasons);
+    let mut memo: HashMap<(Vec<String>, Option<String>, bool), EnvSet> = HashMap::new();
     let mut of = |paths: &[&str], namespace: Option<&str>, of_commit: bool| -> EnvSet {
         if let Some(set) = fixed {
             for (i, r) in reasons.iter_mut().enumerate() {
@@ -92,6 +93,16 @@ pub fn assign(
                     r.insert("--environment".to_string());
                 }
             }
+            return set;
+        }
+        // Items share files (a plan's thousands of changes): each item's answer is computed
+        // once per distinct (files, namespace).
+        let key = (
+            paths.iter().map(|p| (*p).to_string()).collect::<Vec<_>>(),
+            namespace.map(str::to_string),
+            of_commit,
+        );
+        if let Some(&set) = memo.get(&key) {
             return set;
         }
         let rel: Vec<String> = paths.iter().map(|p| roots.relative(p, of_commit)).collect();
@@ -109,6 +120,7 @@ pub fn assign(
             MatchedBy::Branch => format!("branch {}", branch.unwrap_or_default()),
             MatchedBy::Default | MatchedBy::Stated => format!("unmatched {first}"),
         });
+        memo.insert(key, 1 << i);
         1 << i
     };
     a.resources = change
