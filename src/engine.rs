@@ -6,6 +6,7 @@ use chrono::{DateTime, Utc};
 use rayon::prelude::*;
 use serde::Serialize;
 
+use crate::error::Error;
 use crate::findings::{
     Category, Enforcement, Finding, Obligation, Overridden, RuleMeta, Stage, Suppression, Verdict,
 };
@@ -13,6 +14,7 @@ use crate::model::ChangeSet;
 use crate::model::environments::{Assignment, Touched};
 use crate::model::record::Interval;
 use crate::policy::{Policy, blank};
+use crate::rules::custom_input::Environments;
 use crate::rules::{Context, REGISTRY, Sink};
 
 /// The next allowed window, as the report shows it.
@@ -161,9 +163,10 @@ type Hits = Vec<(&'static RuleMeta, crate::rules::Hit)>;
 fn hits(
     change: &ChangeSet,
     policy: &Policy,
+    envs: Environments<'_>,
     now: DateTime<Utc>,
     stage: Stage,
-) -> (Hits, Vec<Obligation>) {
+) -> Result<(Hits, Vec<Obligation>), Error> {
     let cx = Context {
         change,
         policy,
@@ -187,14 +190,28 @@ fn hits(
         all.extend(h);
         obligations.extend(o);
     }
-    (all, obligations)
+    // Custom rules: the input document is built once, for all of them.
+    if let Some(rego) = policy.rego.as_deref().filter(|r| !r.rules.is_empty()) {
+        let input = crate::rules::custom_input::input(change, envs, now, stage);
+        let data = crate::rules::custom_input::data(policy);
+        let custom = crate::rules::custom::evaluate(rego, &input, &data, &change.target())?;
+        all.extend(
+            custom
+                .into_iter()
+                .filter(|(m, _)| policy.enforcement(m) != Enforcement::Off),
+        );
+    }
+    Ok((all, obligations))
 }
 
-/// The rules that run under a policy (enforcement not `off`), in code order.
+/// The rules that run under a policy (enforcement not `off`), built-in then custom, each in
+/// code order.
 fn running(policy: &Policy) -> Vec<&'static RuleMeta> {
+    let custom = policy.rego.iter().flat_map(|r| r.metas());
     REGISTRY
         .iter()
         .map(|r| r.meta())
+        .chain(custom)
         .filter(|m| policy.enforcement(m) != Enforcement::Off)
         .collect()
 }
@@ -249,23 +266,23 @@ pub fn evaluate(
     policy: &Policy,
     now: DateTime<Utc>,
     stage: Stage,
-) -> Evaluation {
+) -> Result<Evaluation, Error> {
     let cx = Context {
         change,
         policy,
         now,
         stage,
     };
-    let (hits, obligations) = hits(change, policy, now, stage);
+    let (hits, obligations) = hits(change, policy, Environments::None, now, stage)?;
     let findings = hits.into_iter().map(|(m, h)| apply(m, h, &cx)).collect();
-    conclude(
+    Ok(conclude(
         findings,
         obligations,
         next_window(policy, change, now, stage),
         now,
         stage,
         running(policy),
-    )
+    ))
 }
 
 /// Evaluates a change against a policy with environments: each environment the change touches
@@ -280,7 +297,7 @@ pub fn evaluate_in_environments(
     assignment: &Assignment,
     now: DateTime<Utc>,
     stage: Stage,
-) -> Evaluation {
+) -> Result<Evaluation, Error> {
     if assignment.names.is_empty() {
         return evaluate(change, policy, now, stage);
     }
@@ -299,14 +316,15 @@ pub fn evaluate_in_environments(
         .map(|(k, &(name, p))| {
             let (hits, obligations) = if one {
                 // Every item is in this environment: no need to copy the change set.
-                hits(change, p, now, stage)
+                hits(change, p, Environments::Assigned(assignment), now, stage)?
             } else {
                 let i = assignment.names.iter().position(|n| n == name).unwrap_or(0);
-                hits(&assignment.subset(change, i), p, now, stage)
+                let part = assignment.subset(change, i);
+                hits(&part, p, Environments::Only(name), now, stage)?
             };
-            (k, hits, obligations)
+            Ok((k, hits, obligations))
         })
-        .collect();
+        .collect::<Result<_, Error>>()?;
     let whole = change.target();
     let mut findings: Vec<Finding> = Vec::new();
     let mut seen = std::collections::HashMap::new();
@@ -356,11 +374,12 @@ pub fn evaluate_in_environments(
         .filter_map(|(_, p)| next_window(p, change, now, stage))
         .max_by_key(|w| w.start);
     let mut rules: Vec<&'static RuleMeta> = envs.iter().flat_map(|(_, p)| running(p)).collect();
-    rules.sort_by_key(|m| m.code);
+    // Built-in rules first, then custom ones, each in code order.
+    rules.sort_by_key(|m| (!m.code.starts_with("CG"), m.code));
     rules.dedup_by_key(|m| m.code);
     let mut eval = conclude(findings, obligations, next, now, stage, rules);
     eval.environments = assignment.touched_list();
-    eval
+    Ok(eval)
 }
 
 /// How strictly a finding was judged: blocking, then not suppressed or overridden, then its

@@ -23,6 +23,14 @@ pub struct Location {
 }
 
 impl Location {
+    /// Its position, when it has a line.
+    pub fn pos(&self) -> Option<Pos> {
+        self.line.map(|line| Pos {
+            line,
+            column: self.column.unwrap_or(1),
+        })
+    }
+
     pub fn new(path: impl Into<String>, pos: Option<Pos>) -> Self {
         Location {
             path: path.into(),

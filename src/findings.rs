@@ -41,6 +41,8 @@ pub enum Category {
     Untracked,
     Provenance,
     Input,
+    /// A custom rule's (Rego) that names no other category.
+    Custom,
 }
 
 impl Category {
@@ -64,6 +66,7 @@ impl Category {
             Category::Untracked => "untracked",
             Category::Provenance => "provenance",
             Category::Input => "input",
+            Category::Custom => "custom",
         }
     }
 }

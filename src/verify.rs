@@ -95,6 +95,7 @@ fn replay_request(
             InputKind::Manifests => req.manifests.push(now.clone()),
             InputKind::BaseManifests => req.base_manifests.push(now.clone()),
             InputKind::Live => req.live.push(now.clone()),
+            InputKind::Rego => req.rego.push(now.clone()),
             InputKind::Git => {
                 req.repo = now.clone();
                 req.commits =
@@ -169,6 +170,7 @@ fn files_changed(expected: &[Reread]) -> Result<Option<String>, Error> {
             InputKind::Manifests | InputKind::BaseManifests | InputKind::Live => {
                 LimitKind::Manifests
             }
+            InputKind::Rego => LimitKind::Rego,
         };
         let (_, bytes) = crate::input::text::read_bytes(&r.now, limit)?;
         let new = crate::input::text::sha256_hex(&bytes);
@@ -224,7 +226,7 @@ fn decision_changed(
         &loaded.assignment,
         now,
         stage,
-    );
+    )?;
     let again = crate::evidence::Record::new(
         &eval,
         &loaded.change,

@@ -118,6 +118,10 @@ pub struct CheckArgs {
     /// request's target branch, or the pushed branch, from the CI platform).
     #[arg(long, value_name = "BRANCH", env = "CHANGEGATE_BRANCH")]
     pub branch: Option<String>,
+    /// Custom rules in Rego: a `.rego` file or a directory of them (`*_test.rego` excluded).
+    /// Repeatable; added to the policy's `rego.paths`.
+    #[arg(long, value_name = "PATH")]
+    pub rego: Vec<PathBuf>,
     /// Write the maintenance record of this run (`changegate/record/v1`, sealed with its
     /// digest) to this file.
     #[arg(long, value_name = "PATH")]
@@ -248,6 +252,7 @@ impl CheckArgs {
             skip_rules: self.skip_rule.clone(),
             environments: self.environment.clone(),
             branch: self.branch.clone(),
+            rego: self.rego.clone(),
         }
     }
 }

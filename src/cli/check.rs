@@ -32,13 +32,21 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
             return Err(e);
         }
     };
-    let eval = engine::evaluate_in_environments(
+    let eval = match engine::evaluate_in_environments(
         &loaded.change,
         &loaded.policy,
         &loaded.assignment,
         now,
         args.stage.into(),
-    );
+    ) {
+        Ok(e) => e,
+        // A custom rule that fails or runs out of time: the gate cannot decide.
+        Err(e) => {
+            progress.finish();
+            write_undecided(&formats, &e, now, args, &request, &cwd)?;
+            return Err(e);
+        }
+    };
     progress.finish();
     let mut report = Report::new(&eval, &loaded.change, &loaded.inputs);
     report.sources = load::source_root(&loaded, &request.repo, &cwd);

@@ -58,14 +58,24 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = ListFormat::Text)]
         format: ListFormat,
+        /// List this policy's custom rules too (its `rego.paths`).
+        #[arg(long, value_name = "FILE")]
+        policy: Option<std::path::PathBuf>,
+        /// List the custom rules of these Rego files or directories too.
+        #[arg(long, value_name = "PATH")]
+        rego: Vec<std::path::PathBuf>,
     },
     /// Show the documentation of a rule, by code (CG104) or name (missing-approval).
     Explain {
         /// Rule code or name.
         rule: String,
-        /// Also say how this policy enforces the rule, in each of its environments.
+        /// Also say how this policy enforces the rule, in each of its environments (and find
+        /// its custom rules).
         #[arg(long, value_name = "FILE")]
         policy: Option<std::path::PathBuf>,
+        /// Custom rules in Rego to find the rule among.
+        #[arg(long, value_name = "PATH")]
+        rego: Vec<std::path::PathBuf>,
     },
     /// Print the JSON Schema of a changegate file format.
     Schema {
@@ -149,8 +159,14 @@ pub fn run() -> Result<ExitCode, Error> {
     let mut out = std::io::stdout().lock();
     match cli.command {
         Command::Check(args) => check::run(&args, &mut out),
-        Command::Rules { format } => rules::list(format, &mut out),
-        Command::Explain { rule, policy } => rules::explain(&rule, policy.as_deref(), &mut out),
+        Command::Rules {
+            format,
+            policy,
+            rego,
+        } => rules::list(format, policy.as_deref(), &rego, &mut out),
+        Command::Explain { rule, policy, rego } => {
+            rules::explain(&rule, policy.as_deref(), &rego, &mut out)
+        }
         Command::Schema { which } => schema::run(which, &mut out),
         Command::CommitMsg { policy, file } => commit_msg::run(policy.as_deref(), &file),
         Command::Audit(args) => audit::run(&args, &mut out),

@@ -1,6 +1,7 @@
 //! `changegate rules` and `changegate explain`: the registry, listed and documented.
 
 use std::io::Write;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use changegate::error::Error;
@@ -9,22 +10,51 @@ use changegate::rules::{self, docs};
 use super::args::ListFormat;
 use super::output::write_out;
 
-pub fn list(format: ListFormat, out: &mut dyn Write) -> Result<ExitCode, Error> {
+/// The policy with its custom rules, when a policy or Rego files are named.
+fn custom(
+    policy: Option<&Path>,
+    rego: &[PathBuf],
+) -> Result<Option<changegate::policy::Policy>, Error> {
+    if policy.is_none() && rego.is_empty() {
+        return Ok(None);
+    }
+    let source = changegate::input::policy::PolicySource::from_flag(policy);
+    changegate::load::policy_with_custom_rules(&source, rego, &super::current_dir()?).map(Some)
+}
+
+pub fn list(
+    format: ListFormat,
+    policy: Option<&Path>,
+    rego: &[PathBuf],
+    out: &mut dyn Write,
+) -> Result<ExitCode, Error> {
+    let policy = custom(policy, rego)?;
+    let custom: Vec<&'static changegate::findings::RuleMeta> = policy
+        .as_ref()
+        .and_then(|p| p.rego.as_deref())
+        .map(|r| r.metas().collect())
+        .unwrap_or_default();
+    let all = || rules::all().chain(custom.iter().copied());
     let mut s = String::new();
     match format {
         ListFormat::Json => {
-            let metas: Vec<_> = rules::all().collect();
+            let metas: Vec<_> = all().collect();
             s = serde_json::to_string_pretty(&metas).unwrap_or_default();
             s.push('\n');
         }
-        ListFormat::Markdown => s = docs::reference(),
+        ListFormat::Markdown => {
+            s = docs::reference();
+            for m in &custom {
+                s.push_str(&format!("\n{}", docs::explain_text(m)));
+            }
+        }
         ListFormat::Text => {
-            let width = rules::all().map(|m| m.name.len()).max().unwrap_or(4);
+            let width = all().map(|m| m.name.len()).max().unwrap_or(4);
             s.push_str(&format!(
                 "{:<6} {:<width$} {:<13} {:<9} {:<15} {}\n",
                 "CODE", "NAME", "CATEGORY", "SEVERITY", "ENFORCEMENT", "SUMMARY"
             ));
-            for m in rules::all() {
+            for m in all() {
                 s.push_str(&format!(
                     "{:<6} {:<width$} {:<13} {:<9} {:<15} {}\n",
                     m.code,
@@ -43,18 +73,26 @@ pub fn list(format: ListFormat, out: &mut dyn Write) -> Result<ExitCode, Error> 
 
 pub fn explain(
     rule: &str,
-    policy: Option<&std::path::Path>,
+    policy: Option<&Path>,
+    rego: &[PathBuf],
     out: &mut dyn Write,
 ) -> Result<ExitCode, Error> {
-    let m = rules::find(rule).ok_or_else(|| {
-        Error::Usage(format!(
-            "unknown rule `{rule}`; `changegate rules` lists the codes and names"
-        ))
-    })?;
+    let loaded = custom(policy, rego)?;
+    let m = rules::find(rule)
+        .or_else(|| {
+            loaded
+                .as_ref()
+                .and_then(|p| p.rego.as_deref())
+                .and_then(|r| r.find(rule))
+                .map(|r| r.meta)
+        })
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "unknown rule `{rule}`; `changegate rules` lists the codes and names (with `--policy` or `--rego`, the custom ones too)"
+            ))
+        })?;
     let mut text = docs::explain_text(m);
-    if let Some(path) = policy {
-        let p = changegate::input::policy::PolicySource::from_flag(Some(path))
-            .load(&super::current_dir()?)?;
+    if let (Some(p), Some(_)) = (&loaded, policy) {
         text.push_str(&format!("\nUnder {}:\n", p.path));
         for name in p.environment_names() {
             let Some(env) = p.environment(name) else {

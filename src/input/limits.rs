@@ -31,11 +31,13 @@ pub enum LimitKind {
     Event,
     /// One HTTP answer from a platform API.
     Http,
+    /// One `.rego` file of custom rules.
+    Rego,
 }
 
 impl LimitKind {
     /// Every kind, in the order the README lists them.
-    pub const ALL: [LimitKind; 11] = [
+    pub const ALL: [LimitKind; 12] = [
         LimitKind::Plan,
         LimitKind::Manifests,
         LimitKind::Description,
@@ -47,6 +49,7 @@ impl LimitKind {
         LimitKind::CommitMessage,
         LimitKind::Event,
         LimitKind::Http,
+        LimitKind::Rego,
     ];
 
     /// The name used by `--max-size` and in messages.
@@ -63,6 +66,7 @@ impl LimitKind {
             LimitKind::CommitMessage => "commit-msg",
             LimitKind::Event => "event",
             LimitKind::Http => "http",
+            LimitKind::Rego => "rego",
         }
     }
 
@@ -81,6 +85,7 @@ impl LimitKind {
             LimitKind::CommitMessage => MIB,
             LimitKind::Event => 64 * MIB,
             LimitKind::Http => 64 * MIB,
+            LimitKind::Rego => 4 * MIB,
         }
     }
 

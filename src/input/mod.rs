@@ -14,6 +14,7 @@ pub mod limits;
 pub mod paths;
 pub mod plan;
 pub mod policy;
+pub mod rego;
 pub mod signatures;
 pub mod text;
 pub mod validate;

@@ -519,14 +519,29 @@ impl Ctx<'_> {
         }
     }
 
-    /// `rules`: the enforcement and severity of rules of `check`, by code or name.
-    fn rules(&mut self, pf: &PolicyFile) -> HashMap<&'static str, RuleSpec> {
+    /// `rules`: the enforcement and severity of rules of `check`, by code or name. A code that
+    /// is not changegate's (no `CG`) may be a custom rule's: it is checked once the custom rules
+    /// are read (`deferred`).
+    fn rules(
+        &mut self,
+        pf: &PolicyFile,
+        deferred: &mut Vec<(String, RuleSpec, Location)>,
+    ) -> HashMap<&'static str, RuleSpec> {
         let mut rules_cfg = HashMap::new();
         for (key, spec) in &pf.rules {
             let pointer = format!("/rules/{}", yaml::escape_token(key));
             match rules::lookup(key) {
                 Some(r) => {
                     rules_cfg.insert(r.meta().code, spec.clone() as RuleSpec);
+                }
+                None if rules::find(key).is_none()
+                    && !key.to_ascii_uppercase().starts_with("CG") =>
+                {
+                    deferred.push((
+                        key.clone(),
+                        spec.clone(),
+                        Location::new(self.file, self.index.key(&self.at(&pointer))),
+                    ));
                 }
                 None => {
                     let p = pointer.clone();
@@ -697,19 +712,30 @@ pub(super) fn compile(
     let Some(windows) = cx.windows(&pf) else {
         return Err(Error::of_inputs(cx.errors));
     };
-    let rules_cfg = cx.rules(&pf);
+    let mut deferred = Vec::new();
+    let rules_cfg = cx.rules(&pf, &mut deferred);
+    let rego_timeout = cx.duration("/rego/timeout", &pf.rego.timeout);
     let exceptions = cx.exceptions(&pf);
     let classes = cx.classes(&pf);
     let (protected_paths, script_paths) = cx.git_paths(&pf);
 
     let errors = std::mem::take(&mut cx.errors);
-    let (Some(ticket), Some(notice), Some(review_within), Some(records_retention), true) = (
+    let (
+        Some(ticket),
+        Some(notice),
+        Some(review_within),
+        Some(records_retention),
+        Some(rego_timeout),
+        true,
+    ) = (
         ticket,
         notice,
         review_within,
         records_retention,
+        rego_timeout,
         errors.is_empty(),
-    ) else {
+    )
+    else {
         let mut errors = errors;
         errors.sort_by_key(|e| e.pos.unwrap_or(Pos { line: 0, column: 0 }));
         return Err(Error::of_inputs(errors));
@@ -736,6 +762,11 @@ pub(super) fn compile(
         default_enforcement: None,
         window_required: true,
         environments: Vec::new(),
+        custom_rule_specs: deferred,
+        rego: None,
+        rego_timeout: rego_timeout
+            .to_std()
+            .unwrap_or(std::time::Duration::from_secs(5)),
     };
     policy.index_roles();
     Ok(policy)

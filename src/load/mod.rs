@@ -63,6 +63,8 @@ pub struct Request {
     pub environments: Vec<String>,
     /// The branch being changed (`--branch`), for `match.branches`; else the CI platform's.
     pub branch: Option<String>,
+    /// Custom rules in Rego (`--rego`): files or directories, beside the policy's `rego.paths`.
+    pub rego: Vec<PathBuf>,
 }
 
 /// The inputs of a check, read and parsed.
@@ -103,6 +105,62 @@ fn skip_rules(policy: &mut Policy, skip: &[String]) -> Result<Vec<&'static str>,
     Ok(codes)
 }
 
+/// Reads and compiles the custom Rego rules (`--rego` and the policy's `rego.paths`, relative
+/// to the policy file) and attaches them to the policy; each file becomes an input of the check.
+fn custom_rules(
+    rego: &[PathBuf],
+    cwd: &Path,
+    policy: &mut Policy,
+    inputs: &mut Vec<InputInfo>,
+) -> Result<(), Error> {
+    let dir = Path::new(&policy.path)
+        .parent()
+        .filter(|_| policy.path != crate::input::policy::BUILTIN)
+        .map_or_else(|| cwd.to_path_buf(), |d| cwd.join(d));
+    let mut paths: Vec<PathBuf> = rego.iter().map(|p| cwd.join(p)).collect();
+    paths.extend(policy.file.rego.paths.iter().map(|p| dir.join(p)));
+    if paths.is_empty() && policy.custom_rule_specs.is_empty() {
+        return Ok(());
+    }
+    let paths: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| crate::input::paths::normalise(p))
+        .collect();
+    let files = crate::input::rego::read(&crate::input::rego::files(&paths, false)?)?;
+    let files: Vec<crate::input::rego::RegoFile> = files
+        .into_iter()
+        .map(|mut f| {
+            // Named relative to the working directory, like every other input.
+            if let Ok(rel) = Path::new(&f.path).strip_prefix(cwd) {
+                f.path = rel.display().to_string();
+            }
+            f
+        })
+        .collect();
+    let rego = crate::input::rego::compile(&files, policy.file.rego.v0, policy.rego_timeout)?;
+    for f in &files {
+        inputs.push(InputInfo::new(
+            InputKind::Rego,
+            f.path.clone(),
+            f.sha256.clone(),
+            1,
+        ));
+    }
+    policy.add_custom_rules(std::sync::Arc::new(rego))
+}
+
+/// The policy with its custom rules (and `rego`'s), for the commands that list and explain
+/// rules.
+pub fn policy_with_custom_rules(
+    source: &PolicySource,
+    rego: &[PathBuf],
+    cwd: &Path,
+) -> Result<Policy, Error> {
+    let mut policy = source.load(cwd)?;
+    custom_rules(rego, cwd, &mut policy, &mut Vec::new())?;
+    Ok(policy)
+}
+
 /// Reads every input of a check (independent inputs in parallel) and builds the change set.
 pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
     let ci = platform::context(req.platform)?;
@@ -112,13 +170,14 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         verify_signatures(git, &read.policy)?;
     }
     let mut policy = read.policy;
-    let skipped_rules = skip_rules(&mut policy, &req.skip_rules)?;
     let mut inputs = vec![InputInfo::new(
         InputKind::Policy,
         policy.path.clone(),
         policy.sha256.clone(),
         1,
     )];
+    custom_rules(&req.rego, cwd, &mut policy, &mut inputs)?;
+    let skipped_rules = skip_rules(&mut policy, &req.skip_rules)?;
     let git_workdir = read.git.as_ref().and_then(|g| g.workdir.clone());
     let mut set = record::assemble(
         &ci,

@@ -16,10 +16,12 @@ pub enum InputKind {
     Manifests,
     BaseManifests,
     Live,
+    /// A `.rego` file of custom rules.
+    Rego,
 }
 
 impl InputKind {
-    pub const ALL: [InputKind; 9] = [
+    pub const ALL: [InputKind; 10] = [
         InputKind::Policy,
         InputKind::ChangeRecord,
         InputKind::Description,
@@ -29,6 +31,7 @@ impl InputKind {
         InputKind::Manifests,
         InputKind::BaseManifests,
         InputKind::Live,
+        InputKind::Rego,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -42,6 +45,7 @@ impl InputKind {
             InputKind::Manifests => "manifests",
             InputKind::BaseManifests => "base-manifests",
             InputKind::Live => "live",
+            InputKind::Rego => "rego",
         }
     }
 

@@ -75,6 +75,45 @@ pub struct PolicyFile {
     /// `match` selects.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub environments: Vec<EnvironmentSpec>,
+    /// Custom rules in Rego.
+    #[serde(default, skip_serializing_if = "RegoSpec::is_default")]
+    pub rego: RegoSpec,
+}
+
+/// Custom rules in Rego (`--rego` adds to them).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RegoSpec {
+    /// `.rego` files or directories (searched recursively; `*_test.rego` are tests), relative
+    /// to the policy file.
+    #[serde(default)]
+    pub paths: Vec<String>,
+    /// Read the policies as Rego v0 (OPA before 1.0) instead of v1.
+    #[serde(default, rename = "v0")]
+    pub v0: bool,
+    /// The time limit of one evaluation of the rules (e.g. `5s`); exceeding it is exit 2.
+    #[serde(default = "default_rego_timeout")]
+    pub timeout: String,
+}
+
+fn default_rego_timeout() -> String {
+    "5s".into()
+}
+
+impl Default for RegoSpec {
+    fn default() -> Self {
+        RegoSpec {
+            paths: Vec::new(),
+            v0: false,
+            timeout: default_rego_timeout(),
+        }
+    }
+}
+
+impl RegoSpec {
+    pub fn is_default(&self) -> bool {
+        *self == RegoSpec::default()
+    }
 }
 
 /// One environment: what selects its items, and the requirements that differ from the top

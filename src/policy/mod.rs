@@ -1,6 +1,7 @@
 //! The maintenance policy as rules read it: compiled from the file format ([`file`](mod@file)) by
 //! `input::policy`, with its queries (roles, people, windows, enforcement, classes).
 
+pub mod custom;
 pub mod environment;
 pub mod exception;
 pub mod file;
@@ -110,6 +111,13 @@ pub struct Policy {
     pub window_required: bool,
     /// The environments (top level only), in the policy's order, each with its effective policy.
     pub environments: Vec<environment::Environment>,
+    /// `rules` entries for codes that are not changegate's: custom rules', checked when the
+    /// custom rules are read ([`Policy::add_custom_rules`]).
+    pub custom_rule_specs: Vec<(String, RuleSpec, crate::model::Location)>,
+    /// The custom rules in Rego, shared by every environment.
+    pub rego: Option<std::sync::Arc<crate::policy::custom::Rego>>,
+    /// `rego.timeout`.
+    pub rego_timeout: std::time::Duration,
 }
 
 /// The name of the top level as an environment.
@@ -295,6 +303,42 @@ impl Policy {
                     .collect::<Vec<_>>()
                     .join(", ")
             ))),
+        }
+    }
+
+    /// Attaches the custom rules (here and in every environment): the policy's `rules` entries
+    /// for their codes take effect, and an entry that names no rule at all is an error.
+    pub fn add_custom_rules(
+        &mut self,
+        rego: std::sync::Arc<crate::policy::custom::Rego>,
+    ) -> Result<(), crate::error::Error> {
+        let mut errors = Vec::new();
+        for (key, spec, at) in std::mem::take(&mut self.custom_rule_specs) {
+            match rego.find(&key) {
+                Some(r) => {
+                    self.rules.insert(r.meta.code, spec);
+                }
+                None => errors.push(crate::error::InputError::new(
+                    &at.path,
+                    at.pos(),
+                    format!(
+                        "unknown rule `{key}` in `rules`: neither changegate's (see `changegate rules`) nor a custom rule's"
+                    ),
+                )),
+            }
+        }
+        for e in &mut self.environments {
+            if let Err(crate::error::Error::Input(x)) = e.policy.add_custom_rules(rego.clone()) {
+                errors.push(x);
+            }
+        }
+        self.rego = Some(rego);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            errors.sort_by_key(|e| e.pos);
+            errors.dedup_by(|a, b| a.to_string() == b.to_string());
+            Err(crate::error::Error::of_inputs(errors))
         }
     }
 

@@ -95,12 +95,14 @@ fn finding(
     if !f.suppressed {
         writeln!(w, "  {} {}", p.paint(DIM, "fix:"), f.fix)?;
     }
-    writeln!(
-        w,
-        "  {} {}",
-        p.paint(DIM, "controls:"),
-        f.controls.join(", ")
-    )?;
+    if !f.controls.is_empty() {
+        writeln!(
+            w,
+            "  {} {}",
+            p.paint(DIM, "controls:"),
+            f.controls.join(", ")
+        )?;
+    }
     writeln!(w)
 }
 

@@ -6,6 +6,8 @@
 
 pub mod audit;
 pub mod change;
+pub mod custom;
+pub mod custom_input;
 pub mod docs;
 pub mod git;
 pub mod input;

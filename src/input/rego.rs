@@ -1,0 +1,525 @@
+//! Reading custom rules written in Rego: the `.rego` files of `--rego` and the policy's
+//! `rego.paths` (directories are searched recursively; `*_test.rego` files are tests, not
+//! rules), and their OPA `# METADATA` annotations.
+//!
+//! An annotation is a run of comment lines starting with `# METADATA`, holding YAML, right
+//! before the `package` or the rule it describes (OPA's convention, which regorus does not
+//! parse).
+
+use std::path::{Path, PathBuf};
+
+use std::collections::BTreeMap;
+use std::num::NonZeroU32;
+use std::time::Duration;
+
+use serde_json::Value;
+use serde_json::Value as Json;
+
+use super::limits::LimitKind;
+use super::text;
+use crate::error::{Error, InputError, Pos};
+use crate::findings::{Category, Enforcement, RuleMeta, Severity};
+use crate::model::Location;
+use crate::policy::custom::{CustomRule, PREFIX, Rego};
+
+/// One Rego file, as read.
+#[derive(Debug, Clone)]
+pub struct RegoFile {
+    pub path: String,
+    pub text: String,
+    pub sha256: String,
+}
+
+/// What an annotation describes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    /// The package (`package changegate.rules.capacity`).
+    Package(String),
+    /// A rule of the package, by name (`deny`).
+    Rule(String),
+}
+
+/// One `# METADATA` block.
+#[derive(Debug, Clone)]
+pub struct Annotation {
+    /// Where the block starts (its `# METADATA` line).
+    pub pos: Pos,
+    pub scope: Scope,
+    /// The YAML, as JSON.
+    pub value: Value,
+}
+
+/// Whether `path` names a test file (`*_test.rego`), which only `test-rego` runs.
+pub fn is_test(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with("_test.rego"))
+}
+
+/// The `.rego` files under `paths` (files as given, directories searched), tests included when
+/// `tests` is set, sorted and without duplicates.
+pub fn files(paths: &[PathBuf], tests: bool) -> Result<Vec<PathBuf>, Error> {
+    let mut out = Vec::new();
+    for p in paths {
+        let meta = std::fs::metadata(p).map_err(|source| Error::Io {
+            path: p.display().to_string(),
+            source,
+        })?;
+        if meta.is_file() {
+            out.push(p.clone());
+            continue;
+        }
+        for entry in walkdir(p)? {
+            let is_rego = entry.extension().is_some_and(|e| e == "rego");
+            if is_rego && (tests || !is_test(&entry)) {
+                out.push(entry);
+            }
+        }
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Every file below `dir`, following no symbolic links.
+fn walkdir(dir: &Path) -> Result<Vec<PathBuf>, Error> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let io = |source| Error::Io {
+            path: d.display().to_string(),
+            source,
+        };
+        for entry in std::fs::read_dir(&d).map_err(io)? {
+            let entry = entry.map_err(io)?;
+            let kind = entry.file_type().map_err(io)?;
+            if kind.is_dir() {
+                stack.push(entry.path());
+            } else if kind.is_file() {
+                out.push(entry.path());
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Reads the Rego files (as UTF-8 text, within the input size limit).
+pub fn read(paths: &[PathBuf]) -> Result<Vec<RegoFile>, Error> {
+    paths
+        .iter()
+        .map(|p| {
+            let (name, bytes) = text::read_bytes(p, LimitKind::Rego)?;
+            let text = text::decode(&name, &bytes)?;
+            Ok(RegoFile {
+                sha256: text::sha256_hex(&bytes),
+                path: name,
+                text,
+            })
+        })
+        .collect()
+}
+
+/// The `# METADATA` blocks of a file, each with what it describes.
+pub fn annotations(file: &RegoFile) -> Result<Vec<Annotation>, InputError> {
+    let lines: Vec<&str> = file.text.lines().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < lines.len() {
+        if lines[i].trim() != "# METADATA" {
+            i += 1;
+            continue;
+        }
+        let pos = Pos {
+            line: i + 1,
+            column: 1,
+        };
+        let mut yaml = String::new();
+        let mut j = i + 1;
+        while j < lines.len() && lines[j].trim_start().starts_with('#') {
+            let l = lines[j].trim_start().trim_start_matches('#');
+            yaml.push_str(l.strip_prefix(' ').unwrap_or(l));
+            yaml.push('\n');
+            j += 1;
+        }
+        while j < lines.len() && lines[j].trim().is_empty() {
+            j += 1;
+        }
+        let next = lines.get(j).map_or("", |l| l.trim());
+        let scope = scope_of(next).ok_or_else(|| {
+            InputError::new(
+                &file.path,
+                Some(pos),
+                format!(
+                    "a `# METADATA` block must come right before a `package` or a rule; line {} is `{next}`",
+                    j + 1
+                ),
+            )
+        })?;
+        let doc = super::yaml::load_one(&yaml, super::yaml::Limits::default()).map_err(|e| {
+            InputError::new(
+                &file.path,
+                Some(Pos {
+                    line: i + 1 + e.pos.line,
+                    column: e.pos.column + 2,
+                }),
+                format!("invalid YAML in `# METADATA`: {}", e.message),
+            )
+        })?;
+        out.push(Annotation {
+            pos,
+            scope,
+            value: doc.value,
+        });
+        i = j;
+    }
+    Ok(out)
+}
+
+/// `package a.b` or the name of the rule a line starts (`deny contains msg if {`,
+/// `deny[msg] {`, `warn_x := …`).
+fn scope_of(line: &str) -> Option<Scope> {
+    if let Some(rest) = line.strip_prefix("package ") {
+        return Some(Scope::Package(rest.trim().to_string()));
+    }
+    let name: String = line
+        .chars()
+        .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .collect();
+    let starts_rule = !name.is_empty()
+        && !matches!(name.as_str(), "import" | "default")
+        && !name.starts_with(|c: char| c.is_ascii_digit());
+    starts_rule.then_some(Scope::Rule(name))
+}
+
+/// Compiles the custom rules of the files: a syntax error, a missing or bad annotation, a
+/// duplicate code or a `CG` code is an error naming the file and line.
+/// `CG` code is an error naming the file and line.
+pub fn compile(files: &[RegoFile], v0: bool, timeout: Duration) -> Result<Rego, Error> {
+    let mut engine = regorus::Engine::new();
+    engine.set_rego_v0(v0);
+    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+        limit: timeout,
+        check_interval: NonZeroU32::new(64).expect("not zero"),
+    });
+    let mut errors = Vec::new();
+    let mut packages: BTreeMap<String, Vec<(&RegoFile, Vec<Annotation>)>> = BTreeMap::new();
+    for f in files {
+        let notes = match annotations(f) {
+            Ok(a) => a,
+            Err(e) => {
+                errors.push(e);
+                continue;
+            }
+        };
+        match engine.add_policy(f.path.clone(), f.text.clone()) {
+            Ok(package) => packages.entry(package).or_default().push((f, notes)),
+            Err(e) => {
+                let m = e.to_string();
+                errors.push(InputError::new(
+                    &f.path,
+                    position(&m, &f.path),
+                    format!("invalid Rego: {}", reason(&m)),
+                ));
+            }
+        }
+    }
+    let mut rules = Vec::new();
+    for (package, parts) in &packages {
+        if !package.starts_with(PREFIX) {
+            continue;
+        }
+        match rules_of(&engine, package, parts) {
+            Ok(r) => rules.extend(r),
+            Err(e) => errors.push(e),
+        }
+    }
+    check_codes(&rules, &mut errors);
+    if !errors.is_empty() {
+        return Err(Error::of_inputs(errors));
+    }
+    Ok(Rego {
+        engine,
+        rules,
+        files: files
+            .iter()
+            .map(|f| (f.path.clone(), f.sha256.clone()))
+            .collect(),
+    })
+}
+
+/// Where a regorus error points: its `--> file:line:col` when it names one.
+fn position(message: &str, file: &str) -> Option<Pos> {
+    let rest = message.split(&format!("--> {file}:")).nth(1)?;
+    let mut parts = rest.split([':', '\n']);
+    let line = parts.next()?.trim().parse().ok()?;
+    let column = parts
+        .next()
+        .and_then(|c| c.trim().parse().ok())
+        .unwrap_or(1);
+    Some(Pos { line, column })
+}
+
+/// What a regorus error says: its `error: …` line (the rest is a source excerpt), or its first
+/// line.
+fn reason(message: &str) -> String {
+    message
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .or_else(|| message.lines().find(|l| !l.trim().is_empty()))
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}
+
+fn leak(s: String) -> &'static str {
+    Box::leak(s.into_boxed_str())
+}
+
+/// The custom rules of one package: the package's annotation, and a `deny` or `warn` rule's
+/// own when it has one.
+fn rules_of(
+    engine: &regorus::Engine,
+    package: &str,
+    parts: &[(&RegoFile, Vec<Annotation>)],
+) -> Result<Vec<CustomRule>, InputError> {
+    let short = package.trim_start_matches("data.");
+    let (file, pos) = parts
+        .first()
+        .map(|(f, a)| {
+            (
+                f.path.clone(),
+                a.iter()
+                    .find(|n| matches!(&n.scope, Scope::Package(_)))
+                    .map(|n| n.pos),
+            )
+        })
+        .unwrap_or_default();
+    let package_note = parts.iter().flat_map(|(f, a)| a.iter().map(move |n| (f, n))).find(|(_, n)| {
+        matches!(&n.scope, Scope::Package(p) if p == short || format!("data.{p}") == package)
+    });
+    let mut out = Vec::new();
+    let mut shared: Vec<&'static str> = Vec::new();
+    for kind in ["deny", "warn"] {
+        let declared = parts.iter().any(|(f, _)| {
+            engine
+                .has_declared_rule_rooted_at(&f.path, kind)
+                .unwrap_or(false)
+        });
+        if !declared {
+            continue;
+        }
+        let own = parts
+            .iter()
+            .flat_map(|(f, a)| a.iter().map(move |n| (f, n)))
+            .find(|(_, n)| n.scope == Scope::Rule(kind.to_string()));
+        match own.filter(|(_, n)| n.value.pointer("/custom/code").is_some()) {
+            Some((f, n)) => {
+                let merged = merge(package_note.map(|(_, p)| &p.value), &n.value);
+                // Named after the package and the rule, beside the package's own name.
+                out.push(rule(
+                    package,
+                    &[kind],
+                    &merged,
+                    (&f.path, n.pos),
+                    Some(kind),
+                )?);
+            }
+            None => shared.push(kind),
+        }
+    }
+    if !shared.is_empty() {
+        let (f, note) = package_note.ok_or_else(|| {
+            InputError::new(
+                &file,
+                pos.or(Some(Pos { line: 1, column: 1 })),
+                format!(
+                    "package `{short}` has no `# METADATA` with `custom.code` (e.g. `ORG001`): every custom rule needs a code"
+                ),
+            )
+        })?;
+        out.push(rule(
+            package,
+            &shared,
+            &note.value,
+            (&f.path, note.pos),
+            None,
+        )?);
+    }
+    Ok(out)
+}
+
+/// A rule annotation over the package's: its keys win, `custom` merged key by key.
+fn merge(package: Option<&Json>, rule: &Json) -> Json {
+    let mut out = package.cloned().unwrap_or(Json::Object(Default::default()));
+    if let (Some(o), Some(r)) = (out.as_object_mut(), rule.as_object()) {
+        for (k, v) in r {
+            if k == "custom"
+                && let (Some(Json::Object(c)), Some(rv)) = (o.get_mut("custom"), v.as_object())
+            {
+                c.extend(rv.clone());
+                continue;
+            }
+            o.insert(k.clone(), v.clone());
+        }
+    }
+    out
+}
+
+fn rule(
+    package: &str,
+    kinds: &[&'static str],
+    note: &Json,
+    (file, pos): (&str, Pos),
+    suffix: Option<&str>,
+) -> Result<CustomRule, InputError> {
+    let err = |m: String| InputError::new(file, Some(pos), m);
+    let text = |p: &str| note.pointer(p).and_then(Json::as_str).map(str::trim);
+    let code = text("/custom/code")
+        .filter(|c| !c.is_empty())
+        .ok_or_else(|| err("`# METADATA` needs `custom.code` (e.g. `ORG001`)".into()))?;
+    if code.len() > 32
+        || !code
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    {
+        return Err(err(format!(
+            "`custom.code` `{code}`: expected letters, digits, `-` or `_` (at most 32), such as `ORG001`"
+        )));
+    }
+    if code.to_ascii_uppercase().starts_with("CG") {
+        return Err(err(format!(
+            "`custom.code` `{code}`: codes starting with `CG` are changegate's own; choose another prefix such as `ORG`"
+        )));
+    }
+    let get = |p: &str| note.pointer(p).filter(|v| !v.is_null()).cloned();
+    let severity: Severity = match get("/custom/severity") {
+        Some(v) => serde_json::from_value(v.clone()).map_err(|_| {
+            err(format!(
+                "`custom.severity` {v}: expected info, low, medium, high or critical"
+            ))
+        })?,
+        None => Severity::Medium,
+    };
+    let enforcement: Enforcement = match get("/custom/enforcement") {
+        Some(v) => serde_json::from_value(v.clone()).map_err(|_| {
+            err(format!(
+                "`custom.enforcement` {v}: expected advisory, soft-mandatory, hard-mandatory or off"
+            ))
+        })?,
+        None => Enforcement::HardMandatory,
+    };
+    let category: Category = match get("/custom/category") {
+        Some(v) => serde_json::from_value(v.clone()).map_err(|_| {
+            err(format!(
+                "`custom.category` {v}: expected one of changegate's categories (see `changegate rules`)"
+            ))
+        })?,
+        None => Category::Custom,
+    };
+    let controls: Vec<&'static str> = note
+        .pointer("/custom/controls")
+        .and_then(Json::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(Json::as_str)
+                .map(|s| leak(s.to_string()))
+                .collect()
+        })
+        .unwrap_or_default();
+    let short = package.trim_start_matches(PREFIX);
+    let title = text("/title").unwrap_or(short).to_string();
+    let description = text("/description").unwrap_or("").to_string();
+    let meta = RuleMeta {
+        code: leak(code.to_string()),
+        name: leak(match suffix {
+            Some(kind) => format!("{}-{kind}", short.replace(['.', '_'], "-")),
+            None => short.replace(['.', '_'], "-"),
+        }),
+        category,
+        severity,
+        enforcement,
+        controls: Box::leak(controls.into_boxed_slice()),
+        summary: leak(title.clone()),
+        fix: leak(text("/custom/fix").map_or_else(
+            || format!("See `changegate explain {code}`."),
+            str::to_string,
+        )),
+        doc: leak(format!(
+            "{title}\n\n{description}\n\nA custom rule in Rego: `{package}` ({file}).\n"
+        )),
+    };
+    Ok(CustomRule {
+        meta: Box::leak(Box::new(meta)),
+        package: package.to_string(),
+        kinds: kinds.to_vec(),
+        enforcement,
+        location: Location::new(file, Some(pos)),
+    })
+}
+
+/// Codes are unique among custom rules and never a built-in rule's.
+fn check_codes(rules: &[CustomRule], errors: &mut Vec<InputError>) {
+    let mut seen: BTreeMap<String, &CustomRule> = BTreeMap::new();
+    for r in rules {
+        let key = r.meta.code.to_ascii_uppercase();
+        if let Some(first) = seen.get(&key) {
+            errors.push(InputError::new(
+                &r.location.path,
+                r.location.pos(),
+                format!(
+                    "`custom.code` `{}` is already used by `{}` at {}",
+                    r.meta.code, first.package, first.location
+                ),
+            ));
+        } else if crate::rules::find(r.meta.code).is_some() {
+            errors.push(InputError::new(
+                &r.location.path,
+                r.location.pos(),
+                format!("`custom.code` `{}` is a built-in rule's", r.meta.code),
+            ));
+        } else {
+            seen.insert(key, r);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(text: &str) -> RegoFile {
+        RegoFile {
+            path: "p.rego".into(),
+            text: text.into(),
+            sha256: String::new(),
+        }
+    }
+
+    #[test]
+    fn package_and_rule_annotations() {
+        let a = annotations(&file(
+            "# METADATA\n# title: Capacity\n# custom:\n#   code: ORG001\npackage changegate.rules.capacity\n\nimport rego.v1\n\n# METADATA\n# title: Big\ndeny contains msg if {\n  msg := \"x\"\n}\n",
+        ))
+        .unwrap();
+        assert_eq!(a.len(), 2);
+        assert_eq!(
+            a[0].scope,
+            Scope::Package("changegate.rules.capacity".into())
+        );
+        assert_eq!(a[0].value["custom"]["code"], "ORG001");
+        assert_eq!(a[0].pos.line, 1);
+        assert_eq!(a[1].scope, Scope::Rule("deny".into()));
+        assert_eq!(a[1].pos.line, 9);
+    }
+
+    #[test]
+    fn a_block_before_nothing_or_bad_yaml_is_an_error_with_its_line() {
+        let e = annotations(&file("package p\n# METADATA\n# title: x\n")).unwrap_err();
+        assert_eq!(e.pos.unwrap().line, 2);
+        let e = annotations(&file("# METADATA\n# title: [x\npackage p\n")).unwrap_err();
+        assert!(
+            e.to_string().contains("invalid YAML in `# METADATA`"),
+            "{e}"
+        );
+    }
+}

@@ -1,0 +1,109 @@
+//! Custom rules in Rego against the change set (see [`custom_input`](super::custom_input) for
+//! the document they read): each `deny` message of a `changegate.rules.*` package is a hit,
+//! each `warn` message an advisory one. Evaluation is pure: regorus is built without the
+//! built-ins that reach the network or the file system, and every evaluation runs under the
+//! policy's time limit (`rego.timeout`).
+
+use regorus::Value;
+
+use crate::error::{Error, Pos};
+use crate::findings::RuleMeta;
+use crate::model::Location;
+use crate::policy::custom::Rego;
+use crate::rules::Hit;
+
+/// Runs every custom rule over `input` with `data` (the compiled policy under
+/// `data.changegate.policy`): each `deny` message is a hit, each `warn` one an advisory hit.
+/// An evaluation error or a time-out is an error naming the rule.
+pub fn evaluate(
+    rego: &Rego,
+    input: &Value,
+    data: &Value,
+    whole: &str,
+) -> Result<Vec<(&'static RuleMeta, Hit)>, Error> {
+    let mut engine = rego.engine.clone();
+    engine.set_input(input.clone());
+    engine
+        .add_data(data.clone())
+        .map_err(|e| Error::Usage(format!("custom rules: the policy data: {e}")))?;
+    let mut out = Vec::new();
+    for rule in &rego.rules {
+        for kind in &rule.kinds {
+            let query = format!("{}.{kind}", rule.package);
+            let v = engine.eval_rule(query.clone()).map_err(|e| {
+                Error::Usage(format!(
+                    "custom rule {} (`{query}` at {}): {}",
+                    rule.meta.code,
+                    rule.location,
+                    reason(&e.to_string())
+                ))
+            })?;
+            for msg in messages(&v) {
+                let (message, target, location) = hit_of(&msg, whole).map_err(|m| {
+                    Error::Usage(format!("custom rule {} (`{query}`): {m}", rule.meta.code))
+                })?;
+                out.push((
+                    rule.meta,
+                    Hit {
+                        message,
+                        target,
+                        location,
+                        advisory: *kind == "warn",
+                    },
+                ));
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The members of a rule's value: a set (partial rule) or an array; undefined is none.
+fn messages(v: &Value) -> Vec<Value> {
+    match v {
+        Value::Set(s) => s.iter().cloned().collect(),
+        Value::Array(a) => a.iter().cloned().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// A message: a string, or `{msg, target?, location?: {file, line}}` (Conftest's `_loc`).
+fn hit_of(v: &Value, whole: &str) -> Result<(String, String, Option<Location>), String> {
+    match v {
+        Value::String(s) => Ok((s.to_string(), whole.to_string(), None)),
+        Value::Object(o) => {
+            let get = |k: &str| o.get(&Value::from(k));
+            let msg = get("msg")
+                .and_then(|m| m.as_string().ok())
+                .ok_or("a message object needs a string `msg`")?;
+            let target = get("target")
+                .and_then(|t| t.as_string().ok())
+                .map_or_else(|| whole.to_string(), ToString::to_string);
+            let location = get("location").and_then(|l| {
+                let file = l[&Value::from("file")].as_string().ok()?.to_string();
+                let line = l[&Value::from("line")]
+                    .as_u64()
+                    .ok()
+                    .and_then(|n| usize::try_from(n).ok());
+                Some(Location::new(
+                    &file,
+                    line.map(|line| Pos { line, column: 1 }),
+                ))
+            });
+            Ok((msg.to_string(), target, location))
+        }
+        other => Err(format!(
+            "a message must be a string or an object with `msg`, not `{other}`"
+        )),
+    }
+}
+
+/// The first line of a regorus error that says what is wrong (the rest is a source excerpt).
+fn reason(message: &str) -> String {
+    message
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("error: "))
+        .or_else(|| message.lines().find(|l| !l.trim().is_empty()))
+        .unwrap_or("")
+        .trim()
+        .to_string()
+}

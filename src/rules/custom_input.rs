@@ -1,0 +1,219 @@
+//! The document custom Rego rules read as `input`: the change set, built once per evaluation
+//! straight from the model (sensitive values are already masked there), and the policy they
+//! read as `data.changegate.policy`.
+//!
+//! ```text
+//! { change: {ticket, type, approvals, window, rollback, backup, …},
+//!   resources: [{address, kind, action, actions, mode, module, namespace, provider,
+//!                classes: {stateful, security_impacting}, environment, input, location,
+//!                before, after}],
+//!   drift: [{address, kind, action, changed, by, namespace, input}],
+//!   commits: [{id, author: {name, email}, committer, subject, body, trailers, paths}],
+//!   environments: [names], now, stage }
+//! ```
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use regorus::Value;
+
+use crate::findings::Stage;
+use crate::model::environments::Assignment;
+use crate::model::node::Node;
+use crate::model::{ChangeSet, Location};
+use crate::policy::Policy;
+
+fn obj(pairs: Vec<(&str, Value)>) -> Value {
+    let map: BTreeMap<Value, Value> = pairs
+        .into_iter()
+        .map(|(k, v)| (Value::from(k), v))
+        .collect();
+    Value::from(map)
+}
+
+fn opt(s: Option<&str>) -> Value {
+    s.map_or(Value::Null, Value::from)
+}
+
+fn strings<'a>(items: impl Iterator<Item = &'a str>) -> Value {
+    Value::from(items.map(Value::from).collect::<Vec<_>>())
+}
+
+/// A model tree as a Rego value.
+pub fn node(n: &Node) -> Value {
+    match n {
+        Node::Null => Value::Null,
+        Node::Bool(b) => Value::from(*b),
+        Node::Int(i) => Value::from(*i),
+        Node::Float(f) => Value::from(*f),
+        Node::Str(s) => Value::from(&**s),
+        Node::Arr(a) => Value::from(a.iter().map(node).collect::<Vec<_>>()),
+        Node::Obj(o) => Value::from(
+            o.iter()
+                .map(|(k, v)| (Value::from(&**k), node(v)))
+                .collect::<BTreeMap<_, _>>(),
+        ),
+    }
+}
+
+fn location(l: Option<&Location>) -> Value {
+    l.map_or(Value::Null, |l| {
+        obj(vec![
+            ("file", Value::from(l.path.as_str())),
+            ("line", l.line.map_or(Value::Null, Value::from)),
+        ])
+    })
+}
+
+/// A JSON value (the change record, the policy) as a Rego value.
+fn json<T: serde::Serialize>(t: &T) -> Value {
+    serde_json::to_value(t).map_or(Value::Null, Value::from)
+}
+
+/// Which environment the items of the change set being evaluated are in.
+#[derive(Debug, Clone, Copy)]
+pub enum Environments<'a> {
+    /// The policy has none.
+    None,
+    /// The whole change set, as assigned.
+    Assigned(&'a Assignment),
+    /// One environment's part of it: everything is in that one.
+    Only(&'a str),
+}
+
+/// The `input` document of the change set.
+pub fn input(
+    change: &ChangeSet,
+    envs: Environments<'_>,
+    now: DateTime<Utc>,
+    stage: Stage,
+) -> Value {
+    let env_of = |sets: fn(&Assignment) -> &[u64], i: usize| -> Value {
+        match envs {
+            Environments::None => Value::Null,
+            Environments::Only(name) => Value::from(name),
+            Environments::Assigned(a) => {
+                let Some(&set) = sets(a).get(i) else {
+                    return Value::Null;
+                };
+                a.names
+                    .iter()
+                    .enumerate()
+                    .find(|(k, _)| set & (1 << k) != 0)
+                    .map_or(Value::Null, |(_, n)| Value::from(n.as_str()))
+            }
+        }
+    };
+    let resources = change
+        .resources
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            obj(vec![
+                ("address", Value::from(r.address.as_str())),
+                ("kind", Value::from(r.kind.as_str())),
+                ("action", Value::from(r.action.as_str())),
+                ("actions", strings(r.actions().map(|a| a.as_str()))),
+                ("mode", Value::from(r.mode.as_str())),
+                ("module", opt(r.module.as_deref())),
+                ("namespace", opt(r.namespace.as_deref())),
+                ("provider", Value::from(r.provider.as_str())),
+                (
+                    "classes",
+                    obj(vec![
+                        ("stateful", Value::from(r.classes.stateful)),
+                        (
+                            "security_impacting",
+                            Value::from(r.classes.security_impacting),
+                        ),
+                    ]),
+                ),
+                ("environment", env_of(|a| &a.resources, i)),
+                ("input", Value::from(r.input.as_str())),
+                ("location", location(r.location.as_ref())),
+                ("before", node(&r.before.value)),
+                ("after", node(&r.after.value)),
+            ])
+        })
+        .collect::<Vec<_>>();
+    let drift = change
+        .drift
+        .iter()
+        .map(|d| {
+            obj(vec![
+                ("address", Value::from(d.address.as_str())),
+                ("kind", Value::from(d.kind.as_str())),
+                ("action", Value::from(d.action.as_str())),
+                (
+                    "changed",
+                    strings(d.changed.iter().map(|c| c.path.as_str())),
+                ),
+                ("by", opt(d.by.as_deref())),
+                ("namespace", opt(d.namespace.as_deref())),
+                ("input", Value::from(d.input.as_str())),
+            ])
+        })
+        .collect::<Vec<_>>();
+    let person = |p: &crate::model::git::Person| {
+        obj(vec![
+            ("name", Value::from(p.name.as_str())),
+            ("email", Value::from(p.email.as_str())),
+        ])
+    };
+    let commits = change
+        .commits
+        .iter()
+        .map(|c| {
+            let mut trailers: BTreeMap<Value, Value> = BTreeMap::new();
+            for (k, v) in &c.trailers {
+                let list = trailers
+                    .entry(Value::from(k.to_ascii_lowercase().as_str()))
+                    .or_insert_with(|| Value::from(Vec::<Value>::new()));
+                if let Value::Array(a) = list {
+                    let mut items: Vec<Value> = a.iter().cloned().collect();
+                    items.push(Value::from(v.as_str()));
+                    *list = Value::from(items);
+                }
+            }
+            obj(vec![
+                ("id", Value::from(c.id.as_str())),
+                ("author", person(&c.author)),
+                ("committer", person(&c.committer)),
+                ("subject", Value::from(c.subject.as_str())),
+                ("body", Value::from(c.body.as_str())),
+                ("trailers", Value::from(trailers)),
+                ("paths", strings(c.paths.iter().map(|p| p.path.as_str()))),
+            ])
+        })
+        .collect::<Vec<_>>();
+    let touched: Vec<String> = match envs {
+        Environments::None => Vec::new(),
+        Environments::Only(name) => vec![name.to_string()],
+        Environments::Assigned(a) => a.touched_list().into_iter().map(|t| t.name).collect(),
+    };
+    obj(vec![
+        ("change", json(&change.record)),
+        ("resources", Value::from(resources)),
+        ("drift", Value::from(drift)),
+        ("commits", Value::from(commits)),
+        ("environments", strings(touched.iter().map(String::as_str))),
+        (
+            "now",
+            Value::from(crate::model::time::fmt_time(now).as_str()),
+        ),
+        ("stage", Value::from(stage.as_str())),
+    ])
+}
+
+/// `data` for custom rules: `{changegate: {policy: …}}`, the policy file as compiled (with its
+/// defaults), and the environment it is.
+pub fn data(policy: &Policy) -> Value {
+    let mut p = serde_json::to_value(&policy.file).unwrap_or_default();
+    if let Some(o) = p.as_object_mut() {
+        o.insert(
+            "environment".into(),
+            serde_json::Value::String(policy.environment.clone()),
+        );
+    }
+    obj(vec![("changegate", obj(vec![("policy", Value::from(p))]))])
+}

@@ -1,0 +1,324 @@
+//! Custom rules in Rego against the change set (`testdata/rego/`): findings like built-in ones
+//! in every format and in the record, enforcement from the metadata and the policy, and the
+//! errors that make the gate undecided (exit 2) — bad metadata, bad Rego, a conflict, a rule
+//! that runs past its time limit.
+
+mod common;
+
+use serde_json::Value;
+
+const DIR: &str = "testdata/rego";
+const NOW: &str = "2026-11-28T02:00:00Z";
+
+fn check(extra: &[&str]) -> std::process::Output {
+    common::changegate()
+        .args(["check", "--stage", "deploy", "--now", NOW])
+        .args(["--policy", &format!("{DIR}/policy.yaml")])
+        .args(["--change", &format!("{DIR}/change.yaml")])
+        .args(["--plan", &format!("{DIR}/plan.json")])
+        .args(extra)
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &std::process::Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[test]
+fn change_set_rules_report_like_built_in_ones() {
+    let out = check(&["--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let found: Vec<(&str, &str, bool)> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap(),
+                f["target"].as_str().unwrap(),
+                f["blocking"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("ORG001", "aws_instance.batch", true),
+            ("ORG002", "CHG-1234", true),
+            ("ORG003", "CHG-1234", false),
+        ],
+        "{r:#}"
+    );
+    let org001 = &r["findings"][0];
+    assert_eq!(org001["severity"], "high");
+    assert_eq!(org001["category"], "record");
+    assert_eq!(org001["controls"][0], "ORG capacity policy 4.2");
+    // The Rego files are inputs of the check.
+    let rego: Vec<&str> = r["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "rego")
+        .map(|i| i["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        rego,
+        [
+            "testdata/rego/rules/capacity.rego",
+            "testdata/rego/rules/payments.rego"
+        ]
+    );
+}
+
+#[test]
+fn the_rules_read_the_ticket_approvals_and_classes() {
+    // A CAP- ticket lifts ORG001; the payments owner's approval lifts ORG002.
+    let dir = tempfile::tempdir().unwrap();
+    let change = std::fs::read_to_string(format!("{DIR}/change.yaml"))
+        .unwrap()
+        .replace("ticket: CHG-1234", "ticket: CAP-77")
+        .replace(
+            "approvals:\n",
+            "approvals:\n  - { by: pat, role: payments-owner, at: \"2026-11-25T13:00:00Z\" }\n",
+        );
+    let file = dir.path().join("change.yaml");
+    std::fs::write(&file, change).unwrap();
+    let out = common::changegate()
+        .args([
+            "check", "--stage", "deploy", "--now", NOW, "--format", "json",
+        ])
+        .args(["--policy", &format!("{DIR}/policy.yaml")])
+        .arg("--change")
+        .arg(&file)
+        .args(["--plan", &format!("{DIR}/plan.json")])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<&str> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    // Only the advisory warning on the security-impacting payments resource is left.
+    assert_eq!(rules, ["ORG003"], "{r:#}");
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+}
+
+#[test]
+fn the_policy_sets_a_custom_rules_enforcement() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = std::fs::read_to_string(format!("{DIR}/policy.yaml"))
+        .unwrap()
+        .replace(
+            "rego:\n  paths: [rules]\n",
+            "rego:\n  paths: [rules]\nrules:\n  ORG001: { enforcement: advisory }\n  ORG002: { enforcement: off }\n",
+        );
+    std::fs::write(dir.path().join("policy.yaml"), policy).unwrap();
+    std::fs::create_dir(dir.path().join("rules")).unwrap();
+    for f in ["capacity.rego", "payments.rego"] {
+        std::fs::copy(format!("{DIR}/rules/{f}"), dir.path().join("rules").join(f)).unwrap();
+    }
+    let out = common::changegate()
+        .args([
+            "check", "--stage", "deploy", "--now", NOW, "--format", "json",
+        ])
+        .arg("--policy")
+        .arg(dir.path().join("policy.yaml"))
+        .args(["--change", &format!("{DIR}/change.yaml")])
+        .args(["--plan", &format!("{DIR}/plan.json")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let rules: Vec<(&str, bool)> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap(),
+                f["blocking"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(rules, [("ORG001", false), ("ORG003", false)]);
+    // A `rules` entry that names no rule at all is still an error.
+    let bad = std::fs::read_to_string(dir.path().join("policy.yaml"))
+        .unwrap()
+        .replace(
+            "ORG002: { enforcement: off }",
+            "ORG999: { enforcement: off }",
+        );
+    std::fs::write(dir.path().join("policy.yaml"), bad).unwrap();
+    let out = common::changegate()
+        .args(["check", "--now", NOW])
+        .arg("--policy")
+        .arg(dir.path().join("policy.yaml"))
+        .args(["--change", &format!("{DIR}/change.yaml")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("policy.yaml:20:3: unknown rule `ORG999`"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn sarif_junit_code_quality_and_the_record_carry_custom_findings() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |f: &str| dir.path().join(f).display().to_string();
+    let out = check(&[
+        "--format",
+        &format!("sarif={}", p("r.sarif")),
+        "--format",
+        &format!("junit={}", p("r.xml")),
+        "--format",
+        &format!("gitlab={}", p("cq.json")),
+        "--record",
+        &p("record.json"),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(p("r.sarif")).unwrap()).unwrap();
+    let rule = sarif["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == "ORG001")
+        .expect("ORG001 among the driver's rules");
+    assert_eq!(
+        rule["shortDescription"]["text"],
+        "Large instances need a capacity ticket"
+    );
+    assert!(
+        sarif["runs"][0]["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["ruleId"] == "ORG001" && r["level"] == "error")
+    );
+    let junit = std::fs::read_to_string(p("r.xml")).unwrap();
+    assert!(junit.contains(r#"<failure type="ORG001""#), "{junit}");
+    let cq: Value = serde_json::from_str(&std::fs::read_to_string(p("cq.json")).unwrap()).unwrap();
+    assert!(
+        cq.as_array()
+            .unwrap()
+            .iter()
+            .any(|i| i["check_name"] == "ORG002 payments")
+    );
+    let rec: Value =
+        serde_json::from_str(&std::fs::read_to_string(p("record.json")).unwrap()).unwrap();
+    let rego: Vec<&Value> = rec["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "rego")
+        .collect();
+    assert_eq!(rego.len(), 2);
+    assert_eq!(rego[0]["sha256"].as_str().unwrap().len(), 64);
+    assert_eq!(rec["findings"]["blocking"][0]["rule"], "ORG001");
+    // verify reads the rules again and reaches the same decision.
+    let v = common::changegate()
+        .arg("verify")
+        .arg(p("record.json"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        v.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&v.stdout),
+        stderr(&v)
+    );
+}
+
+#[test]
+fn rules_and_explain_list_custom_rules() {
+    let out = common::changegate()
+        .args([
+            "explain",
+            "ORG001",
+            "--policy",
+            &format!("{DIR}/policy.yaml"),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.starts_with("# ORG001 capacity"), "{text}");
+    assert!(text.contains("An instance type above m5.2xlarge is a capacity decision"));
+    let out = common::changegate()
+        .args(["rules", "--rego", &format!("{DIR}/rules")])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    for code in ["ORG001 capacity", "ORG002 payments", "ORG003 payments-warn"] {
+        assert!(text.contains(code), "{text}");
+    }
+}
+
+/// Each bad file, with the error it must produce (file and line first).
+#[test]
+fn bad_rules_make_the_gate_undecided_naming_the_file_and_line() {
+    for (file, says) in [
+        (
+            "syntax.rego",
+            "testdata/rego/bad/syntax.rego:9:21: invalid Rego: invalid character in string",
+        ),
+        (
+            "nocode.rego",
+            "testdata/rego/bad/nocode.rego:1:1: `# METADATA` needs `custom.code`",
+        ),
+        (
+            "cgcode.rego",
+            "testdata/rego/bad/cgcode.rego:1:1: `custom.code` `CG999`: codes starting with `CG` are changegate's own",
+        ),
+        (
+            "dup.rego",
+            "testdata/rego/bad/dup.rego:1:1: `custom.code` `ORG001` is already used by `data.changegate.rules.capacity` at testdata/rego/rules/capacity.rego:1:1",
+        ),
+        (
+            "conflict.rego",
+            "custom rule CONF001 (`data.changegate.rules.conflict.deny` at testdata/rego/bad/conflict.rego:1:1): rule conflicts with rule at testdata/rego/bad/conflict.rego:8:1",
+        ),
+    ] {
+        let out = check(&["--rego", &format!("{DIR}/bad/{file}")]);
+        assert_eq!(out.status.code(), Some(2), "{file}");
+        assert!(stderr(&out).contains(says), "{file}: {}", stderr(&out));
+    }
+}
+
+#[test]
+fn a_rule_that_runs_past_the_time_limit_is_stopped() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = std::fs::read_to_string(format!("{DIR}/policy.yaml"))
+        .unwrap()
+        .replace("  paths: [rules]\n", "  paths: []\n  timeout: 300ms\n");
+    std::fs::write(dir.path().join("policy.yaml"), policy).unwrap();
+    let report = dir.path().join("report.json");
+    let started = std::time::Instant::now();
+    let out = common::changegate()
+        .args(["check", "--now", NOW, "--format"])
+        .arg(format!("json={}", report.display()))
+        .arg("--policy")
+        .arg(dir.path().join("policy.yaml"))
+        .args(["--change", &format!("{DIR}/change.yaml")])
+        .args(["--rego", &format!("{DIR}/bad/loop.rego")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("custom rule SLOW001") && stderr(&out).contains("time limit"),
+        "{}",
+        stderr(&out)
+    );
+    // Stopped by the limit, not by finishing (the loop would take minutes).
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    // The report file still says why the gate could not decide.
+    let r: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
+    assert_eq!(r["findings"][0]["rule"], "CG000");
+}
