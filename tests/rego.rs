@@ -322,3 +322,41 @@ fn a_rule_that_runs_past_the_time_limit_is_stopped() {
     let r: Value = serde_json::from_slice(&std::fs::read(&report).unwrap()).unwrap();
     assert_eq!(r["findings"][0]["rule"], "CG000");
 }
+
+#[test]
+fn test_rego_runs_the_test_rules_and_fails_on_a_failing_one() {
+    let out = common::changegate()
+        .args(["test-rego", &format!("{DIR}/rules")])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("test_a_cap_ticket_is_enough: PASS"), "{text}");
+    assert!(text.ends_with("PASS: 3/3\n"), "{text}");
+    let out = common::changegate()
+        .args([
+            "test-rego",
+            &format!("{DIR}/rules"),
+            &format!("{DIR}/failing"),
+        ])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("test_a_small_instance_is_denied: FAIL (undefined)"),
+        "{text}"
+    );
+    assert!(text.ends_with("FAIL: 1/4 failed\n"), "{text}");
+    // A file that does not compile: exit 2, naming it.
+    let out = common::changegate()
+        .args(["test-rego", &format!("{DIR}/bad/syntax.rego")])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("syntax.rego:9:21"),
+        "{}",
+        stderr(&out)
+    );
+}

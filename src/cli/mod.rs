@@ -124,6 +124,20 @@ pub enum Command {
     },
     /// The manual page (roff), on standard output (`changegate man > changegate.1`).
     Man,
+    /// Run the tests of custom Rego rules: the `test_*` rules of the `.rego` files given (files
+    /// or directories, tests and the rules they test), like `opa test`. Exit 0 all passed, 1 a
+    /// test failed, 2 a file could not be read or compiled.
+    TestRego {
+        /// `.rego` files or directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+        /// Read the files as Rego v0 (OPA before 1.0).
+        #[arg(long)]
+        v0: bool,
+        /// The time limit of each test.
+        #[arg(long, value_name = "DURATION", default_value = "5s")]
+        timeout: String,
+    },
     /// List the allow windows and freezes that occur in a period (default: the next 30 days)
     /// as text, JSON or an iCalendar file to subscribe to.
     Windows(WindowsArgs),
@@ -171,6 +185,7 @@ pub fn run() -> Result<ExitCode, Error> {
         Command::CommitMsg { policy, file } => commit_msg::run(policy.as_deref(), &file),
         Command::Audit(args) => audit::run(&args, &mut out),
         Command::Windows(args) => windows::run(&args, &mut out),
+        Command::TestRego { paths, v0, timeout } => rules::test(&paths, v0, &timeout, &mut out),
         Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(

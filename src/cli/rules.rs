@@ -117,3 +117,42 @@ pub fn explain(
     write_out(out, text.as_bytes())?;
     Ok(ExitCode::SUCCESS)
 }
+
+/// `changegate test-rego`: runs the `test_*` rules and reports each, then a summary.
+pub fn test(
+    paths: &[PathBuf],
+    v0: bool,
+    timeout: &str,
+    out: &mut dyn Write,
+) -> Result<ExitCode, Error> {
+    let limit = humantime::parse_duration(timeout.trim())
+        .map_err(|e| Error::Usage(format!("--timeout `{timeout}`: {e}; expected e.g. `5s`")))?;
+    let files = changegate::input::rego::read(&changegate::input::rego::files(paths, true)?)?;
+    let outcomes = changegate::input::rego::test(&files, v0, limit)?;
+    let mut s = String::new();
+    let mut file = "";
+    for o in &outcomes {
+        if o.file != file {
+            file = &o.file;
+            s.push_str(&format!("{file}:\n"));
+        }
+        match &o.failure {
+            None => s.push_str(&format!("  {}: PASS\n", o.name)),
+            Some(why) => s.push_str(&format!("  {}: FAIL ({why})\n", o.name)),
+        }
+    }
+    let failed = outcomes.iter().filter(|o| o.failure.is_some()).count();
+    if outcomes.is_empty() {
+        s.push_str("no tests found (rules named `test_*` in the files given)\n");
+    } else if failed == 0 {
+        s.push_str(&format!("PASS: {}/{}\n", outcomes.len(), outcomes.len()));
+    } else {
+        s.push_str(&format!("FAIL: {failed}/{} failed\n", outcomes.len()));
+    }
+    write_out(out, s.as_bytes())?;
+    Ok(if failed == 0 && !outcomes.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::from(1)
+    })
+}

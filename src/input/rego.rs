@@ -483,6 +483,90 @@ fn check_codes(rules: &[CustomRule], errors: &mut Vec<InputError>) {
     }
 }
 
+/// One test of `test-rego`: a `test_*` rule.
+#[derive(Debug, Clone)]
+pub struct TestOutcome {
+    /// `data.changegate.rules.capacity.test_large_without_ticket`.
+    pub name: String,
+    pub file: String,
+    /// `None` passed; otherwise why not (`false`, undefined, or the evaluation error).
+    pub failure: Option<String>,
+}
+
+/// The names of the rules a file declares whose name matches `keep` (rule heads at the start of
+/// a line, as `opa fmt` writes them; each is confirmed by regorus).
+fn rule_names(
+    engine: &regorus::Engine,
+    file: &RegoFile,
+    keep: impl Fn(&str) -> bool,
+) -> Vec<String> {
+    let mut names: Vec<String> = file
+        .text
+        .lines()
+        .filter(|l| !l.starts_with([' ', '\t', '#']))
+        .filter_map(|l| match scope_of(l.trim()) {
+            Some(Scope::Rule(name)) if keep(&name) => Some(name),
+            _ => None,
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    names.retain(|n| {
+        engine
+            .has_declared_rule_rooted_at(&file.path, n)
+            .unwrap_or(false)
+    });
+    names
+}
+
+/// Runs the `test_*` rules of the files (like `opa test`): a test passes when it evaluates to
+/// `true`. Every file is loaded, so tests see the rules they test; a file that does not compile
+/// is an error naming it.
+pub fn test(files: &[RegoFile], v0: bool, timeout: Duration) -> Result<Vec<TestOutcome>, Error> {
+    let mut engine = regorus::Engine::new();
+    engine.set_rego_v0(v0);
+    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+        limit: timeout,
+        check_interval: NonZeroU32::new(64).expect("not zero"),
+    });
+    let mut errors = Vec::new();
+    let mut packages = Vec::new();
+    for f in files {
+        match engine.add_policy(f.path.clone(), f.text.clone()) {
+            Ok(package) => packages.push((package, f)),
+            Err(e) => {
+                let m = e.to_string();
+                errors.push(InputError::new(
+                    &f.path,
+                    position(&m, &f.path),
+                    format!("invalid Rego: {}", reason(&m)),
+                ));
+            }
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::of_inputs(errors));
+    }
+    let mut out = Vec::new();
+    for (package, f) in packages {
+        for name in rule_names(&engine, f, |n| n.starts_with("test_")) {
+            let query = format!("{package}.{name}");
+            let failure = match engine.eval_rule(query.clone()) {
+                Ok(regorus::Value::Bool(true)) => None,
+                Ok(regorus::Value::Undefined) => Some("undefined".to_string()),
+                Ok(v) => Some(format!("{v}")),
+                Err(e) => Some(format!("error: {}", reason(&e.to_string()))),
+            };
+            out.push(TestOutcome {
+                name: query,
+                file: f.path.clone(),
+                failure,
+            });
+        }
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
