@@ -201,6 +201,14 @@ fn hits(
                 .filter(|(m, _)| policy.enforcement(m) != Enforcement::Off),
         );
     }
+    if let Some(rego) = policy.rego.as_deref().filter(|r| !r.conftest.is_empty()) {
+        let custom = crate::rules::custom::evaluate_documents(rego, &change.documents)?;
+        all.extend(
+            custom
+                .into_iter()
+                .filter(|(m, _)| policy.enforcement(m) != Enforcement::Off),
+        );
+    }
     Ok((all, obligations))
 }
 

@@ -98,6 +98,12 @@ pub struct Record<'a> {
     /// The branch environments were matched against.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub branch: Option<&'a str>,
+    /// `--rego-namespace` of the check (verify states them again).
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    pub rego_namespaces: &'a [String],
+    /// `--rego-all-namespaces` of the check.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub rego_all_namespaces: bool,
 }
 
 /// An environment the change touched, with its effective requirements.
@@ -214,6 +220,8 @@ impl<'a> Record<'a> {
             environments: EnvironmentRef::all(eval, policy),
             stated_environments: &[],
             branch: None,
+            rego_namespaces: &[],
+            rego_all_namespaces: false,
         }
     }
 
@@ -361,6 +369,14 @@ impl ReadRecord {
     pub fn stated_environments(&self) -> Result<Vec<String>, String> {
         match self.value.get("stated_environments") {
             Some(t) => Vec::deserialize(t).map_err(|e| format!("`stated_environments`: {e}")),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    /// `rego_namespaces`: the check's `--rego-namespace`.
+    pub fn rego_namespaces(&self) -> Result<Vec<String>, String> {
+        match self.value.get("rego_namespaces") {
+            Some(t) => Vec::deserialize(t).map_err(|e| format!("`rego_namespaces`: {e}")),
             None => Ok(Vec::new()),
         }
     }

@@ -53,6 +53,14 @@ fn replay_request(
             .stated_environments()
             .map_err(|m| unreadable(&rec.path, m))?,
         branch: rec.branch(),
+        rego_namespaces: rec
+            .rego_namespaces()
+            .map_err(|m| unreadable(&rec.path, m))?,
+        rego_all_namespaces: rec
+            .value
+            .get("rego_all_namespaces")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false),
         ..Request::default()
     };
     let mut expected = Vec::new();
@@ -96,6 +104,7 @@ fn replay_request(
             InputKind::BaseManifests => req.base_manifests.push(now.clone()),
             InputKind::Live => req.live.push(now.clone()),
             InputKind::Rego => req.rego.push(now.clone()),
+            InputKind::RegoData => req.rego_data.push(now.clone()),
             InputKind::Git => {
                 req.repo = now.clone();
                 req.commits =
@@ -170,7 +179,7 @@ fn files_changed(expected: &[Reread]) -> Result<Option<String>, Error> {
             InputKind::Manifests | InputKind::BaseManifests | InputKind::Live => {
                 LimitKind::Manifests
             }
-            InputKind::Rego => LimitKind::Rego,
+            InputKind::Rego | InputKind::RegoData => LimitKind::Rego,
         };
         let (_, bytes) = crate::input::text::read_bytes(&r.now, limit)?;
         let new = crate::input::text::sha256_hex(&bytes);

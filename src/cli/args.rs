@@ -122,6 +122,16 @@ pub struct CheckArgs {
     /// Repeatable; added to the policy's `rego.paths`.
     #[arg(long, value_name = "PATH")]
     pub rego: Vec<PathBuf>,
+    /// A package of Conftest-style rules (`deny`, `violation`, `warn`…), evaluated against each
+    /// input document (default `main`). Repeatable.
+    #[arg(long, value_name = "NAMESPACE")]
+    pub rego_namespace: Vec<String>,
+    /// Every package outside `changegate.rules.` holds Conftest-style rules.
+    #[arg(long)]
+    pub rego_all_namespaces: bool,
+    /// A JSON or YAML file loaded as `data` for the rules (as Conftest's `--data`). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub rego_data: Vec<PathBuf>,
     /// Write the maintenance record of this run (`changegate/record/v1`, sealed with its
     /// digest) to this file.
     #[arg(long, value_name = "PATH")]
@@ -253,6 +263,9 @@ impl CheckArgs {
             environments: self.environment.clone(),
             branch: self.branch.clone(),
             rego: self.rego.clone(),
+            rego_namespaces: self.rego_namespace.clone(),
+            rego_all_namespaces: self.rego_all_namespaces,
+            rego_data: self.rego_data.clone(),
         }
     }
 }

@@ -142,6 +142,8 @@ fn write_record(
     record.skipped_rules = &loaded.skipped_rules;
     record.stated_environments = &loaded.stated_environments;
     record.branch = loaded.branch.as_deref();
+    record.rego_namespaces = &loaded.rego_namespaces;
+    record.rego_all_namespaces = loaded.rego_all_namespaces;
     let (digest, value, bytes) = record.seal();
     let io = |p: &Path| {
         let p = p.display().to_string();

@@ -50,13 +50,14 @@ pub fn list(
         }
         ListFormat::Text => {
             let width = all().map(|m| m.name.len()).max().unwrap_or(4);
+            let cw = all().map(|m| m.code.len()).max().unwrap_or(4).max(6);
             s.push_str(&format!(
-                "{:<6} {:<width$} {:<13} {:<9} {:<15} {}\n",
+                "{:<cw$} {:<width$} {:<13} {:<9} {:<15} {}\n",
                 "CODE", "NAME", "CATEGORY", "SEVERITY", "ENFORCEMENT", "SUMMARY"
             ));
             for m in all() {
                 s.push_str(&format!(
-                    "{:<6} {:<width$} {:<13} {:<9} {:<15} {}\n",
+                    "{:<cw$} {:<width$} {:<13} {:<9} {:<15} {}\n",
                     m.code,
                     m.name,
                     m.category.as_str(),
@@ -84,7 +85,6 @@ pub fn explain(
                 .as_ref()
                 .and_then(|p| p.rego.as_deref())
                 .and_then(|r| r.find(rule))
-                .map(|r| r.meta)
         })
         .ok_or_else(|| {
             Error::Usage(format!(

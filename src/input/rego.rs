@@ -20,7 +20,7 @@ use super::text;
 use crate::error::{Error, InputError, Pos};
 use crate::findings::{Category, Enforcement, RuleMeta, Severity};
 use crate::model::Location;
-use crate::policy::custom::{CustomRule, PREFIX, Rego};
+use crate::policy::custom::{ConftestRule, CustomRule, PREFIX, Rego};
 
 /// One Rego file, as read.
 #[derive(Debug, Clone)]
@@ -194,7 +194,152 @@ fn scope_of(line: &str) -> Option<Scope> {
 /// Compiles the custom rules of the files: a syntax error, a missing or bad annotation, a
 /// duplicate code or a `CG` code is an error naming the file and line.
 /// `CG` code is an error naming the file and line.
-pub fn compile(files: &[RegoFile], v0: bool, timeout: Duration) -> Result<Rego, Error> {
+/// The `data` files (JSON or YAML), merged into one object (objects key by key), as Conftest
+/// loads `--data`.
+/// Returns the data and each file's name and SHA-256.
+pub fn read_data(paths: &[PathBuf]) -> Result<(Json, Vec<(String, String)>), Error> {
+    let mut data = Json::Object(Default::default());
+    let mut files = Vec::new();
+    for p in paths {
+        let (name, bytes) = text::read_bytes(p, LimitKind::Rego)?;
+        files.push((name.clone(), text::sha256_hex(&bytes)));
+        let text = text::decode(&name, &bytes)?;
+        for doc in super::yaml::load_all(&text, super::yaml::Limits::default()).map_err(|e| {
+            InputError::new(
+                &name,
+                Some(e.pos),
+                format!("invalid YAML or JSON: {}", e.message),
+            )
+        })? {
+            merge_into(&mut data, doc.value);
+        }
+    }
+    Ok((data, files))
+}
+
+fn merge_into(base: &mut Json, add: Json) {
+    match (base, add) {
+        (Json::Object(b), Json::Object(a)) => {
+            for (k, v) in a {
+                match b.get_mut(&k) {
+                    Some(existing) => merge_into(existing, v),
+                    None => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (b, a) => *b = a,
+    }
+}
+
+/// Which namespaces hold Conftest-style rules (`--rego-namespace`, `--rego-all-namespaces`).
+#[derive(Debug, Clone, Default)]
+pub struct Namespaces {
+    /// Default `main`.
+    pub names: Vec<String>,
+    /// Every package outside `changegate.rules.`.
+    pub all: bool,
+}
+
+impl Namespaces {
+    fn selects(&self, ns: &str) -> bool {
+        self.all
+            || if self.names.is_empty() {
+                ns == "main"
+            } else {
+                self.names.iter().any(|n| n == ns)
+            }
+    }
+}
+
+/// Conftest's rule names: `deny`, `violation` (failures) and `warn`, each alone or with
+/// `_<name>` parts.
+fn conftest_kind(name: &str) -> Option<bool> {
+    let named = |prefix: &str| {
+        name == prefix
+            || name
+                .strip_prefix(prefix)
+                .and_then(|r| r.strip_prefix('_'))
+                .is_some_and(|r| {
+                    r.split('_')
+                        .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric()))
+                })
+    };
+    if named("deny") || named("violation") {
+        Some(true)
+    } else if named("warn") {
+        Some(false)
+    } else {
+        None
+    }
+}
+
+/// The Conftest-style rules of a selected namespace: each with its own `custom.code` when its
+/// annotation (or the package's) gives one, else the code `<namespace>.<rule>`.
+fn conftest_rules(
+    engine: &regorus::Engine,
+    package: &str,
+    parts: &[(&RegoFile, Vec<Annotation>)],
+) -> Result<Vec<ConftestRule>, InputError> {
+    let ns = package.trim_start_matches("data.");
+    let exceptions = parts
+        .iter()
+        .any(|(f, _)| !rule_names(engine, f, |n| n == "exception").is_empty());
+    let mut out: Vec<ConftestRule> = Vec::new();
+    for (f, notes) in parts {
+        for name in rule_names(engine, f, |n| conftest_kind(n).is_some()) {
+            if out.iter().any(|r| r.rule == name) {
+                continue;
+            }
+            let failure = conftest_kind(&name).unwrap_or(true);
+            let own = notes
+                .iter()
+                .find(|n| n.scope == Scope::Rule(name.clone()))
+                .filter(|n| n.value.pointer("/custom/code").is_some());
+            let meta = match own {
+                Some(n) => rule(package, &[], &n.value, (&f.path, n.pos), Some(&name))?.meta,
+                None => Box::leak(Box::new(RuleMeta {
+                    code: leak(format!("{ns}.{name}")),
+                    name: leak(name.clone()),
+                    category: Category::Custom,
+                    severity: Severity::Medium,
+                    enforcement: if failure {
+                        Enforcement::HardMandatory
+                    } else {
+                        Enforcement::Advisory
+                    },
+                    controls: &[],
+                    summary: leak(format!(
+                        "Conftest-style rule `{name}` of package `{ns}` ({})",
+                        f.path
+                    )),
+                    fix: leak(format!("See the policy `{}`.", f.path)),
+                    doc: leak(format!(
+                        "A Conftest-style rule in Rego, `data.{ns}.{name}` ({}), evaluated against each input document: a plan's JSON, each Kubernetes manifest document, the change record.\n",
+                        f.path
+                    )),
+                })),
+            };
+            out.push(ConftestRule {
+                meta,
+                namespace: ns.to_string(),
+                rule: name,
+                failure,
+                exceptions,
+            });
+        }
+    }
+    Ok(out)
+}
+
+pub fn compile(
+    files: &[RegoFile],
+    v0: bool,
+    timeout: Duration,
+    namespaces: &Namespaces,
+    data: Json,
+) -> Result<Rego, Error> {
     let mut engine = regorus::Engine::new();
     engine.set_rego_v0(v0);
     engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
@@ -224,8 +369,15 @@ pub fn compile(files: &[RegoFile], v0: bool, timeout: Duration) -> Result<Rego, 
         }
     }
     let mut rules = Vec::new();
+    let mut conftest = Vec::new();
     for (package, parts) in &packages {
         if !package.starts_with(PREFIX) {
+            if namespaces.selects(package.trim_start_matches("data.")) {
+                match conftest_rules(&engine, package, parts) {
+                    Ok(r) => conftest.extend(r),
+                    Err(e) => errors.push(e),
+                }
+            }
             continue;
         }
         match rules_of(&engine, package, parts) {
@@ -240,6 +392,8 @@ pub fn compile(files: &[RegoFile], v0: bool, timeout: Duration) -> Result<Rego, 
     Ok(Rego {
         engine,
         rules,
+        conftest,
+        data,
         files: files
             .iter()
             .map(|f| (f.path.clone(), f.sha256.clone()))

@@ -169,6 +169,17 @@ pub fn assign(
         .iter()
         .map(|(l, _)| of(&[&l.path], None, false))
         .collect();
+    a.documents = change
+        .documents
+        .iter()
+        .map(|d| {
+            if d.change_level {
+                0
+            } else {
+                of(&[&d.path], d.namespace.as_deref(), false)
+            }
+        })
+        .collect();
     a.reasons = reasons;
     a.stated = fixed.unwrap_or(0);
     Ok(a)

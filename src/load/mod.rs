@@ -65,6 +65,12 @@ pub struct Request {
     pub branch: Option<String>,
     /// Custom rules in Rego (`--rego`): files or directories, beside the policy's `rego.paths`.
     pub rego: Vec<PathBuf>,
+    /// Packages of Conftest-style rules (`--rego-namespace`), beside the policy's.
+    pub rego_namespaces: Vec<String>,
+    /// Every package outside `changegate.rules.` (`--rego-all-namespaces`).
+    pub rego_all_namespaces: bool,
+    /// JSON or YAML `data` files for the rules (`--rego-data`), beside the policy's.
+    pub rego_data: Vec<PathBuf>,
 }
 
 /// The inputs of a check, read and parsed.
@@ -82,6 +88,9 @@ pub struct Loaded {
     pub assignment: crate::model::environments::Assignment,
     /// `--environment`, as the request stated them.
     pub stated_environments: Vec<String>,
+    /// `--rego-namespace` and `--rego-all-namespaces`, as the request stated them.
+    pub rego_namespaces: Vec<String>,
+    pub rego_all_namespaces: bool,
     /// The branch environments were matched against (when the policy has environments).
     pub branch: Option<String>,
 }
@@ -107,8 +116,28 @@ fn skip_rules(policy: &mut Policy, skip: &[String]) -> Result<Vec<&'static str>,
 
 /// Reads and compiles the custom Rego rules (`--rego` and the policy's `rego.paths`, relative
 /// to the policy file) and attaches them to the policy; each file becomes an input of the check.
+/// What a request says about custom rules.
+#[derive(Debug, Clone, Default)]
+pub struct CustomRules {
+    pub paths: Vec<PathBuf>,
+    pub namespaces: Vec<String>,
+    pub all_namespaces: bool,
+    pub data: Vec<PathBuf>,
+}
+
+impl CustomRules {
+    fn of(req: &Request) -> CustomRules {
+        CustomRules {
+            paths: req.rego.clone(),
+            namespaces: req.rego_namespaces.clone(),
+            all_namespaces: req.rego_all_namespaces,
+            data: req.rego_data.clone(),
+        }
+    }
+}
+
 fn custom_rules(
-    rego: &[PathBuf],
+    rego: &CustomRules,
     cwd: &Path,
     policy: &mut Policy,
     inputs: &mut Vec<InputInfo>,
@@ -117,7 +146,7 @@ fn custom_rules(
         .parent()
         .filter(|_| policy.path != crate::input::policy::BUILTIN)
         .map_or_else(|| cwd.to_path_buf(), |d| cwd.join(d));
-    let mut paths: Vec<PathBuf> = rego.iter().map(|p| cwd.join(p)).collect();
+    let mut paths: Vec<PathBuf> = rego.paths.iter().map(|p| cwd.join(p)).collect();
     paths.extend(policy.file.rego.paths.iter().map(|p| dir.join(p)));
     if paths.is_empty() && policy.custom_rule_specs.is_empty() {
         return Ok(());
@@ -137,7 +166,30 @@ fn custom_rules(
             f
         })
         .collect();
-    let rego = crate::input::rego::compile(&files, policy.file.rego.v0, policy.rego_timeout)?;
+    let spec = &policy.file.rego;
+    let mut namespaces = crate::input::rego::Namespaces {
+        names: rego.namespaces.clone(),
+        all: rego.all_namespaces || spec.namespaces.iter().any(|n| n == "*"),
+    };
+    namespaces
+        .names
+        .extend(spec.namespaces.iter().filter(|n| *n != "*").cloned());
+    let data_files: Vec<PathBuf> = rego
+        .data
+        .iter()
+        .map(|p| cwd.join(p))
+        .chain(spec.data.iter().map(|p| dir.join(p)))
+        .collect();
+    let (data, data_inputs) = crate::input::rego::read_data(&data_files)?;
+    for (name, sha) in data_inputs {
+        // Named relative to the working directory, like every other input.
+        let name = Path::new(&name)
+            .strip_prefix(cwd)
+            .map_or(name.clone(), |rel| rel.display().to_string());
+        inputs.push(InputInfo::new(InputKind::RegoData, name, sha, 1));
+    }
+    let rego =
+        crate::input::rego::compile(&files, spec.v0, policy.rego_timeout, &namespaces, data)?;
     for f in &files {
         inputs.push(InputInfo::new(
             InputKind::Rego,
@@ -157,7 +209,11 @@ pub fn policy_with_custom_rules(
     cwd: &Path,
 ) -> Result<Policy, Error> {
     let mut policy = source.load(cwd)?;
-    custom_rules(rego, cwd, &mut policy, &mut Vec::new())?;
+    let rules = CustomRules {
+        paths: rego.to_vec(),
+        ..CustomRules::default()
+    };
+    custom_rules(&rules, cwd, &mut policy, &mut Vec::new())?;
     Ok(policy)
 }
 
@@ -176,7 +232,7 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         policy.sha256.clone(),
         1,
     )];
-    custom_rules(&req.rego, cwd, &mut policy, &mut inputs)?;
+    custom_rules(&CustomRules::of(req), cwd, &mut policy, &mut inputs)?;
     let skipped_rules = skip_rules(&mut policy, &req.skip_rules)?;
     let git_workdir = read.git.as_ref().and_then(|g| g.workdir.clone());
     let mut set = record::assemble(
@@ -188,6 +244,7 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         &mut inputs,
     )?;
     let team_members = resolve_teams(req, &ci, &mut policy, &mut set)?;
+    let plan_names: Vec<String> = read.plans.iter().map(|p| p.name.clone()).collect();
     for plan in read.plans {
         inputs.push(InputInfo::new(
             InputKind::TerraformPlan,
@@ -209,6 +266,15 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         ));
     }
     let mut kube_read = read.kube;
+    if policy.rego.as_ref().is_some_and(|r| !r.conftest.is_empty()) {
+        set.documents = documents(
+            cwd,
+            &plan_names,
+            kube_read[0].as_ref(),
+            &set.record,
+            req.change.as_deref(),
+        )?;
+    }
     for m in kube_read.iter_mut().take(2).flatten() {
         // Searched as the inputs are read (relative to the working directory), so the
         // templates are named relative to it too, like every other input.
@@ -232,9 +298,57 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         team_members,
         skipped_rules,
         stated_environments: req.environments.clone(),
+        rego_namespaces: req.rego_namespaces.clone(),
+        rego_all_namespaces: req.rego_all_namespaces,
         branch: branch.filter(|_| !assignment.names.is_empty()),
         assignment,
     })
+}
+
+/// The input documents as written, for Conftest-style rules: each plan's JSON (masked), each
+/// rendered manifest document (Secret values already masked), and the change record.
+fn documents(
+    cwd: &Path,
+    plans: &[String],
+    manifests: Option<&crate::input::kube::Manifests>,
+    record: &crate::model::ChangeRecord,
+    record_path: Option<&Path>,
+) -> Result<Vec<crate::model::Document>, Error> {
+    use crate::model::Document;
+    let mut out = Vec::new();
+    for name in plans {
+        out.push(Document {
+            path: name.clone(),
+            line: None,
+            namespace: None,
+            change_level: false,
+            value: crate::input::plan::document(&cwd.join(name))?,
+        });
+    }
+    for o in manifests.map(|m| m.objects.as_slice()).unwrap_or_default() {
+        out.push(Document {
+            path: o.rendered.path.clone(),
+            line: o.rendered.line,
+            namespace: o.namespace.clone(),
+            change_level: false,
+            value: o.value.clone(),
+        });
+    }
+    let mut value: crate::model::Node =
+        serde_json::from_value(serde_json::to_value(record).unwrap_or_default())
+            .unwrap_or_default();
+    value.map_strings(&|s| match crate::redact::redact(s) {
+        std::borrow::Cow::Owned(r) => Some(r),
+        std::borrow::Cow::Borrowed(_) => None,
+    });
+    out.push(Document {
+        path: record_path.map_or_else(|| "change".to_string(), |p| p.display().to_string()),
+        line: None,
+        namespace: None,
+        change_level: true,
+        value,
+    });
+    Ok(out)
 }
 
 /// Where the machine formats' file names start: the repository that holds the inputs (the

@@ -37,6 +37,7 @@ pub struct Assignment {
     pub commits: Vec<EnvSet>,
     pub untracked: Vec<EnvSet>,
     pub unrecognised: Vec<EnvSet>,
+    pub documents: Vec<EnvSet>,
     /// What put each environment among the touched ones, by index.
     pub reasons: Vec<BTreeSet<String>>,
     /// The environments `--environment` names (touched even by a change with no item).
@@ -56,6 +57,7 @@ impl Assignment {
             .chain(&self.commits)
             .chain(&self.untracked)
             .chain(&self.unrecognised)
+            .chain(&self.documents)
             .fold(self.stated, |acc, s| acc | s);
         if all == 0 {
             1 << (self.names.len().max(1) - 1)
@@ -105,6 +107,7 @@ impl Assignment {
             untracked_objects: keep(&change.untracked_objects, &self.untracked, mine),
             unrecognised: keep(&change.unrecognised, &self.unrecognised, mine),
             platform_notes: change.platform_notes.clone(),
+            documents: keep(&change.documents, &self.documents, |s| s == 0 || mine(s)),
         }
     }
 }

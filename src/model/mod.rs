@@ -318,6 +318,22 @@ pub struct ChangeSet {
     pub unrecognised: Vec<(Location, String)>,
     /// What could not be read from the platform (e.g. approvals without a token).
     pub platform_notes: Vec<String>,
+    /// The input documents as written (sensitive values masked), for Conftest-style custom
+    /// rules; read only when the policy has such rules.
+    pub documents: Vec<Document>,
+}
+
+/// One input document as written: a plan's JSON, a manifest document, the change record.
+#[derive(Debug, Clone)]
+pub struct Document {
+    pub path: String,
+    /// Where the document starts (multi-document YAML).
+    pub line: Option<usize>,
+    /// A Kubernetes object's namespace (environments match it before the path).
+    pub namespace: Option<String>,
+    /// The change record: it belongs to every environment the change touches.
+    pub change_level: bool,
+    pub value: Node,
 }
 
 /// A live Kubernetes object that nothing in Git declares.

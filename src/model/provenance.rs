@@ -18,10 +18,12 @@ pub enum InputKind {
     Live,
     /// A `.rego` file of custom rules.
     Rego,
+    /// A `data` file of custom rules.
+    RegoData,
 }
 
 impl InputKind {
-    pub const ALL: [InputKind; 10] = [
+    pub const ALL: [InputKind; 11] = [
         InputKind::Policy,
         InputKind::ChangeRecord,
         InputKind::Description,
@@ -32,6 +34,7 @@ impl InputKind {
         InputKind::BaseManifests,
         InputKind::Live,
         InputKind::Rego,
+        InputKind::RegoData,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -46,6 +49,7 @@ impl InputKind {
             InputKind::BaseManifests => "base-manifests",
             InputKind::Live => "live",
             InputKind::Rego => "rego",
+            InputKind::RegoData => "rego-data",
         }
     }
 

@@ -20,11 +20,43 @@ pub struct CustomRule {
     pub location: Location,
 }
 
+/// A Conftest-style rule: `deny`, `deny_<name>`, `violation`, `violation_<name>`, `warn` or
+/// `warn_<name>` of a selected namespace, evaluated against each input document.
+#[derive(Debug, Clone)]
+pub struct ConftestRule {
+    pub meta: &'static RuleMeta,
+    /// The package, without `data.` (`main`).
+    pub namespace: String,
+    /// The rule's name (`deny_run_as_root`).
+    pub rule: String,
+    /// `deny` and `violation` rules fail; `warn` rules warn.
+    pub failure: bool,
+    /// Whether its namespace has `exception` rules.
+    pub exceptions: bool,
+}
+
+impl ConftestRule {
+    /// The name `exception` rules use for it: without its `deny_`, `violation_` or `warn_`
+    /// prefix (empty for a bare `deny`, `violation` or `warn`), as Conftest matches it.
+    pub fn exception_name(&self) -> &str {
+        for prefix in ["deny_", "violation_", "warn_"] {
+            if let Some(rest) = self.rule.strip_prefix(prefix) {
+                return rest;
+            }
+        }
+        ""
+    }
+}
+
 /// The compiled custom rules.
 #[derive(Clone)]
 pub struct Rego {
     pub(crate) engine: regorus::Engine,
     pub rules: Vec<CustomRule>,
+    /// Conftest-style rules, run against each input document.
+    pub conftest: Vec<ConftestRule>,
+    /// `--rego-data` and `rego.data`, merged: `data` for every evaluation.
+    pub data: serde_json::Value,
     /// The files, with their SHA-256 (the maintenance record keeps them).
     pub files: Vec<(String, String)>,
 }
@@ -41,13 +73,15 @@ impl std::fmt::Debug for Rego {
 impl Rego {
     /// The metadata of every custom rule.
     pub fn metas(&self) -> impl Iterator<Item = &'static RuleMeta> + '_ {
-        self.rules.iter().map(|r| r.meta)
+        self.rules
+            .iter()
+            .map(|r| r.meta)
+            .chain(self.conftest.iter().map(|r| r.meta))
     }
 
     /// The rule with this code or name.
-    pub fn find(&self, key: &str) -> Option<&CustomRule> {
-        self.rules
-            .iter()
-            .find(|r| r.meta.code.eq_ignore_ascii_case(key) || r.meta.name == key)
+    pub fn find(&self, key: &str) -> Option<&'static RuleMeta> {
+        self.metas()
+            .find(|m| m.code.eq_ignore_ascii_case(key) || m.name == key)
     }
 }

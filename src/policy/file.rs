@@ -88,6 +88,14 @@ pub struct RegoSpec {
     /// to the policy file.
     #[serde(default)]
     pub paths: Vec<String>,
+    /// Packages of Conftest-style rules (`deny`, `violation`, `warn` and their `_<name>`
+    /// variants), evaluated against each input document; default `[main]`. `["*"]`: every
+    /// package outside `changegate.rules.`.
+    #[serde(default)]
+    pub namespaces: Vec<String>,
+    /// JSON or YAML files loaded as `data` (relative to the policy file).
+    #[serde(default)]
+    pub data: Vec<String>,
     /// Read the policies as Rego v0 (OPA before 1.0) instead of v1.
     #[serde(default, rename = "v0")]
     pub v0: bool,
@@ -104,6 +112,8 @@ impl Default for RegoSpec {
     fn default() -> Self {
         RegoSpec {
             paths: Vec::new(),
+            namespaces: Vec::new(),
+            data: Vec::new(),
             v0: false,
             timeout: default_rego_timeout(),
         }

@@ -315,8 +315,8 @@ impl Policy {
         let mut errors = Vec::new();
         for (key, spec, at) in std::mem::take(&mut self.custom_rule_specs) {
             match rego.find(&key) {
-                Some(r) => {
-                    self.rules.insert(r.meta.code, spec);
+                Some(m) => {
+                    self.rules.insert(m.code, spec);
                 }
                 None => errors.push(crate::error::InputError::new(
                     &at.path,

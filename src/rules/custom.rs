@@ -107,3 +107,71 @@ fn reason(message: &str) -> String {
         .trim()
         .to_string()
 }
+
+/// Runs the Conftest-style rules against each input document, as Conftest does: `input` is the
+/// document, `data` the rules' data and `data.conftest.file` the document's file; a rule whose
+/// name (without its `deny_`, `violation_` or `warn_`) an `exception` rule of its namespace
+/// lists is skipped for that document; `deny` and `violation` messages are hits, `warn`
+/// messages advisory hits, each about the document's file.
+pub fn evaluate_documents(
+    rego: &Rego,
+    documents: &[crate::model::Document],
+) -> Result<Vec<(&'static RuleMeta, Hit)>, Error> {
+    let mut out = Vec::new();
+    let data = Value::from(rego.data.clone());
+    for doc in documents {
+        let mut engine = rego.engine.clone();
+        engine.set_input(super::custom_input::node(&doc.value));
+        let file = std::path::Path::new(&doc.path);
+        let info = serde_json::json!({"conftest": {"file": {
+            "name": doc.path,
+            "dir": file.parent().map(|d| d.display().to_string()).unwrap_or_default(),
+        }}});
+        let fail = |m: String| Error::Usage(format!("custom rules: {}: {}", doc.path, reason(&m)));
+        engine
+            .add_data(data.clone())
+            .map_err(|e| fail(e.to_string()))?;
+        engine
+            .add_data(Value::from(info))
+            .map_err(|e| fail(e.to_string()))?;
+        let location = Location::new(&doc.path, doc.line.map(|line| Pos { line, column: 1 }));
+        for r in &rego.conftest {
+            let ask = |engine: &mut regorus::Engine, query: String| {
+                engine.eval_rule(query.clone()).map_err(|e| {
+                    Error::Usage(format!(
+                        "custom rule {} (`{query}`) on {}: {}",
+                        r.meta.code,
+                        doc.path,
+                        reason(&e.to_string())
+                    ))
+                })
+            };
+            if r.exceptions {
+                let listed = ask(&mut engine, format!("data.{}.exception", r.namespace))?;
+                let name = Value::from(r.exception_name());
+                let excepted = messages(&listed)
+                    .iter()
+                    .any(|names| messages(names).contains(&name));
+                if excepted {
+                    continue;
+                }
+            }
+            let v = ask(&mut engine, format!("data.{}.{}", r.namespace, r.rule))?;
+            for msg in messages(&v) {
+                let (message, target, at) = hit_of(&msg, &doc.path).map_err(|m| {
+                    Error::Usage(format!("custom rule {} on {}: {m}", r.meta.code, doc.path))
+                })?;
+                out.push((
+                    r.meta,
+                    Hit {
+                        message,
+                        target,
+                        location: at.or_else(|| Some(location.clone())),
+                        advisory: !r.failure,
+                    },
+                ));
+            }
+        }
+    }
+    Ok(out)
+}

@@ -28,6 +28,28 @@ use crate::error::{Error, InputError};
 use crate::model::{Drift, ModuleSource, ResourceChange, ScriptUse};
 pub use convert::diff;
 
+/// A plan file's JSON as Terraform wrote it, with the values Terraform marks sensitive masked
+/// (and the redaction layer applied to every string), for Conftest-style custom rules.
+pub fn document(path: &Path) -> Result<crate::model::Node, Error> {
+    let (name, bytes) = text::read_bytes(path, super::limits::LimitKind::Plan)?;
+    let mut node: crate::model::Node = serde_json::from_slice(&bytes).map_err(|e| {
+        InputError::new(
+            &name,
+            Some(crate::error::Pos {
+                line: e.line(),
+                column: e.column(),
+            }),
+            format!("invalid JSON: {e}"),
+        )
+    })?;
+    secrets::mask_document(&mut node);
+    node.map_strings(&|s| match crate::redact::redact(s) {
+        std::borrow::Cow::Owned(r) => Some(r),
+        std::borrow::Cow::Borrowed(_) => None,
+    });
+    Ok(node)
+}
+
 /// A plan read into the model.
 #[derive(Debug)]
 pub struct Plan {

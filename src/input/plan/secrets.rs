@@ -93,3 +93,100 @@ pub(super) fn register_marked(value: &Node, marks: &Node) {
     walk(value, marks, &mut out);
     crate::redact::register(out);
 }
+
+/// A plan's JSON as Terraform wrote it, with every value Terraform marks sensitive replaced by
+/// [`SENSITIVE`](crate::model::SENSITIVE) — what Conftest-style rules read as `input`:
+/// resource changes and drift by their `before_sensitive`/`after_sensitive`, planned and prior
+/// resource values by `sensitive_values`, outputs marked sensitive, and the root module's
+/// variables its configuration declares sensitive.
+pub fn mask_document(plan: &mut Node) {
+    use crate::model::SENSITIVE;
+    let sensitive_vars: Vec<String> = plan
+        .get("configuration")
+        .and_then(|c| c.get("root_module"))
+        .and_then(|m| m.get("variables"))
+        .map(|vars| {
+            vars.entries()
+                .iter()
+                .filter(|(_, v)| v.get("sensitive").and_then(Node::as_bool) == Some(true))
+                .map(|(k, _)| k.to_string())
+                .collect()
+        })
+        .unwrap_or_default();
+    for key in ["resource_changes", "resource_drift"] {
+        if let Some(list) = plan.get_mut(key) {
+            for rc in list.items_mut() {
+                if let Some(change) = rc.get_mut("change") {
+                    mask_change(change);
+                }
+            }
+        }
+    }
+    if let Some(outputs) = plan.get_mut("output_changes") {
+        for (_, change) in outputs.entries_mut() {
+            mask_change(change);
+        }
+    }
+    for key in ["planned_values", "prior_state"] {
+        let Some(doc) = plan.get_mut(key) else {
+            continue;
+        };
+        let values = if key == "prior_state" {
+            doc.get_mut("values")
+        } else {
+            Some(doc)
+        };
+        if let Some(values) = values {
+            if let Some(outputs) = values.get_mut("outputs") {
+                for (_, o) in outputs.entries_mut() {
+                    if o.get("sensitive").and_then(Node::as_bool) == Some(true)
+                        && let Some(v) = o.get_mut("value")
+                    {
+                        *v = Node::Str(SENSITIVE.into());
+                    }
+                }
+            }
+            if let Some(root) = values.get_mut("root_module") {
+                mask_module(root);
+            }
+        }
+    }
+    if let Some(vars) = plan.get_mut("variables") {
+        for (name, v) in vars.entries_mut() {
+            if sensitive_vars.iter().any(|s| **s == **name)
+                && let Some(value) = v.get_mut("value")
+            {
+                *value = Node::Str(SENSITIVE.into());
+            }
+        }
+    }
+}
+
+fn mask_change(change: &mut Node) {
+    for (value, marks) in [("before", "before_sensitive"), ("after", "after_sensitive")] {
+        let Some(m) = change.get(marks).cloned() else {
+            continue;
+        };
+        if let Some(v) = change.get_mut(value) {
+            v.mask(&m, crate::model::SENSITIVE);
+        }
+    }
+}
+
+fn mask_module(module: &mut Node) {
+    if let Some(resources) = module.get_mut("resources") {
+        for r in resources.items_mut() {
+            let Some(m) = r.get("sensitive_values").cloned() else {
+                continue;
+            };
+            if let Some(v) = r.get_mut("values") {
+                v.mask(&m, crate::model::SENSITIVE);
+            }
+        }
+    }
+    if let Some(children) = module.get_mut("child_modules") {
+        for c in children.items_mut() {
+            mask_module(c);
+        }
+    }
+}
