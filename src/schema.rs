@@ -26,6 +26,14 @@ pub fn policy() -> String {
     pretty(schemars::schema_for!(PolicyFile), "schema.json")
 }
 
+/// The schema of `input` for custom Rego rules against the change set.
+pub fn rego_input() -> String {
+    pretty(
+        schemars::schema_for!(crate::rules::custom_input::shape::Input),
+        "rego-input.schema.json",
+    )
+}
+
 /// The schema of a change record (`--change`, or a ```` ```changegate ```` block).
 pub fn change() -> String {
     pretty(

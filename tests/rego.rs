@@ -496,3 +496,144 @@ fn verify_replays_the_namespaces_and_data() {
         stderr(&v)
     );
 }
+
+/// What custom rules read matches `changegate schema rego-input`, on the Rego fixture, the
+/// environments fixture (with environments) and a commit range of this repository.
+#[test]
+fn the_input_document_matches_its_schema() {
+    use changegate::rules::custom_input::{Environments, input};
+    let schema: Value = serde_json::from_str(&changegate::schema::rego_input()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let requests = [
+        changegate::load::Request {
+            policy: changegate::input::policy::PolicySource::from_flag(Some(
+                &root.join("testdata/rego/policy.yaml"),
+            )),
+            change: Some(root.join("testdata/rego/change.yaml")),
+            plans: vec![root.join("testdata/rego/plan.json")],
+            manifests: vec![root.join("testdata/rego/conftest/deployments.yaml")],
+            repo: root.to_path_buf(),
+            platform: changegate::platform::Choice::None,
+            ..Default::default()
+        },
+        changegate::load::Request {
+            policy: changegate::input::policy::PolicySource::from_flag(Some(
+                &root.join("testdata/environments/changegate.yaml"),
+            )),
+            change: Some(root.join("testdata/environments/change-full.yaml")),
+            plans: vec![root.join("testdata/environments/envs/prod/db-plan.json")],
+            repo: root.to_path_buf(),
+            platform: changegate::platform::Choice::None,
+            ..Default::default()
+        },
+    ];
+    for req in &requests {
+        let loaded = changegate::load::load(req, root).unwrap();
+        let envs = if loaded.assignment.names.is_empty() {
+            Environments::None
+        } else {
+            Environments::Assigned(&loaded.assignment)
+        };
+        let now = chrono::DateTime::parse_from_rfc3339(NOW).unwrap().to_utc();
+        let doc = input(
+            &loaded.change,
+            envs,
+            now,
+            changegate::findings::Stage::Deploy,
+        );
+        let json = serde_json::to_value(&doc).unwrap();
+        assert!(!json["resources"].as_array().unwrap().is_empty());
+        let errors: Vec<String> = validator
+            .iter_errors(&json)
+            .map(|e| format!("{e} at {}", e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{errors:#?}");
+    }
+}
+
+#[test]
+fn init_writes_an_example_policy_directory_whose_tests_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = common::changegate()
+        .args(["init", "--rego", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let out = common::changegate()
+        .arg("test-rego")
+        .arg(dir.path().join("policy"))
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).ends_with("PASS: 4/4\n"));
+    // The starter policy reads them: a security-impacting change with no security officer.
+    let out = common::changegate()
+        .args(["check", "--now", NOW, "--format", "json", "--policy"])
+        .arg(dir.path().join("changegate.yaml"))
+        .args(["--change", "testdata/examples/change.yaml"])
+        .args(["--plan", &format!("{DIR}/plan.json")])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["rule"] == "ORG001" && f["blocking"] == true),
+        "{r:#}"
+    );
+}
+
+#[test]
+fn policy_exceptions_set_custom_findings_aside() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = std::fs::read_to_string(format!("{DIR}/policy.yaml"))
+        .unwrap()
+        .replace("  paths: [rules]\n", "  paths: []\n")
+        + "exceptions:\n  - { rule: ORG001, target: aws_instance.batch, justification: \"batch sizing approved in CAP-9\", compensating_controls: \"monthly capacity review\", approved_by: carol, approved_at: \"2026-11-01T00:00:00Z\", expires: \"2027-05-01T00:00:00Z\" }\n";
+    std::fs::write(dir.path().join("policy.yaml"), &policy).unwrap();
+    let run = |policy_file: &std::path::Path| {
+        common::changegate()
+            .args([
+                "check", "--stage", "deploy", "--now", NOW, "--format", "json",
+            ])
+            .arg("--policy")
+            .arg(policy_file)
+            .args(["--change", &format!("{DIR}/change.yaml")])
+            .args(["--plan", &format!("{DIR}/plan.json")])
+            .args(["--rego", &format!("{DIR}/rules")])
+            .output()
+            .unwrap()
+    };
+    let out = run(&dir.path().join("policy.yaml"));
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let org001 = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "ORG001")
+        .unwrap();
+    assert_eq!(org001["suppressed"], true, "{org001:#}");
+    assert_eq!(org001["blocking"], false);
+    // An exception for a rule nobody defines is refused, at its line.
+    std::fs::write(
+        dir.path().join("bad.yaml"),
+        policy.replace("rule: ORG001", "rule: ORG404"),
+    )
+    .unwrap();
+    let out = run(&dir.path().join("bad.yaml"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        stderr(&out).contains("bad.yaml:19:5: unknown rule `ORG404` in exception"),
+        "{}",
+        stderr(&out)
+    );
+}

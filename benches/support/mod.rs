@@ -2,8 +2,13 @@
 
 use git2::{Oid, Repository};
 
+/// The generated plan (the plan and Rego benchmarks).
+#[allow(dead_code)]
+pub mod plan;
+
 /// Packs every object reachable from `head`, as a clone or CI checkout has them (libgit2 reads
 /// packs first).
+#[allow(dead_code)]
 pub fn pack(repo: &Repository, head: Oid) {
     let mut walk = repo.revwalk().expect("walk");
     walk.push(head).expect("push");

@@ -187,6 +187,8 @@ pub enum SchemaKind {
     Change,
     /// A maintenance record (`check --record`).
     Record,
+    /// `input` of custom Rego rules against the change set.
+    RegoInput,
 }
 
 /// Which platform's pull/merge-request template `init` writes.

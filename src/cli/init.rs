@@ -11,21 +11,45 @@ use super::args::Template;
 const STARTER_POLICY: &str = include_str!("../../policies/starter.yaml");
 const PR_TEMPLATE: &str = include_str!("../../policies/pull_request_template.md");
 
+/// `init --rego`: example custom rules and their tests (`changegate test-rego policy`).
+const REGO_EXAMPLE: [(&str, &str); 4] = [
+    (
+        "policy/changes.rego",
+        include_str!("../../policies/rego-example/changes.rego"),
+    ),
+    (
+        "policy/changes_test.rego",
+        include_str!("../../policies/rego-example/changes_test.rego"),
+    ),
+    (
+        "policy/main.rego",
+        include_str!("../../policies/rego-example/main.rego"),
+    ),
+    (
+        "policy/main_test.rego",
+        include_str!("../../policies/rego-example/main_test.rego"),
+    ),
+];
+
 /// Writes the starter files into `dir`, reporting each one to `out`.
-pub fn run(dir: &Path, template: Template, out: &mut dyn Write) -> Result<(), Error> {
+pub fn run(dir: &Path, template: Template, rego: bool, out: &mut dyn Write) -> Result<(), Error> {
     let template = match template {
         Template::Github => ".github/pull_request_template.md",
         Template::Gitlab => ".gitlab/merge_request_templates/Default.md",
     };
     // Editors that speak the YAML language server validate and complete the policy.
-    let policy = format!(
+    let mut policy = format!(
         "# yaml-language-server: $schema={}\n{STARTER_POLICY}",
         changegate::schema::POLICY_SCHEMA_URL
     );
-    for (rel, content) in [
-        ("changegate.yaml", policy.as_str()),
-        (template, PR_TEMPLATE),
-    ] {
+    let mut files = vec![(template, PR_TEMPLATE)];
+    if rego {
+        policy.push_str(
+            "\n# Custom rules in Rego (`changegate test-rego policy` runs their tests).\nrego:\n  paths: [policy]\n",
+        );
+        files.extend(REGO_EXAMPLE);
+    }
+    for (rel, content) in std::iter::once(("changegate.yaml", policy.as_str())).chain(files) {
         let path = dir.join(rel);
         let io = |source| Error::Io {
             path: path.display().to_string(),

@@ -154,6 +154,10 @@ pub enum Command {
         /// Which platform's pull/merge-request template to write.
         #[arg(long, value_enum, default_value_t = Template::Github)]
         template: Template,
+        /// Also write `policy/` with example custom rules in Rego (one against the change set,
+        /// one Conftest-style) and their tests, and point the policy's `rego.paths` at it.
+        #[arg(long)]
+        rego: bool,
     },
 }
 
@@ -221,8 +225,12 @@ pub fn run() -> Result<ExitCode, Error> {
             digest_only,
             &mut out,
         ),
-        Command::Init { dir, template } => {
-            init::run(&dir, template, &mut out)?;
+        Command::Init {
+            dir,
+            template,
+            rego,
+        } => {
+            init::run(&dir, template, rego, &mut out)?;
             Ok(ExitCode::SUCCESS)
         }
     }

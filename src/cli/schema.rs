@@ -13,6 +13,7 @@ pub fn run(which: SchemaKind, out: &mut dyn Write) -> Result<ExitCode, Error> {
         SchemaKind::Policy => changegate::schema::policy(),
         SchemaKind::Change => changegate::schema::change(),
         SchemaKind::Record => changegate::evidence::SCHEMA_JSON.to_string(),
+        SchemaKind::RegoInput => changegate::schema::rego_input(),
     };
     write_out(out, s.as_bytes())?;
     Ok(ExitCode::SUCCESS)

@@ -571,15 +571,22 @@ impl Ctx<'_> {
         let mut exceptions = Vec::new();
         for (i, x) in pf.exceptions.iter().enumerate() {
             let base = format!("/exceptions/{i}");
-            let Some(rule) = rules::lookup(&x.rule) else {
-                self.err(
-                    &format!("{base}/rule"),
-                    format!(
-                        "unknown rule `{}` in exception: see `changegate rules`",
-                        x.rule
-                    ),
-                );
-                continue;
+            let custom = rules::find(&x.rule).is_none()
+                && !x.rule.trim().to_ascii_uppercase().starts_with("CG");
+            let rule = match rules::lookup(&x.rule) {
+                Some(r) => Some(r.meta()),
+                // A custom rule's code: resolved once the custom rules are read.
+                None if custom => None,
+                None => {
+                    self.err(
+                        &format!("{base}/rule"),
+                        format!(
+                            "unknown rule `{}` in exception: see `changegate rules`",
+                            x.rule
+                        ),
+                    );
+                    continue;
+                }
             };
             let matcher = match globset::Glob::new(&x.target) {
                 Ok(g) => g.compile_matcher(),
@@ -601,7 +608,8 @@ impl Ctx<'_> {
                 .and_then(|s| self.time(&format!("{base}/expires"), s));
             exceptions.push(Exception {
                 index: i,
-                rule: rule.meta(),
+                rule: rule.unwrap_or(&crate::policy::exception::PENDING),
+                pending: rule.is_none().then(|| x.rule.clone()),
                 target: x.target.clone(),
                 matcher,
                 justification: x.justification.clone(),

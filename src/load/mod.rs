@@ -148,7 +148,8 @@ fn custom_rules(
         .map_or_else(|| cwd.to_path_buf(), |d| cwd.join(d));
     let mut paths: Vec<PathBuf> = rego.paths.iter().map(|p| cwd.join(p)).collect();
     paths.extend(policy.file.rego.paths.iter().map(|p| dir.join(p)));
-    if paths.is_empty() && policy.custom_rule_specs.is_empty() {
+    let pending = policy.exceptions.iter().any(|x| x.pending.is_some());
+    if paths.is_empty() && policy.custom_rule_specs.is_empty() && !pending {
         return Ok(());
     }
     let paths: Vec<PathBuf> = paths
@@ -244,8 +245,9 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         &mut inputs,
     )?;
     let team_members = resolve_teams(req, &ci, &mut policy, &mut set)?;
-    let plan_names: Vec<String> = read.plans.iter().map(|p| p.name.clone()).collect();
-    for plan in read.plans {
+    let mut plan_documents: Vec<(String, Option<regorus::Value>)> = Vec::new();
+    for mut plan in read.plans {
+        plan_documents.push((plan.name.clone(), plan.document.take()));
         inputs.push(InputInfo::new(
             InputKind::TerraformPlan,
             plan.name,
@@ -269,7 +271,7 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
     if policy.rego.as_ref().is_some_and(|r| !r.conftest.is_empty()) {
         set.documents = documents(
             cwd,
-            &plan_names,
+            plan_documents,
             kube_read[0].as_ref(),
             &set.record,
             req.change.as_deref(),
@@ -309,20 +311,25 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
 /// rendered manifest document (Secret values already masked), and the change record.
 fn documents(
     cwd: &Path,
-    plans: &[String],
+    plans: Vec<(String, Option<regorus::Value>)>,
     manifests: Option<&crate::input::kube::Manifests>,
     record: &crate::model::ChangeRecord,
     record_path: Option<&Path>,
 ) -> Result<Vec<crate::model::Document>, Error> {
     use crate::model::Document;
     let mut out = Vec::new();
-    for name in plans {
+    for (name, doc) in plans {
+        let value = match doc {
+            Some(v) => v,
+            // Not read with the plan (the policy's custom rules were not foreseen): now.
+            None => crate::input::plan::read_document(&cwd.join(&name))?,
+        };
         out.push(Document {
-            path: name.clone(),
+            path: name,
             line: None,
             namespace: None,
             change_level: false,
-            value: crate::input::plan::document(&cwd.join(name))?,
+            value,
         });
     }
     for o in manifests.map(|m| m.objects.as_slice()).unwrap_or_default() {
@@ -331,16 +338,12 @@ fn documents(
             line: o.rendered.line,
             namespace: o.namespace.clone(),
             change_level: false,
-            value: o.value.clone(),
+            value: crate::rules::custom_input::node(&o.value),
         });
     }
-    let mut value: crate::model::Node =
-        serde_json::from_value(serde_json::to_value(record).unwrap_or_default())
-            .unwrap_or_default();
-    value.map_strings(&|s| match crate::redact::redact(s) {
-        std::borrow::Cow::Owned(r) => Some(r),
-        std::borrow::Cow::Borrowed(_) => None,
-    });
+    let mut record = serde_json::to_value(record).unwrap_or_default();
+    crate::redact::redact_value(&mut record);
+    let value = regorus::Value::from(record);
     out.push(Document {
         path: record_path.map_or_else(|| "change".to_string(), |p| p.display().to_string()),
         line: None,

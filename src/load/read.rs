@@ -34,8 +34,19 @@ pub(super) struct Read {
 
 type Parsed<T> = Result<T, Error>;
 
+/// Whether custom rules may read the plans as written, so that each plan's JSON is read for
+/// them while its model is built: `--rego` was given, or the policy file has a `rego:` section.
+/// Only a matter of speed: documents not read here are read when needed.
+fn documents_wanted(req: &Request, cwd: &Path) -> bool {
+    !req.rego.is_empty()
+        || req.policy.path(cwd).is_some_and(|p| {
+            std::fs::read_to_string(p).is_ok_and(|t| t.lines().any(|l| l.starts_with("rego:")))
+        })
+}
+
 pub(super) fn read_all(req: &Request, cwd: &Path, ci: &CiContext) -> Result<Read, Error> {
     let plan_paths = input::plan::expand(&req.plans)?;
+    let documents = documents_wanted(req, cwd);
     let kube_paths = [
         input::kube::expand(&req.manifests)?,
         input::kube::expand(&req.base_manifests)?,
@@ -57,7 +68,7 @@ pub(super) fn read_all(req: &Request, cwd: &Path, ci: &CiContext) -> Result<Read
             || {
                 plan_paths
                     .par_iter()
-                    .map(|p| input::plan::load(p))
+                    .map(|p| input::plan::load_with(p, documents))
                     .collect::<Vec<_>>()
             },
             || {

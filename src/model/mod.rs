@@ -333,7 +333,8 @@ pub struct Document {
     pub namespace: Option<String>,
     /// The change record: it belongs to every environment the change touches.
     pub change_level: bool,
-    pub value: Node,
+    /// The document, as the rules read it.
+    pub value: regorus::Value,
 }
 
 /// A live Kubernetes object that nothing in Git declares.

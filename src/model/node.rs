@@ -31,47 +31,6 @@ impl Node {
         }
     }
 
-    /// An object's value by key, to change it.
-    pub fn get_mut(&mut self, key: &str) -> Option<&mut Node> {
-        match self {
-            Node::Obj(entries) => entries
-                .binary_search_by(|(k, _)| (**k).cmp(key))
-                .ok()
-                .map(|i| &mut entries[i].1),
-            _ => None,
-        }
-    }
-
-    /// The items of an array, to change them.
-    pub fn items_mut(&mut self) -> &mut [Node] {
-        match self {
-            Node::Arr(items) => items,
-            _ => &mut [],
-        }
-    }
-
-    /// An object's entries, to change their values.
-    pub fn entries_mut(&mut self) -> &mut [(Box<str>, Node)] {
-        match self {
-            Node::Obj(entries) => entries,
-            _ => &mut [],
-        }
-    }
-
-    /// Every string leaf, mapped (e.g. through the redaction layer).
-    pub fn map_strings(&mut self, f: &dyn Fn(&str) -> Option<String>) {
-        match self {
-            Node::Str(s) => {
-                if let Some(new) = f(s) {
-                    *s = new.into();
-                }
-            }
-            Node::Arr(items) => items.iter_mut().for_each(|n| n.map_strings(f)),
-            Node::Obj(entries) => entries.iter_mut().for_each(|(_, n)| n.map_strings(f)),
-            _ => {}
-        }
-    }
-
     /// An object key, or an array index written as a decimal string.
     pub fn step(&self, seg: &str) -> Option<&Node> {
         match self {

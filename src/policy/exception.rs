@@ -22,7 +22,23 @@ pub struct Exception {
     pub approved_at: Option<DateTime<Utc>>,
     pub expires: Option<DateTime<Utc>>,
     pub location: Option<Location>,
+    /// The rule as written, while it waits for the custom rules it names (`rule` is
+    /// [`PENDING`] until [`Policy::add_custom_rules`] resolves it).
+    pub pending: Option<String>,
 }
+
+/// The rule of an exception that names a custom rule, before the custom rules are read.
+pub static PENDING: RuleMeta = RuleMeta {
+    code: "",
+    name: "",
+    category: crate::findings::Category::Custom,
+    severity: crate::findings::Severity::Info,
+    enforcement: crate::findings::Enforcement::Off,
+    controls: &[],
+    summary: "",
+    fix: "",
+    doc: "",
+};
 
 /// What is wrong with an exception at a given time, if anything.
 impl Exception {

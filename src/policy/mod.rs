@@ -327,9 +327,26 @@ impl Policy {
                 )),
             }
         }
+        for x in &mut self.exceptions {
+            let Some(key) = x.pending.take() else {
+                continue;
+            };
+            match rego.find(&key) {
+                Some(m) => x.rule = m,
+                None => errors.push(crate::error::InputError::new(
+                    x.location.as_ref().map_or(self.path.as_str(), |l| l.path.as_str()),
+                    x.location.as_ref().and_then(crate::model::Location::pos),
+                    format!(
+                        "unknown rule `{key}` in exception: neither changegate's (see `changegate rules`) nor a custom rule's"
+                    ),
+                )),
+            }
+        }
         for e in &mut self.environments {
-            if let Err(crate::error::Error::Input(x)) = e.policy.add_custom_rules(rego.clone()) {
-                errors.push(x);
+            match e.policy.add_custom_rules(rego.clone()) {
+                Err(crate::error::Error::Input(x)) => errors.push(x),
+                Err(crate::error::Error::Inputs(v)) => errors.extend(v),
+                _ => {}
             }
         }
         self.rego = Some(rego);

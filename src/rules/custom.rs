@@ -4,6 +4,7 @@
 //! built-ins that reach the network or the file system, and every evaluation runs under the
 //! policy's time limit (`rego.timeout`).
 
+use rayon::prelude::*;
 use regorus::Value;
 
 use crate::error::{Error, Pos};
@@ -21,40 +22,47 @@ pub fn evaluate(
     data: &Value,
     whole: &str,
 ) -> Result<Vec<(&'static RuleMeta, Hit)>, Error> {
-    let mut engine = rego.engine.clone();
-    engine.set_input(input.clone());
-    engine
-        .add_data(data.clone())
+    let mut base = rego.engine.clone();
+    base.set_input(input.clone());
+    base.add_data(data.clone())
         .map_err(|e| Error::Usage(format!("custom rules: the policy data: {e}")))?;
-    let mut out = Vec::new();
-    for rule in &rego.rules {
-        for kind in &rule.kinds {
-            let query = format!("{}.{kind}", rule.package);
-            let v = engine.eval_rule(query.clone()).map_err(|e| {
-                Error::Usage(format!(
-                    "custom rule {} (`{query}` at {}): {}",
-                    rule.meta.code,
-                    rule.location,
-                    reason(&e.to_string())
-                ))
-            })?;
-            for msg in messages(&v) {
-                let (message, target, location) = hit_of(&msg, whole).map_err(|m| {
-                    Error::Usage(format!("custom rule {} (`{query}`): {m}", rule.meta.code))
+    // Rules are independent: each runs on its own copy of the engine, in parallel (a copy
+    // shares the policies and the input; it only owns its evaluation state).
+    let per_rule: Vec<Vec<(&'static RuleMeta, Hit)>> = rego
+        .rules
+        .par_iter()
+        .map(|rule| {
+            let mut engine = base.clone();
+            let mut out = Vec::new();
+            for kind in &rule.kinds {
+                let query = format!("{}.{kind}", rule.package);
+                let v = engine.eval_rule(query.clone()).map_err(|e| {
+                    Error::Usage(format!(
+                        "custom rule {} (`{query}` at {}): {}",
+                        rule.meta.code,
+                        rule.location,
+                        reason(&e.to_string())
+                    ))
                 })?;
-                out.push((
-                    rule.meta,
-                    Hit {
-                        message,
-                        target,
-                        location,
-                        advisory: *kind == "warn",
-                    },
-                ));
+                for msg in messages(&v) {
+                    let (message, target, location) = hit_of(&msg, whole).map_err(|m| {
+                        Error::Usage(format!("custom rule {} (`{query}`): {m}", rule.meta.code))
+                    })?;
+                    out.push((
+                        rule.meta,
+                        Hit {
+                            message,
+                            target,
+                            location,
+                            advisory: *kind == "warn",
+                        },
+                    ));
+                }
             }
-        }
-    }
-    Ok(out)
+            Ok(out)
+        })
+        .collect::<Result<_, Error>>()?;
+    Ok(per_rule.into_iter().flatten().collect())
 }
 
 /// The members of a rule's value: a set (partial rule) or an array; undefined is none.
@@ -117,61 +125,77 @@ pub fn evaluate_documents(
     rego: &Rego,
     documents: &[crate::model::Document],
 ) -> Result<Vec<(&'static RuleMeta, Hit)>, Error> {
-    let mut out = Vec::new();
     let data = Value::from(rego.data.clone());
+    let mut out = Vec::new();
     for doc in documents {
-        let mut engine = rego.engine.clone();
-        engine.set_input(super::custom_input::node(&doc.value));
+        let mut base = rego.engine.clone();
+        base.set_input(doc.value.clone());
         let file = std::path::Path::new(&doc.path);
         let info = serde_json::json!({"conftest": {"file": {
             "name": doc.path,
             "dir": file.parent().map(|d| d.display().to_string()).unwrap_or_default(),
         }}});
         let fail = |m: String| Error::Usage(format!("custom rules: {}: {}", doc.path, reason(&m)));
-        engine
-            .add_data(data.clone())
+        base.add_data(data.clone())
             .map_err(|e| fail(e.to_string()))?;
-        engine
-            .add_data(Value::from(info))
+        base.add_data(Value::from(info))
             .map_err(|e| fail(e.to_string()))?;
         let location = Location::new(&doc.path, doc.line.map(|line| Pos { line, column: 1 }));
-        for r in &rego.conftest {
-            let ask = |engine: &mut regorus::Engine, query: String| {
-                engine.eval_rule(query.clone()).map_err(|e| {
-                    Error::Usage(format!(
-                        "custom rule {} (`{query}`) on {}: {}",
-                        r.meta.code,
-                        doc.path,
-                        reason(&e.to_string())
-                    ))
-                })
-            };
-            if r.exceptions {
-                let listed = ask(&mut engine, format!("data.{}.exception", r.namespace))?;
-                let name = Value::from(r.exception_name());
-                let excepted = messages(&listed)
-                    .iter()
-                    .any(|names| messages(names).contains(&name));
-                if excepted {
-                    continue;
-                }
-            }
-            let v = ask(&mut engine, format!("data.{}.{}", r.namespace, r.rule))?;
-            for msg in messages(&v) {
-                let (message, target, at) = hit_of(&msg, &doc.path).map_err(|m| {
-                    Error::Usage(format!("custom rule {} on {}: {m}", r.meta.code, doc.path))
-                })?;
-                out.push((
-                    r.meta,
-                    Hit {
-                        message,
-                        target,
-                        location: at.or_else(|| Some(location.clone())),
-                        advisory: !r.failure,
-                    },
-                ));
-            }
-        }
+        // Each rule on its own copy of the engine, in parallel, in the rules' order.
+        let per_rule: Vec<Vec<(&'static RuleMeta, Hit)>> = rego
+            .conftest
+            .par_iter()
+            .map(|r| document_rule(&base, r, doc, &location))
+            .collect::<Result<_, Error>>()?;
+        out.extend(per_rule.into_iter().flatten());
     }
     Ok(out)
+}
+
+/// One Conftest-style rule on one document: nothing when an `exception` lists it.
+fn document_rule(
+    base: &regorus::Engine,
+    r: &crate::policy::custom::ConftestRule,
+    doc: &crate::model::Document,
+    location: &Location,
+) -> Result<Vec<(&'static RuleMeta, Hit)>, Error> {
+    let mut engine = base.clone();
+    let mut ask = |query: String| {
+        engine.eval_rule(query.clone()).map_err(|e| {
+            Error::Usage(format!(
+                "custom rule {} (`{query}`) on {}: {}",
+                r.meta.code,
+                doc.path,
+                reason(&e.to_string())
+            ))
+        })
+    };
+    if r.exceptions {
+        let listed = ask(format!("data.{}.exception", r.namespace))?;
+        let name = Value::from(r.exception_name());
+        if messages(&listed)
+            .iter()
+            .any(|names| messages(names).contains(&name))
+        {
+            return Ok(Vec::new());
+        }
+    }
+    let v = ask(format!("data.{}.{}", r.namespace, r.rule))?;
+    messages(&v)
+        .iter()
+        .map(|msg| {
+            let (message, target, at) = hit_of(msg, &doc.path).map_err(|m| {
+                Error::Usage(format!("custom rule {} on {}: {m}", r.meta.code, doc.path))
+            })?;
+            Ok((
+                r.meta,
+                Hit {
+                    message,
+                    target,
+                    location: at.or_else(|| Some(location.clone())),
+                    advisory: !r.failure,
+                },
+            ))
+        })
+        .collect()
 }

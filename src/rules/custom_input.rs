@@ -217,3 +217,115 @@ pub fn data(policy: &Policy) -> Value {
     }
     obj(vec![("changegate", obj(vec![("policy", Value::from(p))]))])
 }
+
+/// The shape of [`input`]'s document, for `changegate schema rego-input` (tests check that what
+/// [`input`] builds matches it).
+pub mod shape {
+    use schemars::JsonSchema;
+
+    /// `input` of custom Rego rules against the change set.
+    #[derive(JsonSchema)]
+    #[schemars(title = "changegate Rego input", deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub struct Input {
+        /// The merged change record, as maintenance records keep it (`changegate schema record`,
+        /// its `change`): `ticket`, `type`, `approvals` (`by`, `role`, `at`, `source`),
+        /// `window` (`start`, `end`), `rollback`, `backup`, …
+        pub change: serde_json::Map<String, serde_json::Value>,
+        pub resources: Vec<Resource>,
+        pub drift: Vec<Drift>,
+        /// The commits of the change's range, newest first.
+        pub commits: Vec<Commit>,
+        /// The environments the change touches (policies with `environments`).
+        pub environments: Vec<String>,
+        /// The evaluation time (RFC 3339, UTC).
+        pub now: String,
+        /// `review` or `deploy`.
+        pub stage: String,
+    }
+
+    /// A Terraform resource change or a Kubernetes object change.
+    #[derive(JsonSchema)]
+    #[schemars(deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub struct Resource {
+        /// Terraform address (`module.db.aws_db_instance.main`) or object identity
+        /// (`apps/Deployment prod/web`).
+        pub address: String,
+        /// Resource type or object kind.
+        pub kind: String,
+        /// `create`, `update`, `delete`, `replace`, `read`, `no-op`, `import`, `apply`…
+        pub action: String,
+        /// Every action (an import that also updates has both).
+        pub actions: Vec<String>,
+        /// `managed` or `data`.
+        pub mode: String,
+        pub module: Option<String>,
+        pub namespace: Option<String>,
+        pub provider: String,
+        pub classes: Classes,
+        /// The environment it belongs to (policies with `environments`).
+        pub environment: Option<String>,
+        /// The input file it came from.
+        pub input: String,
+        pub location: Option<Location>,
+        /// Its values before and after, sensitive ones replaced by `(sensitive value)`.
+        pub before: serde_json::Value,
+        pub after: serde_json::Value,
+    }
+
+    #[derive(JsonSchema)]
+    #[schemars(deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub struct Classes {
+        pub stateful: bool,
+        pub security_impacting: bool,
+    }
+
+    #[derive(JsonSchema)]
+    #[schemars(deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub struct Location {
+        pub file: String,
+        pub line: Option<u64>,
+    }
+
+    /// A change made outside the pipeline.
+    #[derive(JsonSchema)]
+    #[schemars(deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub struct Drift {
+        pub address: String,
+        pub kind: String,
+        pub action: String,
+        /// The attribute paths that changed.
+        pub changed: Vec<String>,
+        /// Who changed it, when known.
+        pub by: Option<String>,
+        pub namespace: Option<String>,
+        pub input: String,
+    }
+
+    #[derive(JsonSchema)]
+    #[schemars(deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub struct Commit {
+        pub id: String,
+        pub author: Person,
+        pub committer: Person,
+        pub subject: String,
+        pub body: String,
+        /// Trailers by lower-case key, each with its values in order.
+        pub trailers: std::collections::BTreeMap<String, Vec<String>>,
+        /// The paths it changes.
+        pub paths: Vec<String>,
+    }
+
+    #[derive(JsonSchema)]
+    #[schemars(deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub struct Person {
+        pub name: String,
+        pub email: String,
+    }
+}

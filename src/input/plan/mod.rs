@@ -28,26 +28,47 @@ use crate::error::{Error, InputError};
 use crate::model::{Drift, ModuleSource, ResourceChange, ScriptUse};
 pub use convert::diff;
 
-/// A plan file's JSON as Terraform wrote it, with the values Terraform marks sensitive masked
-/// (and the redaction layer applied to every string), for Conftest-style custom rules.
-pub fn document(path: &Path) -> Result<crate::model::Node, Error> {
-    let (name, bytes) = text::read_bytes(path, super::limits::LimitKind::Plan)?;
-    let mut node: crate::model::Node = serde_json::from_slice(&bytes).map_err(|e| {
-        InputError::new(
+/// A plan's JSON as Terraform wrote it, as custom Rego rules read it (`input` of Conftest-style
+/// rules): every value Terraform marks sensitive, and every sensitive variable, is masked
+/// ([`secrets::mask_document`]) — masked as it is built, like the model; what rules report
+/// passes through the redaction layer at the output as well.
+pub fn document(name: &str, text: &str) -> Result<regorus::Value, Error> {
+    let mut v = regorus::Value::from_json_str(text)
+        .map_err(|e| InputError::new(name, None, format!("invalid JSON: {e}")))?;
+    secrets::mask_document(&mut v);
+    Ok(v)
+}
+
+/// Reads a plan file's JSON for custom rules (when it was not read with the plan).
+pub fn read_document(path: &Path) -> Result<regorus::Value, Error> {
+    let (name, raw) = text::read_bytes(path, super::limits::LimitKind::Plan)?;
+    let text = text::decode_owned(&name, raw)?;
+    document(&name, &text)
+}
+
+/// Reads a plan, and (with `document`) its JSON for custom rules at the same time.
+pub fn load_with(path: &Path, document: bool) -> Result<Plan, Error> {
+    let (name, raw) = text::read_bytes(path, super::limits::LimitKind::Plan)?;
+    if raw.starts_with(b"PK\x03\x04") {
+        return Err(refuse(
             &name,
-            Some(crate::error::Pos {
-                line: e.line(),
-                column: e.column(),
-            }),
-            format!("invalid JSON: {e}"),
-        )
-    })?;
-    secrets::mask_document(&mut node);
-    node.map_strings(&|s| match crate::redact::redact(s) {
-        std::borrow::Cow::Owned(r) => Some(r),
-        std::borrow::Cow::Borrowed(_) => None,
-    });
-    Ok(node)
+            format!(
+                "this is a binary plan file (written by `terraform plan -out`), not JSON; {SHOW_JSON}"
+            ),
+        ));
+    }
+    let sha256 = text::sha256_hex(&raw);
+    let text = text::decode_owned(&name, raw)?;
+    if !document {
+        return parse(&name, &text, sha256);
+    }
+    let (plan, doc) = rayon::join(
+        || parse(&name, &text, sha256),
+        || self::document(&name, &text),
+    );
+    let mut plan = plan?;
+    plan.document = Some(doc?);
+    Ok(plan)
 }
 
 /// A plan read into the model.
@@ -61,6 +82,8 @@ pub struct Plan {
     pub drift: Vec<Drift>,
     pub scripts: Vec<ScriptUse>,
     pub modules: Vec<ModuleSource>,
+    /// The JSON as written, masked, for Conftest-style custom rules (read when asked).
+    pub document: Option<regorus::Value>,
 }
 
 /// Expands `--plan` arguments: a file, a directory (its `*.json` files), or a glob.
@@ -83,18 +106,7 @@ pub(super) fn refuse(name: &str, message: String) -> Error {
 
 /// Reads and parses one plan file into the model.
 pub fn load(path: &Path) -> Result<Plan, Error> {
-    let (name, raw) = text::read_bytes(path, super::limits::LimitKind::Plan)?;
-    if raw.starts_with(b"PK\x03\x04") {
-        return Err(refuse(
-            &name,
-            format!(
-                "this is a binary plan file (written by `terraform plan -out`), not JSON; {SHOW_JSON}"
-            ),
-        ));
-    }
-    let sha256 = text::sha256_hex(&raw);
-    let text = text::decode_owned(&name, raw)?;
-    parse(&name, &text, sha256)
+    load_with(path, false)
 }
 
 /// Parses plan JSON text (already decoded).
@@ -194,6 +206,7 @@ pub fn parse(name: &str, text: &str, sha256: String) -> Result<Plan, Error> {
                 drift: drift_entries(name, text, &doc.resource_drift, relevant.as_ref())?,
                 scripts: config_scripts(name, doc.configuration.as_ref()),
                 modules: config_modules(name, doc.configuration.as_ref()),
+                document: None,
             });
         }
         let what = if text.trim() == "{}" {
@@ -223,6 +236,7 @@ pub fn parse(name: &str, text: &str, sha256: String) -> Result<Plan, Error> {
         drift,
         scripts: config_scripts(name, doc.configuration.as_ref()),
         modules: config_modules(name, doc.configuration.as_ref()),
+        document: None,
     })
 }
 

@@ -99,93 +99,132 @@ pub(super) fn register_marked(value: &Node, marks: &Node) {
 /// resource changes and drift by their `before_sensitive`/`after_sensitive`, planned and prior
 /// resource values by `sensitive_values`, outputs marked sensitive, and the root module's
 /// variables its configuration declares sensitive.
-pub fn mask_document(plan: &mut Node) {
-    use crate::model::SENSITIVE;
-    let sensitive_vars: Vec<String> = plan
-        .get("configuration")
-        .and_then(|c| c.get("root_module"))
-        .and_then(|m| m.get("variables"))
-        .map(|vars| {
-            vars.entries()
+pub fn mask_document(plan: &mut regorus::Value) {
+    use regorus::Value;
+    let key = |k: &str| Value::from(k);
+    let sensitive_vars: Vec<Value> =
+        match &plan[&key("configuration")][&key("root_module")][&key("variables")] {
+            Value::Object(vars) => vars
                 .iter()
-                .filter(|(_, v)| v.get("sensitive").and_then(Node::as_bool) == Some(true))
-                .map(|(k, _)| k.to_string())
-                .collect()
-        })
-        .unwrap_or_default();
-    for key in ["resource_changes", "resource_drift"] {
-        if let Some(list) = plan.get_mut(key) {
-            for rc in list.items_mut() {
-                if let Some(change) = rc.get_mut("change") {
+                .filter(|(_, v)| v[&key("sensitive")] == Value::Bool(true))
+                .map(|(k, _)| k.clone())
+                .collect(),
+            _ => Vec::new(),
+        };
+    let Ok(root) = plan.as_object_mut() else {
+        return;
+    };
+    for list in ["resource_changes", "resource_drift"] {
+        if let Some(Ok(items)) = root.get_mut(&key(list)).map(Value::as_array_mut) {
+            for rc in items.iter_mut() {
+                if let Some(change) = field(rc, "change") {
                     mask_change(change);
                 }
             }
         }
     }
-    if let Some(outputs) = plan.get_mut("output_changes") {
-        for (_, change) in outputs.entries_mut() {
+    if let Some(Ok(outputs)) = root
+        .get_mut(&key("output_changes"))
+        .map(Value::as_object_mut)
+    {
+        for (_, change) in outputs.iter_mut() {
             mask_change(change);
         }
     }
-    for key in ["planned_values", "prior_state"] {
-        let Some(doc) = plan.get_mut(key) else {
+    for doc in ["planned_values", "prior_state"] {
+        let Some(d) = root.get_mut(&key(doc)) else {
             continue;
         };
-        let values = if key == "prior_state" {
-            doc.get_mut("values")
+        let values = if doc == "prior_state" {
+            field(d, "values")
         } else {
-            Some(doc)
+            Some(d)
         };
-        if let Some(values) = values {
-            if let Some(outputs) = values.get_mut("outputs") {
-                for (_, o) in outputs.entries_mut() {
-                    if o.get("sensitive").and_then(Node::as_bool) == Some(true)
-                        && let Some(v) = o.get_mut("value")
-                    {
-                        *v = Node::Str(SENSITIVE.into());
+        let Some(values) = values else {
+            continue;
+        };
+        if let Some(outputs) = field(values, "outputs")
+            && let Ok(outputs) = outputs.as_object_mut()
+        {
+            for (_, o) in outputs.iter_mut() {
+                if o[&key("sensitive")] == Value::Bool(true)
+                    && let Some(v) = field(o, "value")
+                {
+                    *v = Value::from(SENSITIVE_TEXT);
+                }
+            }
+        }
+        if let Some(m) = field(values, "root_module") {
+            mask_module(m);
+        }
+    }
+    if let Some(Ok(vars)) = root.get_mut(&key("variables")).map(Value::as_object_mut) {
+        for (name, v) in vars.iter_mut() {
+            if sensitive_vars.contains(name)
+                && let Some(value) = field(v, "value")
+            {
+                *value = Value::from(SENSITIVE_TEXT);
+            }
+        }
+    }
+}
+
+const SENSITIVE_TEXT: &str = crate::model::SENSITIVE;
+
+/// An object's field, to change it.
+fn field<'a>(v: &'a mut regorus::Value, name: &str) -> Option<&'a mut regorus::Value> {
+    v.as_object_mut().ok()?.get_mut(&regorus::Value::from(name))
+}
+
+/// Replaces every subtree `marks` has `true` for (same shape) by the mask.
+fn mask_by(v: &mut regorus::Value, marks: &regorus::Value) {
+    use regorus::Value;
+    match marks {
+        Value::Bool(true) if *v != Value::Null => *v = Value::from(SENSITIVE_TEXT),
+        Value::Object(m) => {
+            if let Ok(o) = v.as_object_mut() {
+                for (k, sub) in m.iter() {
+                    if let Some(child) = o.get_mut(k) {
+                        mask_by(child, sub);
                     }
                 }
             }
-            if let Some(root) = values.get_mut("root_module") {
-                mask_module(root);
+        }
+        Value::Array(m) => {
+            if let Ok(items) = v.as_array_mut() {
+                for (x, sub) in items.iter_mut().zip(m.iter()) {
+                    mask_by(x, sub);
+                }
             }
         }
-    }
-    if let Some(vars) = plan.get_mut("variables") {
-        for (name, v) in vars.entries_mut() {
-            if sensitive_vars.iter().any(|s| **s == **name)
-                && let Some(value) = v.get_mut("value")
-            {
-                *value = Node::Str(SENSITIVE.into());
-            }
-        }
+        _ => {}
     }
 }
 
-fn mask_change(change: &mut Node) {
+fn mask_change(change: &mut regorus::Value) {
     for (value, marks) in [("before", "before_sensitive"), ("after", "after_sensitive")] {
-        let Some(m) = change.get(marks).cloned() else {
-            continue;
-        };
-        if let Some(v) = change.get_mut(value) {
-            v.mask(&m, crate::model::SENSITIVE);
+        let m = change[&regorus::Value::from(marks)].clone();
+        if let Some(v) = field(change, value) {
+            mask_by(v, &m);
         }
     }
 }
 
-fn mask_module(module: &mut Node) {
-    if let Some(resources) = module.get_mut("resources") {
-        for r in resources.items_mut() {
-            let Some(m) = r.get("sensitive_values").cloned() else {
-                continue;
-            };
-            if let Some(v) = r.get_mut("values") {
-                v.mask(&m, crate::model::SENSITIVE);
+fn mask_module(module: &mut regorus::Value) {
+    if let Some(resources) = field(module, "resources")
+        && let Ok(items) = resources.as_array_mut()
+    {
+        for r in items.iter_mut() {
+            let m = r[&regorus::Value::from("sensitive_values")].clone();
+            if let Some(v) = field(r, "values") {
+                mask_by(v, &m);
             }
         }
     }
-    if let Some(children) = module.get_mut("child_modules") {
-        for c in children.items_mut() {
+    if let Some(children) = field(module, "child_modules")
+        && let Ok(items) = children.as_array_mut()
+    {
+        for c in items.iter_mut() {
             mask_module(c);
         }
     }
