@@ -21,6 +21,7 @@ use crate::error::{Error, InputError, Pos};
 use crate::findings::{Category, Enforcement, RuleMeta, Severity};
 use crate::model::Location;
 use crate::policy::custom::{ConftestRule, CustomRule, PREFIX, Rego};
+use crate::rules::custom::reason;
 
 /// One Rego file, as read.
 #[derive(Debug, Clone)]
@@ -413,18 +414,6 @@ fn position(message: &str, file: &str) -> Option<Pos> {
     Some(Pos { line, column })
 }
 
-/// What a regorus error says: its `error: …` line (the rest is a source excerpt), or its first
-/// line.
-fn reason(message: &str) -> String {
-    message
-        .lines()
-        .find_map(|l| l.trim().strip_prefix("error: "))
-        .or_else(|| message.lines().find(|l| !l.trim().is_empty()))
-        .unwrap_or("")
-        .trim()
-        .to_string()
-}
-
 fn leak(s: String) -> &'static str {
     Box::leak(s.into_boxed_str())
 }
@@ -545,31 +534,27 @@ fn rule(
             "`custom.code` `{code}`: codes starting with `CG` are changegate's own; choose another prefix such as `ORG`"
         )));
     }
-    let get = |p: &str| note.pointer(p).filter(|v| !v.is_null()).cloned();
-    let severity: Severity = match get("/custom/severity") {
-        Some(v) => serde_json::from_value(v.clone()).map_err(|_| {
-            err(format!(
-                "`custom.severity` {v}: expected info, low, medium, high or critical"
-            ))
-        })?,
-        None => Severity::Medium,
-    };
-    let enforcement: Enforcement = match get("/custom/enforcement") {
-        Some(v) => serde_json::from_value(v.clone()).map_err(|_| {
-            err(format!(
-                "`custom.enforcement` {v}: expected advisory, soft-mandatory, hard-mandatory or off"
-            ))
-        })?,
-        None => Enforcement::HardMandatory,
-    };
-    let category: Category = match get("/custom/category") {
-        Some(v) => serde_json::from_value(v.clone()).map_err(|_| {
-            err(format!(
-                "`custom.category` {v}: expected one of changegate's categories (see `changegate rules`)"
-            ))
-        })?,
-        None => Category::Custom,
-    };
+    let severity: Severity = setting(
+        note,
+        "severity",
+        Severity::Medium,
+        "info, low, medium, high or critical",
+    )
+    .map_err(err)?;
+    let enforcement: Enforcement = setting(
+        note,
+        "enforcement",
+        Enforcement::HardMandatory,
+        "advisory, soft-mandatory, hard-mandatory or off",
+    )
+    .map_err(err)?;
+    let category: Category = setting(
+        note,
+        "category",
+        Category::Custom,
+        "one of changegate's categories (see `changegate rules`)",
+    )
+    .map_err(err)?;
     let controls: Vec<&'static str> = note
         .pointer("/custom/controls")
         .and_then(Json::as_array)
@@ -609,6 +594,23 @@ fn rule(
         enforcement,
         location: Location::new(file, Some(pos)),
     })
+}
+
+/// `custom.<key>` of an annotation, or `default` when it is not there.
+fn setting<T: serde::de::DeserializeOwned>(
+    note: &Json,
+    key: &str,
+    default: T,
+    expected: &str,
+) -> Result<T, String> {
+    match note
+        .pointer(&format!("/custom/{key}"))
+        .filter(|v| !v.is_null())
+    {
+        Some(v) => serde_json::from_value(v.clone())
+            .map_err(|_| format!("`custom.{key}` {v}: expected {expected}")),
+        None => Ok(default),
+    }
 }
 
 /// Codes are unique among custom rules and never a built-in rule's.

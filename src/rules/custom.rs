@@ -106,7 +106,7 @@ fn hit_of(v: &Value, whole: &str) -> Result<(String, String, Option<Location>), 
 }
 
 /// The first line of a regorus error that says what is wrong (the rest is a source excerpt).
-fn reason(message: &str) -> String {
+pub(crate) fn reason(message: &str) -> String {
     message
         .lines()
         .find_map(|l| l.trim().strip_prefix("error: "))
