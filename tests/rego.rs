@@ -637,3 +637,56 @@ fn policy_exceptions_set_custom_findings_aside() {
         stderr(&out)
     );
 }
+
+/// Snapshots of custom findings in the formats their consumers read, beside the built-in ones
+/// (tests/reports.rs): both kinds of custom rule on the Rego fixture.
+fn formatted(format: &str) -> String {
+    let out = check(&[
+        "--rego",
+        &format!("{DIR}/conftest/plan.rego"),
+        "--rego-data",
+        &format!("{DIR}/conftest/limits.yaml"),
+        "--format",
+        format,
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+#[test]
+fn custom_findings_in_sarif() {
+    insta::assert_snapshot!(formatted("sarif"));
+}
+
+#[test]
+fn custom_findings_in_junit() {
+    insta::assert_snapshot!(formatted("junit"));
+}
+
+#[test]
+fn custom_findings_in_code_quality() {
+    insta::assert_snapshot!(formatted("gitlab"));
+}
+
+#[test]
+fn custom_findings_in_the_record() {
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("record.json");
+    let out = check(&[
+        "--rego",
+        &format!("{DIR}/conftest/plan.rego"),
+        "--rego-data",
+        &format!("{DIR}/conftest/limits.yaml"),
+        "--record",
+        record.to_str().unwrap(),
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let rec: Value = serde_json::from_slice(&std::fs::read(&record).unwrap()).unwrap();
+    // The findings and inputs as recorded (the digest and version stay out of the snapshot).
+    let kept = serde_json::json!({
+        "findings": rec["findings"],
+        "inputs": rec["inputs"],
+        "verdict": rec["verdict"],
+    });
+    insta::assert_snapshot!(serde_json::to_string_pretty(&kept).unwrap());
+}

@@ -94,13 +94,12 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
         .iter()
         .map(|m| {
             let doc = m.doc_markdown();
-            json!({
+            let mut rule = json!({
                 "id": m.code,
                 "name": m.name,
                 "shortDescription": { "text": m.summary },
                 "fullDescription": { "text": format!("{} {}", m.summary, m.fix) },
                 "help": { "text": m.fix, "markdown": doc.trim() },
-                "helpUri": help_uri(m),
                 "defaultConfiguration": { "level": default_level(m.enforcement) },
                 "properties": {
                     "category": m.category.as_str(),
@@ -113,7 +112,13 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
                         json!([m.category.as_str()])
                     },
                 }
-            })
+            });
+            // changegate's own rules are documented online; a custom rule's help is its
+            // description, above.
+            if crate::rules::find(m.code).is_some() {
+                rule["helpUri"] = json!(help_uri(m));
+            }
+            rule
         })
         .collect();
     let index = |code: &str| r.rules.iter().position(|m| m.code == code);
