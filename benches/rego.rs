@@ -1,8 +1,9 @@
 //! Benchmark: ten Conftest-style rules (`benches/rego/rules.rego`) over the generated
 //! 10,000-change plan, three ways:
 //!
-//! - `regorus alone`: this process reads the plan's JSON into regorus, loads the rules and
-//!   evaluates each of them, as a program embedding regorus would;
+//! - `regorus alone`: this bench binary, run again as its own process (`--alone`), reads the
+//!   plan's JSON into regorus, loads the rules and evaluates each of them, as a program
+//!   embedding regorus would;
 //! - `changegate`, the real binary, checking the plan with the rules (`--rego`);
 //! - `changegate` on the same plan without them (what the rules add).
 //!
@@ -99,10 +100,22 @@ fn main() {
     let mut with = Vec::new();
     let mut without = Vec::new();
     let (mut m_alone, mut m_with) = (0, 0);
+    let me = std::env::current_exe().expect("bench binary");
     for _ in 0..runs {
-        let (t, m) = regorus_alone(&plan);
-        alone.push(t);
-        m_alone = m;
+        // Regorus alone in a process of its own, like changegate: a fresh heap each run.
+        let t = Instant::now();
+        let out = Command::new(&me)
+            .arg("--alone")
+            .output()
+            .expect("regorus alone");
+        alone.push(t.elapsed());
+        assert!(out.status.success(), "regorus alone failed");
+        m_alone = String::from_utf8_lossy(&out.stdout)
+            .rsplit(", ")
+            .next()
+            .and_then(|s| s.split_whitespace().next())
+            .and_then(|n| n.parse().ok())
+            .expect("the message count");
         let (t, m) = changegate(bin, &dir, &plan, true);
         with.push(t);
         m_with = m;
