@@ -690,3 +690,32 @@ fn custom_findings_in_the_record() {
     });
     insta::assert_snapshot!(serde_json::to_string_pretty(&kept).unwrap());
 }
+
+/// A change-set rule reads the environment of each resource (`testdata/environments/` policy,
+/// with the Rego fixture's rules).
+#[test]
+fn change_set_rules_see_the_environment() {
+    let out = common::changegate()
+        .args([
+            "check", "--stage", "review", "--now", NOW, "--format", "json",
+        ])
+        .args(["--policy", "testdata/environments/changegate.yaml"])
+        .args(["--change", "testdata/environments/change-full.yaml"])
+        .args(["--plan", &format!("{DIR}/plan.json")])
+        .args(["--environment", "production"])
+        .args(["--rego", &format!("{DIR}/rules/capacity.rego")])
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let org001 = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "ORG001")
+        .unwrap_or_else(|| panic!("{r:#}{}", stderr(&out)));
+    assert_eq!(
+        org001["message"],
+        "aws_instance.batch becomes m5.8xlarge without a CAP- ticket or a capacity planner's approval (environment production)"
+    );
+    assert_eq!(org001["environment"], "production");
+}

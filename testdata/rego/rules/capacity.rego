@@ -25,5 +25,11 @@ deny contains {"msg": msg, "target": r.address} if {
 	r.after.instance_type in large
 	not startswith(input.change.ticket, "CAP-")
 	not capacity_approved
-	msg := sprintf("%s becomes %s without a CAP- ticket or a capacity planner's approval", [r.address, r.after.instance_type])
+	msg := sprintf("%s becomes %s without a CAP- ticket or a capacity planner's approval%s", [r.address, r.after.instance_type, where(r)])
 }
+
+# Where the resource is, when the policy has environments.
+where(r) := sprintf(" (environment %s)", [r.environment]) if r.environment != null
+
+else := ""
+
