@@ -192,9 +192,6 @@ fn scope_of(line: &str) -> Option<Scope> {
     starts_rule.then_some(Scope::Rule(name))
 }
 
-/// Compiles the custom rules of the files: a syntax error, a missing or bad annotation, a
-/// duplicate code or a `CG` code is an error naming the file and line.
-/// `CG` code is an error naming the file and line.
 /// The `data` files (JSON or YAML), merged into one object (objects key by key), as Conftest
 /// loads `--data`.
 /// Returns the data and each file's name and SHA-256.
@@ -334,6 +331,33 @@ fn conftest_rules(
     Ok(out)
 }
 
+/// An engine for the files: Rego v0 or v1, every evaluation under the time limit.
+fn engine(v0: bool, timeout: Duration) -> regorus::Engine {
+    let mut engine = regorus::Engine::new();
+    engine.set_rego_v0(v0);
+    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
+        limit: timeout,
+        check_interval: NonZeroU32::new(64).expect("not zero"),
+    });
+    engine
+}
+
+/// Loads one file into the engine: its package, or the syntax error at its position.
+fn add(engine: &mut regorus::Engine, f: &RegoFile) -> Result<String, InputError> {
+    engine
+        .add_policy(f.path.clone(), f.text.clone())
+        .map_err(|e| {
+            let m = e.to_string();
+            InputError::new(
+                &f.path,
+                position(&m, &f.path),
+                format!("invalid Rego: {}", reason(&m)),
+            )
+        })
+}
+
+/// Compiles the custom rules of the files: a syntax error, a missing or bad annotation, a
+/// duplicate code or a `CG` code is an error naming the file and line.
 pub fn compile(
     files: &[RegoFile],
     v0: bool,
@@ -341,12 +365,7 @@ pub fn compile(
     namespaces: &Namespaces,
     data: Json,
 ) -> Result<Rego, Error> {
-    let mut engine = regorus::Engine::new();
-    engine.set_rego_v0(v0);
-    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
-        limit: timeout,
-        check_interval: NonZeroU32::new(64).expect("not zero"),
-    });
+    let mut engine = engine(v0, timeout);
     let mut errors = Vec::new();
     let mut packages: BTreeMap<String, Vec<(&RegoFile, Vec<Annotation>)>> = BTreeMap::new();
     for f in files {
@@ -357,16 +376,9 @@ pub fn compile(
                 continue;
             }
         };
-        match engine.add_policy(f.path.clone(), f.text.clone()) {
+        match add(&mut engine, f) {
             Ok(package) => packages.entry(package).or_default().push((f, notes)),
-            Err(e) => {
-                let m = e.to_string();
-                errors.push(InputError::new(
-                    &f.path,
-                    position(&m, &f.path),
-                    format!("invalid Rego: {}", reason(&m)),
-                ));
-            }
+            Err(e) => errors.push(e),
         }
     }
     let mut rules = Vec::new();
@@ -394,7 +406,7 @@ pub fn compile(
         engine,
         rules,
         conftest,
-        data,
+        data: regorus::Value::from(data),
         files: files
             .iter()
             .map(|f| (f.path.clone(), f.sha256.clone()))
@@ -679,25 +691,13 @@ fn rule_names(
 /// `true`. Every file is loaded, so tests see the rules they test; a file that does not compile
 /// is an error naming it.
 pub fn test(files: &[RegoFile], v0: bool, timeout: Duration) -> Result<Vec<TestOutcome>, Error> {
-    let mut engine = regorus::Engine::new();
-    engine.set_rego_v0(v0);
-    engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
-        limit: timeout,
-        check_interval: NonZeroU32::new(64).expect("not zero"),
-    });
+    let mut engine = engine(v0, timeout);
     let mut errors = Vec::new();
     let mut packages = Vec::new();
     for f in files {
-        match engine.add_policy(f.path.clone(), f.text.clone()) {
+        match add(&mut engine, f) {
             Ok(package) => packages.push((package, f)),
-            Err(e) => {
-                let m = e.to_string();
-                errors.push(InputError::new(
-                    &f.path,
-                    position(&m, &f.path),
-                    format!("invalid Rego: {}", reason(&m)),
-                ));
-            }
+            Err(e) => errors.push(e),
         }
     }
     if !errors.is_empty() {

@@ -136,6 +136,14 @@ impl CustomRules {
     }
 }
 
+/// A file read as `cwd.join(path)`, named relative to the working directory like every other
+/// input (as written when it is elsewhere).
+fn relative_name(cwd: &Path, name: &str) -> String {
+    Path::new(name)
+        .strip_prefix(cwd)
+        .map_or_else(|_| name.to_string(), |rel| rel.display().to_string())
+}
+
 fn custom_rules(
     rego: &CustomRules,
     cwd: &Path,
@@ -160,10 +168,7 @@ fn custom_rules(
     let files: Vec<crate::input::rego::RegoFile> = files
         .into_iter()
         .map(|mut f| {
-            // Named relative to the working directory, like every other input.
-            if let Ok(rel) = Path::new(&f.path).strip_prefix(cwd) {
-                f.path = rel.display().to_string();
-            }
+            f.path = relative_name(cwd, &f.path);
             f
         })
         .collect();
@@ -183,11 +188,12 @@ fn custom_rules(
         .collect();
     let (data, data_inputs) = crate::input::rego::read_data(&data_files)?;
     for (name, sha) in data_inputs {
-        // Named relative to the working directory, like every other input.
-        let name = Path::new(&name)
-            .strip_prefix(cwd)
-            .map_or(name.clone(), |rel| rel.display().to_string());
-        inputs.push(InputInfo::new(InputKind::RegoData, name, sha, 1));
+        inputs.push(InputInfo::new(
+            InputKind::RegoData,
+            relative_name(cwd, &name),
+            sha,
+            1,
+        ));
     }
     let rego =
         crate::input::rego::compile(&files, spec.v0, policy.rego_timeout, &namespaces, data)?;

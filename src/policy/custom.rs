@@ -56,7 +56,7 @@ pub struct Rego {
     /// Conftest-style rules, run against each input document.
     pub conftest: Vec<ConftestRule>,
     /// `--rego-data` and `rego.data`, merged: `data` for every evaluation.
-    pub data: serde_json::Value,
+    pub data: regorus::Value,
     /// The files, with their SHA-256 (the maintenance record keeps them).
     pub files: Vec<(String, String)>,
 }

@@ -125,7 +125,6 @@ pub fn evaluate_documents(
     rego: &Rego,
     documents: &[crate::model::Document],
 ) -> Result<Vec<(&'static RuleMeta, Hit)>, Error> {
-    let data = Value::from(rego.data.clone());
     let mut out = Vec::new();
     for doc in documents {
         let mut base = rego.engine.clone();
@@ -136,7 +135,7 @@ pub fn evaluate_documents(
             "dir": file.parent().map(|d| d.display().to_string()).unwrap_or_default(),
         }}});
         let fail = |m: String| Error::Usage(format!("custom rules: {}: {}", doc.path, reason(&m)));
-        base.add_data(data.clone())
+        base.add_data(rego.data.clone())
             .map_err(|e| fail(e.to_string()))?;
         base.add_data(Value::from(info))
             .map_err(|e| fail(e.to_string()))?;
