@@ -917,3 +917,49 @@ fn fuzz_findings_stay_fixed() {
         10,
     );
 }
+
+/// A manifests directory that links back to itself is read once: links to directories are not
+/// followed, so a loop cannot read the same object dozens of times. A dangling link to a
+/// manifest is refused: a file that cannot be read never passes.
+#[cfg(unix)]
+#[test]
+fn directory_links_are_not_followed_and_dangling_links_are_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = dir.path().join("manifests");
+    std::fs::create_dir_all(&m).unwrap();
+    std::fs::write(
+        m.join("cm.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: a\n  namespace: default\ndata:\n  k: v\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("..", m.join("up")).unwrap();
+    std::os::unix::fs::symlink("cm.yaml", m.join("same.yml")).unwrap();
+    let out = cg()
+        .args(["check", "--now", NOW, "--format", "json", "--manifests"])
+        .arg(&m)
+        .output()
+        .unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let manifests: Vec<&str> = r["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|i| i["path"].as_str())
+        .filter(|p| p.contains("manifests"))
+        .collect();
+    assert_eq!(manifests.len(), 2, "{manifests:?}");
+    assert!(
+        manifests.iter().all(|p| !p.contains("/up/")),
+        "{manifests:?}"
+    );
+
+    std::os::unix::fs::symlink("gone.yaml", m.join("dangling.yaml")).unwrap();
+    let out = cg()
+        .args(["check", "--now", NOW, "--manifests"])
+        .arg(&m)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("dangling.yaml"), "{err}");
+}

@@ -16,22 +16,44 @@ pub struct DirFiles<'a> {
     pub what: &'a str,
 }
 
+/// Every file below `dir` (descending when `spec.recursive`) whose name ends in one of
+/// `spec.extensions`. Symbolic links to files count; links to directories are not followed
+/// (as git and ripgrep do), so a link loop cannot read the same file again and again. An
+/// entry that cannot be read is an error: nothing unread may pass.
 fn walk(dir: &Path, spec: &DirFiles<'_>, out: &mut Vec<PathBuf>) -> Result<(), Error> {
-    let rd = std::fs::read_dir(dir).map_err(|source| Error::Io {
-        path: dir.display().to_string(),
-        source,
-    })?;
-    for e in rd.filter_map(Result::ok) {
-        let p = e.path();
-        if p.is_dir() {
-            if spec.recursive {
-                walk(&p, spec, out)?;
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let io = |source| Error::Io {
+            path: d.display().to_string(),
+            source,
+        };
+        for entry in std::fs::read_dir(&d).map_err(io)? {
+            let entry = entry.map_err(io)?;
+            let path = entry.path();
+            let kind = entry.file_type().map_err(io)?;
+            if kind.is_dir() {
+                if spec.recursive {
+                    stack.push(path);
+                }
+                continue;
             }
-        } else if p
-            .extension()
-            .is_some_and(|x| spec.extensions.iter().any(|e| x == *e))
-        {
-            out.push(p);
+            let wanted = path
+                .extension()
+                .is_some_and(|x| spec.extensions.iter().any(|e| x == *e));
+            // A dangling link that names a wanted file is an error, like a named file that
+            // does not exist.
+            let is_file = wanted
+                && (kind.is_file()
+                    || kind.is_symlink()
+                        && std::fs::metadata(&path)
+                            .map_err(|source| Error::Io {
+                                path: path.display().to_string(),
+                                source,
+                            })?
+                            .is_file());
+            if is_file {
+                out.push(path);
+            }
         }
     }
     Ok(())

@@ -70,37 +70,16 @@ pub fn files(paths: &[PathBuf], tests: bool) -> Result<Vec<PathBuf>, Error> {
             out.push(p.clone());
             continue;
         }
-        for entry in walkdir(p)? {
-            let is_rego = entry.extension().is_some_and(|e| e == "rego");
-            if is_rego && (tests || !is_test(&entry)) {
-                out.push(entry);
-            }
-        }
+        let spec = super::paths::DirFiles {
+            extensions: &["rego"],
+            recursive: true,
+            what: "*.rego files",
+        };
+        let found = super::paths::files_in(p, &spec)?;
+        out.extend(found.into_iter().filter(|f| tests || !is_test(f)));
     }
     out.sort();
     out.dedup();
-    Ok(out)
-}
-
-/// Every file below `dir`, following no symbolic links.
-fn walkdir(dir: &Path) -> Result<Vec<PathBuf>, Error> {
-    let mut out = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let io = |source| Error::Io {
-            path: d.display().to_string(),
-            source,
-        };
-        for entry in std::fs::read_dir(&d).map_err(io)? {
-            let entry = entry.map_err(io)?;
-            let kind = entry.file_type().map_err(io)?;
-            if kind.is_dir() {
-                stack.push(entry.path());
-            } else if kind.is_file() {
-                out.push(entry.path());
-            }
-        }
-    }
     Ok(out)
 }
 
