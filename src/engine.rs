@@ -58,28 +58,14 @@ impl Evaluation {
 fn apply(meta: &'static RuleMeta, hit: crate::rules::Hit, cx: &Context<'_>) -> Finding {
     let policy = cx.policy;
     let enforcement = policy.enforcement(meta);
-    let mut f = Finding {
-        rule: meta.code,
-        name: meta.name,
-        category: meta.category,
-        severity: policy.severity(meta),
-        enforcement,
-        blocking: !hit.advisory
-            && matches!(
-                enforcement,
-                Enforcement::SoftMandatory | Enforcement::HardMandatory
-            ),
-        suppressed: false,
-        message: hit.message,
-        target: hit.target,
-        location: hit.location,
-        controls: meta.controls,
-        fix: meta.fix,
-        suppression: None,
-        overridden: None,
-        notes: Vec::new(),
-        environment: None,
-    };
+    let blocking = !hit.advisory
+        && matches!(
+            enforcement,
+            Enforcement::SoftMandatory | Enforcement::HardMandatory
+        );
+    let mut f = Finding::new(meta, blocking, hit.target, hit.message, hit.location);
+    f.severity = policy.severity(meta);
+    f.enforcement = enforcement;
 
     // Overrides in the record: only for soft-mandatory rules, only by a security officer who
     // is not the requester, only with a reason.
@@ -407,25 +393,11 @@ fn strictness(f: &Finding) -> (bool, bool, bool, Enforcement) {
 pub fn undecided(error: &crate::error::Error, now: DateTime<Utc>, stage: Stage) -> Evaluation {
     use crate::error::{Error, InputError, Location};
     let meta = crate::rules::UNDECIDED.meta();
-    let finding = |message: String, location: Option<Location>| Finding {
-        rule: meta.code,
-        name: meta.name,
-        category: meta.category,
-        severity: meta.severity,
-        enforcement: meta.enforcement,
-        blocking: true,
-        suppressed: false,
-        target: location
+    let finding = |message: String, location: Option<Location>| {
+        let target = location
             .as_ref()
-            .map_or_else(|| "changegate".to_string(), |l| l.path.clone()),
-        message,
-        location,
-        controls: meta.controls,
-        fix: meta.fix,
-        suppression: None,
-        overridden: None,
-        notes: Vec::new(),
-        environment: None,
+            .map_or_else(|| "changegate".to_string(), |l| l.path.clone());
+        Finding::new(meta, true, target, message, location)
     };
     let of_input =
         |e: &InputError| finding(e.to_string(), Some(Location::new(e.file.clone(), e.pos)));

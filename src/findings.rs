@@ -245,6 +245,37 @@ pub struct Finding {
     pub environment: Option<String>,
 }
 
+impl Finding {
+    /// A finding of `meta` at its own severity and enforcement, blocking as `blocking` says,
+    /// neither suppressed nor overridden; the engine then weighs it against the policy.
+    pub fn new(
+        meta: &'static RuleMeta,
+        blocking: bool,
+        target: String,
+        message: String,
+        location: Option<Location>,
+    ) -> Finding {
+        Finding {
+            rule: meta.code,
+            name: meta.name,
+            category: meta.category,
+            severity: meta.severity,
+            enforcement: meta.enforcement,
+            blocking,
+            suppressed: false,
+            message,
+            target,
+            location,
+            controls: meta.controls,
+            fix: meta.fix,
+            suppression: None,
+            overridden: None,
+            notes: Vec::new(),
+            environment: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
