@@ -843,3 +843,51 @@ fn comment_outside_a_pull_request_is_a_usage_error() {
         "--comment works on a CI platform only",
     ));
 }
+
+/// A server whose every page names a next one is not followed for ever, and an answer larger
+/// than the `http` limit is refused: both exit 2 naming the endpoint, in bounded time.
+#[test]
+fn github_lists_are_bounded_in_pages_and_bytes() {
+    fn endless(req: &Req, port: u16) -> Response {
+        let body = json!([review(1, "bob", "APPROVED", HEAD, "2026-11-25T11:00:00Z")]);
+        let link = format!("<http://127.0.0.1:{port}{}&more=1>; rel=\"next\"", req.path);
+        (200, vec![("link".into(), link)], body.to_string())
+    }
+    let (port, log) = serve(endless, 200);
+    let dir = tempfile::tempdir().unwrap();
+    let start = std::time::Instant::now();
+    let out = github_run(port, dir.path(), "testdata/examples/changegate.yaml");
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("/repos/acme/infra/pulls/12/reviews") && err.contains("longer than 100 pages"),
+        "{err}"
+    );
+    // Pages are asked for by number on the configured API, not at the address the answer gives.
+    let paths: Vec<String> = log.lock().unwrap().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths.len(), 100, "{paths:?}");
+    assert!(paths.iter().all(|p| !p.contains("more=")), "{paths:?}");
+    assert!(paths[99].ends_with("page=100"), "{}", paths[99]);
+    assert!(start.elapsed().as_secs() < 30);
+
+    fn huge(_: &Req, _: u16) -> Response {
+        let many: Vec<Value> = (0..2000)
+            .map(|i| review(i, "bob", "APPROVED", HEAD, "2026-11-25T11:00:00Z"))
+            .collect();
+        (200, vec![], Value::Array(many).to_string())
+    }
+    let (port, _) = serve(huge, 2);
+    let out = github_run_with(
+        port,
+        dir.path(),
+        "testdata/examples/changegate.yaml",
+        &["--max-size", "http=64KiB"],
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("/repos/acme/infra/pulls/12/reviews")
+            && err.contains("larger than the http limit of 64.0 KiB"),
+        "{err}"
+    );
+}

@@ -1,5 +1,7 @@
-//! GitHub's REST API through octocrab: the pull request's reviews (as approvals), the members of
-//! teams that policy roles name, and the report comment. The latest review of each reviewer
+//! GitHub's REST API through octocrab's client: the pull request's reviews (as approvals), the
+//! members of teams that policy roles name, and the report comment. Every answer is read up to
+//! the `http` size limit and lists are read at most [`MAX_PAGES`] pages deep, so a hostile or
+//! broken server cannot exhaust memory or keep changegate paging for ever. The latest review of each reviewer
 //! counts; an approval counts when it was given on the current head commit (or on any commit,
 //! when the policy allows stale approvals). The token is never printed; HTTP failures say which
 //! endpoint failed and how (with the rate limit's reset time when that is the cause).
@@ -8,7 +10,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 use octocrab::Octocrab;
-use octocrab::models::pulls::ReviewState;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 use crate::error::{Error, InputError};
@@ -23,6 +26,10 @@ pub struct PullRequest {
     pub number: u64,
     pub head: String,
 }
+
+/// The most pages of 100 changegate reads of one list (10,000 reviews or comments). A longer
+/// list is refused, not cut short: a review beyond it could withdraw an approval.
+const MAX_PAGES: u32 = 100;
 
 /// A client for one run: the API, the token, and the runtime octocrab runs on.
 pub struct Session {
@@ -78,45 +85,21 @@ impl Session {
         format!("{method} {}{path}", self.api)
     }
 
-    /// Explains a failed typed call; when GitHub says a rate limit was hit, asks `/rate_limit`
-    /// (which does not count against it) when the limit resets.
-    async fn fail(&self, endpoint: &str, e: octocrab::Error) -> Error {
-        let octocrab::Error::GitHub { source, .. } = &e else {
-            return error(endpoint, transport(&e));
-        };
-        let rate_limited = matches!(source.status_code.as_u16(), 403 | 429)
-            && source.message.to_ascii_lowercase().contains("rate limit");
-        let reset = if rate_limited {
-            match self.raw("/rate_limit").await {
-                Ok((status, _, body)) if status.is_success() => {
-                    serde_json::from_str::<Value>(&body)
-                        .ok()
-                        .and_then(|v| v.pointer("/resources/core/reset").map(Value::to_string))
-                }
-                _ => None,
-            }
-        } else {
-            None
-        };
-        let what = super::http_failure(
-            source.status_code,
-            &source.message,
-            rate_limited,
-            reset.as_deref(),
-            None,
-        );
-        error(endpoint, what)
-    }
-
-    /// One GET, answered with its status, headers and body (no status is an error here).
-    async fn raw(&self, path: &str) -> Result<(http::StatusCode, http::HeaderMap, String), Error> {
-        let endpoint = self.endpoint("GET", path);
+    /// One request, answered with its status, headers and body (no status is an error here).
+    async fn send(
+        &self,
+        method: &http::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> Result<(http::StatusCode, http::HeaderMap, String), Error> {
+        let endpoint = self.endpoint(method.as_str(), path);
         let url = format!("{}{path}", self.api);
-        let resp = self
-            .octo
-            ._get(url)
-            .await
-            .map_err(|e| error(&endpoint, transport(&e)))?;
+        let resp = match *method {
+            http::Method::POST => self.octo._post(url, body).await,
+            http::Method::PATCH => self.octo._patch(url, body).await,
+            _ => self.octo._get(url).await,
+        }
+        .map_err(|e| error(&endpoint, transport(&e)))?;
         let status = resp.status();
         let headers = resp.headers().clone();
         // An answer is read up to the `http` limit, never without end.
@@ -143,37 +126,98 @@ impl Session {
         ))
     }
 
-    /// A GET whose failure statuses are errors, naming the endpoint and the status; with
-    /// `missing_ok`, a 404 is `None`.
-    async fn get(&self, path: &str, missing_ok: bool) -> Result<Option<Value>, Error> {
-        let endpoint = self.endpoint("GET", path);
-        let (status, headers, text) = self.raw(path).await?;
+    /// A request whose failure statuses are errors, naming the endpoint, the status and, when
+    /// that is the cause, when the rate limit resets; with `missing_ok`, a 404 is `None`.
+    /// Returns the answer's JSON and whether the `Link` header names a next page.
+    async fn call(
+        &self,
+        method: &http::Method,
+        path: &str,
+        body: Option<&Value>,
+        missing_ok: bool,
+    ) -> Result<Option<(Value, bool)>, Error> {
+        let endpoint = self.endpoint(method.as_str(), path);
+        let (status, headers, text) = self.send(method, path, body).await?;
         if status == http::StatusCode::NOT_FOUND && missing_ok {
             return Ok(None);
         }
+        let header = |k: &str| headers.get(k).and_then(|v| v.to_str().ok());
         if !status.is_success() {
             let message = serde_json::from_str::<Value>(&text)
                 .ok()
                 .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
                 .unwrap_or_default();
-            let header = |k: &str| headers.get(k).and_then(|v| v.to_str().ok());
             let exhausted = header("x-ratelimit-remaining") == Some("0");
             let retry = header("retry-after");
-            let what = super::http_failure(
-                status,
-                &message,
-                exhausted || retry.is_some(),
-                header("x-ratelimit-reset").filter(|_| exhausted),
-                retry,
-            );
+            let limited = exhausted
+                || retry.is_some()
+                || (matches!(status.as_u16(), 403 | 429)
+                    && message.to_ascii_lowercase().contains("rate limit"));
+            let mut reset = header("x-ratelimit-reset")
+                .filter(|_| exhausted)
+                .map(str::to_string);
+            if limited && retry.is_none() && reset.is_none() && path != "/rate_limit" {
+                reset = self.rate_limit_reset().await;
+            }
+            let what = super::http_failure(status, &message, limited, reset.as_deref(), retry);
             return Err(error(&endpoint, what));
         }
-        serde_json::from_str(&text).map(Some).map_err(|e| {
-            error(
-                &endpoint,
-                format!("the answer is not the JSON expected: {e}"),
-            )
-        })
+        let next = header("link").is_some_and(has_next);
+        serde_json::from_str(&text)
+            .map(|v| Some((v, next)))
+            .map_err(|e| {
+                error(
+                    &endpoint,
+                    format!("the answer is not the JSON expected: {e}"),
+                )
+            })
+    }
+
+    /// When the core rate limit resets, from `/rate_limit` (which does not count against it).
+    async fn rate_limit_reset(&self) -> Option<String> {
+        match self.send(&http::Method::GET, "/rate_limit", None).await {
+            Ok((status, _, body)) if status.is_success() => serde_json::from_str::<Value>(&body)
+                .ok()
+                .and_then(|v| v.pointer("/resources/core/reset").map(Value::to_string)),
+            _ => None,
+        }
+    }
+
+    async fn get(&self, path: &str, missing_ok: bool) -> Result<Option<Value>, Error> {
+        let answer = self
+            .call(&http::Method::GET, path, None, missing_ok)
+            .await?;
+        Ok(answer.map(|(v, _)| v))
+    }
+
+    /// Every item of a paginated list, page by page (100 a page) while GitHub's `Link` header
+    /// names a next page. The pages are asked for by number on the configured API, never at an
+    /// address the answer gives.
+    async fn list<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, Error> {
+        let mut out = Vec::new();
+        for page in 1..=MAX_PAGES {
+            let paged = format!("{path}?per_page=100&page={page}");
+            let Some((v, next)) = self.call(&http::Method::GET, &paged, None, false).await? else {
+                break;
+            };
+            let items: Vec<T> = serde_json::from_value(v).map_err(|e| {
+                error(
+                    &self.endpoint("GET", &paged),
+                    format!("the answer is not the list expected: {e}"),
+                )
+            })?;
+            let empty = items.is_empty();
+            out.extend(items);
+            if !next || empty {
+                return Ok(out);
+            }
+        }
+        Err(error(
+            &self.endpoint("GET", path),
+            format!(
+                "the list is longer than {MAX_PAGES} pages of 100; changegate does not decide on part of it"
+            ),
+        ))
     }
 
     /// The pull request's approvals, from its reviews.
@@ -182,31 +226,12 @@ impl Session {
         pr: &PullRequest,
         require_current_head: bool,
     ) -> Result<Vec<Approval>, Error> {
-        let endpoint = self.endpoint(
-            "GET",
-            &format!(
-                "/repos/{}/{}/pulls/{}/reviews",
-                pr.owner, pr.repo, pr.number
-            ),
+        let path = format!(
+            "/repos/{}/{}/pulls/{}/reviews",
+            pr.owner, pr.repo, pr.number
         );
-        self.rt.block_on(async {
-            let first = match self
-                .octo
-                .pulls(&pr.owner, &pr.repo)
-                .list_reviews(pr.number)
-                .per_page(100)
-                .send()
-                .await
-            {
-                Ok(p) => p,
-                Err(e) => return Err(self.fail(&endpoint, e).await),
-            };
-            let reviews = match self.octo.all_pages(first).await {
-                Ok(r) => r,
-                Err(e) => return Err(self.fail(&endpoint, e).await),
-            };
-            Ok(latest_approvals(reviews, &pr.head, require_current_head))
-        })
+        let reviews: Vec<Review> = self.rt.block_on(self.list(&path))?;
+        Ok(latest_approvals(reviews, &pr.head, require_current_head))
     }
 
     /// Which of `logins` are active members of each team (`org/team`). A team that does not
@@ -262,60 +287,82 @@ impl Session {
             "/repos/{}/{}/issues/{}/comments",
             pr.owner, pr.repo, pr.number
         );
-        let endpoint = self.endpoint("GET", &list);
         self.rt.block_on(async {
-            let issues = self.octo.issues(&pr.owner, &pr.repo);
-            let first = match issues.list_comments(pr.number).per_page(100).send().await {
-                Ok(p) => p,
-                Err(e) => return Err(self.fail(&endpoint, e).await),
-            };
-            let comments = match self.octo.all_pages(first).await {
-                Ok(c) => c,
-                Err(e) => return Err(self.fail(&endpoint, e).await),
-            };
+            let comments: Vec<Comment> = self.list(&list).await?;
             let ours = comments
                 .iter()
                 .find(|c| c.body.as_deref().is_some_and(|b| b.contains(marker)));
-            match ours {
-                Some(c) => {
-                    let path = format!("/repos/{}/{}/issues/comments/{}", pr.owner, pr.repo, c.id);
-                    let endpoint = self.endpoint("PATCH", &path);
-                    // GitHub documents PATCH for this (octocrab's `update_comment` sends POST).
-                    let updated: Result<octocrab::models::issues::Comment, _> = self
-                        .octo
-                        .patch(&path, Some(&serde_json::json!({ "body": body })))
-                        .await;
-                    match updated {
-                        Ok(c) => Ok((false, c.html_url.to_string())),
-                        Err(e) => Err(self.fail(&endpoint, e).await),
-                    }
-                }
-                None => {
-                    let endpoint = self.endpoint("POST", &list);
-                    match issues.create_comment(pr.number, body).await {
-                        Ok(c) => Ok((true, c.html_url.to_string())),
-                        Err(e) => Err(self.fail(&endpoint, e).await),
-                    }
-                }
-            }
+            let body = serde_json::json!({ "body": body });
+            // GitHub documents PATCH for an update.
+            let (created, method, path) = match ours {
+                Some(c) => (
+                    false,
+                    http::Method::PATCH,
+                    format!("/repos/{}/{}/issues/comments/{}", pr.owner, pr.repo, c.id),
+                ),
+                None => (true, http::Method::POST, list.clone()),
+            };
+            let answer = self.call(&method, &path, Some(&body), false).await?;
+            let url = answer
+                .as_ref()
+                .and_then(|(v, _)| v.get("html_url"))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string();
+            Ok((created, url))
         })
     }
 }
 
+/// What changegate reads of a pull request review (GitHub sends more).
+#[derive(Debug, Deserialize)]
+struct Review {
+    user: Option<User>,
+    /// `APPROVED`, `CHANGES_REQUESTED`, `COMMENTED`, `DISMISSED` or `PENDING`.
+    state: Option<String>,
+    submitted_at: Option<chrono::DateTime<chrono::Utc>>,
+    commit_id: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+struct User {
+    login: String,
+}
+
+/// What changegate reads of an issue comment.
+#[derive(Debug, Deserialize)]
+struct Comment {
+    id: u64,
+    body: Option<String>,
+}
+
+/// Whether a `Link` header (RFC 8288) names a `next` page.
+fn has_next(link: &str) -> bool {
+    link.split(',').any(|part| {
+        part.split(';').skip(1).any(|param| {
+            let Some((k, v)) = param.split_once('=') else {
+                return false;
+            };
+            k.trim().eq_ignore_ascii_case("rel")
+                && v.trim()
+                    .trim_matches('"')
+                    .split_ascii_whitespace()
+                    .any(|r| r.eq_ignore_ascii_case("next"))
+        })
+    })
+}
+
 /// The latest state-changing review of each reviewer decides (comments do not); approvals on
 /// an older commit count only when the policy allows stale approvals.
-fn latest_approvals(
-    reviews: Vec<octocrab::models::pulls::Review>,
-    head: &str,
-    require_current_head: bool,
-) -> Vec<Approval> {
-    let mut latest: BTreeMap<String, (chrono::DateTime<chrono::Utc>, ReviewState, Option<String>)> =
+fn latest_approvals(reviews: Vec<Review>, head: &str, require_current_head: bool) -> Vec<Approval> {
+    let mut latest: BTreeMap<String, (chrono::DateTime<chrono::Utc>, String, Option<String>)> =
         BTreeMap::new();
     for r in reviews {
         let (Some(user), Some(state)) = (r.user, r.state) else {
             continue;
         };
-        if matches!(state, ReviewState::Commented | ReviewState::Pending) {
+        let state = state.to_ascii_uppercase();
+        if matches!(state.as_str(), "COMMENTED" | "PENDING") {
             continue;
         }
         let at = r.submitted_at.unwrap_or_default();
@@ -327,8 +374,7 @@ fn latest_approvals(
     latest
         .into_iter()
         .filter(|(_, (_, state, commit))| {
-            *state == ReviewState::Approved
-                && (!require_current_head || commit.as_deref() == Some(head))
+            state == "APPROVED" && (!require_current_head || commit.as_deref() == Some(head))
         })
         .map(|(login, (at, _, _))| Approval {
             by: login,
