@@ -7,6 +7,8 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+mod common;
+
 fn corpus() -> Option<PathBuf> {
     let p = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/terraform-plan-json");
     p.is_dir().then_some(p)
@@ -58,7 +60,7 @@ fn judge(path: &Path) -> (bool, usize) {
 #[test]
 fn every_corpus_plan_parses_and_every_non_plan_is_refused() {
     let Some(dir) = corpus() else {
-        eprintln!("SKIPPED: ../shared/corpus/terraform-plan-json is not beside the checkout");
+        common::skipped("../shared/corpus/terraform-plan-json is not beside the checkout");
         return;
     };
     let mut all = Vec::new();
@@ -97,16 +99,15 @@ fn every_corpus_plan_parses_and_every_non_plan_is_refused() {
 #[test]
 fn the_binary_reads_a_utf16_plan_from_windows() {
     let Some(dir) = corpus() else {
-        eprintln!("SKIPPED: corpus not present");
+        common::skipped("corpus not present");
         return;
     };
     let f = dir.join("checkov/terraform/parser/resources/plan_encodings/tfplan_win_utf16.json");
     if !f.exists() {
-        eprintln!("SKIPPED: {} not present", f.display());
+        common::skipped(&format!("{} not present", f.display()));
         return;
     }
-    let out = assert_cmd::Command::cargo_bin("changegate")
-        .unwrap()
+    let out = common::changegate()
         .args([
             "check",
             "--now",
@@ -118,12 +119,7 @@ fn the_binary_reads_a_utf16_plan_from_windows() {
         .arg(&f)
         .output()
         .unwrap();
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = common::decided(&out);
     assert_eq!(r["inputs"][1]["kind"], "terraform-plan");
     assert_eq!(r["inputs"][1]["items"], 1);
 }
@@ -138,7 +134,7 @@ fn kube_corpus() -> Option<PathBuf> {
 #[test]
 fn every_rendered_corpus_file_parses() {
     let Some(dir) = kube_corpus() else {
-        eprintln!("SKIPPED: ../shared/corpus/kubernetes is not beside the checkout");
+        common::skipped("../shared/corpus/kubernetes is not beside the checkout");
         return;
     };
     let mut files = Vec::new();
@@ -146,8 +142,7 @@ fn every_rendered_corpus_file_parses() {
     assert!(files.len() > 20, "{} files", files.len());
     let mut invalid = 0;
     for f in &files {
-        let out = assert_cmd::Command::cargo_bin("changegate")
-            .unwrap()
+        let out = common::changegate()
             .args([
                 "check",
                 "--now",
@@ -183,7 +178,7 @@ fn every_rendered_corpus_file_parses() {
 #[test]
 fn every_live_object_is_read_with_its_managers() {
     let Some(dir) = kube_corpus() else {
-        eprintln!("SKIPPED: corpus not present");
+        common::skipped("corpus not present");
         return;
     };
     let mut files = Vec::new();
@@ -234,7 +229,7 @@ fn every_live_object_is_read_with_its_managers() {
 fn every_corpus_tf_file_passes_the_bracket_check() {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus");
     if !dir.is_dir() {
-        eprintln!("SKIPPED: ../shared/corpus is not beside the checkout");
+        common::skipped("../shared/corpus is not beside the checkout");
         return;
     }
     let mut files = Vec::new();

@@ -44,12 +44,7 @@ fn commit_trailers_fill_the_change_record() {
         .args(["--commits", &format!("{base}..{head}")])
         .output()
         .unwrap();
-    assert!(
-        matches!(out.status.code(), Some(0 | 1)),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let r: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let r = common::decided(&out);
     let c = &r["change"];
     assert_eq!(c["ticket"], "CHG-4321");
     assert_eq!(c["rollback"], "re-attach the previous certificate");

@@ -35,6 +35,17 @@ pub fn changegate() -> Command {
     c
 }
 
+/// The JSON report of a run that decided (exit 0 or 1); a run that could not decide fails the
+/// test with its standard error.
+pub fn decided(out: &std::process::Output) -> Value {
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).expect("a JSON report")
+}
+
 /// The report's input of `kind` (the first one).
 pub fn input_of(report: &Value, kind: &str) -> Value {
     report["inputs"]
