@@ -210,7 +210,7 @@ fn shallow_clone_missing_the_base_says_what_to_fetch() {
         .output()
         .is_err()
     {
-        eprintln!("SKIPPED: no git binary to make a shallow clone with");
+        common::skipped("no git binary to make a shallow clone with");
         return;
     }
     let origin = tempfile::tempdir().unwrap();
@@ -259,7 +259,7 @@ fn commits_auto_in_a_shallow_clone_says_the_range_is_incomplete() {
     let origin = tempfile::tempdir().unwrap();
     let o = origin.path();
     if !git(o, &["init", "-q", "-b", "main"]) {
-        eprintln!("SKIPPED: no git binary to make a shallow clone with");
+        common::skipped("no git binary to make a shallow clone with");
         return;
     }
     // main: base, m1; feature (from base): f1, f2.
@@ -355,7 +355,7 @@ fn real_ssh_and_gpg_signatures_name_the_signer_key() {
         Sh::new(tool).arg("--version").output().is_ok() || Sh::new(tool).arg("-?").output().is_ok()
     };
     if !have("ssh-keygen") || !have("gpg") {
-        eprintln!("SKIPPED: ssh-keygen or gpg not installed");
+        common::skipped("ssh-keygen or gpg not installed");
         return;
     }
     let work = tempfile::tempdir().unwrap();

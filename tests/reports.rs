@@ -113,7 +113,7 @@ fn sarif_validates_against_the_official_schema() {
     let schema = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../shared/corpus/output-formats/sarif/sarif-schema-2.1.0.errata01-os.json");
     if !schema.exists() {
-        eprintln!("SKIPPED: the SARIF 2.1.0 schema is not beside the checkout");
+        common::skipped("the SARIF 2.1.0 schema is not beside the checkout");
         return;
     }
     let schema: serde_json::Value =
