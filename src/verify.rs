@@ -105,6 +105,8 @@ fn replay_request(
             InputKind::Live => req.live.push(now.clone()),
             InputKind::Rego => req.rego.push(now.clone()),
             InputKind::RegoData => req.rego_data.push(now.clone()),
+            // Read again through the policy, from the repository; compared by digest here.
+            InputKind::SigningTrust => {}
             InputKind::Git => {
                 req.repo = now.clone();
                 req.commits =
@@ -173,7 +175,7 @@ fn files_changed(expected: &[Reread]) -> Result<Option<String>, Error> {
         let limit = match r.kind {
             InputKind::TerraformSource | InputKind::Git => continue,
             InputKind::TerraformPlan => LimitKind::Plan,
-            InputKind::Policy => LimitKind::Policy,
+            InputKind::Policy | InputKind::SigningTrust => LimitKind::Policy,
             InputKind::ChangeRecord => LimitKind::Change,
             InputKind::Description => LimitKind::Description,
             InputKind::Manifests | InputKind::BaseManifests | InputKind::Live => {

@@ -372,6 +372,7 @@ fn the_record_keeps_the_environments_and_verify_re_evaluates_them() {
         String::from_utf8_lossy(&out.stderr)
     );
     let rec: Value = serde_json::from_slice(&std::fs::read(&record).unwrap()).unwrap();
+    common::assert_valid_record(&rec);
     assert_eq!(rec["environments"][0]["name"], "development");
     assert_eq!(
         rec["environments"][0]["approvals"]["standard"][0],

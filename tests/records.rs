@@ -145,10 +145,7 @@ fn a_record_is_byte_identical_valid_and_verified() {
     );
 
     let rec: Value = serde_json::from_slice(&ra).unwrap();
-    let schema: Value = serde_json::from_str(changegate::evidence::SCHEMA_JSON).unwrap();
-    let validator = jsonschema::validator_for(&schema).unwrap();
-    let errors: Vec<String> = validator.iter_errors(&rec).map(|e| e.to_string()).collect();
-    assert!(errors.is_empty(), "{errors:#?}");
+    common::assert_valid_record(&rec);
     assert_eq!(rec["schema"], "changegate/record/v1");
     assert_eq!(rec["change"]["ticket"], "CHG-1234");
     assert_eq!(rec["verdict"], "fail");
@@ -386,4 +383,22 @@ fn schema_record_is_the_committed_schema() {
     )
     .unwrap();
     assert_eq!(printed, committed);
+}
+
+/// The record schema names every kind of input a record can list.
+#[test]
+fn the_record_schema_knows_every_input_kind() {
+    let schema: Value = serde_json::from_str(changegate::evidence::SCHEMA_JSON).unwrap();
+    let kinds: std::collections::BTreeSet<&str> = schema
+        .pointer("/properties/inputs/items/properties/kind/enum")
+        .and_then(Value::as_array)
+        .expect("an enum of input kinds")
+        .iter()
+        .map(|k| k.as_str().unwrap())
+        .collect();
+    let all: std::collections::BTreeSet<&str> = changegate::model::provenance::InputKind::ALL
+        .iter()
+        .map(|k| k.as_str())
+        .collect();
+    assert_eq!(kinds, all);
 }

@@ -475,6 +475,8 @@ fn verify_replays_the_namespaces_and_data() {
     ]);
     assert_eq!(code, 1, "{all}");
     let rec: Value = serde_json::from_slice(&std::fs::read(&record).unwrap()).unwrap();
+    // Custom rules' codes and the Rego inputs are part of the record's format.
+    common::assert_valid_record(&rec);
     assert_eq!(rec["rego_namespaces"], serde_json::json!(["kubernetes"]));
     assert!(
         rec["inputs"]

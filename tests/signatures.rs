@@ -234,3 +234,81 @@ fn unreadable_trust_material_is_an_error_naming_the_file() {
         "{err}"
     );
 }
+
+/// The files a check trusted to verify signatures are inputs of its record, sealed by their
+/// digests: `verify` says so when one has changed since.
+#[test]
+fn the_record_seals_the_trust_files_and_verify_notices_a_changed_one() {
+    const KEY: &str =
+        "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIHjNczolbijj+iwL2d//edatgv1H/KBqypSuXNXYypGz";
+    let dir = tempfile::tempdir().unwrap();
+    let (base, head) = common::build_repo(
+        dir.path(),
+        "- message: \"CHG-1: signed\"\n  author: Dave <dave@example.com>\n  time: \"2026-11-25T10:00:00Z\"\n  signed: ssh\n  files: { f.txt: \"x\\n\" }\n",
+    );
+    let signers = dir.path().join("allowed_signers");
+    std::fs::write(&signers, format!("dave@example.com {KEY}\n")).unwrap();
+    std::fs::write(
+        dir.path().join("changegate.yaml"),
+        "roles: { system-owner: [a], infra-lead: [b], security-officer: [c] }\n\
+         git: { require_signed: true, allowed_signers: allowed_signers }\n",
+    )
+    .unwrap();
+    let out = common::changegate()
+        .args(["check", "--now", "2026-11-27T12:00:00Z", "--repo", "."])
+        .args(["--commits", &format!("{base}..{head}")])
+        .args(["--record", "record.json"])
+        .current_dir(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let rec: Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("record.json")).unwrap()).unwrap();
+    common::assert_valid_record(&rec);
+    let trust: Vec<&Value> = rec["inputs"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|i| i["kind"] == "signing-trust")
+        .collect();
+    assert_eq!(trust.len(), 1, "{:#}", rec["inputs"]);
+    assert_eq!(trust[0]["path"], "allowed_signers");
+    assert_eq!(trust[0]["items"], 1);
+    let verify = || {
+        common::changegate()
+            .args(["verify", "record.json"])
+            .current_dir(dir.path())
+            .output()
+            .unwrap()
+    };
+    let v = verify();
+    assert_eq!(
+        v.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&v.stdout),
+        String::from_utf8_lossy(&v.stderr)
+    );
+    // Someone trusts another key afterwards.
+    std::fs::write(
+        &signers,
+        format!("dave@example.com {KEY}\nmallory@example.com {KEY}\n"),
+    )
+    .unwrap();
+    let v = verify();
+    let all = format!(
+        "{}{}",
+        String::from_utf8_lossy(&v.stdout),
+        String::from_utf8_lossy(&v.stderr)
+    );
+    assert_eq!(v.status.code(), Some(1), "{all}");
+    assert!(
+        all.contains("input `allowed_signers` (signing-trust) has changed"),
+        "{all}"
+    );
+}

@@ -39,6 +39,9 @@ struct AllowedSigner {
 pub struct Trust {
     allowed_signers: Option<(String, Vec<AllowedSigner>)>,
     keyring: Option<(String, Vec<SignedPublicKey>)>,
+    /// The files read, as (the path read, its SHA-256, how many signers or keys it holds), for
+    /// the inputs a record seals.
+    pub files: Vec<(String, String, usize)>,
 }
 
 impl Trust {
@@ -48,11 +51,18 @@ impl Trust {
         // Findings name the files as the policy does; errors reading them name the path read.
         if let Some(p) = &git.allowed_signers {
             let f = text::read(&root.join(p), LimitKind::Policy)?;
-            trust.allowed_signers = Some((p.clone(), parse_allowed_signers(&f.name, &f.text)?));
+            let signers = parse_allowed_signers(&f.name, &f.text)?;
+            let digest = text::sha256_hex(&f.bytes);
+            trust.files.push((f.name, digest, signers.len()));
+            trust.allowed_signers = Some((p.clone(), signers));
         }
         if let Some(p) = &git.keyring {
             let (name, bytes) = text::read_bytes(&root.join(p), LimitKind::Policy)?;
-            trust.keyring = Some((p.clone(), parse_keyring(&name, &bytes)?));
+            let keys = parse_keyring(&name, &bytes)?;
+            trust
+                .files
+                .push((name, text::sha256_hex(&bytes), keys.len()));
+            trust.keyring = Some((p.clone(), keys));
         }
         Ok(trust)
     }

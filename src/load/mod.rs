@@ -228,17 +228,20 @@ pub fn policy_with_custom_rules(
 pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
     let ci = platform::context(req.platform)?;
     let mut read = read::read_all(req, cwd, &ci)?;
-    // Signatures are verified once the policy says what to trust.
-    if let Some(git) = &mut read.git {
-        verify_signatures(git, &read.policy)?;
-    }
-    let mut policy = read.policy;
     let mut inputs = vec![InputInfo::new(
         InputKind::Policy,
-        policy.path.clone(),
-        policy.sha256.clone(),
+        read.policy.path.clone(),
+        read.policy.sha256.clone(),
         1,
     )];
+    // Signatures are verified once the policy says what to trust.
+    if let Some(git) = &mut read.git {
+        for (name, sha256, items) in verify_signatures(git, &read.policy)? {
+            let name = relative_name(cwd, &name);
+            inputs.push(InputInfo::new(InputKind::SigningTrust, name, sha256, items));
+        }
+    }
+    let mut policy = read.policy;
     custom_rules(&CustomRules::of(req), cwd, &mut policy, &mut inputs)?;
     let skipped_rules = skip_rules(&mut policy, &req.skip_rules)?;
     let git_workdir = read.git.as_ref().and_then(|g| g.workdir.clone());
@@ -423,10 +426,14 @@ fn source_root_with(repo: &Path, cwd: &Path, candidates: &[String]) -> crate::re
 }
 
 /// Verifies the signed commits against the policy's `git.allowed_signers` and `git.keyring`
-/// (read from the repository's work tree), when any commit is signed.
-fn verify_signatures(git: &mut crate::input::git::GitLog, policy: &Policy) -> Result<(), Error> {
+/// (read from the repository's work tree), when any commit is signed. Returns the trust files
+/// read: (path, SHA-256, signers or keys).
+fn verify_signatures(
+    git: &mut crate::input::git::GitLog,
+    policy: &Policy,
+) -> Result<Vec<(String, String, usize)>, Error> {
     if git.commits.iter().all(|c| c.signature.is_none()) {
-        return Ok(());
+        return Ok(Vec::new());
     }
     let root = git
         .workdir
@@ -434,7 +441,7 @@ fn verify_signatures(git: &mut crate::input::git::GitLog, policy: &Policy) -> Re
         .unwrap_or_else(|| std::path::PathBuf::from(&git.repo));
     let trust = crate::input::signatures::Trust::load(&policy.file.git, &root)?;
     crate::input::signatures::verify_commits(&mut git.commits, &trust);
-    Ok(())
+    Ok(trust.files)
 }
 
 /// Roles may name GitHub teams: the platform is asked which approvers belong to them (or the

@@ -20,10 +20,13 @@ pub enum InputKind {
     Rego,
     /// A `data` file of custom rules.
     RegoData,
+    /// A file the policy trusts to verify commit signatures with (`git.allowed_signers`,
+    /// `git.keyring`).
+    SigningTrust,
 }
 
 impl InputKind {
-    pub const ALL: [InputKind; 11] = [
+    pub const ALL: [InputKind; 12] = [
         InputKind::Policy,
         InputKind::ChangeRecord,
         InputKind::Description,
@@ -35,6 +38,7 @@ impl InputKind {
         InputKind::Live,
         InputKind::Rego,
         InputKind::RegoData,
+        InputKind::SigningTrust,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -50,6 +54,7 @@ impl InputKind {
             InputKind::Live => "live",
             InputKind::Rego => "rego",
             InputKind::RegoData => "rego-data",
+            InputKind::SigningTrust => "signing-trust",
         }
     }
 

@@ -46,6 +46,17 @@ pub fn decided(out: &std::process::Output) -> Value {
     serde_json::from_slice(&out.stdout).expect("a JSON report")
 }
 
+/// Fails the test when `record` does not validate against the committed record schema.
+pub fn assert_valid_record(record: &Value) {
+    let schema: Value = serde_json::from_str(changegate::evidence::SCHEMA_JSON).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(record)
+        .map(|e| format!("{}: {e}", e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+}
+
 /// The report's input of `kind` (the first one).
 pub fn input_of(report: &Value, kind: &str) -> Value {
     report["inputs"]
