@@ -63,6 +63,7 @@ fn apply(meta: &'static RuleMeta, hit: crate::rules::Hit, cx: &Context<'_>) -> F
             enforcement,
             Enforcement::SoftMandatory | Enforcement::HardMandatory
         );
+    let hit_excepted_by = hit.excepted_by;
     let mut f = Finding::new(meta, blocking, hit.target, hit.message, hit.location);
     f.severity = policy.severity(meta);
     f.enforcement = enforcement;
@@ -105,8 +106,13 @@ fn apply(meta: &'static RuleMeta, hit: crate::rules::Hit, cx: &Context<'_>) -> F
         }
     }
 
+    if let Some(rule) = &hit_excepted_by {
+        f.suppressed = true;
+        f.blocking = false;
+        f.suppression = Some(Suppression::by_rego(rule));
+    }
     // Exceptions never apply to findings about exceptions.
-    if meta.category != Category::Exception
+    else if meta.category != Category::Exception
         && let Some(x) = policy
             .exceptions
             .iter()
@@ -115,7 +121,7 @@ fn apply(meta: &'static RuleMeta, hit: crate::rules::Hit, cx: &Context<'_>) -> F
         f.suppressed = true;
         f.blocking = false;
         f.suppression = Some(Suppression {
-            exception: x.index,
+            exception: Some(x.index),
             justification: x.justification.clone().unwrap_or_default(),
             compensating_controls: x.compensating_controls.clone().unwrap_or_default(),
             approved_by: x.approved_by.clone().unwrap_or_default(),
@@ -123,6 +129,7 @@ fn apply(meta: &'static RuleMeta, hit: crate::rules::Hit, cx: &Context<'_>) -> F
                 .expires
                 .map(crate::model::time::fmt_time)
                 .unwrap_or_default(),
+            rego: None,
         });
     }
     f

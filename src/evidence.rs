@@ -61,7 +61,8 @@ pub struct Findings<'a> {
     pub blocking: Vec<&'a Finding>,
     /// Not blocking: advisory rules, and blocking findings overridden by the record.
     pub advisory: Vec<&'a Finding>,
-    /// Set aside by a policy exception (the exception is in `suppression`).
+    /// Set aside by a policy exception or a Conftest-style `exception` rule (which one is in
+    /// `suppression`).
     pub suppressed: Vec<&'a Finding>,
 }
 

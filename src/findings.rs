@@ -201,15 +201,36 @@ pub struct Obligation {
     pub message: String,
 }
 
-/// How an exception suppressed a finding.
+/// How an exception suppressed a finding: an exception of the policy, or the `exception` rule
+/// of a Conftest-style Rego namespace.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Suppression {
     /// Index of the exception in the policy's `exceptions` (0-based).
-    pub exception: usize,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub exception: Option<usize>,
     pub justification: String,
     pub compensating_controls: String,
     pub approved_by: String,
     pub expires: String,
+    /// The Rego rule that excepted the finding's rule for its document
+    /// (`data.main.exception`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub rego: Option<String>,
+}
+
+impl Suppression {
+    /// The suppression of a Conftest-style rule whose namespace's `exception` rule lists it
+    /// for the document.
+    pub fn by_rego(rule: &str) -> Suppression {
+        Suppression {
+            exception: None,
+            justification: format!("`{rule}` lists this rule for the document"),
+            compensating_controls: String::new(),
+            approved_by: String::new(),
+            expires: String::new(),
+            rego: Some(rule.to_string()),
+        }
+    }
 }
 
 /// A soft-mandatory finding a security officer let through.

@@ -361,8 +361,9 @@ fn test_rego_runs_the_test_rules_and_fails_on_a_failing_one() {
     );
 }
 
-/// Findings of a check with the Conftest-style policies of `testdata/rego/conftest/`.
-fn conftest(extra: &[&str]) -> (i32, Vec<(String, String, String)>, String) {
+/// The Conftest-style fixture (`testdata/rego/conftest/`) checked with `extra` flags: (exit code, the JSON report, stdout and
+/// stderr).
+fn conftest_report(extra: &[&str]) -> (i32, Value, String) {
     let out = common::changegate()
         .args([
             "check", "--stage", "deploy", "--now", NOW, "--format", "json",
@@ -377,11 +378,21 @@ fn conftest(extra: &[&str]) -> (i32, Vec<(String, String, String)>, String) {
         .output()
         .unwrap();
     let r: Value = serde_json::from_slice(&out.stdout).unwrap_or(Value::Null);
+    (
+        out.status.code().unwrap_or(-1),
+        r,
+        String::from_utf8_lossy(&out.stdout).into_owned() + &stderr(&out),
+    )
+}
+
+/// The custom findings that stand (not suppressed): (rule, message, file).
+fn conftest(extra: &[&str]) -> (i32, Vec<(String, String, String)>, String) {
+    let (code, r, all) = conftest_report(extra);
     let found = r["findings"]
         .as_array()
         .map(|a| {
             a.iter()
-                .filter(|f| f["category"] == "custom")
+                .filter(|f| f["category"] == "custom" && f["suppressed"] == false)
                 .map(|f| {
                     (
                         f["rule"].as_str().unwrap().to_string(),
@@ -392,11 +403,7 @@ fn conftest(extra: &[&str]) -> (i32, Vec<(String, String, String)>, String) {
                 .collect()
         })
         .unwrap_or_default();
-    (
-        out.status.code().unwrap_or(-1),
-        found,
-        String::from_utf8_lossy(&out.stdout).into_owned() + &stderr(&out),
-    )
+    (code, found, all)
 }
 
 #[test]
@@ -443,6 +450,25 @@ fn conftest_policies_give_conftest_messages_per_document() {
     // forbidden type comes from `--rego-data`; the sensitive variable reaches no rule.
     assert_eq!(found, want, "{all}");
     assert!(!all.contains("hunter2"), "{all}");
+    // The excepted one is reported as suppressed by the `exception` rule, not dropped.
+    let (_, r, _) =
+        conftest_report(&["--rego-namespace", "main", "--rego-namespace", "kubernetes"]);
+    let suppressed: Vec<&Value> = r["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["suppressed"] == true && f["rule"] == "kubernetes.deny_run_as_root")
+        .collect();
+    assert_eq!(suppressed.len(), 1, "{all}");
+    assert_eq!(
+        suppressed[0]["message"],
+        "Deployment legacy-batch must not run as root"
+    );
+    assert_eq!(
+        suppressed[0]["suppression"]["rego"],
+        "data.kubernetes.exception"
+    );
+    assert_eq!(suppressed[0]["blocking"], false);
 }
 
 #[test]
@@ -720,4 +746,55 @@ fn change_set_rules_see_the_environment() {
         "aws_instance.batch becomes m5.8xlarge without a CAP- ticket or a capacity planner's approval (environment production)"
     );
     assert_eq!(org001["environment"], "production");
+}
+
+/// A Conftest `exception` sets a deny aside for one document: every format reports it as
+/// suppressed by that rule (SARIF as an external suppression, valid against the OASIS schema),
+/// and the record keeps it.
+#[test]
+fn a_conftest_exception_is_reported_as_suppressed() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = |n: &str| dir.path().join(n).to_str().unwrap().to_string();
+    let (code, _, all) = conftest_report(&[
+        "--rego-namespace",
+        "kubernetes",
+        "--format",
+        &format!("text={}", p("r.txt")),
+        "--format",
+        &format!("sarif={}", p("r.sarif")),
+        "--record",
+        &p("record.json"),
+    ]);
+    assert_eq!(code, 1, "{all}");
+    let text = std::fs::read_to_string(p("r.txt")).unwrap();
+    let at = text
+        .find("suppressed[kubernetes.deny_run_as_root")
+        .unwrap_or_else(|| panic!("{text}"));
+    let block: String = text[at..].lines().take(4).collect::<Vec<_>>().join("\n");
+    insta::assert_snapshot!(block);
+
+    let sarif: Value =
+        serde_json::from_str(&std::fs::read_to_string(p("r.sarif")).unwrap()).unwrap();
+    common::assert_valid_sarif(&sarif);
+    let result = sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "kubernetes.deny_run_as_root" && r.get("suppressions").is_some())
+        .expect("a suppressed result");
+    assert_eq!(result["suppressions"][0]["kind"], "external");
+    assert_eq!(
+        result["suppressions"][0]["properties"]["regoException"],
+        "data.kubernetes.exception"
+    );
+
+    let rec: Value = serde_json::from_slice(&std::fs::read(p("record.json")).unwrap()).unwrap();
+    common::assert_valid_record(&rec);
+    let suppressed = rec["findings"]["suppressed"].as_array().unwrap();
+    assert_eq!(suppressed.len(), 1, "{:#}", rec["findings"]);
+    assert_eq!(
+        suppressed[0]["suppression"]["rego"],
+        "data.kubernetes.exception"
+    );
+    assert!(suppressed[0]["suppression"].get("exception").is_none());
 }

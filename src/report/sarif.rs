@@ -147,16 +147,20 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
                 res["ruleIndex"] = json!(i);
             }
             if let Some(s) = &f.suppression {
+                let properties = match (&s.exception, &s.rego) {
+                    (Some(i), _) => json!({
+                        "exception": i,
+                        "approvedBy": s.approved_by,
+                        "expires": s.expires,
+                        "compensatingControls": s.compensating_controls,
+                    }),
+                    (None, rule) => json!({ "regoException": rule }),
+                };
                 res["suppressions"] = json!([{
                     "kind": "external",
                     "status": "accepted",
                     "justification": s.justification,
-                    "properties": {
-                        "exception": s.exception,
-                        "approvedBy": s.approved_by,
-                        "expires": s.expires,
-                        "compensatingControls": s.compensating_controls,
-                    }
+                    "properties": properties,
                 }]);
             }
             if let Some(o) = &f.overridden {

@@ -8,7 +8,7 @@ use anstyle::{AnsiColor, Style};
 
 use super::Report;
 use crate::findings::Category;
-use crate::findings::{Finding, Verdict};
+use crate::findings::{Finding, Suppression, Verdict};
 use crate::model::text::count;
 use crate::model::time::fmt_time;
 
@@ -78,16 +78,22 @@ fn finding(
             o.reason
         )?;
     }
-    if let Some(s) = &f.suppression {
-        writeln!(
+    match &f.suppression {
+        Some(
+            s @ Suppression {
+                exception: Some(i), ..
+            },
+        ) => writeln!(
             w,
             "  {} exception {} approved by {} until {}: {}",
             p.paint(DIM, "suppressed:"),
-            s.exception + 1,
+            i + 1,
             s.approved_by,
             s.expires,
             s.justification
-        )?;
+        )?,
+        Some(s) => writeln!(w, "  {} {}", p.paint(DIM, "suppressed:"), s.justification)?,
+        None => {}
     }
     for n in &f.notes {
         writeln!(w, "  {} {n}", p.paint(DIM, "note:"))?;

@@ -55,6 +55,7 @@ pub fn evaluate(
                             target,
                             location,
                             advisory: *kind == "warn",
+                            excepted_by: None,
                         },
                     ));
                 }
@@ -151,7 +152,9 @@ pub fn evaluate_documents(
     Ok(out)
 }
 
-/// One Conftest-style rule on one document: nothing when an `exception` lists it.
+/// One Conftest-style rule on one document. When its namespace's `exception` lists it for the
+/// document, its messages are still reported, as suppressed by that rule (Conftest counts an
+/// exception in its summary; a gate's record shows what was set aside).
 fn document_rule(
     base: &regorus::Engine,
     r: &crate::policy::custom::ConftestRule,
@@ -169,14 +172,16 @@ fn document_rule(
             ))
         })
     };
+    let mut excepted_by = None;
     if r.exceptions {
-        let listed = ask(format!("data.{}.exception", r.namespace))?;
+        let query = format!("data.{}.exception", r.namespace);
+        let listed = ask(query.clone())?;
         let name = Value::from(r.exception_name());
         if messages(&listed)
             .iter()
             .any(|names| messages(names).contains(&name))
         {
-            return Ok(Vec::new());
+            excepted_by = Some(query);
         }
     }
     let v = ask(format!("data.{}.{}", r.namespace, r.rule))?;
@@ -193,6 +198,7 @@ fn document_rule(
                     target,
                     location: at.or_else(|| Some(location.clone())),
                     advisory: !r.failure,
+                    excepted_by: excepted_by.clone(),
                 },
             ))
         })

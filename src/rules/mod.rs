@@ -36,6 +36,8 @@ pub struct Hit {
     pub location: Option<Location>,
     /// Report, but never block (e.g. drift during an emergency change).
     pub advisory: bool,
+    /// Set aside by this Rego `exception` rule (Conftest-style rules): reported as suppressed.
+    pub excepted_by: Option<String>,
 }
 
 /// What rules write into.
@@ -57,6 +59,7 @@ impl Sink {
             target: target.into(),
             location,
             advisory: false,
+            excepted_by: None,
         });
     }
 

@@ -57,6 +57,26 @@ pub fn assert_valid_record(record: &Value) {
     assert!(errors.is_empty(), "{errors:#?}");
 }
 
+/// Fails the test when `sarif` does not validate against the OASIS SARIF 2.1.0 schema of the
+/// shared corpus; says it skipped (and returns false) when the schema is not beside the
+/// checkout.
+pub fn assert_valid_sarif(sarif: &Value) -> bool {
+    let schema = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/output-formats/sarif/sarif-schema-2.1.0.errata01-os.json");
+    if !schema.exists() {
+        skipped("the SARIF 2.1.0 schema is not beside the checkout");
+        return false;
+    }
+    let schema: Value = serde_json::from_slice(&std::fs::read(schema).unwrap()).unwrap();
+    let validator = jsonschema::validator_for(&schema).unwrap();
+    let errors: Vec<String> = validator
+        .iter_errors(sarif)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect();
+    assert!(errors.is_empty(), "{errors:#?}");
+    true
+}
+
 /// The report's input of `kind` (the first one).
 pub fn input_of(report: &Value, kind: &str) -> Value {
     report["inputs"]

@@ -96,6 +96,7 @@ impl Rule for ManualChangeDrift {
                         }),
                 ),
                 advisory: false,
+                excepted_by: None,
             };
             if emergency {
                 hit.advisory = true;
