@@ -798,3 +798,121 @@ fn a_conftest_exception_is_reported_as_suppressed() {
     );
     assert!(suppressed[0]["suppression"].get("exception").is_none());
 }
+
+/// Terraform source as Conftest's HCL2 parser gives it to policies: each `.tf` file of `--tf`
+/// is a document (`resource.<type>.<name>` a list of block bodies), a sensitive variable's
+/// default arrives masked, and a policy whose `rego:` the quick look at the policy file misses
+/// still gets the source (read again).
+#[test]
+fn conftest_rules_read_terraform_source_as_conftest_does() {
+    let hcl = format!("{DIR}/hcl");
+    let run = |extra: &[&str]| {
+        let dir = tempfile::tempdir().unwrap();
+        let out = common::changegate()
+            .args(["check", "--now", NOW, "--tf", &hcl])
+            .args(["--format", "json"])
+            .args([
+                "--format",
+                &format!("text={}", dir.path().join("r.txt").display()),
+            ])
+            .args([
+                "--format",
+                &format!("sarif={}", dir.path().join("r.sarif").display()),
+            ])
+            .args(extra)
+            .output()
+            .unwrap();
+        let r = common::decided(&out);
+        let mut all = String::from_utf8_lossy(&out.stdout).into_owned() + &stderr(&out);
+        for f in ["r.txt", "r.sarif"] {
+            all += &std::fs::read_to_string(dir.path().join(f)).unwrap();
+        }
+        let mut found: Vec<(String, bool, String)> = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["category"] == "custom")
+            .map(|f| {
+                assert_eq!(f["location"]["path"], format!("{hcl}/main.tf"));
+                (
+                    f["rule"].as_str().unwrap().to_string(),
+                    f["blocking"].as_bool().unwrap(),
+                    f["message"].as_str().unwrap().to_string(),
+                )
+            })
+            .collect();
+        found.sort();
+        (found, all)
+    };
+    let want: Vec<(String, bool, String)> = [
+        (
+            "tf.deny_open_ingress",
+            true,
+            "security group rule `ssh` opens port 22 to the world",
+        ),
+        (
+            "tf.warn_defaults",
+            false,
+            "variable `db_password` defaults to (sensitive value)",
+        ),
+        ("tf.warn_defaults", false, "variable `env` defaults to prod"),
+        (
+            "tf.warn_untagged",
+            false,
+            "bucket `scratch` has no owner tag",
+        ),
+    ]
+    .iter()
+    .map(|(a, b, c)| (a.to_string(), *b, c.to_string()))
+    .collect();
+    let (found, all) = run(&[
+        "--rego",
+        &format!("{hcl}/policy"),
+        "--rego-namespace",
+        "tf",
+        "--rego-data",
+        &format!("{hcl}/limits.yaml"),
+    ]);
+    assert_eq!(found, want, "{all}");
+    assert!(!all.contains("Tf-S3cret-Default-9"), "{all}");
+
+    // The same rules named by a policy written in JSON style.
+    let dir = tempfile::tempdir().unwrap();
+    let policy = dir.path().join("policy.yaml");
+    std::fs::write(
+        &policy,
+        format!(
+            "{{\"roles\": {{\"system-owner\": [\"a\"], \"infra-lead\": [\"b\"], \"security-officer\": [\"c\"]}}, \"rego\": {{\"paths\": [\"{root}/{hcl}/policy\"], \"namespaces\": [\"tf\"], \"data\": [\"{root}/{hcl}/limits.yaml\"]}}}}\n",
+            root = env!("CARGO_MANIFEST_DIR")
+        ),
+    )
+    .unwrap();
+    let (found, all) = run(&["--policy", policy.to_str().unwrap()]);
+    assert_eq!(found, want, "{all}");
+}
+
+/// `test-rego` has Conftest's `parse_config` (hcl2, yaml, json) and `parse_config_file`
+/// (relative to the test's file), and `--rego-data` like `conftest verify --data`.
+#[test]
+fn test_rego_has_conftests_parse_config_and_data() {
+    let hcl = format!("{DIR}/hcl");
+    let out = common::changegate()
+        .args(["test-rego", &format!("{hcl}/policy")])
+        .args(["--rego-data", &format!("{hcl}/limits.yaml")])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("PASS: 4/4"), "{text}");
+    // Without the data, the rule that reads it finds nothing to deny.
+    let out = common::changegate()
+        .args(["test-rego", &format!("{hcl}/policy")])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1), "{text}");
+    assert!(
+        text.contains("data.tf.test_open_ingress_inline: FAIL"),
+        "{text}"
+    );
+}

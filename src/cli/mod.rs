@@ -131,6 +131,9 @@ pub enum Command {
         /// `.rego` files or directories.
         #[arg(required = true)]
         paths: Vec<PathBuf>,
+        /// A JSON or YAML file loaded as `data` (repeatable; merged), like Conftest's `--data`.
+        #[arg(long, value_name = "FILE")]
+        rego_data: Vec<PathBuf>,
         /// Read the files as Rego v0 (OPA before 1.0).
         #[arg(long)]
         v0: bool,
@@ -189,7 +192,12 @@ pub fn run() -> Result<ExitCode, Error> {
         Command::CommitMsg { policy, file } => commit_msg::run(policy.as_deref(), &file),
         Command::Audit(args) => audit::run(&args, &mut out),
         Command::Windows(args) => windows::run(&args, &mut out),
-        Command::TestRego { paths, v0, timeout } => rules::test(&paths, v0, &timeout, &mut out),
+        Command::TestRego {
+            paths,
+            rego_data,
+            v0,
+            timeout,
+        } => rules::test(&paths, &rego_data, v0, &timeout, &mut out),
         Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(

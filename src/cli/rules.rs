@@ -121,6 +121,7 @@ pub fn explain(
 /// `changegate test-rego`: runs the `test_*` rules and reports each, then a summary.
 pub fn test(
     paths: &[PathBuf],
+    data: &[PathBuf],
     v0: bool,
     timeout: &str,
     out: &mut dyn Write,
@@ -128,7 +129,8 @@ pub fn test(
     let limit = humantime::parse_duration(timeout.trim())
         .map_err(|e| Error::Usage(format!("--timeout `{timeout}`: {e}; expected e.g. `5s`")))?;
     let files = changegate::input::rego::read(&changegate::input::rego::files(paths, true)?)?;
-    let outcomes = changegate::input::rego::test(&files, v0, limit)?;
+    let (data, _) = changegate::input::rego::read_data(data)?;
+    let outcomes = changegate::input::rego::test(&files, data, v0, limit)?;
     let mut s = String::new();
     let mut file = "";
     for o in &outcomes {

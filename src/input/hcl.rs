@@ -27,6 +27,9 @@ pub struct TfSource {
     pub files: usize,
     /// sha256 over the files' contents in path order.
     pub sha256: String,
+    /// Each file as Conftest-style rules read it (see [`super::hcl_json`]), by file name;
+    /// `None` when they were not asked for.
+    pub documents: Option<Vec<(String, serde_json::Value)>>,
 }
 
 impl TfSource {
@@ -77,6 +80,7 @@ struct FileFacts {
     resources: Vec<(String, Location)>,
     scripts: Vec<ScriptUse>,
     modules: Vec<(String, Option<String>, Location)>,
+    document: Option<serde_json::Value>,
 }
 
 fn location(file: &str, lines: &LineIndex<'_>, span: Option<std::ops::Range<usize>>) -> Location {
@@ -135,8 +139,14 @@ fn scan_resource(
 /// it declares (the entry point the fuzz target drives).
 /// No deadline here: the fuzzer is to see the parser's own time.
 pub fn parse_source(file: &str, text: &str) -> Result<(usize, usize, usize), InputError> {
-    let f = scan_file_within("", file, text, None)?;
+    let f = scan_file_within("", file, text, None, true)?;
     Ok((f.resources.len(), f.scripts.len(), f.modules.len()))
+}
+
+/// A `.tf` file's text as Conftest-style rules read it (Conftest's `parse_config("hcl2", …)`).
+pub fn document(file: &str, text: &str) -> Result<serde_json::Value, InputError> {
+    let facts = scan_file_within("", file, text, Some(parse_deadline(text.len())), true)?;
+    Ok(facts.document.unwrap_or_default())
 }
 
 /// How long the HCL parser may take on a file of `len` bytes before changegate gives up on it:
@@ -191,15 +201,28 @@ fn parse_body(
     }
 }
 
-fn scan_file(prefix: &str, file: &str, text: &str) -> Result<FileFacts, InputError> {
-    scan_file_within(prefix, file, text, Some(parse_deadline(text.len())))
+fn scan_file(
+    prefix: &str,
+    file: &str,
+    text: &str,
+    documents: bool,
+) -> Result<FileFacts, InputError> {
+    scan_file_within(
+        prefix,
+        file,
+        text,
+        Some(parse_deadline(text.len())),
+        documents,
+    )
 }
 
+/// What a file declares; with `documents`, also the file as Conftest-style rules read it.
 fn scan_file_within(
     prefix: &str,
     file: &str,
     text: &str,
     deadline: Option<std::time::Duration>,
+    documents: bool,
 ) -> Result<FileFacts, InputError> {
     // Unclosed brackets first: the parser's backtracking is exponential on them.
     super::hcl_brackets::check(text)
@@ -210,6 +233,9 @@ fn scan_file_within(
         resources: Vec::new(),
         scripts: Vec::new(),
         modules: Vec::new(),
+        document: documents
+            .then(|| super::hcl_json::document(file, text, &body))
+            .transpose()?,
     };
     for b in body.blocks() {
         let labels: Vec<&str> = b.labels.iter().map(label).collect();
@@ -262,9 +288,13 @@ fn is_local(source: &str) -> bool {
     source.starts_with("./") || source.starts_with("../")
 }
 
-/// Reads the root module in `dir` and the local modules it calls.
-pub fn load(dir: &Path) -> Result<TfSource, Error> {
-    let mut src = TfSource::default();
+/// Reads the root module in `dir` and the local modules it calls; with `documents`, keeps each
+/// file as Conftest-style rules read it.
+pub fn load(dir: &Path, documents: bool) -> Result<TfSource, Error> {
+    let mut src = TfSource {
+        documents: documents.then(Vec::new),
+        ..TfSource::default()
+    };
     let mut hasher = <sha2::Sha256 as sha2::Digest>::new();
     let mut visited: HashSet<PathBuf> = HashSet::new();
     // (directory, address prefix)
@@ -307,7 +337,7 @@ pub fn load(dir: &Path) -> Result<TfSource, Error> {
             .par_iter()
             .map(|f| {
                 let t = text::read(f, LimitKind::Hcl)?;
-                let facts = scan_file(&prefix, &t.name, &t.text)?;
+                let facts = scan_file(&prefix, &t.name, &t.text, documents)?;
                 Ok((t.name, t.bytes, facts))
             })
             .collect();
@@ -323,6 +353,9 @@ pub fn load(dir: &Path) -> Result<TfSource, Error> {
             sha2::Digest::update(&mut hasher, (bytes.len() as u64).to_le_bytes());
             sha2::Digest::update(&mut hasher, &bytes);
             src.files += 1;
+            if let (Some(docs), Some(doc)) = (src.documents.as_mut(), facts.document) {
+                docs.push((name.clone(), doc));
+            }
             for (addr, loc) in facts.resources {
                 src.resources.entry(addr).or_insert(loc);
             }
@@ -349,6 +382,9 @@ pub fn load(dir: &Path) -> Result<TfSource, Error> {
     src.scripts
         .sort_by(|a, b| (&a.address, a.kind).cmp(&(&b.address, b.kind)));
     src.modules.sort_by(|a, b| a.address.cmp(&b.address));
+    if let Some(docs) = src.documents.as_mut() {
+        docs.sort_by(|a, b| a.0.cmp(&b.0));
+    }
     Ok(src)
 }
 
@@ -365,6 +401,7 @@ mod tests {
             "big.tf",
             &text,
             Some(std::time::Duration::from_micros(1)),
+            false,
         );
         let Err(e) = parsed else {
             panic!("parsed within a microsecond");
@@ -376,7 +413,7 @@ mod tests {
         );
         // Within its real deadline the same file parses.
         assert_eq!(
-            scan_file("", "big.tf", &text)
+            scan_file("", "big.tf", &text, false)
                 .map(|f| f.resources.len())
                 .ok(),
             Some(20_000)
@@ -417,7 +454,7 @@ module "vpc" {
   source = "terraform-aws-modules/vpc/aws"
 }
 "#;
-        let f = scan_file("", "main.tf", text).unwrap();
+        let f = scan_file("", "main.tf", text, false).unwrap();
         assert_eq!(f.resources[0].0, "aws_db_instance.main");
         assert_eq!(f.resources[0].1.line, Some(2));
         let kinds: Vec<ScriptKind> = f.scripts.iter().map(|s| s.kind).collect();
@@ -435,7 +472,7 @@ module "vpc" {
 
     #[test]
     fn syntax_error_has_position() {
-        let e = match scan_file("", "bad.tf", "resource \"a\" \"b\" {\n  x = \n}\n") {
+        let e = match scan_file("", "bad.tf", "resource \"a\" \"b\" {\n  x = \n}\n", false) {
             Err(e) => e,
             Ok(_) => panic!("accepted invalid HCL"),
         };

@@ -6,6 +6,7 @@ mod environments;
 pub mod git;
 pub mod hcl;
 mod hcl_brackets;
+mod hcl_json;
 pub mod helm;
 pub mod history;
 pub mod join;

@@ -318,7 +318,75 @@ fn engine(v0: bool, timeout: Duration) -> regorus::Engine {
         limit: timeout,
         check_interval: NonZeroU32::new(64).expect("not zero"),
     });
+    // Conftest's `parse_config`; a fresh engine has no extension of that name.
+    let _ = engine.add_extension(
+        "parse_config".into(),
+        2,
+        Box::new(|args: Vec<regorus::Value>| {
+            let parser = string_arg(&args, 0)?;
+            let text = string_arg(&args, 1)?;
+            let value = parse_config(&parser, "parse_config", &text).map_err(anyhow::Error::msg)?;
+            Ok(regorus::Value::from(value))
+        }),
+    );
     engine
+}
+
+fn string_arg(args: &[regorus::Value], i: usize) -> anyhow::Result<String> {
+    match args.get(i) {
+        Some(regorus::Value::String(s)) => Ok(s.to_string()),
+        other => anyhow::bail!("argument {} must be a string, not {other:?}", i + 1),
+    }
+}
+
+/// Conftest's `parse_config(parser, text)` and `parse_config_file(path)`: `text` as Conftest's
+/// parser of that name gives it to policies (`hcl2`, `json`, `yaml`).
+pub fn parse_config(parser: &str, name: &str, text: &str) -> Result<Json, String> {
+    match parser {
+        "hcl2" => super::hcl::document(name, text).map_err(|e| e.to_string()),
+        "json" => serde_json::from_str(text).map_err(|e| format!("{name}: invalid JSON: {e}")),
+        "yaml" | "yml" => {
+            let mut docs =
+                super::yaml::load_all(text, super::yaml::Limits::default()).map_err(|e| {
+                    format!(
+                        "{name}:{}:{}: invalid YAML: {}",
+                        e.pos.line, e.pos.column, e.message
+                    )
+                })?;
+            Ok(if docs.len() == 1 {
+                docs.remove(0).value
+            } else {
+                Json::Array(docs.into_iter().map(|d| d.value).collect())
+            })
+        }
+        other => Err(format!(
+            "parser `{other}` is not one changegate has; expected hcl2, json or yaml"
+        )),
+    }
+}
+
+/// `parse_config_file(path)` for the tests of the file in `dir` (paths are relative to it, as
+/// in Conftest): only `test-rego` reads files, never a check.
+fn add_parse_config_file(engine: &mut regorus::Engine, dir: PathBuf) {
+    let _ = engine.add_extension(
+        "parse_config_file".into(),
+        1,
+        Box::new(move |args: Vec<regorus::Value>| {
+            let path = dir.join(string_arg(&args, 0)?);
+            let parser = match path.extension().and_then(|e| e.to_str()) {
+                Some("tf" | "hcl") => "hcl2",
+                Some("json") => "json",
+                Some("yaml" | "yml") => "yaml",
+                _ => anyhow::bail!(
+                    "{}: no parser for this file; expected .tf, .json, .yaml or .yml",
+                    path.display()
+                ),
+            };
+            let file = text::read(&path, LimitKind::Rego).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let value = parse_config(parser, &file.name, &file.text).map_err(anyhow::Error::msg)?;
+            Ok(regorus::Value::from(value))
+        }),
+    );
 }
 
 /// Loads one file into the engine: its package, or the syntax error at its position.
@@ -669,8 +737,16 @@ fn rule_names(
 /// Runs the `test_*` rules of the files (like `opa test`): a test passes when it evaluates to
 /// `true`. Every file is loaded, so tests see the rules they test; a file that does not compile
 /// is an error naming it.
-pub fn test(files: &[RegoFile], v0: bool, timeout: Duration) -> Result<Vec<TestOutcome>, Error> {
+pub fn test(
+    files: &[RegoFile],
+    data: Json,
+    v0: bool,
+    timeout: Duration,
+) -> Result<Vec<TestOutcome>, Error> {
     let mut engine = engine(v0, timeout);
+    engine
+        .add_data(regorus::Value::from(data))
+        .map_err(|e| Error::Usage(format!("--rego-data: {}", reason(&e.to_string()))))?;
     let mut errors = Vec::new();
     let mut packages = Vec::new();
     for f in files {
@@ -684,6 +760,12 @@ pub fn test(files: &[RegoFile], v0: bool, timeout: Duration) -> Result<Vec<TestO
     }
     let mut out = Vec::new();
     for (package, f) in packages {
+        let mut engine = engine.clone();
+        let dir = Path::new(&f.path)
+            .parent()
+            .unwrap_or(Path::new(""))
+            .to_path_buf();
+        add_parse_config_file(&mut engine, dir);
         for name in rule_names(&engine, f, |n| n.starts_with("test_")) {
             let query = format!("{package}.{name}");
             let failure = match engine.eval_rule(query.clone()) {

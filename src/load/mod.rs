@@ -281,6 +281,7 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         set.documents = documents(
             cwd,
             plan_documents,
+            &mut read.sources,
             kube_read[0].as_ref(),
             &set.record,
             req.change.as_deref(),
@@ -321,6 +322,7 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
 fn documents(
     cwd: &Path,
     plans: Vec<(String, Option<regorus::Value>)>,
+    sources: &mut [(String, crate::input::hcl::TfSource)],
     manifests: Option<&crate::input::kube::Manifests>,
     record: &crate::model::ChangeRecord,
     record_path: Option<&Path>,
@@ -340,6 +342,24 @@ fn documents(
             change_level: false,
             value,
         });
+    }
+    for (dir, src) in sources.iter_mut() {
+        let files = match src.documents.take() {
+            Some(files) => files,
+            // Not kept when the source was read: read again.
+            None => crate::input::hcl::load(Path::new(dir.as_str()), true)?
+                .documents
+                .unwrap_or_default(),
+        };
+        for (path, value) in files {
+            out.push(Document {
+                path,
+                line: None,
+                namespace: None,
+                change_level: false,
+                value: regorus::Value::from(value),
+            });
+        }
     }
     for o in manifests.map(|m| m.objects.as_slice()).unwrap_or_default() {
         out.push(Document {

@@ -76,7 +76,9 @@ pub(super) fn read_all(req: &Request, cwd: &Path, ci: &CiContext) -> Result<Read
                     || {
                         req.tf
                             .par_iter()
-                            .map(|d| input::hcl::load(d).map(|s| (d.display().to_string(), s)))
+                            .map(|d| {
+                                input::hcl::load(d, documents).map(|s| (d.display().to_string(), s))
+                            })
                             .collect::<Vec<_>>()
                     },
                     || {
