@@ -117,13 +117,19 @@ impl Converter<'_> {
             ObjectKey::Ident(i) => i.as_str().to_string(),
             ObjectKey::Expression(Expression::String(s)) => escape_literal(s.value()),
             ObjectKey::Expression(Expression::StringTemplate(t)) => self.template(t),
-            ObjectKey::Expression(e @ (Expression::Variable(_) | Expression::Traversal(_))) => {
-                self.source(e.span()).to_string()
-            }
-            ObjectKey::Expression(e) => match self.expression(e) {
-                Value::String(s) => s,
-                other => other.to_string(),
+            // A reference is its source; hclsyntax reads a traversal from a keyword (`null.x`)
+            // as an expression to evaluate, and hcl2json wraps it.
+            ObjectKey::Expression(e @ Expression::Variable(_)) => self.source(e.span()).to_string(),
+            ObjectKey::Expression(e @ Expression::Traversal(t)) => match t.expr {
+                Expression::Variable(_) => self.source(e.span()).to_string(),
+                _ => format!("${{{}}}", self.source(e.span())),
             },
+            ObjectKey::Expression(Expression::HeredocTemplate(h)) => self.template(&h.template),
+            // A literal key is its text (`true`, `1`, `null`); anything else is wrapped.
+            ObjectKey::Expression(
+                e @ (Expression::Null(_) | Expression::Bool(_) | Expression::Number(_)),
+            ) => self.expression(e).to_string(),
+            ObjectKey::Expression(e) => format!("${{{}}}", self.source(e.span())),
         }
     }
 
@@ -174,7 +180,8 @@ fn negate(n: &serde_json::Number) -> Value {
     }
 }
 
-/// `variable "x" { sensitive = true, default = … }`: the default is masked.
+/// `variable "x" { sensitive = true, default = … }`: the default is masked (a `null` default
+/// says nothing and stays).
 fn mask_sensitive_defaults(doc: &mut Map<String, Value>) {
     let Some(Value::Object(vars)) = doc.get_mut("variable") else {
         return;
@@ -184,7 +191,8 @@ fn mask_sensitive_defaults(doc: &mut Map<String, Value>) {
             let Some(body) = body.as_object_mut() else {
                 continue;
             };
-            if body.get("sensitive") == Some(&Value::Bool(true)) && body.contains_key("default") {
+            let set = body.get("default").is_some_and(|d| !d.is_null());
+            if body.get("sensitive") == Some(&Value::Bool(true)) && set {
                 body.insert(
                     "default".into(),
                     Value::String(crate::model::SENSITIVE.into()),
@@ -263,6 +271,29 @@ resource "aws_instance" "web" {
     }
 
     #[test]
+    fn object_keys_as_hcl2json_writes_them() {
+        let d = doc(r#"
+module "foo" {
+  providers = { null.aliased = null.aliased, aws.west = aws.west, plain = aws }
+  keys = { true = 1, 2 = "two", "${var.k}" = 3, (var.p) = 4 }
+}
+"#);
+        let foo = &d["module"]["foo"][0];
+        assert_eq!(
+            foo["providers"],
+            serde_json::json!({
+                "${null.aliased}": "${null.aliased}",
+                "aws.west": "${aws.west}",
+                "plain": "${aws}",
+            })
+        );
+        assert_eq!(
+            foo["keys"],
+            serde_json::json!({"true": 1, "2": "two", "${var.k}": 3, "${(var.p)}": 4})
+        );
+    }
+
+    #[test]
     fn sensitive_defaults_are_masked() {
         let d = doc(r#"
 variable "db_password" {
@@ -271,12 +302,18 @@ variable "db_password" {
   default   = "hunter2-Pl41n"
 }
 variable "region" { default = "eu-west-1" }
+variable "token" {
+  sensitive = true
+  default   = null
+}
 "#);
         assert_eq!(
             d["variable"]["db_password"][0]["default"],
             crate::model::SENSITIVE
         );
         assert_eq!(d["variable"]["region"][0]["default"], "eu-west-1");
+        // A null default says nothing and stays null.
+        assert_eq!(d["variable"]["token"][0]["default"], Value::Null);
         assert!(!d.to_string().contains("hunter2"));
     }
 

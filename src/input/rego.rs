@@ -181,6 +181,20 @@ pub fn read_data(paths: &[PathBuf]) -> Result<(Json, Vec<(String, String)>), Err
         let (name, bytes) = text::read_bytes(p, LimitKind::Rego)?;
         files.push((name.clone(), text::sha256_hex(&bytes)));
         let text = text::decode(&name, &bytes)?;
+        // JSON by its own parser: YAML's escapes are not JSON's (`\u000b`, surrogate pairs).
+        if p.extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
+            let value = serde_json::from_str(&text).map_err(|e| {
+                InputError::new(
+                    &name,
+                    text::json_pos(&e),
+                    format!("invalid JSON: {}", text::json_reason(&e)),
+                )
+            })?;
+            merge_into(&mut data, value);
+            continue;
+        }
         for doc in super::yaml::load_all(&text, super::yaml::Limits::default()).map_err(|e| {
             InputError::new(
                 &name,

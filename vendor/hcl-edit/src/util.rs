@@ -2,11 +2,14 @@ use std::borrow::Cow;
 
 pub(crate) fn dedent_by(s: &str, n: usize, skip_first: bool) -> Cow<'_, str> {
     let mut dedented = String::with_capacity(s.len());
+    let count = s.lines().count();
 
     for (i, line) in s.lines().enumerate() {
-        if i == 0 && skip_first {
+        let terminated = i + 1 < count || s.ends_with('\n');
+        if (i == 0 && skip_first) || is_blank(line, terminated) {
+            // A blank line is kept as written, as HCL's own parser keeps it.
             dedented.push_str(line);
-        } else if !line.is_empty() {
+        } else {
             dedented.extend(line.chars().skip(n));
         }
 
@@ -23,17 +26,26 @@ pub(crate) fn dedent_by(s: &str, n: usize, skip_first: bool) -> Cow<'_, str> {
     Cow::Owned(dedented)
 }
 
+/// A line of only whitespace that ends with a newline is blank: like HCL's own parser
+/// (hclsyntax's `flushHeredocTemplateParts`), a flush heredoc neither counts its indent nor
+/// strips it.
+fn is_blank(line: &str, terminated: bool) -> bool {
+    terminated && line.chars().all(char::is_whitespace)
+}
+
 pub(crate) fn min_leading_whitespace(s: &str, skip_first: bool) -> Option<usize> {
     if s.is_empty() {
         return None;
     }
 
     let mut leading_ws: Option<usize> = None;
+    let count = s.lines().count();
 
     // Find the minimum number of possible leading units of whitespace that can be be stripped off
-    // of each non-empty line.
+    // of each non-blank line.
     for (i, line) in s.lines().enumerate() {
-        if (i == 0 && skip_first) || line.is_empty() {
+        let terminated = i + 1 < count || s.ends_with('\n');
+        if (i == 0 && skip_first) || is_blank(line, terminated) {
             continue;
         }
 

@@ -427,3 +427,29 @@ fn invalid_operator_in_nested_binary_operations_fails_in_linear_time() {
         assert!(err.location().column() > 40 * 8, "{bad}: {err}");
     }
 }
+
+// changegate's patch: a flush heredoc (`<<-`) treats a line of only whitespace as blank, as
+// HCL's own parser does (hclsyntax `flushHeredocTemplateParts`): its indent is neither counted
+// nor stripped. Expected values are hcl2json's output for the same input.
+#[test]
+fn flush_heredoc_whitespace_only_lines_are_blank() {
+    fn value(input: &str) -> String {
+        let body: Body = input.parse().unwrap();
+        let attr = body.get_attribute("x").unwrap();
+        let Expression::HeredocTemplate(h) = &attr.value else {
+            panic!("not a heredoc: {:?}", attr.value);
+        };
+        h.template
+            .iter()
+            .map(|e| match e {
+                Element::Literal(l) => l.as_str().to_owned(),
+                _ => panic!("not a literal"),
+            })
+            .collect()
+    }
+    assert_eq!(value("x = <<-EOT\n    a\n\n    b\n  EOT\n"), "a\n\nb\n");
+    assert_eq!(value("x = <<-EOT\n    a\n  \n    b\n  EOT\n"), "a\n  \nb\n");
+    assert_eq!(value("x = <<-EOT\n    a\n      \n    b\n  EOT\n"), "a\n      \nb\n");
+    assert_eq!(value("x = <<-EOT\n    a\n     c\n   \n  EOT\n"), "a\n c\n   \n");
+    assert_eq!(value("x = <<-EOT\n \n\n  \nEOT\n"), " \n\n  \n");
+}
