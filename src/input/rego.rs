@@ -811,6 +811,24 @@ mod tests {
     }
 
     #[test]
+    fn json_data_is_read_as_json() {
+        let dir = tempfile::tempdir().unwrap();
+        let json = dir.path().join("d.json");
+        // Valid JSON that YAML's double-quoted scalars do not accept.
+        std::fs::write(&json, r#"{"tab": "a\u000bb", "smile": "\ud83d\ude00"}"#).unwrap();
+        let yaml = dir.path().join("d.yaml");
+        std::fs::write(&yaml, "more: 1\n").unwrap();
+        let (data, files) = read_data(&[json.clone(), yaml]).unwrap();
+        assert_eq!(data["tab"], "a\u{b}b");
+        assert_eq!(data["smile"], "\u{1f600}");
+        assert_eq!(data["more"], 1);
+        assert_eq!(files.len(), 2);
+        std::fs::write(&json, "{\n  \"a\": [1,\n}").unwrap();
+        let e = read_data(&[json]).unwrap_err().to_string();
+        assert!(e.contains("d.json:3:1: invalid JSON"), "{e}");
+    }
+
+    #[test]
     fn package_and_rule_annotations() {
         let a = annotations(&file(
             "# METADATA\n# title: Capacity\n# custom:\n#   code: ORG001\npackage changegate.rules.capacity\n\nimport rego.v1\n\n# METADATA\n# title: Big\ndeny contains msg if {\n  msg := \"x\"\n}\n",
