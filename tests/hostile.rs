@@ -963,3 +963,43 @@ fn directory_links_are_not_followed_and_dangling_links_are_refused() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("dangling.yaml"), "{err}");
 }
+
+/// JSON written by Python's `json.dumps` or JavaScript escapes characters beyond the Basic
+/// Multilingual Plane as UTF-16 surrogate pairs, which YAML has no escape for: a change record
+/// and a manifest written so are read, and errors after the pair keep their real column.
+#[test]
+fn json_with_surrogate_pair_escapes_is_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let change = dir.path().join("change.json");
+    let text = r#"{"ticket": "CHG-1", "title": "Deploy \ud83d\ude80 rocket", "rollbak": 1}"#;
+    std::fs::write(&change, text).unwrap();
+    let out = cg()
+        .args(["check", "--now", NOW, "--change"])
+        .arg(&change)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    let column = text.find("\"rollbak\"").unwrap() + 1;
+    assert!(
+        err.contains(&format!("change.json:1:{column}: unknown key `rollbak`")),
+        "{err}"
+    );
+
+    std::fs::write(&change, text.replace(", \"rollbak\": 1", "")).unwrap();
+    let manifest = dir.path().join("cm.json");
+    std::fs::write(
+        &manifest,
+        r#"{"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "a", "namespace": "default"}, "data": {"k": "\ud83d\ude00"}}"#,
+    )
+    .unwrap();
+    let out = cg()
+        .args(["check", "--now", NOW, "--format", "json", "--change"])
+        .arg(&change)
+        .arg("--manifests")
+        .arg(&manifest)
+        .output()
+        .unwrap();
+    let r = common::decided(&out);
+    assert_eq!(r["change"]["title"], "Deploy \u{1f680} rocket");
+}

@@ -521,6 +521,100 @@ pub fn load_all_budgeted<T: Tree>(
     limits: Limits,
     budget: &Budget,
 ) -> Result<Vec<Document<T>>, YamlError> {
+    let Some((rewritten, shifts)) = json_surrogate_pairs(text) else {
+        return load_events(text, limits, budget);
+    };
+    // Positions in the rewritten text, mapped back to the text as written.
+    let back = |p: &mut Pos| {
+        let before = shifts
+            .iter()
+            .filter(|&&(line, col)| line == p.line && col < p.column)
+            .count();
+        p.column += 2 * before;
+    };
+    let mut docs = load_events(&rewritten, limits, budget).map_err(|mut e| {
+        back(&mut e.pos);
+        e
+    })?;
+    for d in &mut docs {
+        back(&mut d.start);
+        d.index.values.values_mut().for_each(&back);
+        d.index.keys.values_mut().for_each(&back);
+    }
+    Ok(docs)
+}
+
+/// JSON may escape a character beyond the Basic Multilingual Plane as a UTF-16 surrogate pair
+/// (`"\ud83d\ude00"`, as Python's `json` and JavaScript write it); YAML's double-quoted scalars
+/// have no such escape and refuse it. For a JSON text (its first non-blank character `{` or
+/// `[`), rewrites each pair inside a string as YAML's `\U0001F600`, two characters shorter.
+/// Returns the text and where each rewrite starts (line, 1-based column in the rewritten
+/// text), or `None` when there is nothing to rewrite.
+fn json_surrogate_pairs(text: &str) -> Option<(String, Vec<(usize, usize)>)> {
+    let first = text.trim_start_matches(['\u{feff}', ' ', '\t', '\r', '\n']);
+    let bytes = text.as_bytes();
+    let high_surrogate = |(i, _): (usize, &str)| {
+        matches!(bytes.get(i + 2), Some(b'd' | b'D'))
+            && matches!(
+                bytes.get(i + 3),
+                Some(b'8' | b'9' | b'a' | b'b' | b'A' | b'B')
+            )
+    };
+    if !(first.starts_with('{') || first.starts_with('['))
+        || !text.match_indices("\\u").any(high_surrogate)
+    {
+        return None;
+    }
+    fn unit(s: &str) -> Option<u32> {
+        let hex = s.strip_prefix("\\u")?.get(..4)?;
+        u32::from_str_radix(hex, 16).ok()
+    }
+    let mut out = String::with_capacity(text.len());
+    let mut shifts = Vec::new();
+    let (mut line, mut col, mut in_string) = (1, 1, false);
+    let mut rest = text;
+    while let Some(c) = rest.chars().next() {
+        if in_string && c == '\\' {
+            let pair = unit(rest).zip(rest.get(6..).and_then(unit));
+            if let Some((hi @ 0xD800..=0xDBFF, lo @ 0xDC00..=0xDFFF)) = pair {
+                let code = 0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00);
+                shifts.push((line, col));
+                out.push_str(&format!("\\U{code:08X}"));
+                col += 10;
+                rest = &rest[12..];
+                continue;
+            }
+            // The escaped character is copied with its backslash (it may be `"`).
+            out.push(c);
+            col += 1;
+            rest = &rest[1..];
+            if let Some(n) = rest.chars().next() {
+                out.push(n);
+                col += 1;
+                rest = &rest[n.len_utf8()..];
+            }
+            continue;
+        }
+        if c == '"' {
+            in_string = !in_string;
+        }
+        out.push(c);
+        if c == '\n' {
+            line += 1;
+            col = 1;
+        } else {
+            col += 1;
+        }
+        rest = &rest[c.len_utf8()..];
+    }
+    (!shifts.is_empty()).then_some((out, shifts))
+}
+
+fn load_events<T: Tree>(
+    text: &str,
+    limits: Limits,
+    budget: &Budget,
+) -> Result<Vec<Document<T>>, YamlError> {
     let mut parser = Parser::new_from_str(text);
     let mut docs = Vec::new();
     let mut current: Option<(Builder<T>, Pos)> = None;
@@ -591,6 +685,28 @@ mod tests {
             d.index.value(&format!("/{key}/5")),
             Some(Pos { line: 2, column: 3 })
         );
+    }
+
+    #[test]
+    fn json_surrogate_pairs_are_read_with_their_positions() {
+        // As Python's json.dumps writes an emoji; a lone surrogate stays an error.
+        let text = "{\"a\": \"\\ud83d\\ude00 \\\\ud83d\", \"b\": [1, \"x\"], \"c\": \"\\\"\\ud83d\\ude00\"}";
+        let doc = load_one(text, Limits::default()).unwrap();
+        assert_eq!(doc.value["a"], "\u{1f600} \\ud83d");
+        assert_eq!(doc.value["c"], "\"\u{1f600}");
+        // Positions are those of the text as written.
+        let at = |needle: &str| text.find(needle).unwrap() + 1;
+        assert_eq!(doc.index.value("/b/1").unwrap().column, at("\"x\""));
+        assert_eq!(doc.index.key("/c").unwrap().column, at("\"c\""));
+        let bad = "{\"a\": \"\\ud83d\\ude00\", \"b\": \"\\ud83d\"}";
+        let e = load_one(bad, Limits::default()).unwrap_err();
+        // The same error as in a text of the same length without the pair.
+        let plain = "{\"a\": \"xxxxxxxxxxxx\", \"b\": \"\\ud83d\"}";
+        assert_eq!(plain.len(), bad.len());
+        assert_eq!(e, load_one(plain, Limits::default()).unwrap_err());
+        // YAML's own text is never rewritten: a plain scalar keeps its backslashes.
+        let yaml = load_one("a: \\ud83d\\ude00\n", Limits::default()).unwrap();
+        assert_eq!(yaml.value["a"], "\\ud83d\\ude00");
     }
 
     #[test]
