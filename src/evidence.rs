@@ -105,6 +105,9 @@ pub struct Record<'a> {
     /// `--rego-all-namespaces` of the check.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub rego_all_namespaces: bool,
+    /// `--rego-combine` of the check.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub rego_combine: bool,
 }
 
 /// An environment the change touched, with its effective requirements.
@@ -223,6 +226,7 @@ impl<'a> Record<'a> {
             branch: None,
             rego_namespaces: &[],
             rego_all_namespaces: false,
+            rego_combine: false,
         }
     }
 

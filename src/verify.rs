@@ -39,6 +39,14 @@ struct Reread {
 /// Rebuilds the request of the recorded run from its inputs. Inputs that did not come from
 /// files (a description from the platform, standard input) cannot be re-read; they are listed
 /// in the notes.
+/// A boolean flag of the check, as the record keeps it (absent: off).
+fn flag(rec: &ReadRecord, key: &str) -> bool {
+    rec.value
+        .get(key)
+        .and_then(serde_json::Value::as_bool)
+        .unwrap_or(false)
+}
+
 fn replay_request(
     rec: &ReadRecord,
     notes: &mut Vec<String>,
@@ -56,11 +64,8 @@ fn replay_request(
         rego_namespaces: rec
             .rego_namespaces()
             .map_err(|m| unreadable(&rec.path, m))?,
-        rego_all_namespaces: rec
-            .value
-            .get("rego_all_namespaces")
-            .and_then(serde_json::Value::as_bool)
-            .unwrap_or(false),
+        rego_all_namespaces: flag(rec, "rego_all_namespaces"),
+        rego_combine: flag(rec, "rego_combine"),
         ..Request::default()
     };
     let mut expected = Vec::new();

@@ -916,3 +916,100 @@ fn test_rego_has_conftests_parse_config_and_data() {
         "{text}"
     );
 }
+
+/// Conftest's `--combine`: `--rego-combine` (or the policy's `rego.combine`) runs the
+/// Conftest-style rules once on the list of `{path, contents}` of every document read; the
+/// findings are about the combined input; the record keeps the flag and `verify` replays it.
+#[test]
+fn combined_documents_are_judged_at_once() {
+    let combine = format!("{DIR}/combine");
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("record.json");
+    let run = |extra: &[&str]| {
+        common::changegate()
+            .args(["check", "--now", NOW, "--format", "json"])
+            .args(["--manifests", &format!("{combine}/manifests.yaml")])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let customs = |out: &std::process::Output| -> Vec<(String, bool, String, Value)> {
+        let r = common::decided(out);
+        let mut found: Vec<_> = r["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["category"] == "custom")
+            .map(|f| {
+                (
+                    f["message"].as_str().unwrap().to_string(),
+                    f["blocking"].as_bool().unwrap(),
+                    f["target"].as_str().unwrap().to_string(),
+                    f["location"].clone(),
+                )
+            })
+            .collect();
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found
+    };
+    let rules = format!("{combine}/combine.rego");
+    let out = run(&[
+        "--rego",
+        &rules,
+        "--rego-combine",
+        "--record",
+        record.to_str().unwrap(),
+    ]);
+    let want = vec![
+        (
+            "3 documents combined".to_string(),
+            false,
+            "Combined".to_string(),
+            Value::Null,
+        ),
+        (
+            format!(
+                "Deployment `api` ({combine}/manifests.yaml) has no Service selecting app `api`"
+            ),
+            true,
+            "Combined".to_string(),
+            Value::Null,
+        ),
+    ];
+    assert_eq!(customs(&out), want);
+    let rec: Value = serde_json::from_slice(&std::fs::read(&record).unwrap()).unwrap();
+    common::assert_valid_record(&rec);
+    assert_eq!(rec["rego_combine"], true);
+    let v = common::changegate()
+        .arg("verify")
+        .arg(&record)
+        .output()
+        .unwrap();
+    assert_eq!(
+        v.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&v.stdout),
+        stderr(&v)
+    );
+
+    // Without combining, `input` is each document alone (the three objects and the change
+    // record), never a list: the rules written for the list find nothing to deny.
+    let out = run(&["--rego", &rules]);
+    let alone = customs(&out);
+    assert_eq!(alone.iter().filter(|f| f.1).count(), 0, "{alone:#?}");
+    assert_eq!(alone.len(), 4, "{alone:#?}");
+
+    // The policy's `rego.combine` does the same as the flag.
+    let policy = dir.path().join("policy.yaml");
+    std::fs::write(
+        &policy,
+        format!(
+            "roles: {{ system-owner: [a], infra-lead: [b], security-officer: [c] }}\nrego:\n  paths: [\"{root}/{rules}\"]\n  combine: true\n",
+            root = env!("CARGO_MANIFEST_DIR")
+        ),
+    )
+    .unwrap();
+    let out = run(&["--policy", policy.to_str().unwrap()]);
+    assert_eq!(customs(&out), want);
+}

@@ -129,6 +129,10 @@ pub struct CheckArgs {
     /// Every package outside `changegate.rules.` holds Conftest-style rules.
     #[arg(long)]
     pub rego_all_namespaces: bool,
+    /// Run the Conftest-style rules once, on every input document at once (`input` is a list
+    /// of `{path, contents}`), as Conftest's `--combine`.
+    #[arg(long)]
+    pub rego_combine: bool,
     /// A JSON or YAML file loaded as `data` for the rules (as Conftest's `--data`). Repeatable.
     #[arg(long, value_name = "FILE")]
     pub rego_data: Vec<PathBuf>,
@@ -267,6 +271,7 @@ impl CheckArgs {
             rego: self.rego.clone(),
             rego_namespaces: self.rego_namespace.clone(),
             rego_all_namespaces: self.rego_all_namespaces,
+            rego_combine: self.rego_combine,
             rego_data: self.rego_data.clone(),
         }
     }

@@ -144,6 +144,7 @@ fn write_record(
     record.branch = loaded.branch.as_deref();
     record.rego_namespaces = &loaded.rego_namespaces;
     record.rego_all_namespaces = loaded.rego_all_namespaces;
+    record.rego_combine = loaded.rego_combine;
     let (digest, value, bytes) = record.seal();
     let io = |p: &Path| {
         let p = p.display().to_string();

@@ -468,6 +468,7 @@ pub fn compile(
         rules,
         conftest,
         data: regorus::Value::from(data),
+        combine: false,
         files: files
             .iter()
             .map(|f| (f.path.clone(), f.sha256.clone()))

@@ -69,6 +69,8 @@ pub struct Request {
     pub rego_namespaces: Vec<String>,
     /// Every package outside `changegate.rules.` (`--rego-all-namespaces`).
     pub rego_all_namespaces: bool,
+    /// Conftest-style rules run once on all documents (`--rego-combine`).
+    pub rego_combine: bool,
     /// JSON or YAML `data` files for the rules (`--rego-data`), beside the policy's.
     pub rego_data: Vec<PathBuf>,
 }
@@ -88,9 +90,11 @@ pub struct Loaded {
     pub assignment: crate::model::environments::Assignment,
     /// `--environment`, as the request stated them.
     pub stated_environments: Vec<String>,
-    /// `--rego-namespace` and `--rego-all-namespaces`, as the request stated them.
+    /// `--rego-namespace`, `--rego-all-namespaces` and `--rego-combine`, as the request stated
+    /// them.
     pub rego_namespaces: Vec<String>,
     pub rego_all_namespaces: bool,
+    pub rego_combine: bool,
     /// The branch environments were matched against (when the policy has environments).
     pub branch: Option<String>,
 }
@@ -122,6 +126,7 @@ pub struct CustomRules {
     pub paths: Vec<PathBuf>,
     pub namespaces: Vec<String>,
     pub all_namespaces: bool,
+    pub combine: bool,
     pub data: Vec<PathBuf>,
 }
 
@@ -131,6 +136,7 @@ impl CustomRules {
             paths: req.rego.clone(),
             namespaces: req.rego_namespaces.clone(),
             all_namespaces: req.rego_all_namespaces,
+            combine: req.rego_combine,
             data: req.rego_data.clone(),
         }
     }
@@ -195,8 +201,10 @@ fn custom_rules(
             1,
         ));
     }
-    let rego =
+    let combine = rego.combine || spec.combine;
+    let mut rego =
         crate::input::rego::compile(&files, spec.v0, policy.rego_timeout, &namespaces, data)?;
+    rego.combine = combine;
     for f in &files {
         inputs.push(InputInfo::new(
             InputKind::Rego,
@@ -312,6 +320,7 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         stated_environments: req.environments.clone(),
         rego_namespaces: req.rego_namespaces.clone(),
         rego_all_namespaces: req.rego_all_namespaces,
+        rego_combine: req.rego_combine,
         branch: branch.filter(|_| !assignment.names.is_empty()),
         assignment,
     })

@@ -57,6 +57,9 @@ pub struct Rego {
     pub conftest: Vec<ConftestRule>,
     /// `--rego-data` and `rego.data`, merged: `data` for every evaluation.
     pub data: regorus::Value,
+    /// Conftest's `--combine` (`--rego-combine`, `rego.combine`): the Conftest-style rules run
+    /// once, on all the documents.
+    pub combine: bool,
     /// The files, with their SHA-256 (the maintenance record keeps them).
     pub files: Vec<(String, String)>,
 }

@@ -96,6 +96,10 @@ pub struct RegoSpec {
     /// JSON or YAML files loaded as `data` (relative to the policy file).
     #[serde(default)]
     pub data: Vec<String>,
+    /// Conftest's `--combine`: the Conftest-style rules run once, on every input document at
+    /// once (`input` is a list of `{path, contents}`), instead of once per document.
+    #[serde(default)]
+    pub combine: bool,
     /// Read the policies as Rego v0 (OPA before 1.0) instead of v1.
     #[serde(default, rename = "v0")]
     pub v0: bool,
@@ -114,6 +118,7 @@ impl Default for RegoSpec {
             paths: Vec::new(),
             namespaces: Vec::new(),
             data: Vec::new(),
+            combine: false,
             v0: false,
             timeout: default_rego_timeout(),
         }

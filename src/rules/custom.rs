@@ -120,36 +120,75 @@ pub(crate) fn reason(message: &str) -> String {
 /// Runs the Conftest-style rules against each input document, as Conftest does: `input` is the
 /// document, `data` the rules' data and `data.conftest.file` the document's file; a rule whose
 /// name (without its `deny_`, `violation_` or `warn_`) an `exception` rule of its namespace
-/// lists is skipped for that document; `deny` and `violation` messages are hits, `warn`
-/// messages advisory hits, each about the document's file.
+/// lists is set aside for that document; `deny` and `violation` messages are hits, `warn`
+/// messages advisory hits, each about the document's file. With `combine` (Conftest's
+/// `--combine`), the rules run once, on [`combined`] documents.
 pub fn evaluate_documents(
     rego: &Rego,
     documents: &[crate::model::Document],
 ) -> Result<Vec<(&'static RuleMeta, Hit)>, Error> {
+    if rego.combine {
+        return evaluate_document(rego, &combined(documents), None);
+    }
     let mut out = Vec::new();
     for doc in documents {
-        let mut base = rego.engine.clone();
-        base.set_input(doc.value.clone());
-        let file = std::path::Path::new(&doc.path);
-        let info = serde_json::json!({"conftest": {"file": {
-            "name": doc.path,
-            "dir": file.parent().map(|d| d.display().to_string()).unwrap_or_default(),
-        }}});
-        let fail = |m: String| Error::Usage(format!("custom rules: {}: {}", doc.path, reason(&m)));
-        base.add_data(rego.data.clone())
-            .map_err(|e| fail(e.to_string()))?;
-        base.add_data(Value::from(info))
-            .map_err(|e| fail(e.to_string()))?;
         let location = Location::new(&doc.path, doc.line.map(|line| Pos { line, column: 1 }));
-        // Each rule on its own copy of the engine, in parallel, in the rules' order.
-        let per_rule: Vec<Vec<(&'static RuleMeta, Hit)>> = rego
-            .conftest
-            .par_iter()
-            .map(|r| document_rule(&base, r, doc, &location))
-            .collect::<Result<_, Error>>()?;
-        out.extend(per_rule.into_iter().flatten());
+        out.extend(evaluate_document(rego, doc, Some(&location))?);
     }
     Ok(out)
+}
+
+/// What Conftest names the combined document (`data.conftest.file.name`, and the findings'
+/// target).
+pub const COMBINED: &str = "Combined";
+
+/// Conftest's `--combine` input: a list of `{path, contents}`, one per document read from a
+/// file (plans, manifests, `.tf` files) in the order read; the change record is not one.
+fn combined(documents: &[crate::model::Document]) -> crate::model::Document {
+    let items: Vec<Value> = documents
+        .iter()
+        .filter(|d| !d.change_level)
+        .map(|d| {
+            let mut item = std::collections::BTreeMap::new();
+            item.insert(Value::from("path"), Value::from(d.path.as_str()));
+            item.insert(Value::from("contents"), d.value.clone());
+            Value::from(item)
+        })
+        .collect();
+    crate::model::Document {
+        path: COMBINED.to_string(),
+        line: None,
+        namespace: None,
+        change_level: false,
+        value: Value::from(items),
+    }
+}
+
+/// Every Conftest-style rule on one document, each rule on its own copy of the engine, in
+/// parallel, in the rules' order.
+fn evaluate_document(
+    rego: &Rego,
+    doc: &crate::model::Document,
+    location: Option<&Location>,
+) -> Result<Vec<(&'static RuleMeta, Hit)>, Error> {
+    let mut base = rego.engine.clone();
+    base.set_input(doc.value.clone());
+    let file = std::path::Path::new(&doc.path);
+    let info = serde_json::json!({"conftest": {"file": {
+        "name": doc.path,
+        "dir": file.parent().map(|d| d.display().to_string()).unwrap_or_default(),
+    }}});
+    let fail = |m: String| Error::Usage(format!("custom rules: {}: {}", doc.path, reason(&m)));
+    base.add_data(rego.data.clone())
+        .map_err(|e| fail(e.to_string()))?;
+    base.add_data(Value::from(info))
+        .map_err(|e| fail(e.to_string()))?;
+    let per_rule: Vec<Vec<(&'static RuleMeta, Hit)>> = rego
+        .conftest
+        .par_iter()
+        .map(|r| document_rule(&base, r, doc, location))
+        .collect::<Result<_, Error>>()?;
+    Ok(per_rule.into_iter().flatten().collect())
 }
 
 /// One Conftest-style rule on one document. When its namespace's `exception` lists it for the
@@ -159,7 +198,7 @@ fn document_rule(
     base: &regorus::Engine,
     r: &crate::policy::custom::ConftestRule,
     doc: &crate::model::Document,
-    location: &Location,
+    location: Option<&Location>,
 ) -> Result<Vec<(&'static RuleMeta, Hit)>, Error> {
     let mut engine = base.clone();
     let mut ask = |query: String| {
@@ -196,7 +235,7 @@ fn document_rule(
                 Hit {
                     message,
                     target,
-                    location: at.or_else(|| Some(location.clone())),
+                    location: at.or_else(|| location.cloned()),
                     advisory: !r.failure,
                     excepted_by: excepted_by.clone(),
                 },
