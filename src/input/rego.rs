@@ -358,7 +358,11 @@ fn string_arg(args: &[regorus::Value], i: usize) -> anyhow::Result<String> {
 pub fn parse_config(parser: &str, name: &str, text: &str) -> Result<Json, String> {
     match parser {
         "hcl2" => super::hcl::document(name, text).map_err(|e| e.to_string()),
-        "json" => serde_json::from_str(text).map_err(|e| format!("{name}: invalid JSON: {e}")),
+        "json" => serde_json::from_str(text).map_err(|e| {
+            let at = text::json_pos(&e)
+                .map_or_else(String::new, |p| format!(":{}:{}", p.line, p.column));
+            format!("{name}{at}: invalid JSON: {}", text::json_reason(&e))
+        }),
         "yaml" | "yml" => {
             let mut docs =
                 super::yaml::load_all(text, super::yaml::Limits::default()).map_err(|e| {

@@ -118,8 +118,6 @@ fn skip_rules(policy: &mut Policy, skip: &[String]) -> Result<Vec<&'static str>,
     Ok(codes)
 }
 
-/// Reads and compiles the custom Rego rules (`--rego` and the policy's `rego.paths`, relative
-/// to the policy file) and attaches them to the policy; each file becomes an input of the check.
 /// What a request says about custom rules.
 #[derive(Debug, Clone, Default)]
 pub struct CustomRules {
@@ -150,6 +148,9 @@ fn relative_name(cwd: &Path, name: &str) -> String {
         .map_or_else(|_| name.to_string(), |rel| rel.display().to_string())
 }
 
+/// Reads and compiles the custom Rego rules (`--rego` and the policy's `rego.paths`, relative
+/// to the policy file) and attaches them to the policy; each file and data file becomes an
+/// input of the check.
 fn custom_rules(
     rego: &CustomRules,
     cwd: &Path,
