@@ -915,6 +915,14 @@ fn test_rego_has_conftests_parse_config_and_data() {
         text.contains("data.tf.test_open_ingress_inline: FAIL"),
         "{text}"
     );
+    // `parse_combined_config_files`, as `conftest verify` has it.
+    let out = common::changegate()
+        .args(["test-rego", &format!("{DIR}/combine")])
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    assert!(text.contains("PASS: 2/2"), "{text}");
 }
 
 /// Conftest's `--combine`: `--rego-combine` (or the policy's `rego.combine`) runs the

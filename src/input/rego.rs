@@ -383,28 +383,60 @@ pub fn parse_config(parser: &str, name: &str, text: &str) -> Result<Json, String
     }
 }
 
-/// `parse_config_file(path)` for the tests of the file in `dir` (paths are relative to it, as
-/// in Conftest): only `test-rego` reads files, never a check.
+/// `parse_config_file(path)` and `parse_combined_config_files(paths)` for the tests of the file
+/// in `dir` (paths are relative to it, as in Conftest): only `test-rego` reads files, never a
+/// check.
 fn add_parse_config_file(engine: &mut regorus::Engine, dir: PathBuf) {
+    let base = dir.clone();
     let _ = engine.add_extension(
         "parse_config_file".into(),
         1,
         Box::new(move |args: Vec<regorus::Value>| {
             let path = dir.join(string_arg(&args, 0)?);
-            let parser = match path.extension().and_then(|e| e.to_str()) {
-                Some("tf" | "hcl") => "hcl2",
-                Some("json") => "json",
-                Some("yaml" | "yml") => "yaml",
-                _ => anyhow::bail!(
-                    "{}: no parser for this file; expected .tf, .json, .yaml or .yml",
-                    path.display()
-                ),
-            };
-            let file = text::read(&path, LimitKind::Rego).map_err(|e| anyhow::anyhow!("{e}"))?;
-            let value = parse_config(parser, &file.name, &file.text).map_err(anyhow::Error::msg)?;
-            Ok(regorus::Value::from(value))
+            Ok(regorus::Value::from(read_config(&path)?))
         }),
     );
+    let _ = engine.add_extension(
+        "parse_combined_config_files".into(),
+        1,
+        Box::new(move |args: Vec<regorus::Value>| {
+            let Some(regorus::Value::Array(paths)) = args.first() else {
+                anyhow::bail!("argument 1 must be an array of paths");
+            };
+            let mut combined = Vec::new();
+            for p in paths.iter() {
+                let regorus::Value::String(p) = p else {
+                    anyhow::bail!("argument 1 must be an array of paths, not {p:?}");
+                };
+                let contents = read_config(&base.join(p.as_ref()))?;
+                // A file of several documents (or of a list) gives one entry each, as in
+                // Conftest.
+                let docs = match contents {
+                    Json::Array(docs) => docs,
+                    one => vec![one],
+                };
+                for d in docs {
+                    combined.push(serde_json::json!({"path": p.as_ref(), "contents": d}));
+                }
+            }
+            Ok(regorus::Value::from(Json::Array(combined)))
+        }),
+    );
+}
+
+/// A configuration file parsed by the parser its extension names, for `parse_config_file`.
+fn read_config(path: &Path) -> anyhow::Result<Json> {
+    let parser = match path.extension().and_then(|e| e.to_str()) {
+        Some("tf" | "hcl") => "hcl2",
+        Some("json") => "json",
+        Some("yaml" | "yml") => "yaml",
+        _ => anyhow::bail!(
+            "{}: no parser for this file; expected .tf, .json, .yaml or .yml",
+            path.display()
+        ),
+    };
+    let file = text::read(path, LimitKind::Rego).map_err(|e| anyhow::anyhow!("{e}"))?;
+    parse_config(parser, &file.name, &file.text).map_err(anyhow::Error::msg)
 }
 
 /// Loads one file into the engine: its package, or the syntax error at its position.
