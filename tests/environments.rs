@@ -383,18 +383,7 @@ fn the_record_keeps_the_environments_and_verify_re_evaluates_them() {
         rec["stated_environments"],
         serde_json::json!(["development"])
     );
-    let out = common::changegate()
-        .arg("verify")
-        .arg(&record)
-        .output()
-        .unwrap();
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    common::assert_verified(&record);
 }
 
 /// A repository whose `main` has one direct commit to `envs/dev` and one to `envs/prod`, both

@@ -223,18 +223,7 @@ fn sarif_junit_code_quality_and_the_record_carry_custom_findings() {
     assert_eq!(rego[0]["sha256"].as_str().unwrap().len(), 64);
     assert_eq!(rec["findings"]["blocking"][0]["rule"], "ORG001");
     // verify reads the rules again and reaches the same decision.
-    let v = common::changegate()
-        .arg("verify")
-        .arg(p("record.json"))
-        .output()
-        .unwrap();
-    assert_eq!(
-        v.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&v.stdout),
-        stderr(&v)
-    );
+    common::assert_verified(p("record.json"));
 }
 
 #[test]
@@ -511,18 +500,7 @@ fn verify_replays_the_namespaces_and_data() {
             .iter()
             .any(|i| i["kind"] == "rego-data" && i["path"] == "testdata/rego/conftest/limits.yaml")
     );
-    let v = common::changegate()
-        .arg("verify")
-        .arg(&record)
-        .output()
-        .unwrap();
-    assert_eq!(
-        v.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&v.stdout),
-        stderr(&v)
-    );
+    common::assert_verified(&record);
 }
 
 /// What custom rules read matches `changegate schema rego-input`, on the Rego fixture, the
@@ -988,18 +966,7 @@ fn combined_documents_are_judged_at_once() {
     let rec: Value = serde_json::from_slice(&std::fs::read(&record).unwrap()).unwrap();
     common::assert_valid_record(&rec);
     assert_eq!(rec["rego_combine"], true);
-    let v = common::changegate()
-        .arg("verify")
-        .arg(&record)
-        .output()
-        .unwrap();
-    assert_eq!(
-        v.status.code(),
-        Some(0),
-        "{}{}",
-        String::from_utf8_lossy(&v.stdout),
-        stderr(&v)
-    );
+    common::assert_verified(&record);
 
     // Without combining, `input` is each document alone (the three objects and the change
     // record), never a list: the rules written for the list find nothing to deny.

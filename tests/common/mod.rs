@@ -46,6 +46,23 @@ pub fn decided(out: &std::process::Output) -> Value {
     serde_json::from_slice(&out.stdout).expect("a JSON report")
 }
 
+/// Runs `changegate verify` on a record (from the crate root) and fails the test unless it
+/// verifies (exit 0).
+pub fn assert_verified(record: impl AsRef<Path>) {
+    let v = changegate()
+        .arg("verify")
+        .arg(record.as_ref())
+        .output()
+        .unwrap();
+    assert_eq!(
+        v.status.code(),
+        Some(0),
+        "{}{}",
+        String::from_utf8_lossy(&v.stdout),
+        String::from_utf8_lossy(&v.stderr)
+    );
+}
+
 /// Fails the test when `record` does not validate against the committed record schema.
 pub fn assert_valid_record(record: &Value) {
     let schema: Value = serde_json::from_str(changegate::evidence::SCHEMA_JSON).unwrap();
