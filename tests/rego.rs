@@ -476,6 +476,20 @@ fn conftest_namespaces_are_selected_like_conftests() {
         "{all}"
     );
     assert!(found.iter().any(|f| f.0 == "main.warn"), "{all}");
+    // A pattern with wildcards, as Conftest's `--namespace 'c*'`: `k*` is `kubernetes` alone.
+    let (_, found, all) = conftest(&["--rego-namespace", "k*"]);
+    assert!(
+        found.iter().any(|f| f.0 == "kubernetes.deny_latest"),
+        "{all}"
+    );
+    assert!(!found.iter().any(|f| f.0.starts_with("main.")), "{all}");
+    // A pattern that is not one is refused, not read as a name that matches nothing.
+    let (code, _, all) = conftest(&["--rego-namespace", "ma[in"]);
+    assert_eq!(code, 2, "{all}");
+    assert!(
+        all.contains("namespace `ma[in`: not a valid pattern"),
+        "{all}"
+    );
 }
 
 #[test]

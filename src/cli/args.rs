@@ -123,7 +123,7 @@ pub struct CheckArgs {
     #[arg(long, value_name = "PATH")]
     pub rego: Vec<PathBuf>,
     /// A package of Conftest-style rules (`deny`, `violation`, `warn`…), evaluated against each
-    /// input document (default `main`). Repeatable.
+    /// input document (default `main`), or a pattern of them (`main.*`). Repeatable.
     #[arg(long, value_name = "NAMESPACE")]
     pub rego_namespace: Vec<String>,
     /// Every package outside `changegate.rules.` holds Conftest-style rules.

@@ -234,14 +234,40 @@ pub struct Namespaces {
 }
 
 impl Namespaces {
+    /// Whether the package `ns` holds Conftest-style rules. A name with `*`, `?` or `[…]` is a
+    /// glob matched against the whole package name, `.` being an ordinary character, as
+    /// Conftest's `--namespace` matches (`main.*` selects `main.gke`).
     fn selects(&self, ns: &str) -> bool {
         self.all
             || if self.names.is_empty() {
                 ns == "main"
             } else {
-                self.names.iter().any(|n| n == ns)
+                self.names.iter().any(|n| match glob(n) {
+                    Some(Ok(g)) => g.is_match(ns),
+                    Some(Err(_)) => false,
+                    None => n == ns,
+                })
             }
     }
+
+    /// A pattern that is not a valid glob is a usage error.
+    fn check(&self) -> Result<(), Error> {
+        for n in &self.names {
+            if let Some(Err(e)) = glob(n) {
+                return Err(Error::Usage(format!(
+                    "namespace `{n}`: not a valid pattern ({e}); `*`, `?` and `[…]` are wildcards"
+                )));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// A namespace pattern with wildcards, compiled; `None` for a plain name.
+fn glob(pattern: &str) -> Option<Result<globset::GlobMatcher, globset::Error>> {
+    pattern
+        .contains(['*', '?', '['])
+        .then(|| globset::Glob::new(pattern).map(|g| g.compile_matcher()))
 }
 
 /// Conftest's rule names: `deny`, `violation` (failures) and `warn`, each alone or with
@@ -478,6 +504,7 @@ pub fn compile(
             Err(e) => errors.push(e),
         }
     }
+    namespaces.check()?;
     let mut rules = Vec::new();
     let mut conftest = Vec::new();
     for (package, parts) in &packages {

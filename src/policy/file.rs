@@ -89,8 +89,9 @@ pub struct RegoSpec {
     #[serde(default)]
     pub paths: Vec<String>,
     /// Packages of Conftest-style rules (`deny`, `violation`, `warn` and their `_<name>`
-    /// variants), evaluated against each input document; default `[main]`. `["*"]`: every
-    /// package outside `changegate.rules.`.
+    /// variants), evaluated against each input document; default `[main]`. A name with `*`,
+    /// `?` or `[…]` is a pattern (`main.*`); `["*"]`: every package outside
+    /// `changegate.rules.`.
     #[serde(default)]
     pub namespaces: Vec<String>,
     /// JSON or YAML files loaded as `data` (relative to the policy file).
