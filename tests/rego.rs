@@ -907,6 +907,23 @@ fn test_rego_has_conftests_parse_config_and_data() {
         text.contains("data.tf.test_open_ingress_inline: FAIL"),
         "{text}"
     );
+    // `--rego-namespace` chooses the packages whose tests run, by name or pattern, as
+    // `conftest verify --namespace`; none selected is a failure, not a pass.
+    for (ns, code, says) in [
+        ("tf", 0, "PASS: 4/4"),
+        ("t?", 0, "PASS: 4/4"),
+        ("main", 1, "no tests found"),
+    ] {
+        let out = common::changegate()
+            .args(["test-rego", &format!("{hcl}/policy")])
+            .args(["--rego-data", &format!("{hcl}/limits.yaml")])
+            .args(["--rego-namespace", ns])
+            .output()
+            .unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(code), "{ns}: {text}");
+        assert!(text.contains(says), "{ns}: {text}");
+    }
     // `parse_combined_config_files`, as `conftest verify` has it.
     let out = common::changegate()
         .args(["test-rego", &format!("{DIR}/combine")])

@@ -134,6 +134,10 @@ pub enum Command {
         /// A JSON or YAML file loaded as `data` (repeatable; merged), like Conftest's `--data`.
         #[arg(long, value_name = "FILE")]
         rego_data: Vec<PathBuf>,
+        /// Only the tests of this package, or of the packages a pattern (`ma*`) selects, like
+        /// `conftest verify --namespace`. Repeatable; default every package.
+        #[arg(long, value_name = "NAMESPACE")]
+        rego_namespace: Vec<String>,
         /// Read the files as Rego v0 (OPA before 1.0).
         #[arg(long)]
         v0: bool,
@@ -195,9 +199,10 @@ pub fn run() -> Result<ExitCode, Error> {
         Command::TestRego {
             paths,
             rego_data,
+            rego_namespace,
             v0,
             timeout,
-        } => rules::test(&paths, &rego_data, v0, &timeout, &mut out),
+        } => rules::test(&paths, &rego_data, &rego_namespace, v0, &timeout, &mut out),
         Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(

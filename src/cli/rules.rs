@@ -122,6 +122,7 @@ pub fn explain(
 pub fn test(
     paths: &[PathBuf],
     data: &[PathBuf],
+    namespaces: &[String],
     v0: bool,
     timeout: &str,
     out: &mut dyn Write,
@@ -130,7 +131,13 @@ pub fn test(
         .map_err(|e| Error::Usage(format!("--timeout `{timeout}`: {e}; expected e.g. `5s`")))?;
     let files = changegate::input::rego::read(&changegate::input::rego::files(paths, true)?)?;
     let (data, _) = changegate::input::rego::read_data(data)?;
-    let outcomes = changegate::input::rego::test(&files, data, v0, limit)?;
+    let run = changegate::input::rego::TestRun {
+        data,
+        v0,
+        timeout: limit,
+        namespaces: namespaces.to_vec(),
+    };
+    let outcomes = changegate::input::rego::test(&files, run)?;
     let mut s = String::new();
     let mut file = "";
     for o in &outcomes {

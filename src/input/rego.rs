@@ -812,18 +812,32 @@ fn rule_names(
     names
 }
 
+/// How `test-rego` runs the tests.
+#[derive(Debug, Clone)]
+pub struct TestRun {
+    /// `data` for every test (`--rego-data`).
+    pub data: Json,
+    /// Rego v0 (OPA before 1.0).
+    pub v0: bool,
+    /// The time limit of each test.
+    pub timeout: Duration,
+    /// Only the tests of the packages these names or patterns select, as
+    /// `conftest verify --namespace`; every package when empty.
+    pub namespaces: Vec<String>,
+}
+
 /// Runs the `test_*` rules of the files (like `opa test`): a test passes when it evaluates to
 /// `true`. Every file is loaded, so tests see the rules they test; a file that does not compile
 /// is an error naming it.
-pub fn test(
-    files: &[RegoFile],
-    data: Json,
-    v0: bool,
-    timeout: Duration,
-) -> Result<Vec<TestOutcome>, Error> {
-    let mut engine = engine(v0, timeout);
+pub fn test(files: &[RegoFile], run: TestRun) -> Result<Vec<TestOutcome>, Error> {
+    let selected = Namespaces {
+        names: run.namespaces,
+        all: false,
+    };
+    selected.check()?;
+    let mut engine = engine(run.v0, run.timeout);
     engine
-        .add_data(regorus::Value::from(data))
+        .add_data(regorus::Value::from(run.data))
         .map_err(|e| Error::Usage(format!("--rego-data: {}", reason(&e.to_string()))))?;
     let mut errors = Vec::new();
     let mut packages = Vec::new();
@@ -838,6 +852,10 @@ pub fn test(
     }
     let mut out = Vec::new();
     for (package, f) in packages {
+        let ns = package.trim_start_matches("data.");
+        if !selected.names.is_empty() && !selected.selects(ns) {
+            continue;
+        }
         let mut engine = engine.clone();
         let dir = Path::new(&f.path)
             .parent()
