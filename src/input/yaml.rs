@@ -524,13 +524,13 @@ pub fn load_all_budgeted<T: Tree>(
     let Some((rewritten, shifts)) = json_surrogate_pairs(text) else {
         return load_events(text, limits, budget);
     };
-    // Positions in the rewritten text, mapped back to the text as written.
+    // Positions in the rewritten text, mapped back to the text as written: two columns for
+    // each rewrite before it on its line. The rewrites are in text order, so two binary
+    // searches count them (a linear count per position would be quadratic on a long line).
     let back = |p: &mut Pos| {
-        let before = shifts
-            .iter()
-            .filter(|&&(line, col)| line == p.line && col < p.column)
-            .count();
-        p.column += 2 * before;
+        let line_start = shifts.partition_point(|&(line, _)| line < p.line);
+        let before = shifts.partition_point(|&at| at < (p.line, p.column));
+        p.column += 2 * (before - line_start);
     };
     let mut docs = load_events(&rewritten, limits, budget).map_err(|mut e| {
         back(&mut e.pos);
