@@ -181,18 +181,11 @@ pub fn read_data(paths: &[PathBuf]) -> Result<(Json, Vec<(String, String)>), Err
         let (name, bytes) = text::read_bytes(p, LimitKind::Rego)?;
         files.push((name.clone(), text::sha256_hex(&bytes)));
         let text = text::decode(&name, &bytes)?;
-        // JSON by its own parser: YAML's escapes are not JSON's (`\u000b`, surrogate pairs).
+        // JSON by its own parser, its errors in JSON's terms.
         if p.extension()
             .is_some_and(|e| e.eq_ignore_ascii_case("json"))
         {
-            let value = serde_json::from_str(&text).map_err(|e| {
-                InputError::new(
-                    &name,
-                    text::json_pos(&e),
-                    format!("invalid JSON: {}", text::json_reason(&e)),
-                )
-            })?;
-            merge_into(&mut data, value);
+            merge_into(&mut data, json_text(&name, &text)?);
             continue;
         }
         for doc in super::yaml::load_all(&text, super::yaml::Limits::default()).map_err(|e| {
@@ -206,6 +199,17 @@ pub fn read_data(paths: &[PathBuf]) -> Result<(Json, Vec<(String, String)>), Err
         }
     }
     Ok((data, files))
+}
+
+/// `text` as JSON: errors in JSON's terms, at their position.
+fn json_text(name: &str, text: &str) -> Result<Json, InputError> {
+    serde_json::from_str(text).map_err(|e| {
+        InputError::new(
+            name,
+            text::json_pos(&e),
+            format!("invalid JSON: {}", text::json_reason(&e)),
+        )
+    })
 }
 
 fn merge_into(base: &mut Json, add: Json) {
@@ -384,11 +388,7 @@ fn string_arg(args: &[regorus::Value], i: usize) -> anyhow::Result<String> {
 pub fn parse_config(parser: &str, name: &str, text: &str) -> Result<Json, String> {
     match parser {
         "hcl2" => super::hcl::document(name, text).map_err(|e| e.to_string()),
-        "json" => serde_json::from_str(text).map_err(|e| {
-            let at = text::json_pos(&e)
-                .map_or_else(String::new, |p| format!(":{}:{}", p.line, p.column));
-            format!("{name}{at}: invalid JSON: {}", text::json_reason(&e))
-        }),
+        "json" => json_text(name, text).map_err(|e| e.to_string()),
         "yaml" | "yml" => {
             let mut docs =
                 super::yaml::load_all(text, super::yaml::Limits::default()).map_err(|e| {
@@ -896,7 +896,7 @@ mod tests {
     fn json_data_is_read_as_json() {
         let dir = tempfile::tempdir().unwrap();
         let json = dir.path().join("d.json");
-        // Valid JSON that YAML's double-quoted scalars do not accept.
+        // Escapes as JSON encoders write them (YAML has none for a surrogate pair).
         std::fs::write(&json, r#"{"tab": "a\u000bb", "smile": "\ud83d\ude00"}"#).unwrap();
         let yaml = dir.path().join("d.yaml");
         std::fs::write(&yaml, "more: 1\n").unwrap();
