@@ -80,6 +80,8 @@ pub struct Record<'a> {
     pub platform_notes: &'a [String],
     pub actions: Actions,
     pub inputs: &'a [InputInfo],
+    /// Where the trust material was read from, and what the change does to it.
+    pub trust: &'a crate::model::trust::Trust,
     pub findings: Findings<'a>,
     pub obligations: &'a [Obligation],
     pub verdict: Verdict,
@@ -215,6 +217,7 @@ impl<'a> Record<'a> {
                 commits,
             },
             inputs,
+            trust: &change.trust,
             findings,
             obligations: &eval.obligations,
             verdict: eval.verdict,
@@ -361,7 +364,16 @@ impl ReadRecord {
             .unwrap_or_default()
     }
 
-    /// The GitHub team members the run resolved (none recorded: none).
+    /// Where the trust material was read from (records before it was kept: `None`).
+    pub fn trust(&self) -> Result<Option<crate::model::trust::Trust>, String> {
+        match self.value.get("trust") {
+            Some(t) => crate::model::trust::Trust::deserialize(t)
+                .map(Some)
+                .map_err(|e| format!("`trust`: {e}")),
+            None => Ok(None),
+        }
+    }
+
     /// The rules `--skip-rule` turned off.
     pub fn skipped_rules(&self) -> Result<Vec<String>, String> {
         match self.value.get("skipped_rules") {

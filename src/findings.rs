@@ -173,12 +173,13 @@ impl RuleMeta {
 }
 
 /// Where in the delivery the gate runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Stage {
     /// On the pull/merge request: the plan is judged, the window is only declared.
     Review,
     /// Right before applying: `now` must also be inside the declared window.
+    #[default]
     Deploy,
 }
 

@@ -8,6 +8,7 @@ use serde_json::Value;
 use crate::error::{Error, InputError};
 use crate::evidence::{ReadRecord, brief, findings_of, read_log, read_record};
 use crate::input::policy::PolicySource;
+use crate::input::trust::TrustSpec;
 use crate::load::{Request, Teams};
 use crate::model::provenance::InputKind;
 
@@ -34,6 +35,16 @@ struct Reread {
     was: String,
     sha256: String,
     now: PathBuf,
+    /// Read again from the recorded trusted commit, not the working tree: compared once read.
+    from_ref: bool,
+}
+
+/// The kinds of input that are trust material, read from the trusted ref.
+fn is_trust_material(kind: InputKind) -> bool {
+    matches!(
+        kind,
+        InputKind::Policy | InputKind::Rego | InputKind::RegoData | InputKind::SigningTrust
+    )
 }
 
 /// Rebuilds the request of the recorded run from its inputs. Inputs that did not come from
@@ -68,6 +79,22 @@ fn replay_request(
         rego_combine: flag(rec, "rego_combine"),
         ..Request::default()
     };
+    // The trust material is read again from the commit it was read from (records from before
+    // the trust was kept read the working tree, as they did).
+    let trust = rec.trust().map_err(|m| unreadable(&rec.path, m))?;
+    let from_ref = match trust.as_ref().filter(|t| t.from_commit()) {
+        Some(t) => {
+            req.trust = TrustSpec::Ref(t.commit.clone().unwrap_or_default());
+            if let Some(repo) = &t.repo {
+                req.repo = PathBuf::from(repo);
+            }
+            true
+        }
+        None => {
+            req.trust = TrustSpec::Worktree;
+            false
+        }
+    };
     let mut expected = Vec::new();
     for i in rec.inputs().map_err(|m| unreadable(&rec.path, m))? {
         if !crate::error::is_file_path(&i.path) && i.path != crate::input::policy::BUILTIN {
@@ -88,7 +115,8 @@ fn replay_request(
             continue;
         }
         let now = locate(&i.path);
-        if kind != InputKind::Git && !now.exists() {
+        let from_ref = from_ref && is_trust_material(kind);
+        if kind != InputKind::Git && !from_ref && !now.exists() {
             return Err(unreadable(
                 &rec.path,
                 format!(
@@ -125,6 +153,7 @@ fn replay_request(
             was: i.path,
             sha256: i.sha256,
             now,
+            from_ref,
         });
     }
     Ok((req, expected))
@@ -176,7 +205,7 @@ fn changed(r: &Reread, new: &str) -> String {
 /// that it no longer parses is a mismatch, not an unreadable record.
 fn files_changed(expected: &[Reread]) -> Result<Option<String>, Error> {
     use crate::input::limits::LimitKind;
-    for r in expected {
+    for r in expected.iter().filter(|r| !r.from_ref) {
         let limit = match r.kind {
             InputKind::TerraformSource | InputKind::Git => continue,
             InputKind::TerraformPlan => LimitKind::Plan,
@@ -236,6 +265,12 @@ fn decision_changed(
     }
     loaded.change.record = rec.change().map_err(|m| unreadable(&rec.path, m))?;
     loaded.change.platform_notes = rec.platform_notes();
+    // What the change did to the trust material was judged against the working tree of the
+    // run, which is gone: the recorded trust is replayed (the digest seals it; the material
+    // itself was read again from the recorded commit and compared by digest above).
+    if let Some(t) = rec.trust().map_err(|m| unreadable(&rec.path, m))? {
+        loaded.change.trust = t;
+    }
     let eval = crate::engine::evaluate_in_environments(
         &loaded.change,
         &loaded.policy,

@@ -1,7 +1,9 @@
 //! Every rule's fixtures, run through the real binary: each `testdata/rules/<CODE>/<case>/`
 //! holds a `change.yaml` and/or `description.md`, optionally a Terraform `plan.json` and a `tf/`
 //! source directory, a `commits.yaml` that becomes a real git repository, Kubernetes `manifests.yaml`,
-//! `base.yaml` and `live.yaml`, its own `policy.yaml` and an `args` file with extra flags. `fail-*` cases must report the rule, `pass-*` cases must not block
+//! `base.yaml` and `live.yaml`, its own `policy.yaml`, a `repo/` directory of files committed in
+//! the repository's base commit, and an `args` file with extra flags (`{repo}` names the
+//! repository). `fail-*` cases must report the rule, `pass-*` cases must not block
 //! on it, and what the rule reports is snapshotted.
 
 use std::path::{Path, PathBuf};
@@ -22,7 +24,10 @@ fn run_case(dir: &Path) -> Value {
     } else {
         root.join("testdata/rules/policy.yaml")
     };
-    cmd.arg("--policy").arg(rel(policy));
+    let case_args = std::fs::read_to_string(dir.join("args")).unwrap_or_default();
+    if !case_args.split_whitespace().any(|a| a == "--policy") {
+        cmd.arg("--policy").arg(rel(policy));
+    }
     if dir.join("change.yaml").exists() {
         cmd.arg("--change").arg(rel(dir.join("change.yaml")));
     }
@@ -48,13 +53,19 @@ fn run_case(dir: &Path) -> Value {
     // A commit list becomes a real repository, built afresh in a temporary directory.
     let repo_dir = tempfile::tempdir().unwrap();
     if let Ok(yaml) = std::fs::read_to_string(dir.join("commits.yaml")) {
-        let (base, head) = common::build_repo(repo_dir.path(), &yaml);
+        // `repo/` holds files of the base commit (a policy the change then edits).
+        let base_files = dir.join("repo");
+        let base_files = base_files.is_dir().then_some(base_files.as_path());
+        let (base, head) = common::build_repo_from(repo_dir.path(), &yaml, base_files);
         cmd.arg("--repo")
             .arg(repo_dir.path())
             .arg("--commits")
             .arg(format!("{base}..{head}"));
     }
-    let extra = std::fs::read_to_string(dir.join("args")).unwrap_or_default();
+    // `{repo}` in a case's flags names the repository built for it.
+    let extra = std::fs::read_to_string(dir.join("args"))
+        .unwrap_or_default()
+        .replace("{repo}", &repo_dir.path().display().to_string());
     let extra: Vec<&str> = extra.split_whitespace().collect();
     // Case flags replace the defaults they name.
     for pair in DEFAULT_ARGS.chunks(2) {

@@ -7,6 +7,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use changegate::findings::Stage;
 use changegate::input::policy::PolicySource;
+use changegate::input::trust::TrustSpec;
 use changegate::load::{Request, Teams};
 use changegate::platform;
 
@@ -143,6 +144,29 @@ pub struct CheckArgs {
     /// Append the record's digest to this hash-chained JSON-lines log (needs `--record`).
     #[arg(long, value_name = "FILE", requires = "record")]
     pub record_log: Option<PathBuf>,
+    /// Where the policy, its Rego rules and data files and the signature trust files are read
+    /// from: `auto` (the base of the change at `--stage review`, HEAD at `--stage deploy`, the
+    /// working tree when there is no repository or no base), `base`, `head`, or `worktree`
+    /// (the opt-out: the change under review could edit them; shown in every report).
+    #[arg(long, value_enum, value_name = "WHERE", default_value_t = TrustFromArg::Auto, env = "CHANGEGATE_TRUST_FROM")]
+    pub trust_from: TrustFromArg,
+    /// Read the trust material from this ref or commit of the repository instead (wins over
+    /// `--trust-from`).
+    #[arg(long, value_name = "REF", env = "CHANGEGATE_TRUST_REF")]
+    pub trust_ref: Option<String>,
+}
+
+/// `--trust-from`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum TrustFromArg {
+    /// The base of the change at review, HEAD at deploy.
+    Auto,
+    /// The pull/merge request's base commit, else the base of `--commits`.
+    Base,
+    /// The commit checked out.
+    Head,
+    /// The working tree: the change could edit its own policy.
+    Worktree,
 }
 
 #[derive(Debug, Args)]
@@ -273,6 +297,14 @@ impl CheckArgs {
             rego_all_namespaces: self.rego_all_namespaces,
             rego_combine: self.rego_combine,
             rego_data: self.rego_data.clone(),
+            trust: match (&self.trust_ref, self.trust_from) {
+                (Some(r), _) => TrustSpec::Ref(r.clone()),
+                (None, TrustFromArg::Auto) => TrustSpec::Auto,
+                (None, TrustFromArg::Base) => TrustSpec::Base,
+                (None, TrustFromArg::Head) => TrustSpec::Head,
+                (None, TrustFromArg::Worktree) => TrustSpec::Worktree,
+            },
+            stage: self.stage.into(),
         }
     }
 }

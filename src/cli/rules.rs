@@ -129,8 +129,11 @@ pub fn test(
 ) -> Result<ExitCode, Error> {
     let limit = humantime::parse_duration(timeout.trim())
         .map_err(|e| Error::Usage(format!("--timeout `{timeout}`: {e}; expected e.g. `5s`")))?;
-    let files = changegate::input::rego::read(&changegate::input::rego::files(paths, true)?)?;
-    let (data, _) = changegate::input::rego::read_data(data)?;
+    // Rule authors test the rules as they have them: the working tree.
+    let root = changegate::input::trust::TrustRoot::worktree("test-rego");
+    let files =
+        changegate::input::rego::read(&root, &changegate::input::rego::files(&root, paths, true)?)?;
+    let (data, _) = changegate::input::rego::read_data(&root, data)?;
     let run = changegate::input::rego::TestRun {
         data,
         v0,

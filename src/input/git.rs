@@ -152,6 +152,29 @@ fn range(
     Ok((None, one))
 }
 
+/// The base of the change `spec` names (as `--commits` reads it): the base of a range, else
+/// the first parent of a single commit (`None` for a root commit).
+pub fn base_of(
+    repo: &Repository,
+    name: &str,
+    spec: &str,
+    ci: Option<&CommitRange>,
+) -> Result<Option<Oid>, Error> {
+    match range(repo, name, spec, ci)? {
+        (Some(base), _) => Ok(Some(base)),
+        (None, head) => Ok(repo
+            .find_commit(head)
+            .ok()
+            .and_then(|c| c.parent_id(0).ok())),
+    }
+}
+
+/// The commit `spec` (a ref, a commit id, `HEAD~1`…) names in `repo`, or an error that says
+/// what to fetch.
+pub fn commit_of(repo: &Repository, name: &str, spec: &str) -> Result<Oid, Error> {
+    resolve(repo, name, spec)
+}
+
 fn person(sig: &git2::Signature<'_>) -> Person {
     let t = sig.when();
     let offset = FixedOffset::east_opt(t.offset_minutes() * 60)

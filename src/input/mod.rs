@@ -18,5 +18,6 @@ pub mod policy;
 pub mod rego;
 pub mod signatures;
 pub mod text;
+pub mod trust;
 pub mod validate;
 pub mod yaml;

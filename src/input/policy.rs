@@ -12,11 +12,13 @@ use regex::Regex;
 use serde_json::Value;
 
 use super::text;
+use super::trust::TrustRoot;
 use super::validate::{dotted, schema_errors, typed};
 use super::yaml::{self, PosIndex};
 use crate::error::{Error, InputError, Pos};
 use crate::model::Location;
 use crate::model::record::Interval;
+use crate::model::trust::Material;
 use crate::policy::Policy;
 use crate::policy::exception::Exception;
 use crate::policy::file::{PolicyFile, RuleSpec};
@@ -100,6 +102,71 @@ impl PolicySource {
     pub fn load(&self, start: &Path) -> Result<Policy, Error> {
         load(self.path(start).as_deref())
     }
+}
+
+impl PolicySource {
+    /// Loads and compiles the policy from the trusted ref ([`TrustRoot`]): `--policy` and
+    /// discovery look there. A policy the ref lacks but the working tree has is the change's
+    /// own: the trusted ref has no policy yet (adoption), so the change's is used and the root
+    /// records that it adds it.
+    pub fn load_trusted(&self, root: &TrustRoot, start: &Path) -> Result<Policy, Error> {
+        let found = match self {
+            PolicySource::Builtin => None,
+            PolicySource::File(p) => {
+                match root.read_bytes(p, super::limits::LimitKind::Policy, Material::Policy)? {
+                    Some(found) => Some(found),
+                    None if p.is_file() => {
+                        root.adopt(p);
+                        Some(text::read_bytes(p, super::limits::LimitKind::Policy)?)
+                    }
+                    None => return Err(root.absent(p)),
+                }
+            }
+            PolicySource::Discover => match discover_trusted(root, start)? {
+                Some(found) => Some(found),
+                None => match discover(start) {
+                    Some(p) if root.in_repo(&p).is_some() => {
+                        root.adopt(&p);
+                        Some(text::read_bytes(&p, super::limits::LimitKind::Policy)?)
+                    }
+                    _ => None,
+                },
+            },
+        };
+        match found {
+            None => load(None),
+            Some((name, bytes)) => {
+                let text = text::decode(&name, &bytes)?;
+                compile_text(&name, &bytes, &text)
+            }
+        }
+    }
+}
+
+/// [`discover`] in the trusted ref: the first `changegate.yaml` from `start` up to the root of
+/// its repository, as (name, bytes).
+fn discover_trusted(root: &TrustRoot, start: &Path) -> Result<Option<(String, Vec<u8>)>, Error> {
+    let mut dir = Some(start);
+    while let Some(d) = dir {
+        let is_root = d.join(".git").exists();
+        for name in FILE_NAMES {
+            let p = d.join(name);
+            if root.in_repo(&p).is_some() {
+                if let Some(found) =
+                    root.read_bytes(&p, super::limits::LimitKind::Policy, Material::Policy)?
+                {
+                    return Ok(Some(found));
+                }
+            } else if p.is_file() {
+                return text::read_bytes(&p, super::limits::LimitKind::Policy).map(Some);
+            }
+        }
+        if is_root {
+            return Ok(None);
+        }
+        dir = d.parent();
+    }
+    Ok(None)
 }
 
 /// Loads and compiles a policy file, or the built-in default when `path` is `None`.

@@ -17,9 +17,11 @@ use serde_json::Value as Json;
 
 use super::limits::LimitKind;
 use super::text;
+use super::trust::TrustRoot;
 use crate::error::{Error, InputError, Pos};
 use crate::findings::{Category, Enforcement, RuleMeta, Severity};
 use crate::model::Location;
+use crate::model::trust::Material;
 use crate::policy::custom::{ConftestRule, CustomRule, PREFIX, Rego};
 use crate::rules::custom::reason;
 
@@ -58,15 +60,22 @@ pub fn is_test(path: &Path) -> bool {
 }
 
 /// The `.rego` files under `paths` (files as given, directories searched), tests included when
-/// `tests` is set, sorted and without duplicates.
-pub fn files(paths: &[PathBuf], tests: bool) -> Result<Vec<PathBuf>, Error> {
+/// `tests` is set, sorted and without duplicates: from the trusted ref `root` where they are in
+/// the repository.
+pub fn files(root: &TrustRoot, paths: &[PathBuf], tests: bool) -> Result<Vec<PathBuf>, Error> {
     let mut out = Vec::new();
     for p in paths {
-        let meta = std::fs::metadata(p).map_err(|source| Error::Io {
-            path: p.display().to_string(),
-            source,
-        })?;
-        if meta.is_file() {
+        let is_dir = if root.in_repo(p).is_some() {
+            root.is_dir(p)?.ok_or_else(|| root.absent(p))?
+        } else {
+            std::fs::metadata(p)
+                .map_err(|source| Error::Io {
+                    path: p.display().to_string(),
+                    source,
+                })?
+                .is_dir()
+        };
+        if !is_dir {
             out.push(p.clone());
             continue;
         }
@@ -75,7 +84,7 @@ pub fn files(paths: &[PathBuf], tests: bool) -> Result<Vec<PathBuf>, Error> {
             recursive: true,
             what: "*.rego files",
         };
-        let found = super::paths::files_in(p, &spec)?;
+        let found = root.files_in(p, &spec, Material::Rego)?;
         out.extend(found.into_iter().filter(|f| tests || !is_test(f)));
     }
     out.sort();
@@ -83,12 +92,13 @@ pub fn files(paths: &[PathBuf], tests: bool) -> Result<Vec<PathBuf>, Error> {
     Ok(out)
 }
 
-/// Reads the Rego files (as UTF-8 text, within the input size limit).
-pub fn read(paths: &[PathBuf]) -> Result<Vec<RegoFile>, Error> {
+/// Reads the Rego files (as UTF-8 text, within the input size limit), from the trusted ref
+/// `root` where they are in the repository.
+pub fn read(root: &TrustRoot, paths: &[PathBuf]) -> Result<Vec<RegoFile>, Error> {
     paths
         .iter()
         .map(|p| {
-            let (name, bytes) = text::read_bytes(p, LimitKind::Rego)?;
+            let (name, bytes) = root.require_bytes(p, LimitKind::Rego, Material::Rego)?;
             let text = text::decode(&name, &bytes)?;
             Ok(RegoFile {
                 sha256: text::sha256_hex(&bytes),
@@ -174,11 +184,14 @@ fn scope_of(line: &str) -> Option<Scope> {
 /// The `data` files (JSON or YAML), merged into one object (objects key by key), as Conftest
 /// loads `--data`.
 /// Returns the data and each file's name and SHA-256.
-pub fn read_data(paths: &[PathBuf]) -> Result<(Json, Vec<(String, String)>), Error> {
+pub fn read_data(
+    root: &TrustRoot,
+    paths: &[PathBuf],
+) -> Result<(Json, Vec<(String, String)>), Error> {
     let mut data = Json::Object(Default::default());
     let mut files = Vec::new();
     for p in paths {
-        let (name, bytes) = text::read_bytes(p, LimitKind::Rego)?;
+        let (name, bytes) = root.require_bytes(p, LimitKind::Rego, Material::RegoData)?;
         files.push((name.clone(), text::sha256_hex(&bytes)));
         let text = text::decode(&name, &bytes)?;
         // JSON by its own parser, its errors in JSON's terms.
@@ -900,13 +913,15 @@ mod tests {
         std::fs::write(&json, r#"{"tab": "a\u000bb", "smile": "\ud83d\ude00"}"#).unwrap();
         let yaml = dir.path().join("d.yaml");
         std::fs::write(&yaml, "more: 1\n").unwrap();
-        let (data, files) = read_data(&[json.clone(), yaml]).unwrap();
+        let (data, files) = read_data(&TrustRoot::worktree("test"), &[json.clone(), yaml]).unwrap();
         assert_eq!(data["tab"], "a\u{b}b");
         assert_eq!(data["smile"], "\u{1f600}");
         assert_eq!(data["more"], 1);
         assert_eq!(files.len(), 2);
         std::fs::write(&json, "{\n  \"a\": [1,\n}").unwrap();
-        let e = read_data(&[json]).unwrap_err().to_string();
+        let e = read_data(&TrustRoot::worktree("test"), &[json])
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("d.json:3:1: invalid JSON"), "{e}");
     }
 

@@ -18,7 +18,9 @@ use pgp::types::KeyDetails;
 
 use super::limits::LimitKind;
 use super::text;
+use super::trust::TrustRoot;
 use crate::error::{Error, InputError, Pos};
+use crate::model::trust::Material;
 use crate::model::{Commit, SignatureCheck};
 use crate::policy::file::GitSpec;
 
@@ -36,7 +38,7 @@ struct AllowedSigner {
 
 /// What the policy trusts.
 #[derive(Debug, Default)]
-pub struct Trust {
+pub struct TrustedKeys {
     allowed_signers: Option<(String, Vec<AllowedSigner>)>,
     keyring: Option<(String, Vec<SignedPublicKey>)>,
     /// The files read, as (the path read, its SHA-256, how many signers or keys it holds), for
@@ -44,20 +46,24 @@ pub struct Trust {
     pub files: Vec<(String, String, usize)>,
 }
 
-impl Trust {
-    /// Reads the files `git.allowed_signers` and `git.keyring` name, relative to `root`.
-    pub fn load(git: &GitSpec, root: &Path) -> Result<Trust, Error> {
-        let mut trust = Trust::default();
+impl TrustedKeys {
+    /// Reads the files `git.allowed_signers` and `git.keyring` name, relative to the
+    /// repository's work tree `workdir`, from the trusted ref `root` (never the change's copy).
+    pub fn load(git: &GitSpec, root: &TrustRoot, workdir: &Path) -> Result<TrustedKeys, Error> {
+        let mut trust = TrustedKeys::default();
         // Findings name the files as the policy does; errors reading them name the path read.
         if let Some(p) = &git.allowed_signers {
-            let f = text::read(&root.join(p), LimitKind::Policy)?;
-            let signers = parse_allowed_signers(&f.name, &f.text)?;
-            let digest = text::sha256_hex(&f.bytes);
-            trust.files.push((f.name, digest, signers.len()));
+            let (name, bytes) =
+                root.require_bytes(&workdir.join(p), LimitKind::Policy, Material::SigningTrust)?;
+            let text = text::decode(&name, &bytes)?;
+            let signers = parse_allowed_signers(&name, &text)?;
+            let digest = text::sha256_hex(&bytes);
+            trust.files.push((name, digest, signers.len()));
             trust.allowed_signers = Some((p.clone(), signers));
         }
         if let Some(p) = &git.keyring {
-            let (name, bytes) = text::read_bytes(&root.join(p), LimitKind::Policy)?;
+            let (name, bytes) =
+                root.require_bytes(&workdir.join(p), LimitKind::Policy, Material::SigningTrust)?;
             let keys = parse_keyring(&name, &bytes)?;
             trust
                 .files
@@ -69,7 +75,7 @@ impl Trust {
 }
 
 /// Verifies every signed commit's signature, and drops the signed bytes.
-pub fn verify_commits(commits: &mut [Commit], trust: &Trust) {
+pub fn verify_commits(commits: &mut [Commit], trust: &TrustedKeys) {
     for c in commits {
         let email = c.committer.email.clone();
         let time = c.time();
@@ -95,7 +101,7 @@ fn unverified(reason: &str) -> SignatureCheck {
 }
 
 fn verify_ssh(
-    trust: &Trust,
+    trust: &TrustedKeys,
     armored: &str,
     payload: &[u8],
     committer: &str,
@@ -196,7 +202,12 @@ fn principal_matches(patterns: &[String], who: &str) -> bool {
         .any(|p| matches(p))
 }
 
-fn verify_pgp(trust: &Trust, armored: &str, payload: &[u8], committer: &str) -> SignatureCheck {
+fn verify_pgp(
+    trust: &TrustedKeys,
+    armored: &str,
+    payload: &[u8],
+    committer: &str,
+) -> SignatureCheck {
     let Some((file, keys)) = &trust.keyring else {
         return unverified(
             "an OpenPGP signature, and the policy names no `git.keyring` to verify it against",

@@ -15,6 +15,7 @@ use std::path::{Path, PathBuf};
 
 use crate::error::Error;
 use crate::input::policy::PolicySource;
+use crate::input::trust::{TrustRoot, TrustSpec};
 use crate::model::ChangeSet;
 use crate::model::provenance::{InputInfo, InputKind};
 use crate::platform::{self, CiContext};
@@ -73,6 +74,12 @@ pub struct Request {
     pub rego_combine: bool,
     /// JSON or YAML `data` files for the rules (`--rego-data`), beside the policy's.
     pub rego_data: Vec<PathBuf>,
+    /// Where the policy and the other trust material are read from (`--trust-from`,
+    /// `--trust-ref`).
+    pub trust: TrustSpec,
+    /// The stage the check runs at: at `review` the trust material comes from the base of the
+    /// change, at `deploy` from `HEAD`.
+    pub stage: crate::findings::Stage,
 }
 
 /// The inputs of a check, read and parsed.
@@ -153,6 +160,7 @@ fn relative_name(cwd: &Path, name: &str) -> String {
 /// input of the check.
 fn custom_rules(
     rego: &CustomRules,
+    root: &TrustRoot,
     cwd: &Path,
     policy: &mut Policy,
     inputs: &mut Vec<InputInfo>,
@@ -171,7 +179,7 @@ fn custom_rules(
         .iter()
         .map(|p| crate::input::paths::normalise(p))
         .collect();
-    let files = crate::input::rego::read(&crate::input::rego::files(&paths, false)?)?;
+    let files = crate::input::rego::read(root, &crate::input::rego::files(root, &paths, false)?)?;
     let files: Vec<crate::input::rego::RegoFile> = files
         .into_iter()
         .map(|mut f| {
@@ -193,7 +201,7 @@ fn custom_rules(
         .map(|p| cwd.join(p))
         .chain(spec.data.iter().map(|p| dir.join(p)))
         .collect();
-    let (data, data_inputs) = crate::input::rego::read_data(&data_files)?;
+    let (data, data_inputs) = crate::input::rego::read_data(root, &data_files)?;
     for (name, sha) in data_inputs {
         inputs.push(InputInfo::new(
             InputKind::RegoData,
@@ -229,14 +237,23 @@ pub fn policy_with_custom_rules(
         paths: rego.to_vec(),
         ..CustomRules::default()
     };
-    custom_rules(&rules, cwd, &mut policy, &mut Vec::new())?;
+    let root = TrustRoot::worktree("listing rules");
+    custom_rules(&rules, &root, cwd, &mut policy, &mut Vec::new())?;
     Ok(policy)
 }
 
 /// Reads every input of a check (independent inputs in parallel) and builds the change set.
 pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
     let ci = platform::context(req.platform)?;
-    let mut read = read::read_all(req, cwd, &ci)?;
+    let root = TrustRoot::open(
+        &req.trust,
+        req.stage,
+        &req.repo,
+        cwd,
+        ci.range.as_ref(),
+        req.commits.as_deref(),
+    )?;
+    let mut read = read::read_all(req, cwd, &ci, &root)?;
     let mut inputs = vec![InputInfo::new(
         InputKind::Policy,
         read.policy.path.clone(),
@@ -245,13 +262,13 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
     )];
     // Signatures are verified once the policy says what to trust.
     if let Some(git) = &mut read.git {
-        for (name, sha256, items) in verify_signatures(git, &read.policy)? {
+        for (name, sha256, items) in verify_signatures(git, &read.policy, &root)? {
             let name = relative_name(cwd, &name);
             inputs.push(InputInfo::new(InputKind::SigningTrust, name, sha256, items));
         }
     }
     let mut policy = read.policy;
-    custom_rules(&CustomRules::of(req), cwd, &mut policy, &mut inputs)?;
+    custom_rules(&CustomRules::of(req), &root, cwd, &mut policy, &mut inputs)?;
     let skipped_rules = skip_rules(&mut policy, &req.skip_rules)?;
     let git_workdir = read.git.as_ref().and_then(|g| g.workdir.clone());
     let mut set = record::assemble(
@@ -311,6 +328,8 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         Default::default()
     };
     classify(&mut set, &policy, &assignment);
+    watch_trust_files(&root, &policy);
+    set.trust = root.finish()?;
     Ok(Loaded {
         platform: ci,
         policy,
@@ -456,11 +475,13 @@ fn source_root_with(repo: &Path, cwd: &Path, candidates: &[String]) -> crate::re
 }
 
 /// Verifies the signed commits against the policy's `git.allowed_signers` and `git.keyring`
-/// (read from the repository's work tree), when any commit is signed. Returns the trust files
+/// (read from the trusted ref, relative to the repository's work tree), when any commit is
+/// signed. Returns the trust files
 /// read: (path, SHA-256, signers or keys).
 fn verify_signatures(
     git: &mut crate::input::git::GitLog,
     policy: &Policy,
+    trusted: &TrustRoot,
 ) -> Result<Vec<(String, String, usize)>, Error> {
     if git.commits.iter().all(|c| c.signature.is_none()) {
         return Ok(Vec::new());
@@ -469,9 +490,26 @@ fn verify_signatures(
         .workdir
         .clone()
         .unwrap_or_else(|| std::path::PathBuf::from(&git.repo));
-    let trust = crate::input::signatures::Trust::load(&policy.file.git, &root)?;
+    let trust = crate::input::signatures::TrustedKeys::load(&policy.file.git, trusted, &root)?;
     crate::input::signatures::verify_commits(&mut git.commits, &trust);
     Ok(trust.files)
+}
+
+/// The signature trust files the policy names are trust material even when no commit is
+/// signed: a change that edits them is judged now, not when the next signed commit meets them.
+fn watch_trust_files(root: &TrustRoot, policy: &Policy) {
+    let Some(workdir) = root.workdir() else {
+        return;
+    };
+    for p in [&policy.file.git.allowed_signers, &policy.file.git.keyring]
+        .into_iter()
+        .flatten()
+    {
+        root.watch(
+            &workdir.join(p),
+            crate::model::trust::Material::SigningTrust,
+        );
+    }
 }
 
 /// Roles may name GitHub teams: the platform is asked which approvers belong to them (or the

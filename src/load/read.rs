@@ -10,6 +10,7 @@ use crate::input;
 use crate::input::kube::Manifests;
 use crate::input::limits::LimitKind;
 use crate::input::text::TextFile;
+use crate::input::trust::TrustRoot;
 use crate::model::ChangeRecord;
 use crate::platform::CiContext;
 use crate::policy::Policy;
@@ -44,7 +45,12 @@ fn documents_wanted(req: &Request, cwd: &Path) -> bool {
         })
 }
 
-pub(super) fn read_all(req: &Request, cwd: &Path, ci: &CiContext) -> Result<Read, Error> {
+pub(super) fn read_all(
+    req: &Request,
+    cwd: &Path,
+    ci: &CiContext,
+    root: &TrustRoot,
+) -> Result<Read, Error> {
     let plan_paths = input::plan::expand(&req.plans)?;
     let documents = documents_wanted(req, cwd);
     let kube_paths = [
@@ -56,7 +62,7 @@ pub(super) fn read_all(req: &Request, cwd: &Path, ci: &CiContext) -> Result<Read
         rayon::join(
             || {
                 rayon::join(
-                    || req.policy.load(cwd),
+                    || req.policy.load_trusted(root, cwd),
                     || req.change.as_deref().map(input::change::load).transpose(),
                 )
             },

@@ -108,6 +108,7 @@ impl Assignment {
             unrecognised: keep(&change.unrecognised, &self.unrecognised, mine),
             platform_notes: change.platform_notes.clone(),
             documents: keep(&change.documents, &self.documents, |s| s == 0 || mine(s)),
+            trust: change.trust.clone(),
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod provenance;
 pub mod record;
 pub mod text;
 pub mod time;
+pub mod trust;
 
 use serde::Serialize;
 
@@ -321,6 +322,9 @@ pub struct ChangeSet {
     /// The input documents as written (sensitive values masked), for Conftest-style custom
     /// rules; read only when the policy has such rules.
     pub documents: Vec<Document>,
+    /// Where the policy and the other trust material were read from, and what the change does
+    /// to them.
+    pub trust: trust::Trust,
 }
 
 /// One input document as written: a plan's JSON, a manifest document, the change record.

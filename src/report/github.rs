@@ -88,9 +88,19 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
             s.suppressed
         ))
     )?;
+    // Where the policy came from, when the change itself could have edited it.
+    let worktree = !r.trust.from_commit();
+    if worktree {
+        writeln!(
+            w,
+            "::notice title=changegate trust::{}",
+            escape_data(&format!("policy read from {}", r.trust.describe()))
+        )?;
+    }
     let mut left_out = 0;
-    for (lvl, cap) in [("error", CAP), ("warning", CAP), ("notice", CAP - 2)] {
-        // The verdict and the line about the rest are notices too.
+    let notices = CAP - 2 - usize::from(worktree);
+    for (lvl, cap) in [("error", CAP), ("warning", CAP), ("notice", notices)] {
+        // The verdict, the trust and the line about the rest are notices too.
         let mut list: Vec<_> = r.findings.iter().filter(|f| level(f) == lvl).collect();
         list.sort_by_key(|f| std::cmp::Reverse(f.severity));
         left_out += list.len().saturating_sub(cap);

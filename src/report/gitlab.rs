@@ -22,7 +22,7 @@ fn severity(s: Severity) -> &'static str {
 
 pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
     let prints = fingerprints(r.findings);
-    let issues: Vec<Value> = r
+    let mut issues: Vec<Value> = r
         .findings
         .iter()
         .zip(&prints)
@@ -46,6 +46,19 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
             })
         })
         .collect();
+    // Where the policy came from, when the change itself could have edited it: Code Quality
+    // has no place for a note but an issue.
+    if !r.trust.from_commit() {
+        let description = format!("changegate read its policy from {}", r.trust.describe());
+        issues.push(json!({
+            "description": description,
+            "check_name": "changegate trust",
+            "fingerprint": crate::input::text::sha256_hex(description.as_bytes()),
+            "severity": "info",
+            "categories": ["trust"],
+            "location": { "path": r.sources.fallback.clone().unwrap_or_else(|| ".".into()), "lines": { "begin": 1 } },
+        }));
+    }
     serde_json::to_writer_pretty(&mut *w, &issues)?;
     writeln!(w)
 }

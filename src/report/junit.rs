@@ -82,6 +82,11 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
             cases.iter().filter(|c| skipped(c)).count(),
             escape(&r.evaluated_at)
         )?;
+        writeln!(
+            w,
+            r#"    <properties><property name="changegate.trust" value="{}"/></properties>"#,
+            escape(&r.trust.describe())
+        )?;
         for c in cases {
             let mut attrs = String::new();
             if let Some((file, line, _)) = c.finding.and_then(|f| r.sources.file_of(f)) {

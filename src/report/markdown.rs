@@ -116,6 +116,24 @@ fn headline(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
         "\nStage **{}**, evaluated {} · {} blocking, {} advisory, {} overridden, {} suppressed\n",
         r.stage, r.evaluated_at, s.blocking, s.advisory, s.overridden, s.suppressed
     )?;
+    writeln!(w, "Policy read from {}", prose(&r.trust.describe()))?;
+    if !r.trust.changes.is_empty() {
+        let list: Vec<String> = r
+            .trust
+            .changes
+            .iter()
+            .map(|c| {
+                format!(
+                    "{} {} ({})",
+                    c.status.as_str(),
+                    code(&c.path),
+                    c.material.as_str()
+                )
+            })
+            .collect();
+        writeln!(w, "· the change to it: {}", list.join(", "))?;
+    }
+    writeln!(w)?;
     Ok(())
 }
 

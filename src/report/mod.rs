@@ -113,6 +113,9 @@ pub struct Report<'a> {
     /// `environments`).
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     pub environments: &'a [crate::model::environments::Touched],
+    /// Where the policy and the other trust material were read from, and what the change does
+    /// to them.
+    pub trust: &'a crate::model::trust::Trust,
     /// The rules that ran (for formats that list passing checks too).
     #[serde(skip)]
     pub rules: &'a [&'static crate::findings::RuleMeta],
@@ -148,6 +151,7 @@ impl<'a> Report<'a> {
             sources: SourceRoot::default(),
             skipped_rules: Vec::new(),
             environments: &eval.environments,
+            trust: &change.trust,
             summary: Summary {
                 blocking: eval.blocking(),
                 advisory: eval.advisory(),

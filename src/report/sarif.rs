@@ -196,6 +196,7 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
             "properties": {
                 "findings": r.findings.len(),
                 "truncated": r.findings.len() > MAX_RESULTS,
+                "trust": r.trust,
             },
         }]
     });

@@ -142,6 +142,16 @@ pub fn render(r: &Report<'_>, color: bool, w: &mut dyn Write) -> std::io::Result
             count(i.items, "item", "items")
         )?;
     }
+    writeln!(w, "  {} {}", p.paint(DIM, "trust:"), r.trust.describe())?;
+    for c in &r.trust.changes {
+        writeln!(
+            w,
+            "    {} {} ({})",
+            c.status.as_str(),
+            c.path,
+            c.material.as_str()
+        )?;
+    }
     if !r.skipped_rules.is_empty() {
         writeln!(
             w,

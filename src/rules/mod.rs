@@ -139,6 +139,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &change::notice::InsufficientNotice,
     &change::emergency::UnjustifiedEmergency,
     &change::exception::InvalidException,
+    &change::policy_change::PolicyChange,
     &terraform::backup::DestroyWithoutBackup,
     &terraform::protected::ProtectedResourceDestroyed,
     &terraform::network::RemoteAccessOpenToWorld,

@@ -32,6 +32,10 @@ pub fn changegate() -> Command {
             c.env_remove(k.as_ref());
         }
     }
+    // The fixtures are read as they are on disk (a fixture being edited is not yet committed);
+    // the trusted-ref reading is tested on purpose-built repositories (tests/trust.rs), which
+    // remove this.
+    c.env("CHANGEGATE_TRUST_FROM", "worktree");
     c
 }
 
@@ -112,6 +116,12 @@ pub fn input_of(report: &Value, kind: &str) -> Value {
 /// and `merge` (merge the previous commit with a side branch commit). A base commit comes
 /// first; returns (base id, head id).
 pub fn build_repo(dir: &Path, yaml: &str) -> (String, String) {
+    build_repo_from(dir, yaml, None)
+}
+
+/// [`build_repo`], with the files below `base_files` (when given) committed in the base commit
+/// beside `README.md`.
+pub fn build_repo_from(dir: &Path, yaml: &str, base_files: Option<&Path>) -> (String, String) {
     let doc = changegate::input::yaml::load_one(yaml, Default::default()).expect("commits yaml");
     let repo = Repository::init(dir).expect("init");
     let sig = |who: &str, t: &str| {
@@ -128,6 +138,23 @@ pub fn build_repo(dir: &Path, yaml: &str) -> (String, String) {
     let mut index = repo.index().expect("index");
     std::fs::write(dir.join("README.md"), "base\n").expect("write");
     index.add_path(Path::new("README.md")).expect("add");
+    if let Some(from) = base_files {
+        let mut stack = vec![from.to_path_buf()];
+        while let Some(d) = stack.pop() {
+            for e in std::fs::read_dir(&d).expect("base files") {
+                let p = e.expect("entry").path();
+                if p.is_dir() {
+                    stack.push(p);
+                    continue;
+                }
+                let rel = p.strip_prefix(from).expect("below");
+                let to = dir.join(rel);
+                std::fs::create_dir_all(to.parent().expect("parent")).expect("mkdir");
+                std::fs::copy(&p, &to).expect("copy");
+                index.add_path(rel).expect("add");
+            }
+        }
+    }
     index.write().expect("index write");
     let tree = repo
         .find_tree(index.write_tree().expect("tree"))

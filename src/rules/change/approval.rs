@@ -95,20 +95,27 @@ fn try_assign(
     false
 }
 
-impl Rule for MissingApproval {
-    fn check(&self, cx: &Context<'_>, out: &mut Sink) {
-        let rec = &cx.change.record;
-        let policy = cx.policy;
-        let roles = required_roles(cx);
-        if roles.is_empty() {
-            return;
-        }
+/// Who fills which role: approvals matched to roles, each role by a different person (Kuhn's
+/// augmenting paths), with why approvals were set aside.
+pub struct Matching {
+    /// Why approvals were set aside, to explain the findings.
+    pub ignored: Vec<String>,
+    /// The approvers (display name), in a stable order.
+    pub names: Vec<String>,
+    /// For each role, the approvers (indices into `names`) who may fill it.
+    pub candidates: Vec<Vec<usize>>,
+    /// For each approver, the role they fill.
+    pub person_role: Vec<Option<usize>>,
+}
 
-        // Why approvals were set aside, to explain the findings.
+impl Matching {
+    /// Matches the change's trusted approvals to `roles`.
+    pub fn of(cx: &Context<'_>, roles: &[String]) -> Matching {
+        let policy = cx.policy;
         let mut ignored: Vec<String> = Vec::new();
         // person (canonical) -> (display name, roles they can fill here)
         let mut people: BTreeMap<String, (String, Vec<usize>)> = BTreeMap::new();
-        for a in &rec.approvals {
+        for a in &cx.change.record.approvals {
             if let Some(reason) = set_aside(cx, a) {
                 ignored.push(format!("`{}` ({})", a.by, reason));
                 continue;
@@ -141,19 +148,45 @@ impl Rule for MissingApproval {
                 }
             }
         }
-
-        let names: Vec<&(String, Vec<usize>)> = people.values().collect();
         let mut candidates: Vec<Vec<usize>> = vec![Vec::new(); roles.len()];
-        for (p, (_, eligible)) in names.iter().enumerate() {
+        for (p, (_, eligible)) in people.values().enumerate() {
             for &r in eligible {
                 candidates[r].push(p);
             }
         }
-        let mut person_role: Vec<Option<usize>> = vec![None; names.len()];
+        let mut person_role: Vec<Option<usize>> = vec![None; people.len()];
         for r in 0..roles.len() {
-            let mut seen = vec![false; names.len()];
+            let mut seen = vec![false; people.len()];
             try_assign(r, &candidates, &mut seen, &mut person_role);
         }
+        Matching {
+            ignored,
+            names: people.into_values().map(|(n, _)| n).collect(),
+            candidates,
+            person_role,
+        }
+    }
+
+    /// Whether role `r` (an index into the roles matched) is filled.
+    pub fn filled(&self, r: usize) -> bool {
+        self.person_role.contains(&Some(r))
+    }
+}
+
+impl Rule for MissingApproval {
+    fn check(&self, cx: &Context<'_>, out: &mut Sink) {
+        let rec = &cx.change.record;
+        let policy = cx.policy;
+        let roles = required_roles(cx);
+        if roles.is_empty() {
+            return;
+        }
+        let Matching {
+            ignored,
+            names,
+            candidates,
+            person_role,
+        } = Matching::of(cx, &roles);
 
         for (r, role) in roles.iter().enumerate() {
             if person_role.contains(&Some(r)) {
@@ -187,7 +220,7 @@ impl Rule for MissingApproval {
             let busy: Vec<String> = candidates[r]
                 .iter()
                 .filter_map(|&p| person_role[p].map(|other| (p, other)))
-                .map(|(p, other)| format!("`{}` already counts for `{}`", names[p].0, roles[other]))
+                .map(|(p, other)| format!("`{}` already counts for `{}`", names[p], roles[other]))
                 .collect();
             if !busy.is_empty() {
                 msg.push_str(&format!(

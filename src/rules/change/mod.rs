@@ -5,6 +5,7 @@ pub mod emergency;
 pub mod exception;
 pub mod notice;
 pub mod personnel;
+pub mod policy_change;
 pub mod record;
 pub mod rollback;
 pub mod ticket;
