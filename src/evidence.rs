@@ -82,6 +82,9 @@ pub struct Record<'a> {
     pub inputs: &'a [InputInfo],
     /// Where the trust material was read from, and what the change does to it.
     pub trust: &'a crate::model::trust::Trust,
+    /// The pull or merge request the platform's approvals were read from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub platform: Option<&'a crate::model::provenance::PlatformRef>,
     pub findings: Findings<'a>,
     pub obligations: &'a [Obligation],
     pub verdict: Verdict,
@@ -218,6 +221,7 @@ impl<'a> Record<'a> {
             },
             inputs,
             trust: &change.trust,
+            platform: change.platform.as_ref(),
             findings,
             obligations: &eval.obligations,
             verdict: eval.verdict,
@@ -370,6 +374,16 @@ impl ReadRecord {
             Some(t) => crate::model::trust::Trust::deserialize(t)
                 .map(Some)
                 .map_err(|e| format!("`trust`: {e}")),
+            None => Ok(None),
+        }
+    }
+
+    /// The pull or merge request the run read approvals from.
+    pub fn platform(&self) -> Result<Option<crate::model::provenance::PlatformRef>, String> {
+        match self.value.get("platform") {
+            Some(t) => crate::model::provenance::PlatformRef::deserialize(t)
+                .map(Some)
+                .map_err(|e| format!("`platform`: {e}")),
             None => Ok(None),
         }
     }

@@ -183,7 +183,7 @@ pub fn verify_record(
     let (req, expected) = replay_request(&rec, &mut notes)?;
     let mismatch = match files_changed(&expected)? {
         Some(message) => Some(message),
-        None => decision_changed(&rec, &req, &expected, cwd)?,
+        None => decision_changed(&rec, &req, &expected, cwd, &mut notes)?,
     };
     Ok(match mismatch {
         Some(message) => Outcome::Mismatch { what, message },
@@ -234,6 +234,7 @@ fn decision_changed(
     req: &Request,
     expected: &[Reread],
     cwd: &Path,
+    notes: &mut Vec<String>,
 ) -> Result<Option<String>, Error> {
     let now = rec.evaluated_at().ok_or_else(|| {
         unreadable(
@@ -263,7 +264,21 @@ fn decision_changed(
             }
         }
     }
-    loaded.change.record = rec.change().map_err(|m| unreadable(&rec.path, m))?;
+    let recorded = rec.change().map_err(|m| unreadable(&rec.path, m))?;
+    let platform = rec.platform().map_err(|m| unreadable(&rec.path, m))?;
+    if let Some(message) = claims_changed(&recorded, &loaded.change.record, notes) {
+        return Ok(Some(message));
+    }
+    if let Some(message) = platform_approvals_changed(
+        &recorded,
+        platform.as_ref(),
+        loaded.policy.file.approvals.require_current_head,
+        notes,
+    )? {
+        return Ok(Some(message));
+    }
+    loaded.change.platform = platform;
+    loaded.change.record = recorded;
     loaded.change.platform_notes = rec.platform_notes();
     // What the change did to the trust material was judged against the working tree of the
     // run, which is gone: the recorded trust is replayed (the digest seals it; the material
@@ -325,6 +340,210 @@ fn decision_changed(
                 name(new.get(i))
             )
         }))
+}
+
+/// The fields of a change record a source states, as the record names them.
+const CLAIMED_FIELDS: [&str; 15] = [
+    "ticket",
+    "title",
+    "type",
+    "requested_by",
+    "description",
+    "systems",
+    "risk",
+    "rollback",
+    "backup",
+    "test_plan",
+    "communication",
+    "window",
+    "announced_at",
+    "emergency_justification",
+    "security_impacting",
+];
+
+/// Whether an origin is the CI platform's (a label, the author, reviews, or a description read
+/// from the platform), which `verify` cannot read again from files.
+fn from_platform(source: &str, location: Option<&crate::model::Location>) -> bool {
+    source.starts_with("github ")
+        || source.starts_with("gitlab ")
+        || location.is_some_and(|l| !l.is_file())
+}
+
+/// An approval or override the platform supplied (not a file or a commit).
+fn item_from_platform(v: &Value) -> bool {
+    matches!(v["source"].as_str(), Some("github" | "gitlab"))
+        || v.pointer("/location/path")
+            .and_then(Value::as_str)
+            .is_some_and(|p| !crate::error::is_file_path(p))
+}
+
+/// Items of a list as sorted JSON texts, to compare regardless of order.
+fn as_set(items: &[Value]) -> Vec<String> {
+    let mut v: Vec<String> = items.iter().map(Value::to_string).collect();
+    v.sort();
+    v
+}
+
+/// Compares the recorded change record with the one read again from the change record file,
+/// the description file and the commits: every field and every approval and override those
+/// state must be as recorded, so a record edited to claim an approval, a window or a rollback
+/// plan it never had fails even with its digest recomputed. What only the CI platform said
+/// (reviews, labels, the author, a description read from the platform) cannot be read again
+/// offline: it is taken as recorded, and `notes` says so.
+fn claims_changed(
+    recorded: &crate::model::ChangeRecord,
+    reread: &crate::model::ChangeRecord,
+    notes: &mut Vec<String>,
+) -> Option<String> {
+    let old = serde_json::to_value(recorded).unwrap_or_default();
+    let new = serde_json::to_value(reread).unwrap_or_default();
+    let differs = |what: &str, a: &Value, b: &Value| {
+        format!(
+            "the change record differs from its sources read again: `{what}` recorded {}, read now {}",
+            brief(a),
+            brief(b)
+        )
+    };
+    let mut kept = Vec::new();
+    for field in CLAIMED_FIELDS {
+        let origin = recorded.sources.get(field);
+        let (a, b) = (&old[field], &new[field]);
+        if origin.is_some_and(|o| from_platform(&o.source, o.location.as_ref())) {
+            kept.push(field);
+            continue;
+        }
+        if a != b {
+            return Some(differs(field, a, b));
+        }
+    }
+    for list in ["approvals", "overrides"] {
+        let items = |v: &Value| v[list].as_array().cloned().unwrap_or_default();
+        let (old_items, new_items) = (items(&old), items(&new));
+        let platform: Vec<&Value> = old_items.iter().filter(|v| item_from_platform(v)).collect();
+        let from_files: Vec<Value> = old_items
+            .iter()
+            .filter(|v| !item_from_platform(v))
+            .cloned()
+            .collect();
+        let reread_files: Vec<Value> = new_items
+            .into_iter()
+            .filter(|v| !item_from_platform(v))
+            .collect();
+        let (a, b) = (as_set(&from_files), as_set(&reread_files));
+        if a != b {
+            let name = |t: &String| {
+                let v: Value = serde_json::from_str(t).unwrap_or_default();
+                let who = v["by"].as_str().unwrap_or("?");
+                match (v["role"].as_str(), v["rule"].as_str()) {
+                    (Some(role), _) => format!("{who} as {role}"),
+                    (None, Some(rule)) => format!("{who} for {rule}"),
+                    (None, None) => who.to_string(),
+                }
+            };
+            let only = |x: &[String], y: &[String]| -> Vec<String> {
+                x.iter().filter(|t| !y.contains(t)).map(name).collect()
+            };
+            let mut parts = Vec::new();
+            let claimed = only(&a, &b);
+            if !claimed.is_empty() {
+                parts.push(format!(
+                    "recorded but not in its sources: {}",
+                    claimed.join(", ")
+                ));
+            }
+            let dropped = only(&b, &a);
+            if !dropped.is_empty() {
+                parts.push(format!(
+                    "in its sources but not recorded: {}",
+                    dropped.join(", ")
+                ));
+            }
+            return Some(format!(
+                "the change record differs from its sources read again: `{list}` {}",
+                parts.join("; ")
+            ));
+        }
+        if !platform.is_empty() {
+            notes.push(format!(
+                "{} read from the CI platform, not re-read offline: {}",
+                crate::model::text::count(platform.len(), &list[..list.len() - 1], list),
+                platform
+                    .iter()
+                    .map(|v| format!(
+                        "{} ({})",
+                        v["by"].as_str().unwrap_or("?"),
+                        v["source"].as_str().unwrap_or("description")
+                    ))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
+        }
+    }
+    if !kept.is_empty() {
+        notes.push(format!(
+            "fields stated by the CI platform, not re-read offline: {}",
+            kept.join(", ")
+        ));
+    }
+    None
+}
+
+/// With a token, the pull or merge request's approvals are read again from the platform: every
+/// approval the record says the platform gave must still be there (a review withdrawn since, or
+/// one never given, is a mismatch). Without one, the notes say they were not re-read.
+fn platform_approvals_changed(
+    recorded: &crate::model::ChangeRecord,
+    platform: Option<&crate::model::provenance::PlatformRef>,
+    require_current_head: bool,
+    notes: &mut Vec<String>,
+) -> Result<Option<String>, Error> {
+    use crate::model::ApprovalSource;
+    let claimed: Vec<&crate::model::Approval> = recorded
+        .approvals
+        .iter()
+        .filter(|a| matches!(a.source, ApprovalSource::Github | ApprovalSource::Gitlab))
+        .collect();
+    if claimed.is_empty() {
+        return Ok(None);
+    }
+    let Some(platform) = platform else {
+        return Ok(Some(format!(
+            "the record claims {} from a pull or merge request it does not name",
+            crate::model::text::count(claimed.len(), "platform approval", "platform approvals")
+        )));
+    };
+    let cx = match crate::platform::replay(platform) {
+        Ok(Some(cx)) => cx,
+        Ok(None) => return Ok(None),
+        Err(note) => {
+            notes.push(note);
+            return Ok(None);
+        }
+    };
+    let (now, _) = crate::platform::approvals(&cx, require_current_head)?;
+    let what = match platform.name.as_str() {
+        "github" => format!("pull request #{}", platform.number),
+        _ => format!("merge request !{}", platform.number),
+    };
+    for a in &claimed {
+        if !now.iter().any(|b| b.by == a.by && b.source == a.source) {
+            return Ok(Some(format!(
+                "the record claims an approval by `{}` ({}), which {what} does not hold now \
+                 (it was withdrawn, or never given)",
+                a.by,
+                a.source.as_str()
+            )));
+        }
+    }
+    notes.retain(|n| {
+        !n.contains("approval read from the CI platform")
+            && !n.contains("approvals read from the CI platform")
+    });
+    notes.push(format!(
+        "{} read again from {what}",
+        crate::model::text::count(claimed.len(), "platform approval", "platform approvals")
+    ));
+    Ok(None)
 }
 
 /// Checks the log's chain, and that each record's digest is in it.

@@ -881,3 +881,82 @@ fn github_lists_are_bounded_in_pages_and_bytes() {
         "{err}"
     );
 }
+
+/// A record of a pull request names it; `verify` with a token reads its reviews again, and a
+/// record edited to claim a review the pull request does not hold fails, digest recomputed or
+/// not. Without a token, verify says what it could not read again.
+#[test]
+fn verify_reads_the_pull_requests_reviews_again_with_a_token() {
+    let (port, _) = serve(reviews_route, 6);
+    let dir = tempfile::tempdir().unwrap();
+    let record = dir.path().join("record.json");
+    let out = github_run_with(
+        port,
+        dir.path(),
+        "testdata/examples/changegate.yaml",
+        &["--record", record.to_str().unwrap()],
+    );
+    common::decided(&out);
+    let rec: Value = serde_json::from_slice(&std::fs::read(&record).unwrap()).unwrap();
+    common::assert_valid_record(&rec);
+    assert_eq!(rec["platform"]["name"], "github");
+    assert_eq!(rec["platform"]["project"], "acme/infra");
+    assert_eq!(rec["platform"]["number"], 12);
+    let verify = |token: bool| {
+        let mut c = cg();
+        c.env("GITHUB_API_URL", format!("http://127.0.0.1:{port}"))
+            .env("CHANGEGATE_HTTP_TIMEOUT", "2")
+            .args(["verify", record.to_str().unwrap()]);
+        if token {
+            c.env("GITHUB_TOKEN", "ghs_TESTTOKENdoNotPrint0123456789");
+        }
+        let out = c.output().unwrap();
+        (
+            out.status.code(),
+            format!(
+                "{}{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            ),
+        )
+    };
+    let (code, text) = verify(false);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("2 approvals read from the CI platform, not re-read offline: bob (github), dave (github)"),
+        "{text}"
+    );
+    let (code, text) = verify(true);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("2 platform approvals read again from pull request #12"),
+        "{text}"
+    );
+    // Carol's approval was superseded by her request for changes: claiming it is forgery.
+    let mut forged = rec.clone();
+    forged["change"]["approvals"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!({"by": "carol", "source": "github", "at": "2026-11-25T11:05:00Z"}));
+    forged["digest"] = Value::String(changegate::evidence::digest_of(&forged));
+    std::fs::write(&record, serde_json::to_vec_pretty(&forged).unwrap()).unwrap();
+    let (code, text) = verify(true);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains(
+            "claims an approval by `carol` (github), which pull request #12 does not hold now"
+        ),
+        "{text}"
+    );
+    assert!(!text.contains("ghs_TESTTOKEN"), "{text}");
+    // A record naming another API never receives the token.
+    let mut elsewhere = forged.clone();
+    elsewhere["platform"]["api"] = Value::String("http://127.0.0.1:9".into());
+    elsewhere["digest"] = Value::String(changegate::evidence::digest_of(&elsewhere));
+    std::fs::write(&record, serde_json::to_vec_pretty(&elsewhere).unwrap()).unwrap();
+    let (_, text) = verify(true);
+    assert!(
+        text.contains("not the API this environment names"),
+        "{text}"
+    );
+}

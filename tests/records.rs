@@ -281,6 +281,59 @@ fn a_forged_record_with_a_recomputed_digest_fails_re_evaluation() {
     );
 }
 
+/// A record edited to claim what its sources never said — an approval, another window, a
+/// rollback plan — with its digest recomputed and every finding and the verdict made to
+/// match: `verify` reads the change record file and the commits again and names what differs.
+#[test]
+fn a_record_edited_to_claim_approvals_or_a_window_it_never_had_fails_verify() {
+    let w = Work::new();
+    w.check("a.json");
+    let p = w.path("a.json");
+    let original: Value = serde_json::from_slice(&std::fs::read(&p).unwrap()).unwrap();
+    let forge = |edit: &dyn Fn(&mut Value)| {
+        let mut rec = original.clone();
+        edit(&mut rec);
+        rec["digest"] = Value::String(changegate::evidence::digest_of(&rec));
+        std::fs::write(&p, serde_json::to_vec_pretty(&rec).unwrap()).unwrap();
+        w.verify(&["a.json"])
+    };
+    let v = forge(&|rec| {
+        rec["change"]["approvals"].as_array_mut().unwrap().push(
+            serde_json::json!({"by": "carol", "role": "security-officer", "source": "record"}),
+        );
+    });
+    assert_eq!(v.status.code(), Some(1), "{}", text(&v));
+    assert!(
+        text(&v).contains("the change record differs from its sources read again: `approvals`"),
+        "{}",
+        text(&v)
+    );
+    assert!(text(&v).contains("carol"), "{}", text(&v));
+    let v = forge(&|rec| {
+        rec["change"]["window"]["start"] = Value::String("2026-11-28T00:00:00Z".into());
+    });
+    assert_eq!(v.status.code(), Some(1), "{}", text(&v));
+    assert!(text(&v).contains("`window` recorded"), "{}", text(&v));
+    let v = forge(&|rec| {
+        rec["change"]["rollback"] = Value::String("Restore from the snapshot.".into());
+    });
+    assert_eq!(v.status.code(), Some(1), "{}", text(&v));
+    assert!(text(&v).contains("`rollback` recorded"), "{}", text(&v));
+    // A pull request review claimed by a record of a run that read no pull request.
+    let v = forge(&|rec| {
+        rec["change"]["approvals"]
+            .as_array_mut()
+            .unwrap()
+            .push(serde_json::json!({"by": "carol", "source": "github"}));
+    });
+    assert_eq!(v.status.code(), Some(1), "{}", text(&v));
+    assert!(
+        text(&v).contains("claims 1 platform approval from a pull or merge request it does not name"),
+        "{}",
+        text(&v)
+    );
+}
+
 #[test]
 fn an_edited_or_removed_log_line_is_found() {
     let w = Work::new();

@@ -668,11 +668,12 @@ impl TrustRoot {
     }
 
     /// The local files the trusted `.gitlab-ci.yml` includes (`include: local:`, or a bare path),
-    /// as globs relative to the repository root: the CI definitions that run the gate.
-    pub fn gitlab_ci_includes(&self, cwd: &Path) -> Vec<String> {
+    /// as globs relative to the repository root: the CI definitions that run the gate. `repo`
+    /// is the repository's directory when the working tree is read.
+    pub fn gitlab_ci_includes(&self, repo: &Path) -> Vec<String> {
         let path = match self.tree() {
             Some(t) => t.workdir.join(".gitlab-ci.yml"),
-            None => match Repository::discover(cwd)
+            None => match Repository::discover(repo)
                 .ok()
                 .and_then(|r| r.workdir().map(Path::to_path_buf))
             {

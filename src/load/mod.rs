@@ -268,6 +268,7 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         }
     }
     let mut policy = read.policy;
+    policy.protect_ci_includes(&root.gitlab_ci_includes(&cwd.join(&req.repo)));
     custom_rules(&CustomRules::of(req), &root, cwd, &mut policy, &mut inputs)?;
     let skipped_rules = skip_rules(&mut policy, &req.skip_rules)?;
     let git_workdir = read.git.as_ref().and_then(|g| g.workdir.clone());

@@ -71,6 +71,7 @@ pub(super) fn assemble(
     }
     Ok(ChangeSet {
         record: input::change::merge(parts),
+        platform: platform::platform_ref(ci),
         commits,
         platform_notes: ci.notes.iter().cloned().chain(approvals_note).collect(),
         ..ChangeSet::default()

@@ -109,6 +109,7 @@ impl Assignment {
             platform_notes: change.platform_notes.clone(),
             documents: keep(&change.documents, &self.documents, |s| s == 0 || mine(s)),
             trust: change.trust.clone(),
+            platform: change.platform.clone(),
         }
     }
 }

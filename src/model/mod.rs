@@ -325,6 +325,8 @@ pub struct ChangeSet {
     /// Where the policy and the other trust material were read from, and what the change does
     /// to them.
     pub trust: trust::Trust,
+    /// The pull or merge request the platform's approvals were read from.
+    pub platform: Option<provenance::PlatformRef>,
 }
 
 /// One input document as written: a plan's JSON, a manifest document, the change record.

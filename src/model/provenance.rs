@@ -70,6 +70,23 @@ impl std::fmt::Display for InputKind {
     }
 }
 
+/// The pull or merge request a check read approvals from, so that `verify` can read them
+/// again (with a token).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+pub struct PlatformRef {
+    /// `github` or `gitlab`.
+    pub name: String,
+    /// The API's base URL.
+    pub api: String,
+    /// `owner/repo` (GitHub) or the project's id or path (GitLab).
+    pub project: String,
+    /// The pull request's number or the merge request's iid.
+    pub number: u64,
+    /// GitHub: the head commit the reviews were judged at.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub head: Option<String>,
+}
+
 /// One input of a check.
 #[derive(Debug, Clone, Serialize)]
 pub struct InputInfo {

@@ -423,6 +423,98 @@ fn gitlab_session(cx: &CiContext) -> Option<Result<&gitlab::Session, crate::erro
     })))
 }
 
+/// The pull or merge request of the run, for the record (so `verify` can read its approvals
+/// again).
+pub fn platform_ref(cx: &CiContext) -> Option<crate::model::provenance::PlatformRef> {
+    use crate::model::provenance::PlatformRef;
+    if let Some(pr) = &cx.pull_request {
+        return Some(PlatformRef {
+            name: "github".into(),
+            api: pr.api.clone(),
+            project: format!("{}/{}", pr.owner, pr.repo),
+            number: pr.number,
+            head: Some(pr.head.clone()),
+        });
+    }
+    cx.merge_request.as_ref().map(|mr| PlatformRef {
+        name: "gitlab".into(),
+        api: mr.api.clone(),
+        project: mr.project.clone(),
+        number: mr.iid,
+        head: None,
+    })
+}
+
+/// `verify`: the context to read a recorded pull or merge request's approvals again, with the
+/// token the environment holds (`CHANGEGATE_GITHUB_TOKEN` or `GITHUB_TOKEN`;
+/// `CHANGEGATE_GITLAB_TOKEN` or `CI_JOB_TOKEN`). `Ok(None)` without a token. A record is data: a
+/// token goes only to the API the environment names (`GITHUB_API_URL`, else GitHub's;
+/// `CI_API_V4_URL`), never to one a record names, which could be anyone's (`Err` says so).
+pub fn replay(r: &crate::model::provenance::PlatformRef) -> Result<Option<CiContext>, String> {
+    let same = |a: &str, b: &str| a.trim_end_matches('/') == b.trim_end_matches('/');
+    let elsewhere = |env: &str, variable: &str| {
+        format!(
+            "the record's approvals were read from {}, not the API this environment names ({env}); \
+             set {variable} to it to read them again",
+            r.api
+        )
+    };
+    match r.name.as_str() {
+        "github" => {
+            let api = var("GITHUB_API_URL").unwrap_or_else(|| "https://api.github.com".into());
+            let Some(token) = var("CHANGEGATE_GITHUB_TOKEN").or_else(|| var("GITHUB_TOKEN")) else {
+                return Ok(None);
+            };
+            if !same(&api, &r.api) {
+                return Err(elsewhere(&api, "GITHUB_API_URL"));
+            }
+            let Some((owner, repo)) = r.project.split_once('/') else {
+                return Err(format!(
+                    "the record's repository `{}` is not `owner/repo`",
+                    r.project
+                ));
+            };
+            Ok(Some(CiContext {
+                name: Some("github"),
+                pull_request: Some(github::PullRequest {
+                    api: r.api.clone(),
+                    owner: owner.to_string(),
+                    repo: repo.to_string(),
+                    number: r.number,
+                    head: r.head.clone().unwrap_or_default(),
+                }),
+                token: Some(Secret::new(token)),
+                ..CiContext::default()
+            }))
+        }
+        "gitlab" => {
+            let Some(token) = var("CHANGEGATE_GITLAB_TOKEN")
+                .map(gitlab::Token::Private)
+                .or_else(|| var("CI_JOB_TOKEN").map(gitlab::Token::Job))
+            else {
+                return Ok(None);
+            };
+            let (gitlab::Token::Private(t) | gitlab::Token::Job(t)) = &token;
+            crate::redact::register_one(t);
+            let api = var("CI_API_V4_URL").unwrap_or_default();
+            if !same(&api, &r.api) {
+                return Err(elsewhere(&api, "CI_API_V4_URL"));
+            }
+            Ok(Some(CiContext {
+                name: Some("gitlab"),
+                merge_request: Some(gitlab::MergeRequest {
+                    api: r.api.clone(),
+                    project: r.project.clone(),
+                    iid: r.number,
+                }),
+                gitlab_token: Some(token),
+                ..CiContext::default()
+            }))
+        }
+        other => Err(format!("the record names an unknown platform `{other}`")),
+    }
+}
+
 /// Whether a host is this machine (`localhost`, 127.0.0.0/8, `::1`).
 fn is_loopback(host: &str) -> bool {
     let host = host.trim_start_matches('[').trim_end_matches(']');

@@ -404,7 +404,8 @@ pub struct GitSpec {
     /// The author must also be the committer (third-party changes need supervision).
     #[serde(default)]
     pub require_author_is_committer: bool,
-    /// Paths (globs) that must not be changed by hand: generated files, state files.
+    /// Paths (globs) that must not be changed by hand: state files, and the CI definitions that
+    /// run the gate (`.github/workflows/**`, `.gitlab-ci.yml` and the local files it includes).
     #[serde(default = "default_protected_paths")]
     pub protected_paths: Vec<String>,
     /// Where executable scripts may be added (globs); elsewhere, adding one is a finding.
@@ -426,10 +427,18 @@ impl Default for GitSpec {
 }
 
 fn default_protected_paths() -> Vec<String> {
-    ["**/*.tfstate", "**/*.tfstate.backup", "**/.terraform/**"]
-        .iter()
-        .map(|s| s.to_string())
-        .collect()
+    [
+        "**/*.tfstate",
+        "**/*.tfstate.backup",
+        "**/.terraform/**",
+        // The CI definitions that run the gate (and, with `.gitlab-ci.yml`, the local files it
+        // includes): a change that edits them could stop the gate from running on it.
+        ".github/workflows/**",
+        ".gitlab-ci.yml",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
 }
 
 fn default_script_paths() -> Vec<String> {

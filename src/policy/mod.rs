@@ -359,6 +359,28 @@ impl Policy {
         }
     }
 
+    /// Protects the local files the trusted `.gitlab-ci.yml` includes (globs relative to the
+    /// repository root) wherever `git.protected_paths` protects `.gitlab-ci.yml` itself, here
+    /// and in every environment.
+    pub fn protect_ci_includes(&mut self, includes: &[String]) {
+        if includes.is_empty() || !self.protected_paths.is_match(".gitlab-ci.yml") {
+            return;
+        }
+        let mut b = globset::GlobSetBuilder::new();
+        for g in self.file.git.protected_paths.iter().chain(includes) {
+            // An include that is no valid pattern is not a path of this repository.
+            if let Ok(g) = globset::GlobBuilder::new(g).literal_separator(true).build() {
+                b.add(g);
+            }
+        }
+        if let Ok(set) = b.build() {
+            self.protected_paths = set;
+        }
+        for e in &mut self.environments {
+            e.policy.protect_ci_includes(includes);
+        }
+    }
+
     /// Turns a rule off here and in every environment (`--skip-rule`).
     pub fn turn_off(&mut self, code: &'static str) {
         self.rules.entry(code).or_default().enforcement = Some(Enforcement::Off);

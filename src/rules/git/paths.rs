@@ -6,7 +6,9 @@ use crate::rules::{Context, Rule, Sink, declare_rule};
 declare_rule! {
     /// ## What it does
     /// Checks the paths every commit of the range changes: any path matching the policy's
-    /// `git.protected_paths` (default: Terraform state files and `.terraform/`) is a finding, and
+    /// `git.protected_paths` (default: Terraform state files, `.terraform/`, and the CI
+    /// definitions that run the gate: `.github/workflows/**`, `.gitlab-ci.yml` and the local
+    /// files the trusted `.gitlab-ci.yml` includes) is a finding, and
     /// so is an executable file (mode 100755) added or made executable outside
     /// `git.script_paths` (default `scripts/**`, `bin/**`, `hack/**`).
     ///
