@@ -328,7 +328,8 @@ fn a_record_edited_to_claim_approvals_or_a_window_it_never_had_fails_verify() {
     });
     assert_eq!(v.status.code(), Some(1), "{}", text(&v));
     assert!(
-        text(&v).contains("claims 1 platform approval from a pull or merge request it does not name"),
+        text(&v)
+            .contains("claims 1 platform approval from a pull or merge request it does not name"),
         "{}",
         text(&v)
     );
