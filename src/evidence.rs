@@ -28,8 +28,8 @@ pub const SCHEMA_ID: &str = "changegate/record/v1";
 /// The JSON Schema of a record (`changegate schema record`).
 pub const SCHEMA_JSON: &str = include_str!("../policies/record.schema.json");
 
-/// Fields outside the digest.
-const UNSEALED: [&str; 2] = ["digest", "post_review"];
+/// Fields outside the digest (a log line's `signature` signs its digest).
+const UNSEALED: [&str; 3] = ["digest", "post_review", "signature"];
 
 #[derive(Debug, Serialize)]
 pub struct PolicyRef<'a> {
@@ -276,6 +276,8 @@ pub struct ReadRecord {
     pub value: Value,
     /// The digest it states.
     pub digest: String,
+    /// The file's bytes, as a signature signs them.
+    pub bytes: Vec<u8>,
 }
 
 impl ReadRecord {
@@ -451,7 +453,9 @@ fn bad(path: &str, e: &serde_json::Error, what: &str) -> Error {
 /// Reads a record file: JSON with `schema: changegate/record/v1` and a `digest`.
 pub fn read_record(path: &Path) -> Result<ReadRecord, Error> {
     let f = crate::input::text::read(path, crate::input::limits::LimitKind::Record)?;
-    parse_record(&f.name, &f.text)
+    let mut rec = parse_record(&f.name, &f.text)?;
+    rec.bytes = f.bytes;
+    Ok(rec)
 }
 
 /// Parses a record's text; `name` is how errors name it.
@@ -484,6 +488,7 @@ pub fn parse_record(name: &str, text: &str) -> Result<ReadRecord, Error> {
         path: name,
         value,
         digest,
+        bytes: text.as_bytes().to_vec(),
     })
 }
 
@@ -504,14 +509,19 @@ pub struct LogEntry {
     pub ticket: Option<String>,
     pub verdict: String,
     pub blocking: usize,
-    /// `sha256:` of this line's canonical JSON without `digest`.
+    /// `sha256:` of this line's canonical JSON without `digest` and `signature`.
     #[serde(default)]
     pub digest: String,
+    /// An SSH signature (SSHSIG, namespace `changegate-log`) over `digest`, when the check was
+    /// given a signing key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature: Option<String>,
 }
 
 impl LogEntry {
     fn seal(mut self) -> Self {
         self.digest = String::new();
+        self.signature = None;
         let v = serde_json::to_value(&self).expect("a log entry serialises");
         self.digest = digest_of(&v);
         self
@@ -608,6 +618,7 @@ pub fn append_log(
     record_digest: &str,
     record_path: &str,
     record: &Value,
+    signer: Option<&crate::sign::SigningKey>,
 ) -> Result<LogEntry, Error> {
     let name = path.display().to_string();
     let io = |source| Error::Io {
@@ -655,8 +666,13 @@ pub fn append_log(
             .and_then(Value::as_array)
             .map_or(0, Vec::len),
         digest: String::new(),
+        signature: None,
     }
     .seal();
+    let mut entry = entry;
+    if let Some(key) = signer {
+        entry.signature = Some(key.sign(crate::sign::LOG_NAMESPACE, entry.digest.as_bytes())?);
+    }
     let mut line = serde_json::to_vec(&entry).expect("a log entry serialises");
     line.push(b'\n');
     file.write_all(&line).map_err(io)?;

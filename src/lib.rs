@@ -20,4 +20,5 @@ pub mod redact;
 pub mod report;
 pub mod rules;
 pub mod schema;
+pub mod sign;
 pub mod verify;

@@ -11,12 +11,21 @@ use crate::input::policy::PolicySource;
 use crate::input::trust::TrustSpec;
 use crate::load::{Request, Teams};
 use crate::model::provenance::InputKind;
+use crate::sign::Requirement;
 
 /// The outcome for one record (or the log).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub enum Outcome {
-    Verified { what: String, notes: Vec<String> },
-    Mismatch { what: String, message: String },
+    Verified {
+        what: String,
+        notes: Vec<String>,
+        /// The signatures the record's policy asks for (re-evaluated records only).
+        signing: Option<Requirement>,
+    },
+    Mismatch {
+        what: String,
+        message: String,
+    },
 }
 
 /// Where a recorded input is now: as recorded, relative to the working directory (which
@@ -159,13 +168,17 @@ fn replay_request(
     Ok((req, expected))
 }
 
-/// Verifies one record: its digest, then (with its inputs) their hashes and the decision.
-/// With `digest_only`, only the digest.
+/// Verifies one record: its digest and its signature, then (with its inputs) their hashes and
+/// the decision. With `digest_only`, only the digest and the signature. `signing` is what the
+/// reader asks for (`--allowed-signers`, `--require-signed`); a re-evaluated record's policy
+/// may ask for more (`records.require_signed`) and names the allowed signers when the reader
+/// does not.
 pub fn verify_record(
     path: &Path,
     shown: &str,
     cwd: &Path,
     digest_only: bool,
+    signing: &Requirement,
 ) -> Result<Outcome, Error> {
     let mut rec = read_record(path)?;
     rec.path = shown.to_string();
@@ -173,24 +186,53 @@ pub fn verify_record(
     if let Err(message) = rec.intact() {
         return Ok(Outcome::Mismatch { what, message });
     }
+    let signature = crate::sign::read_signature(path)?;
+    let at = rec.evaluated_at().unwrap_or_default();
+    let sign_check = |req: &Requirement| {
+        req.check(
+            signature.as_deref(),
+            crate::sign::RECORD_NAMESPACE,
+            &rec.bytes,
+            at,
+            "record",
+        )
+    };
     if digest_only {
-        return Ok(Outcome::Verified {
-            what: format!("{what} ({}, digest only)", rec.digest),
-            notes: Vec::new(),
+        return Ok(match sign_check(signing) {
+            Err(message) => Outcome::Mismatch { what, message },
+            Ok(signed) => Outcome::Verified {
+                what: format!("{what} ({}, digest only)", rec.digest),
+                notes: signed.into_iter().collect(),
+                signing: None,
+            },
         });
     }
     let mut notes = Vec::new();
     let (req, expected) = replay_request(&rec, &mut notes)?;
+    let mut policy_signing = None;
     let mismatch = match files_changed(&expected)? {
         Some(message) => Some(message),
-        None => decision_changed(&rec, &req, &expected, cwd, &mut notes)?,
+        None => decision_changed(&rec, &req, &expected, cwd, &mut notes, &mut policy_signing)?,
     };
-    Ok(match mismatch {
-        Some(message) => Outcome::Mismatch { what, message },
-        None => Outcome::Verified {
-            what: format!("{what} ({})", rec.digest),
-            notes,
-        },
+    if let Some(message) = mismatch {
+        return Ok(Outcome::Mismatch { what, message });
+    }
+    // The reader's allowed signers win; the record's policy may add the requirement.
+    let policy_signing = policy_signing.unwrap_or_default();
+    let requirement = Requirement {
+        signers: signing.signers.clone().or(policy_signing.signers),
+        required: signing.required || policy_signing.required,
+    };
+    Ok(match sign_check(&requirement) {
+        Err(message) => Outcome::Mismatch { what, message },
+        Ok(signed) => {
+            notes.extend(signed);
+            Outcome::Verified {
+                what: format!("{what} ({})", rec.digest),
+                notes,
+                signing: Some(requirement),
+            }
+        }
     })
 }
 
@@ -235,6 +277,7 @@ fn decision_changed(
     expected: &[Reread],
     cwd: &Path,
     notes: &mut Vec<String>,
+    signing: &mut Option<Requirement>,
 ) -> Result<Option<String>, Error> {
     let now = rec.evaluated_at().ok_or_else(|| {
         unreadable(
@@ -246,6 +289,10 @@ fn decision_changed(
         .stage()
         .ok_or_else(|| unreadable(&rec.path, "the record has no valid `stage`".into()))?;
     let mut loaded = crate::load::load(req, cwd)?;
+    *signing = Some(Requirement {
+        signers: loaded.record_signers.take(),
+        required: loaded.policy.file.records.require_signed,
+    });
     for r in expected {
         let now = r.now.display().to_string();
         let new = loaded
@@ -551,6 +598,7 @@ pub fn verify_log(
     log: &Path,
     shown: &str,
     records: &[(PathBuf, String)],
+    signing: &Requirement,
 ) -> Result<Outcome, Error> {
     let (entries, broken) = read_log(log)?;
     let what = shown.to_string();
@@ -559,6 +607,26 @@ pub fn verify_log(
             what,
             message: format!("line {}: {}", b.line, b.message),
         });
+    }
+    let mut signed = 0;
+    for (i, e) in entries.iter().enumerate() {
+        let at = crate::model::time::parse_rfc3339(&e.evaluated_at).unwrap_or_default();
+        match signing.check(
+            e.signature.as_deref(),
+            crate::sign::LOG_NAMESPACE,
+            e.digest.as_bytes(),
+            at,
+            "log line",
+        ) {
+            Err(message) => {
+                return Ok(Outcome::Mismatch {
+                    what,
+                    message: format!("line {}: {message}", i + 1),
+                });
+            }
+            Ok(Some(_)) => signed += 1,
+            Ok(None) => {}
+        }
     }
     for (r, shown) in records {
         let mut rec = read_record(r)?;
@@ -579,6 +647,14 @@ pub fn verify_log(
             crate::model::text::count(entries.len(), "entry", "entries"),
             entries.last().map_or("none", |e| e.digest.as_str())
         ),
-        notes: Vec::new(),
+        notes: if signed > 0 {
+            vec![format!(
+                "{} signed",
+                crate::model::text::count(signed, "line", "lines")
+            )]
+        } else {
+            Vec::new()
+        },
+        signing: None,
     })
 }

@@ -445,8 +445,39 @@ fn summarise(
     }
 }
 
-/// Reads every `*.json` maintenance record under `dir` (in parallel), as the audit sees them.
-pub fn read_records(dir: &std::path::Path) -> Result<Vec<RecordInfo>, crate::error::Error> {
+/// What signatures the audit's policy asks of records: `records.require_signed`, and the keys of
+/// `records.allowed_signers` (relative to the root of the repository at `repo`).
+pub fn record_signing(
+    policy: &crate::policy::Policy,
+    repo: &std::path::Path,
+) -> Result<crate::sign::Requirement, crate::error::Error> {
+    let root = git2::Repository::discover(repo)
+        .ok()
+        .and_then(|r| r.workdir().map(std::path::Path::to_path_buf))
+        .unwrap_or_else(|| repo.to_path_buf());
+    let mut signers = policy
+        .file
+        .records
+        .allowed_signers
+        .as_ref()
+        .map(|p| crate::sign::read_signers(&root.join(p)).map(|s| (p, s)))
+        .transpose()?;
+    if let Some((p, s)) = &mut signers {
+        s.file = (*p).clone();
+    }
+    Ok(crate::sign::Requirement {
+        signers: signers.map(|(_, s)| s),
+        required: policy.file.records.require_signed,
+    })
+}
+
+/// Reads every `*.json` maintenance record under `dir` (in parallel), as the audit sees them:
+/// a record whose digest does not match, or whose signature `signing` does not accept, is
+/// broken.
+pub fn read_records(
+    dir: &std::path::Path,
+    signing: &crate::sign::Requirement,
+) -> Result<Vec<RecordInfo>, crate::error::Error> {
     use rayon::prelude::*;
     if !dir.is_dir() {
         return Err(crate::error::Error::Usage(format!(
@@ -466,13 +497,25 @@ pub fn read_records(dir: &std::path::Path) -> Result<Vec<RecordInfo>, crate::err
         .par_iter()
         .map(|p| {
             let rec = crate::evidence::read_record(p)?;
+            let signature = crate::sign::read_signature(p)?;
+            let broken = rec.intact().err().or_else(|| {
+                signing
+                    .check(
+                        signature.as_deref(),
+                        crate::sign::RECORD_NAMESPACE,
+                        &rec.bytes,
+                        rec.evaluated_at().unwrap_or_default(),
+                        "record",
+                    )
+                    .err()
+            });
             Ok(RecordInfo {
                 path: rec.path.clone(),
                 ticket: rec.ticket().map(str::to_string),
                 commits: rec.commit_ids(),
                 evaluated_at: rec.evaluated_at(),
                 post_review_at: rec.post_review_at(),
-                broken: rec.intact().err(),
+                broken,
             })
         })
         .collect()

@@ -144,6 +144,15 @@ pub struct CheckArgs {
     /// Append the record's digest to this hash-chained JSON-lines log (needs `--record`).
     #[arg(long, value_name = "FILE", requires = "record")]
     pub record_log: Option<PathBuf>,
+    /// Sign the record (`RECORD.sig`, an SSHSIG as `ssh-keygen -Y sign -n changegate-record`
+    /// makes) and its log line with this OpenSSH private key (needs `--record`).
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "CHANGEGATE_SIGN_KEY",
+        requires = "record"
+    )]
+    pub sign_key: Option<PathBuf>,
     /// Where the policy, its Rego rules and data files and the signature trust files are read
     /// from: `auto` (the base of the change at `--stage review`, HEAD at `--stage deploy`, the
     /// working tree when there is no repository or no base), `base`, `head`, or `worktree`

@@ -28,21 +28,18 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         "changegate: reading the branch's history…",
         super::progress::wanted(false),
     );
-    let ((policy, history), records) = rayon::join(
-        || {
-            rayon::join(
-                || policy.load(&args.repo),
-                || input::history::load(&args.repo, args.branch.as_deref(), since),
-            )
-        },
-        || {
-            args.records
-                .as_deref()
-                .map(changegate::audit::read_records)
-                .transpose()
-        },
+    let (policy, history) = rayon::join(
+        || policy.load(&args.repo),
+        || input::history::load(&args.repo, args.branch.as_deref(), since),
     );
-    let (policy, mut history, records) = (policy?, history?, records?);
+    let (policy, mut history) = (policy?, history?);
+    // Records are held to the signatures the policy asks for.
+    let signing = changegate::audit::record_signing(&policy, &args.repo)?;
+    let records = args
+        .records
+        .as_deref()
+        .map(|d| changegate::audit::read_records(d, &signing))
+        .transpose()?;
     if policy.has_environments() {
         input::history::add_paths(&args.repo, &mut history)?;
     }

@@ -20,6 +20,11 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
     let now = super::output::now(args.now.as_deref())?;
     let cwd = super::current_dir()?;
     let request = args.request();
+    let sign_key = args
+        .sign_key
+        .as_deref()
+        .map(changegate::sign::SigningKey::read)
+        .transpose()?;
     let progress = super::progress::Progress::start(
         "changegate: reading the inputs and checking the change…",
         super::progress::wanted(args.quiet),
@@ -48,6 +53,16 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         }
     };
     progress.finish();
+    if args.record.is_some() && sign_key.is_none() && loaded.policy.file.records.require_signed {
+        let e = Error::Usage(
+            "the policy requires signed maintenance records (`records.require_signed`): pass \
+             `--sign-key KEY` (an OpenSSH private key whose public key is in \
+             `records.allowed_signers`)"
+                .into(),
+        );
+        write_undecided(&formats, &e, now, args, &request, &cwd)?;
+        return Err(e);
+    }
     let mut report = Report::new(&eval, &loaded.change, &loaded.inputs);
     report.sources = load::source_root(&loaded, &request.repo, &cwd);
     report.skipped_rules = loaded.skipped_rules.clone();
@@ -102,7 +117,13 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         }
     }
     if let Some(path) = &args.record {
-        let said = write_record(args.record_log.as_deref(), &loaded, &eval, path)?;
+        let said = write_record(
+            args.record_log.as_deref(),
+            &loaded,
+            &eval,
+            path,
+            sign_key.as_ref(),
+        )?;
         if !args.quiet {
             note(&said);
         }
@@ -131,6 +152,7 @@ fn write_record(
     loaded: &Loaded,
     eval: &Evaluation,
     path: &Path,
+    sign_key: Option<&changegate::sign::SigningKey>,
 ) -> Result<String, Error> {
     let mut record = evidence::Record::new(
         eval,
@@ -164,20 +186,39 @@ fn write_record(
     let partial = path.with_file_name(format!(".{file_name}.partial"));
     write_file(&partial, &bytes)?;
     let mut message = format!("record {digest} written to {}", path.display());
+    let signature = match sign_key {
+        Some(key) => {
+            let sig = key.sign(changegate::sign::RECORD_NAMESPACE, &bytes)?;
+            message.push_str(&format!(", signed by {}", key.fingerprint()));
+            Some(sig)
+        }
+        None => None,
+    };
     if let Some(log) = record_log {
-        let entry = match evidence::append_log(log, &digest, &path.display().to_string(), &value) {
-            Ok(entry) => entry,
-            Err(e) => {
-                let _ = std::fs::remove_file(&partial);
-                return Err(e);
-            }
-        };
+        let entry =
+            match evidence::append_log(log, &digest, &path.display().to_string(), &value, sign_key)
+            {
+                Ok(entry) => entry,
+                Err(e) => {
+                    let _ = std::fs::remove_file(&partial);
+                    return Err(e);
+                }
+            };
         message.push_str(&format!(
             "; log {} entry {} ({})",
             log.display(),
             entry.seq,
             entry.digest
         ));
+    }
+    // The signature goes in place first: a record never sits beside an old run's signature.
+    let sig_path = changegate::sign::signature_path(path);
+    match signature {
+        Some(sig) => write_file(&sig_path, sig.as_bytes())?,
+        None => match std::fs::remove_file(&sig_path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&sig_path)(e)),
+            _ => {}
+        },
     }
     std::fs::rename(&partial, path).map_err(io(path))?;
     Ok(message)

@@ -109,6 +109,14 @@ pub enum Command {
         /// Only the digests and the log, without re-reading inputs or re-evaluating.
         #[arg(long)]
         digest_only: bool,
+        /// SSH keys allowed to sign records and log lines (git's allowed-signers format); by
+        /// default the recorded policy's `records.allowed_signers`, read from the trusted ref.
+        #[arg(long, value_name = "FILE")]
+        allowed_signers: Option<PathBuf>,
+        /// Refuse unsigned records and log lines (also when the recorded policy sets
+        /// `records.require_signed`).
+        #[arg(long)]
+        require_signed: bool,
     },
     /// The periodic compliance review of a deployment branch's history under the policy in
     /// force: changes without a ticket, outside windows or in freezes, by people not in
@@ -231,11 +239,17 @@ pub fn run() -> Result<ExitCode, Error> {
             log,
             inputs,
             digest_only,
+            allowed_signers,
+            require_signed,
         } => verify::run(
             &records,
-            log.as_deref(),
-            inputs.as_deref(),
-            digest_only,
+            verify::Options {
+                log: log.as_deref(),
+                inputs: inputs.as_deref(),
+                digest_only,
+                allowed_signers: allowed_signers.as_deref(),
+                require_signed,
+            },
             &mut out,
         ),
         Command::Init {

@@ -39,7 +39,7 @@ struct AllowedSigner {
 /// What the policy trusts.
 #[derive(Debug, Default)]
 pub struct TrustedKeys {
-    allowed_signers: Option<(String, Vec<AllowedSigner>)>,
+    allowed_signers: Option<AllowedSigners>,
     keyring: Option<(String, Vec<SignedPublicKey>)>,
     /// The files read, as (the path read, its SHA-256, how many signers or keys it holds), for
     /// the inputs a record seals.
@@ -56,10 +56,12 @@ impl TrustedKeys {
             let (name, bytes) =
                 root.require_bytes(&workdir.join(p), LimitKind::Policy, Material::SigningTrust)?;
             let text = text::decode(&name, &bytes)?;
-            let signers = parse_allowed_signers(&name, &text)?;
+            let mut signers = AllowedSigners::parse(&name, &text)?;
             let digest = text::sha256_hex(&bytes);
             trust.files.push((name, digest, signers.len()));
-            trust.allowed_signers = Some((p.clone(), signers));
+            // Findings name the file as the policy does.
+            signers.file = p.clone();
+            trust.allowed_signers = Some(signers);
         }
         if let Some(p) = &git.keyring {
             let (name, bytes) =
@@ -100,6 +102,120 @@ fn unverified(reason: &str) -> SignatureCheck {
     }
 }
 
+/// An allowed-signers file (git's `gpg.ssh.allowedSignersFile` format), as read: for commits
+/// (`git.allowed_signers`, namespace `git`) and for maintenance records
+/// (`records.allowed_signers`).
+#[derive(Debug, Clone)]
+pub struct AllowedSigners {
+    /// How the policy names the file.
+    pub file: String,
+    signers: Vec<AllowedSigner>,
+}
+
+/// What an SSH signature proves, checked against an allowed-signers file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SshCheck {
+    /// Good, by a key the file allows for the namespace at the time; the principals of the
+    /// entries that allow it and the key's fingerprint.
+    Good {
+        principals: Vec<Vec<String>>,
+        fingerprint: String,
+    },
+    /// The key is allowed, but not at that time.
+    Expired(String),
+    /// No signature that counts: why.
+    Unverified(String),
+}
+
+impl AllowedSigners {
+    /// Parses the file's text; `file` names it in errors and messages.
+    pub fn parse(file: &str, text: &str) -> Result<AllowedSigners, Error> {
+        Ok(AllowedSigners {
+            file: file.to_string(),
+            signers: parse_allowed_signers(file, text)?,
+        })
+    }
+
+    pub fn len(&self) -> usize {
+        self.signers.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.signers.is_empty()
+    }
+
+    /// Checks an armoured SSHSIG over `payload` for `namespace`, made at `time`: as
+    /// `ssh-keygen -Y verify` does (the signature's namespace, an entry for its key whose
+    /// `namespaces` allow it, valid at `time`, and the signature itself).
+    pub fn check(
+        &self,
+        armored: &str,
+        payload: &[u8],
+        namespace: &str,
+        time: DateTime<Utc>,
+        what: &str,
+    ) -> SshCheck {
+        let file = &self.file;
+        let Ok(sig) = ssh_key::SshSig::from_pem(armored.trim()) else {
+            return SshCheck::Unverified("its SSH signature cannot be read".into());
+        };
+        if sig.namespace() != namespace {
+            return SshCheck::Unverified(format!(
+                "its SSH signature is for namespace `{}`, not `{namespace}`",
+                sig.namespace()
+            ));
+        }
+        let entries: Vec<&AllowedSigner> = self
+            .signers
+            .iter()
+            .filter(|s| !s.cert_authority && &s.key == sig.public_key())
+            .filter(|s| {
+                s.namespaces
+                    .as_ref()
+                    .is_none_or(|ns| ns.iter().any(|n| n == namespace))
+            })
+            .collect();
+        let fingerprint = sig
+            .public_key()
+            .fingerprint(ssh_key::HashAlg::Sha256)
+            .to_string();
+        if entries.is_empty() {
+            return SshCheck::Unverified(format!(
+                "its SSH key {fingerprint} is not in {file} (for namespace `{namespace}`)"
+            ));
+        }
+        let key = ssh_key::PublicKey::from(sig.public_key().clone());
+        if key.verify(namespace, payload, &sig).is_err() {
+            return SshCheck::Unverified(format!(
+                "its SSH signature by {fingerprint} does not match the {what} (bad signature)"
+            ));
+        }
+        let valid: Vec<&&AllowedSigner> = entries
+            .iter()
+            .filter(|s| s.valid_after.is_none_or(|a| time >= a))
+            .filter(|s| s.valid_before.is_none_or(|b| time <= b))
+            .collect();
+        if valid.is_empty() {
+            let e = entries[0];
+            let window = match (e.valid_after, e.valid_before) {
+                (Some(a), Some(b)) => format!("from {} to {}", fmt(a), fmt(b)),
+                (Some(a), None) => format!("from {}", fmt(a)),
+                (None, Some(b)) => format!("until {}", fmt(b)),
+                (None, None) => String::new(),
+            };
+            return SshCheck::Expired(format!(
+                "its SSH key {fingerprint} ({}) is valid {window} in {file}, and the {what} is dated {}",
+                e.principals.join(","),
+                fmt(time)
+            ));
+        }
+        SshCheck::Good {
+            principals: valid.iter().map(|s| s.principals.clone()).collect(),
+            fingerprint,
+        }
+    }
+}
+
 fn verify_ssh(
     trust: &TrustedKeys,
     armored: &str,
@@ -107,69 +223,22 @@ fn verify_ssh(
     committer: &str,
     time: DateTime<Utc>,
 ) -> SignatureCheck {
-    let Some((file, signers)) = &trust.allowed_signers else {
+    let Some(signers) = &trust.allowed_signers else {
         return unverified(
             "an SSH signature, and the policy names no `git.allowed_signers` file to verify it against",
         );
     };
-    let Ok(sig) = ssh_key::SshSig::from_pem(armored.trim()) else {
-        return unverified("its SSH signature cannot be read");
-    };
-    if sig.namespace() != "git" {
-        return unverified(&format!(
-            "its SSH signature is for namespace `{}`, not `git`",
-            sig.namespace()
-        ));
-    }
-    let entries: Vec<&AllowedSigner> = signers
-        .iter()
-        .filter(|s| !s.cert_authority && &s.key == sig.public_key())
-        .filter(|s| {
-            s.namespaces
-                .as_ref()
-                .is_none_or(|ns| ns.iter().any(|n| n == "git"))
-        })
-        .collect();
-    let fingerprint = sig.public_key().fingerprint(ssh_key::HashAlg::Sha256);
-    if entries.is_empty() {
-        return unverified(&format!(
-            "its SSH key {fingerprint} is not in {file} (for namespace `git`)"
-        ));
-    }
-    let key = ssh_key::PublicKey::from(sig.public_key().clone());
-    if key.verify("git", payload, &sig).is_err() {
-        return unverified(&format!(
-            "its SSH signature by {fingerprint} does not match the commit (bad signature)"
-        ));
-    }
-    let valid: Vec<&&AllowedSigner> = entries
-        .iter()
-        .filter(|s| s.valid_after.is_none_or(|a| time >= a))
-        .filter(|s| s.valid_before.is_none_or(|b| time <= b))
-        .collect();
-    let Some(first) = valid.first() else {
-        let e = entries[0];
-        let window = match (e.valid_after, e.valid_before) {
-            (Some(a), Some(b)) => format!("from {} to {}", fmt(a), fmt(b)),
-            (Some(a), None) => format!("from {}", fmt(a)),
-            (None, Some(b)) => format!("until {}", fmt(b)),
-            (None, None) => String::new(),
-        };
-        return SignatureCheck::Expired {
-            reason: format!(
-                "its SSH key {fingerprint} ({}) is valid {window} in {file}, and the commit is dated {}",
-                e.principals.join(","),
-                fmt(time)
-            ),
-        };
-    };
-    let matching = valid
-        .iter()
-        .find(|s| principal_matches(&s.principals, committer));
-    SignatureCheck::Good {
-        signer: matching.unwrap_or(first).principals.join(","),
-        committer_matches: matching.is_some(),
-        key_expires: None,
+    match signers.check(armored, payload, "git", time, "commit") {
+        SshCheck::Unverified(reason) => SignatureCheck::Unverified { reason },
+        SshCheck::Expired(reason) => SignatureCheck::Expired { reason },
+        SshCheck::Good { principals, .. } => {
+            let matching = principals.iter().find(|p| principal_matches(p, committer));
+            SignatureCheck::Good {
+                signer: matching.unwrap_or(&principals[0]).join(","),
+                committer_matches: matching.is_some(),
+                key_expires: None,
+            }
+        }
     }
 }
 

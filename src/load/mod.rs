@@ -104,6 +104,9 @@ pub struct Loaded {
     pub rego_combine: bool,
     /// The branch environments were matched against (when the policy has environments).
     pub branch: Option<String>,
+    /// The keys allowed to sign maintenance records (`records.allowed_signers`, from the
+    /// trusted ref).
+    pub record_signers: Option<crate::input::signatures::AllowedSigners>,
 }
 
 /// Turns off the rules `skip` names (codes or names of rules of `check`); an unknown one is a
@@ -267,6 +270,7 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
             inputs.push(InputInfo::new(InputKind::SigningTrust, name, sha256, items));
         }
     }
+    let record_signers = record_signers(&read.policy, &root, req, cwd, &mut inputs)?;
     let mut policy = read.policy;
     policy.protect_ci_includes(&root.gitlab_ci_includes(&cwd.join(&req.repo)));
     custom_rules(&CustomRules::of(req), &root, cwd, &mut policy, &mut inputs)?;
@@ -344,6 +348,7 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         rego_combine: req.rego_combine,
         branch: branch.filter(|_| !assignment.names.is_empty()),
         assignment,
+        record_signers,
     })
 }
 
@@ -496,15 +501,54 @@ fn verify_signatures(
     Ok(trust.files)
 }
 
+/// The keys the policy allows to sign maintenance records (`records.allowed_signers`, relative
+/// to the repository root), read from the trusted ref and sealed as an input.
+fn record_signers(
+    policy: &Policy,
+    root: &TrustRoot,
+    req: &Request,
+    cwd: &Path,
+    inputs: &mut Vec<InputInfo>,
+) -> Result<Option<crate::input::signatures::AllowedSigners>, Error> {
+    let Some(p) = &policy.file.records.allowed_signers else {
+        return Ok(None);
+    };
+    let workdir = root.workdir().map(Path::to_path_buf).or_else(|| {
+        git2::Repository::discover(cwd.join(&req.repo))
+            .ok()
+            .and_then(|r| r.workdir().map(Path::to_path_buf))
+    });
+    let path = workdir.map_or_else(|| cwd.join(p), |w| w.join(p));
+    let (name, bytes) = root.require_bytes(
+        &path,
+        crate::input::limits::LimitKind::Policy,
+        crate::model::trust::Material::SigningTrust,
+    )?;
+    let text = crate::input::text::decode(&name, &bytes)?;
+    let mut signers = crate::input::signatures::AllowedSigners::parse(&name, &text)?;
+    inputs.push(InputInfo::new(
+        InputKind::SigningTrust,
+        relative_name(cwd, &name),
+        crate::input::text::sha256_hex(&bytes),
+        signers.len(),
+    ));
+    signers.file = p.clone();
+    Ok(Some(signers))
+}
+
 /// The signature trust files the policy names are trust material even when no commit is
 /// signed: a change that edits them is judged now, not when the next signed commit meets them.
 fn watch_trust_files(root: &TrustRoot, policy: &Policy) {
     let Some(workdir) = root.workdir() else {
         return;
     };
-    for p in [&policy.file.git.allowed_signers, &policy.file.git.keyring]
-        .into_iter()
-        .flatten()
+    for p in [
+        &policy.file.git.allowed_signers,
+        &policy.file.git.keyring,
+        &policy.file.records.allowed_signers,
+    ]
+    .into_iter()
+    .flatten()
     {
         root.watch(
             &workdir.join(p),

@@ -652,12 +652,24 @@ pub struct MaintenanceRecordsSpec {
     /// `18mo`, `400d`); the record's `retain_until` is its evaluation time plus this.
     #[serde(default = "default_records_retention")]
     pub retention: String,
+    /// Every maintenance record must be signed (`check --sign-key`, an SSH key); `verify` and
+    /// `audit` refuse a record or log line that is unsigned or not signed by a key of
+    /// `allowed_signers`.
+    #[serde(default)]
+    pub require_signed: bool,
+    /// SSH keys allowed to sign records, in git's allowed-signers format (principals, options,
+    /// key; namespace `changegate-record`), relative to the repository root. Read from the
+    /// trusted ref, like the other trust material.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub allowed_signers: Option<String>,
 }
 
 impl Default for MaintenanceRecordsSpec {
     fn default() -> Self {
         MaintenanceRecordsSpec {
             retention: default_records_retention(),
+            require_signed: false,
+            allowed_signers: None,
         }
     }
 }
