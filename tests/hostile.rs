@@ -658,7 +658,7 @@ fn refusals_name_the_file_a_1_based_position_and_what_was_expected() {
     refused(
         &["check", "--now", NOW, "--tf", &no_tf.display().to_string()],
         &[],
-        &["no-tf: holds no .tf files"],
+        &["no-tf: holds no .tf or .tf.json files"],
         10,
     );
 }

@@ -1019,3 +1019,61 @@ fn combined_documents_are_judged_at_once() {
     let out = run(&["--policy", policy.to_str().unwrap()]);
     assert_eq!(customs(&out), want);
 }
+
+/// A rule's `print()` never writes a secret: by default nothing it prints is shown (a note
+/// says how much); with `--rego-print` every line goes to standard error through the
+/// redaction layer, after the values were masked when the documents were built.
+#[test]
+fn print_in_a_rule_never_writes_a_secret() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(
+        d.join("secret.yaml"),
+        "apiVersion: v1\nkind: Secret\nmetadata: {name: db, namespace: prod}\nstringData: {password: kube-pass-w0rd}\ndata: {token: dG9rZW4tc2VjcmV0LXZhbHVl}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("plan.json"),
+        r#"{"format_version":"1.2","variables":{"pw":{"value":"plan-pass-w0rd"}},"configuration":{"root_module":{"variables":{"pw":{"sensitive":true}}}},"resource_changes":[{"address":"aws_db_instance.db","type":"aws_db_instance","name":"db","change":{"actions":["update"],"before":{"password":"plan-pass-w0rd"},"after":{"password":"plan-pass-w0rd","note":"rotated from plan-pass-w0rd"},"before_sensitive":{"password":true},"after_sensitive":{"password":true}}}]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        d.join("p.rego"),
+        "package main\n\nimport rego.v1\n\ndeny contains msg if {\n\tprint(\"doc\", input)\n\tmsg := \"never\"\n\tfalse\n}\n",
+    )
+    .unwrap();
+    let run = |extra: &[&str]| {
+        common::changegate()
+            .current_dir(d)
+            .args(["check", "--manifests", "secret.yaml", "--plan", "plan.json"])
+            .args(["--rego", "p.rego", "--format", "json=report.json"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    for extra in [&[][..], &["--rego-print"][..]] {
+        let out = run(extra);
+        let all = format!(
+            "{}{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr),
+            std::fs::read_to_string(d.join("report.json")).unwrap_or_default()
+        );
+        for secret in [
+            "kube-pass-w0rd",
+            "dG9rZW4tc2VjcmV0LXZhbHVl",
+            "plan-pass-w0rd",
+        ] {
+            assert!(!all.contains(secret), "{secret} with {extra:?}: {all}");
+        }
+        if extra.is_empty() {
+            assert!(
+                all.contains("the custom rules printed") && all.contains("--rego-print"),
+                "{all}"
+            );
+        } else {
+            assert!(all.contains("print: p.rego:6: doc"), "{all}");
+            assert!(all.contains("rotated from (sensitive value)"), "{all}");
+        }
+    }
+}

@@ -137,6 +137,10 @@ pub struct CheckArgs {
     /// A JSON or YAML file loaded as `data` for the rules (as Conftest's `--data`). Repeatable.
     #[arg(long, value_name = "FILE")]
     pub rego_data: Vec<PathBuf>,
+    /// Show what the custom rules' `print()` calls wrote, on standard error, redacted (by
+    /// default it is not shown: it may hold values of the inputs).
+    #[arg(long, env = "CHANGEGATE_REGO_PRINT")]
+    pub rego_print: bool,
     /// Write the maintenance record of this run (`changegate/record/v1`, sealed with its
     /// digest) to this file.
     #[arg(long, value_name = "PATH")]

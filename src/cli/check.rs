@@ -53,6 +53,19 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         }
     };
     progress.finish();
+    if let Some(rego) = loaded.policy.rego.as_deref() {
+        let prints = rego.take_prints();
+        if args.rego_print {
+            for p in &prints {
+                note(&format!("print: {p}"));
+            }
+        } else if !prints.is_empty() && !args.quiet {
+            note(&format!(
+                "the custom rules printed {}, not shown (--rego-print shows them, redacted)",
+                changegate::model::text::count(prints.len(), "line", "lines")
+            ));
+        }
+    }
     if args.record.is_some() && sign_key.is_none() && loaded.policy.file.records.require_signed {
         let e = Error::Usage(
             "the policy requires signed maintenance records (`records.require_signed`): pass \

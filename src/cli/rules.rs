@@ -150,7 +150,13 @@ pub fn test(
         }
         match &o.failure {
             None => s.push_str(&format!("  {}: PASS\n", o.name)),
-            Some(why) => s.push_str(&format!("  {}: FAIL ({why})\n", o.name)),
+            Some(why) => {
+                s.push_str(&format!("  {}: FAIL ({why})\n", o.name));
+                // As `opa test` does, what a failing test printed (redacted on the way out).
+                for p in &o.prints {
+                    s.push_str(&format!("    {p}\n"));
+                }
+            }
         }
     }
     let failed = outcomes.iter().filter(|o| o.failure.is_some()).count();

@@ -158,7 +158,7 @@ fn escape_literal(s: &str) -> String {
     s.replace("${", "$${").replace("%{", "%%{")
 }
 
-fn number(n: &hcl::Number) -> Value {
+pub(super) fn number(n: &hcl::Number) -> Value {
     if let Some(i) = n.as_i64() {
         Value::from(i)
     } else if let Some(u) = n.as_u64() {
@@ -180,6 +180,27 @@ fn negate(n: &serde_json::Number) -> Value {
     }
 }
 
+/// Whether `sensitive` is true as Terraform reads it: `true`, `"true"`, or an expression that is
+/// one of those in parentheses (`(true)`, which hcl2json writes as `${(true)}`).
+fn sensitive_true(v: Option<&Value>) -> bool {
+    match v {
+        Some(Value::Bool(b)) => *b,
+        Some(Value::String(s)) => {
+            let t = s.trim();
+            let mut t = t
+                .strip_prefix("${")
+                .and_then(|t| t.strip_suffix('}'))
+                .unwrap_or(t)
+                .trim();
+            while let Some(inner) = t.strip_prefix('(').and_then(|t| t.strip_suffix(')')) {
+                t = inner.trim();
+            }
+            matches!(t, "true" | "1" | "\"true\"" | "\"1\"")
+        }
+        _ => false,
+    }
+}
+
 /// `variable "x" { sensitive = true, default = … }`: the default is masked (a `null` default
 /// says nothing and stays).
 fn mask_sensitive_defaults(doc: &mut Map<String, Value>) {
@@ -192,7 +213,7 @@ fn mask_sensitive_defaults(doc: &mut Map<String, Value>) {
                 continue;
             };
             let set = body.get("default").is_some_and(|d| !d.is_null());
-            if body.get("sensitive") == Some(&Value::Bool(true)) && set {
+            if sensitive_true(body.get("sensitive")) && set {
                 body.insert(
                     "default".into(),
                     Value::String(crate::model::SENSITIVE.into()),

@@ -371,6 +371,9 @@ fn conftest_rules(
 fn engine(v0: bool, timeout: Duration) -> regorus::Engine {
     let mut engine = regorus::Engine::new();
     engine.set_rego_v0(v0);
+    // `print()` is gathered, never written to standard error by the engine: what a rule prints
+    // may hold values of the input, and goes out only through the redaction layer.
+    engine.set_gather_prints(true);
     engine.set_execution_timer_config(regorus::utils::limits::ExecutionTimerConfig {
         limit: timeout,
         check_interval: NonZeroU32::new(64).expect("not zero"),
@@ -549,6 +552,7 @@ pub fn compile(
             .iter()
             .map(|f| (f.path.clone(), f.sha256.clone()))
             .collect(),
+        prints: std::sync::Arc::default(),
     })
 }
 
@@ -797,6 +801,8 @@ pub struct TestOutcome {
     pub file: String,
     /// `None` passed; otherwise why not (`false`, undefined, or the evaluation error).
     pub failure: Option<String>,
+    /// What the test's `print()` calls wrote (`file:line: text`), as `opa test` shows them.
+    pub prints: Vec<String>,
 }
 
 /// The names of the rules a file declares whose name matches `keep` (rule heads at the start of
@@ -887,6 +893,7 @@ pub fn test(files: &[RegoFile], run: TestRun) -> Result<Vec<TestOutcome>, Error>
                 name: query,
                 file: f.path.clone(),
                 failure,
+                prints: engine.take_prints().unwrap_or_default(),
             });
         }
     }

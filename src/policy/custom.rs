@@ -62,6 +62,9 @@ pub struct Rego {
     pub combine: bool,
     /// The files, with their SHA-256 (the maintenance record keeps them).
     pub files: Vec<(String, String)>,
+    /// What the rules' `print()` calls wrote (`file:line: text`): gathered, never written
+    /// where the rules run; the command decides (`--rego-print`), through the redaction layer.
+    pub(crate) prints: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl std::fmt::Debug for Rego {
@@ -74,6 +77,28 @@ impl std::fmt::Debug for Rego {
 }
 
 impl Rego {
+    /// Takes what `print()` wrote so far, sorted by file and line, each line once.
+    pub fn take_prints(&self) -> Vec<String> {
+        let mut p = self
+            .prints
+            .lock()
+            .map(|mut p| std::mem::take(&mut *p))
+            .unwrap_or_default();
+        p.sort();
+        p.dedup();
+        p
+    }
+
+    /// Keeps what an evaluation's `print()` calls wrote.
+    pub(crate) fn keep_prints(&self, engine: &mut regorus::Engine) {
+        if let Ok(lines) = engine.take_prints()
+            && !lines.is_empty()
+            && let Ok(mut p) = self.prints.lock()
+        {
+            p.extend(lines);
+        }
+    }
+
     /// The metadata of every custom rule.
     pub fn metas(&self) -> impl Iterator<Item = &'static RuleMeta> + '_ {
         self.rules

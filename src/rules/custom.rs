@@ -36,7 +36,9 @@ pub fn evaluate(
             let mut out = Vec::new();
             for kind in &rule.kinds {
                 let query = format!("{}.{kind}", rule.package);
-                let v = engine.eval_rule(query.clone()).map_err(|e| {
+                let v = engine.eval_rule(query.clone());
+                rego.keep_prints(&mut engine);
+                let v = v.map_err(|e| {
                     Error::Usage(format!(
                         "custom rule {} (`{query}` at {}): {}",
                         rule.meta.code,
@@ -186,7 +188,7 @@ fn evaluate_document(
     let per_rule: Vec<Vec<(&'static RuleMeta, Hit)>> = rego
         .conftest
         .par_iter()
-        .map(|r| document_rule(&base, r, doc, location))
+        .map(|r| document_rule(rego, &base, r, doc, location))
         .collect::<Result<_, Error>>()?;
     Ok(per_rule.into_iter().flatten().collect())
 }
@@ -195,6 +197,7 @@ fn evaluate_document(
 /// document, its messages are still reported, as suppressed by that rule (Conftest counts an
 /// exception in its summary; a gate's record shows what was set aside).
 fn document_rule(
+    rego: &Rego,
     base: &regorus::Engine,
     r: &crate::policy::custom::ConftestRule,
     doc: &crate::model::Document,
@@ -202,7 +205,9 @@ fn document_rule(
 ) -> Result<Vec<(&'static RuleMeta, Hit)>, Error> {
     let mut engine = base.clone();
     let mut ask = |query: String| {
-        engine.eval_rule(query.clone()).map_err(|e| {
+        let v = engine.eval_rule(query.clone());
+        rego.keep_prints(&mut engine);
+        v.map_err(|e| {
             Error::Usage(format!(
                 "custom rule {} (`{query}`) on {}: {}",
                 r.meta.code,

@@ -101,6 +101,9 @@ pub(super) struct ConfigModule {
 pub(super) struct ConfigVariable {
     #[serde(default)]
     pub sensitive: bool,
+    /// The declared default (a sensitive variable's is a secret).
+    #[serde(default)]
+    pub default: Option<Value>,
 }
 
 #[derive(Deserialize)]
