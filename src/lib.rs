@@ -5,6 +5,7 @@
 //! line is in the binary only. ARCHITECTURE.md maps the modules.
 
 pub mod audit;
+pub mod budget;
 pub mod commitmsg;
 pub mod engine;
 pub mod error;

@@ -6,9 +6,10 @@ mod cli;
 use std::process::ExitCode;
 
 // Parsing large plans is allocation-bound; mimalloc is markedly faster than the system
-// allocator there (see docs/performance.md).
+// allocator there (see docs/performance.md). It counts what each thread holds, so that an
+// evaluation of custom rules can be held to its memory budget (`changegate::budget`).
 #[global_allocator]
-static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static GLOBAL: changegate::budget::Counting = changegate::budget::Counting;
 
 /// `mi_option_purge_delay` in mimalloc 2's `mi_option_e` (the bindings name no constant).
 const MI_OPTION_PURGE_DELAY: libmimalloc_sys::mi_option_t = 15;

@@ -335,3 +335,47 @@ fn gitlab_refuses_a_duration_that_is_no_wall_clock_end() {
         "{err}"
     );
 }
+
+fn time(s: &str) -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339(s)
+        .unwrap()
+        .with_timezone(&chrono::Utc)
+}
+
+/// The freezes an allow occurrence touches, found by binary search in the freezes'
+/// occurrences, are those its schedule says it touches, also past a freeze's cap.
+#[test]
+fn frozen_by_is_what_the_schedules_say() {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/testdata/windows/changegate.yaml"
+    ))
+    .unwrap()
+        + "  - { name: often, kind: deny, schedule: \"*/7 * * * *\", duration: 2m, timezone: UTC }\n";
+    let policy = changegate::input::policy::compile_text("p.yaml", text.as_bytes(), &text).unwrap();
+    let l = changegate::export::list(
+        &policy,
+        time("2026-12-01T00:00:00Z"),
+        time("2027-03-01T00:00:00Z"),
+    );
+    assert!(
+        l.capped
+            .iter()
+            .any(|&i| policy.windows.windows[i].name == "often")
+    );
+    let mut allow = 0;
+    for o in &l.occurrences {
+        if l.window(o).kind != changegate::policy::windows::WindowKind::Allow {
+            continue;
+        }
+        allow += 1;
+        let want: Vec<usize> = policy
+            .windows
+            .deny()
+            .filter(|(_, d)| d.overlapping(o.interval).is_some())
+            .map(|(j, _)| j)
+            .collect();
+        assert_eq!(o.frozen_by, want, "{:?}", o.interval);
+    }
+    assert!(allow > 50, "{allow}");
+}

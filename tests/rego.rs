@@ -1077,3 +1077,60 @@ fn print_in_a_rule_never_writes_a_secret() {
         }
     }
 }
+
+/// Builtins that allocate or loop inside one call are held to the evaluation's budget: a range
+/// of a hundred billion numbers, the addresses of `0.0.0.0/0`, a string multiplied by
+/// `replace`, a huge `sprintf` width. Each stops the gate with exit 2 naming the rule and its
+/// file, quickly and within bounded memory — never an abort.
+#[test]
+fn builtins_that_allocate_without_bound_are_stopped_by_the_budget() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = std::fs::read_to_string(format!("{DIR}/policy.yaml"))
+        .unwrap()
+        .replace(
+            "  paths: [rules]\n",
+            "  paths: []\n  timeout: 20s\n  memory: 64MiB\n",
+        );
+    std::fs::write(dir.path().join("policy.yaml"), policy).unwrap();
+    for (i, expr) in [
+        "count(numbers.range(1, 100000000000)) > 0",
+        "count(numbers.range_step(0, 100000000000, 3)) > 0",
+        "count(net.cidr_expand(\"0.0.0.0/0\")) > 0",
+        "count(replace(concat(\"\", [\"a\" | some _ in numbers.range(1, 20000)]), \"a\", concat(\"\", [\"b\" | some _ in numbers.range(1, 20000)]))) > 0",
+        "count(sprintf(\"%999999999999d\", [1])) > 0",
+        "count([x | some x in numbers.range(1, 5000000); y := sprintf(\"%d-%d\", [x, x])]) > 0",
+    ]
+    .iter()
+    .enumerate()
+    {
+        let rule = dir.path().join(format!("big{i}.rego"));
+        std::fs::write(
+            &rule,
+            format!(
+                "# METADATA\n# title: Big\n# custom:\n#   code: BIG00{i}\npackage changegate.rules.big{i}\n\nimport rego.v1\n\ndeny contains \"big\" if {{\n\t{expr}\n}}\n"
+            ),
+        )
+        .unwrap();
+        let started = std::time::Instant::now();
+        let out = common::changegate()
+            .args(["check", "--now", NOW, "--policy"])
+            .arg(dir.path().join("policy.yaml"))
+            .args(["--change", &format!("{DIR}/change.yaml")])
+            .arg("--rego")
+            .arg(&rule)
+            .output()
+            .unwrap();
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{expr}: {err}");
+        assert!(
+            err.contains(&format!("custom rule BIG00{i}")) && err.contains(&format!("big{i}.rego")),
+            "{expr}: {err}"
+        );
+        assert!(
+            err.contains("over its memory budget of 64.0 MiB (`rego.memory`)")
+                || err.contains("time limit"),
+            "{expr}: {err}"
+        );
+        assert!(started.elapsed() < std::time::Duration::from_secs(25), "{expr}");
+    }
+}

@@ -152,6 +152,9 @@ pub enum Command {
         /// The time limit of each test.
         #[arg(long, value_name = "DURATION", default_value = "5s")]
         timeout: String,
+        /// The memory each test may hold (e.g. `512MiB`).
+        #[arg(long, value_name = "SIZE", default_value = "512MiB")]
+        memory: String,
     },
     /// List the allow windows and freezes that occur in a period (default: the next 30 days)
     /// as text, JSON or an iCalendar file to subscribe to.
@@ -210,7 +213,15 @@ pub fn run() -> Result<ExitCode, Error> {
             rego_namespace,
             v0,
             timeout,
-        } => rules::test(&paths, &rego_data, &rego_namespace, v0, &timeout, &mut out),
+            memory,
+        } => rules::test(
+            &paths,
+            &rego_data,
+            &rego_namespace,
+            v0,
+            (&timeout, &memory),
+            &mut out,
+        ),
         Command::Completions { shell } => {
             let mut buf = Vec::new();
             clap_complete::generate(

@@ -124,11 +124,18 @@ pub fn test(
     data: &[PathBuf],
     namespaces: &[String],
     v0: bool,
-    timeout: &str,
+    (timeout, memory): (&str, &str),
     out: &mut dyn Write,
 ) -> Result<ExitCode, Error> {
     let limit = humantime::parse_duration(timeout.trim())
         .map_err(|e| Error::Usage(format!("--timeout `{timeout}`: {e}; expected e.g. `5s`")))?;
+    let memory = changegate::input::limits::parse_size(memory)
+        .filter(|m| *m > 0)
+        .ok_or_else(|| {
+            Error::Usage(format!(
+                "--memory `{memory}`: not a size; expected e.g. `512MiB`"
+            ))
+        })?;
     // Rule authors test the rules as they have them: the working tree.
     let root = changegate::input::trust::TrustRoot::worktree("test-rego");
     let files =
@@ -137,7 +144,10 @@ pub fn test(
     let run = changegate::input::rego::TestRun {
         data,
         v0,
-        timeout: limit,
+        budget: changegate::budget::Budget {
+            memory,
+            time: limit,
+        },
         namespaces: namespaces.to_vec(),
     };
     let outcomes = changegate::input::rego::test(&files, run)?;

@@ -42,8 +42,7 @@ pub fn text(l: &Listing<'_>) -> String {
     for &i in &l.capped {
         s.push_str(&format!(
             "  note: `{}` occurs more than {} times in this period; the list stops there\n",
-            l.policy.windows.windows[i].name,
-            super::MAX_OCCURRENCES
+            l.policy.windows.windows[i].name, l.cap
         ));
     }
     s

@@ -18,6 +18,17 @@ use crate::policy::windows::{Schedule, Window, WindowKind};
 /// year would be half a million); the listing says which windows were cut.
 pub const MAX_OCCURRENCES: usize = 5_000;
 
+/// How many occurrences a listing takes at most in all: with many windows each gets an equal
+/// share (never under [`MIN_SHARE`]), so that a policy of 64 every-minute windows answers in
+/// well under a second instead of reading 320,000 occurrences.
+pub const MAX_TOTAL: usize = 20_000;
+const MIN_SHARE: usize = 500;
+
+/// The occurrences one window of a policy with `windows` windows may list.
+pub fn share(windows: usize) -> usize {
+    (MAX_TOTAL / windows.max(1)).clamp(MIN_SHARE, MAX_OCCURRENCES)
+}
+
 /// One occurrence of a window. Overlapping occurrences of the same window (`* 10 * * *` for
 /// two hours starts one every minute) are merged into one.
 #[derive(Debug, Clone, PartialEq)]
@@ -36,8 +47,10 @@ pub struct Listing<'a> {
     pub from: DateTime<Utc>,
     pub to: DateTime<Utc>,
     pub occurrences: Vec<Occurrence>,
-    /// Windows with more than [`MAX_OCCURRENCES`] occurrences in the period (listed up to it).
+    /// Windows with more occurrences in the period than [`Listing::cap`] (listed up to it).
     pub capped: Vec<usize>,
+    /// How many occurrences of one window the listing takes ([`share`]).
+    pub cap: usize,
 }
 
 impl Listing<'_> {
@@ -46,21 +59,47 @@ impl Listing<'_> {
     }
 }
 
-/// Every allow window and freeze that occurs in `[from, to)`.
+/// Every allow window and freeze that occurs in `[from, to)`. Each window's occurrences are
+/// read once (at most [`MAX_OCCURRENCES`]); an allow occurrence finds the freezes it touches by
+/// binary search in theirs, so the work grows with the occurrences, not with their product
+/// (64 every-minute windows over ten years took 78 s when each allow occurrence searched every
+/// freeze's schedule).
 pub fn list(policy: &Policy, from: DateTime<Utc>, to: DateTime<Utc>) -> Listing<'_> {
     let ws = &policy.windows;
     let mut occurrences = Vec::new();
     let mut capped = Vec::new();
-    for (i, w) in ws.windows.iter().enumerate() {
-        let (spans, cut) = spans(w, from, to);
+    let cap = share(ws.windows.len());
+    let all: Vec<(Vec<Interval>, bool)> =
+        ws.windows.iter().map(|w| spans(w, from, to, cap)).collect();
+    let earliest = all
+        .iter()
+        .filter_map(|(s, _)| s.first().map(|iv| iv.start))
+        .min()
+        .unwrap_or(from)
+        .min(from);
+    // The freezes' occurrences from the earliest allow occurrence on (which may start before
+    // `from`), merged and sorted.
+    let freezes: Vec<(usize, &Window, Vec<Interval>, bool)> = ws
+        .deny()
+        .map(|(j, d)| {
+            let (s, cut) = if earliest < from {
+                spans(d, earliest, to, cap)
+            } else {
+                all[j].clone()
+            };
+            (j, d, s, cut)
+        })
+        .collect();
+    for (i, (w, (spans, cut))) in ws.windows.iter().zip(all).enumerate() {
         if cut {
             capped.push(i);
         }
         for interval in spans {
             let frozen_by = if w.kind == WindowKind::Allow {
-                ws.deny()
-                    .filter(|(_, d)| d.overlapping(interval).is_some())
-                    .map(|(j, _)| j)
+                freezes
+                    .iter()
+                    .filter(|(_, d, s, cut)| touches(d, s, *cut, interval))
+                    .map(|(j, ..)| *j)
                     .collect()
             } else {
                 Vec::new()
@@ -79,14 +118,26 @@ pub fn list(policy: &Policy, from: DateTime<Utc>, to: DateTime<Utc>) -> Listing<
         to,
         occurrences,
         capped,
+        cap,
     }
 }
 
+/// Whether a freeze shares time with `iv`: by binary search in its merged occurrences `spans`,
+/// and past their end, when they were cut at the cap, by asking its schedule.
+fn touches(d: &Window, spans: &[Interval], cut: bool, iv: Interval) -> bool {
+    let i = spans.partition_point(|s| s.end <= iv.start);
+    if spans.get(i).is_some_and(|s| s.start < iv.end) {
+        return true;
+    }
+    let past = spans.last().is_none_or(|last| iv.end > last.end);
+    cut && past && d.overlapping(iv).is_some()
+}
+
 /// A window's occurrences in `[from, to)`, overlapping or touching ones merged, at most
-/// [`MAX_OCCURRENCES`] of them (and whether there were more). Read in batches that resume at
+/// `cap` of them (and whether there were more). Read in batches that resume at
 /// the end of the last span, so a schedule that starts a new occurrence every minute is not
 /// walked minute by minute through a span that already covers it.
-fn spans(w: &Window, from: DateTime<Utc>, to: DateTime<Utc>) -> (Vec<Interval>, bool) {
+fn spans(w: &Window, from: DateTime<Utc>, to: DateTime<Utc>, cap: usize) -> (Vec<Interval>, bool) {
     const BATCH: usize = 1_000;
     let mut out: Vec<Interval> = Vec::new();
     let mut cursor = from;
@@ -94,8 +145,8 @@ fn spans(w: &Window, from: DateTime<Utc>, to: DateTime<Utc>) -> (Vec<Interval>, 
         let batch = w.occurrences_within(cursor, to, BATCH);
         let full = batch.len() == BATCH;
         merge_into(&mut out, batch);
-        if out.len() > MAX_OCCURRENCES {
-            out.truncate(MAX_OCCURRENCES);
+        if out.len() > cap {
+            out.truncate(cap);
             return (out, true);
         }
         match out.last() {

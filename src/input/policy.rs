@@ -790,6 +790,16 @@ pub(super) fn compile(
     let mut deferred = Vec::new();
     let rules_cfg = cx.rules(&pf, &mut deferred);
     let rego_timeout = cx.duration("/rego/timeout", &pf.rego.timeout);
+    let rego_memory = super::limits::parse_size(&pf.rego.memory).filter(|m| *m > 0);
+    if rego_memory.is_none() {
+        cx.err(
+            "/rego/memory",
+            format!(
+                "`{}` is not a size; expected bytes with a unit, e.g. `512MiB` or `2GiB`",
+                pf.rego.memory
+            ),
+        );
+    }
     let exceptions = cx.exceptions(&pf);
     let classes = cx.classes(&pf);
     let (protected_paths, script_paths) = cx.git_paths(&pf);
@@ -842,6 +852,7 @@ pub(super) fn compile(
         rego_timeout: rego_timeout
             .to_std()
             .unwrap_or(std::time::Duration::from_secs(5)),
+        rego_memory: rego_memory.unwrap_or(crate::budget::DEFAULT_MEMORY),
     };
     policy.index_roles();
     Ok(policy)

@@ -500,11 +500,11 @@ fn add(engine: &mut regorus::Engine, f: &RegoFile) -> Result<String, InputError>
 pub fn compile(
     files: &[RegoFile],
     v0: bool,
-    timeout: Duration,
+    budget: crate::budget::Budget,
     namespaces: &Namespaces,
     data: Json,
 ) -> Result<Rego, Error> {
-    let mut engine = engine(v0, timeout);
+    let mut engine = engine(v0, budget.time);
     let mut errors = Vec::new();
     let mut packages: BTreeMap<String, Vec<(&RegoFile, Vec<Annotation>)>> = BTreeMap::new();
     for f in files {
@@ -553,6 +553,7 @@ pub fn compile(
             .map(|f| (f.path.clone(), f.sha256.clone()))
             .collect(),
         prints: std::sync::Arc::default(),
+        budget,
     })
 }
 
@@ -838,8 +839,8 @@ pub struct TestRun {
     pub data: Json,
     /// Rego v0 (OPA before 1.0).
     pub v0: bool,
-    /// The time limit of each test.
-    pub timeout: Duration,
+    /// The time and memory each test may spend.
+    pub budget: crate::budget::Budget,
     /// Only the tests of the packages these names or patterns select, as
     /// `conftest verify --namespace`; every package when empty.
     pub namespaces: Vec<String>,
@@ -854,7 +855,7 @@ pub fn test(files: &[RegoFile], run: TestRun) -> Result<Vec<TestOutcome>, Error>
         all: false,
     };
     selected.check()?;
-    let mut engine = engine(run.v0, run.timeout);
+    let mut engine = engine(run.v0, run.budget.time);
     engine
         .add_data(regorus::Value::from(run.data))
         .map_err(|e| Error::Usage(format!("--rego-data: {}", reason(&e.to_string()))))?;
@@ -883,12 +884,16 @@ pub fn test(files: &[RegoFile], run: TestRun) -> Result<Vec<TestOutcome>, Error>
         add_parse_config_file(&mut engine, dir);
         for name in rule_names(&engine, f, |n| n.starts_with("test_")) {
             let query = format!("{package}.{name}");
-            let failure = match engine.eval_rule(query.clone()) {
-                Ok(regorus::Value::Bool(true)) => None,
-                Ok(regorus::Value::Undefined) => Some("undefined".to_string()),
-                Ok(v) => Some(format!("{v}")),
-                Err(e) => Some(format!("error: {}", reason(&e.to_string()))),
-            };
+            let failure =
+                match crate::budget::within(run.budget, || engine.eval_rule(query.clone())) {
+                    Ok(regorus::Value::Bool(true)) => None,
+                    Ok(regorus::Value::Undefined) => Some("undefined".to_string()),
+                    Ok(v) => Some(format!("{v}")),
+                    Err(e) => Some(format!(
+                        "error: {}",
+                        crate::rules::custom::failure(&e, run.budget, ["--memory", "--timeout"])
+                    )),
+                };
             out.push(TestOutcome {
                 name: query,
                 file: f.path.clone(),

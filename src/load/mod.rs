@@ -215,7 +215,7 @@ fn custom_rules(
     }
     let combine = rego.combine || spec.combine;
     let mut rego =
-        crate::input::rego::compile(&files, spec.v0, policy.rego_timeout, &namespaces, data)?;
+        crate::input::rego::compile(&files, spec.v0, policy.rego_budget(), &namespaces, data)?;
     rego.combine = combine;
     for f in &files {
         inputs.push(InputInfo::new(

@@ -65,6 +65,8 @@ pub struct Rego {
     /// What the rules' `print()` calls wrote (`file:line: text`): gathered, never written
     /// where the rules run; the command decides (`--rego-print`), through the redaction layer.
     pub(crate) prints: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+    /// What one evaluation may spend (`rego.timeout`, `rego.memory`).
+    pub budget: crate::budget::Budget,
 }
 
 impl std::fmt::Debug for Rego {

@@ -107,6 +107,15 @@ pub struct RegoSpec {
     /// The time limit of one evaluation of the rules (e.g. `5s`); exceeding it is exit 2.
     #[serde(default = "default_rego_timeout")]
     pub timeout: String,
+    /// The memory one evaluation of a rule may hold (e.g. `512MiB`, the default); a rule that
+    /// builds more (`numbers.range`, `net.cidr_expand`, a string multiplied by `replace`) stops
+    /// with exit 2, naming it.
+    #[serde(default = "default_rego_memory")]
+    pub memory: String,
+}
+
+fn default_rego_memory() -> String {
+    "512MiB".into()
 }
 
 fn default_rego_timeout() -> String {
@@ -122,6 +131,7 @@ impl Default for RegoSpec {
             combine: false,
             v0: false,
             timeout: default_rego_timeout(),
+            memory: default_rego_memory(),
         }
     }
 }

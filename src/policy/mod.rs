@@ -118,6 +118,8 @@ pub struct Policy {
     pub rego: Option<std::sync::Arc<crate::policy::custom::Rego>>,
     /// `rego.timeout`.
     pub rego_timeout: std::time::Duration,
+    /// `rego.memory`, in bytes.
+    pub rego_memory: u64,
 }
 
 /// The name of the top level as an environment.
@@ -378,6 +380,14 @@ impl Policy {
         }
         for e in &mut self.environments {
             e.policy.protect_ci_includes(includes);
+        }
+    }
+
+    /// What one evaluation of the custom rules may spend (`rego.timeout`, `rego.memory`).
+    pub fn rego_budget(&self) -> crate::budget::Budget {
+        crate::budget::Budget {
+            memory: self.rego_memory,
+            time: self.rego_timeout,
         }
     }
 

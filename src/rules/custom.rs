@@ -36,14 +36,14 @@ pub fn evaluate(
             let mut out = Vec::new();
             for kind in &rule.kinds {
                 let query = format!("{}.{kind}", rule.package);
-                let v = engine.eval_rule(query.clone());
+                let v = crate::budget::within(rego.budget, || engine.eval_rule(query.clone()));
                 rego.keep_prints(&mut engine);
                 let v = v.map_err(|e| {
                     Error::Usage(format!(
                         "custom rule {} (`{query}` at {}): {}",
                         rule.meta.code,
                         rule.location,
-                        reason(&e.to_string())
+                        failure(&e, rego.budget, POLICY_SETTINGS)
                     ))
                 })?;
                 for msg in messages(&v) {
@@ -105,6 +105,31 @@ fn hit_of(v: &Value, whole: &str) -> Result<(String, String, Option<Location>), 
         other => Err(format!(
             "a message must be a string or an object with `msg`, not `{other}`"
         )),
+    }
+}
+
+/// Why an evaluation failed: a spent budget in changegate's terms (which setting to raise), else
+/// regorus's own reason.
+/// The settings that raise a budget, in the policy file.
+pub(crate) const POLICY_SETTINGS: [&str; 2] = ["rego.memory", "rego.timeout"];
+
+pub(crate) fn failure(
+    e: &anyhow::Error,
+    budget: crate::budget::Budget,
+    [memory, time]: [&str; 2],
+) -> String {
+    use regorus::utils::limits::LimitError;
+    match e.downcast_ref::<LimitError>() {
+        Some(LimitError::MemoryLimitExceeded { usage, .. }) => format!(
+            "it would hold {} or more, over its memory budget of {} (`{memory}`)",
+            bytesize::ByteSize(*usage).display().iec(),
+            bytesize::ByteSize(budget.memory).display().iec()
+        ),
+        Some(LimitError::TimeLimitExceeded { .. }) => format!(
+            "it ran past its time limit of {} (`{time}`)",
+            humantime::format_duration(budget.time)
+        ),
+        _ => reason(&e.to_string()),
     }
 }
 
@@ -205,14 +230,14 @@ fn document_rule(
 ) -> Result<Vec<(&'static RuleMeta, Hit)>, Error> {
     let mut engine = base.clone();
     let mut ask = |query: String| {
-        let v = engine.eval_rule(query.clone());
+        let v = crate::budget::within(rego.budget, || engine.eval_rule(query.clone()));
         rego.keep_prints(&mut engine);
         v.map_err(|e| {
             Error::Usage(format!(
                 "custom rule {} (`{query}`) on {}: {}",
                 r.meta.code,
                 doc.path,
-                reason(&e.to_string())
+                failure(&e, rego.budget, POLICY_SETTINGS)
             ))
         })
     };
