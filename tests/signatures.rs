@@ -141,6 +141,18 @@ fn signatures_are_verified_as_git_verify_commit_does() {
             false,
             Some("with an OpenPGP key that expired 2020-01-02T00:00:00Z"),
         ),
+        // Signing subkeys, as gpg judges them (GOODSIG, REVKEYSIG, EXPKEYSIG).
+        ("gpg subkey good", true, None),
+        (
+            "gpg revoked subkey",
+            false,
+            Some("of Hank <hank@example.com> is revoked"),
+        ),
+        (
+            "gpg expired subkey",
+            false,
+            Some("with an OpenPGP key that expired 2020-01-02T00:00:00Z"),
+        ),
         // Stricter than git: git reports a good signature by Alice; the committer is Mallory.
         (
             "ssh wrong signer",

@@ -6,7 +6,9 @@
 //!
 //! What git does and this does too: the SSH namespace must be `git`; an allowed-signers entry
 //! is valid from `valid-after` to `valid-before` at the commit's time; an OpenPGP key must not
-//! be revoked, and its expiry is judged at the evaluation time (as gpg reports `EXPKEYSIG`).
+//! be revoked, and its expiry is judged at the evaluation time (as gpg reports `EXPKEYSIG`); a
+//! signing subkey must be bound to it for signing (binding and back signature), not revoked
+//! (`REVKEYSIG`), and not expired.
 //! Beyond git: the signer must be the committer (a principal pattern, or a user ID's email,
 //! matches the committer's email), which the rule judges.
 
@@ -309,13 +311,11 @@ fn verify_pgp(
         .unwrap_or_else(|| "(no issuer)".into());
     for key in keys {
         // The signing key: the primary key, or a subkey bound to it.
+        let subkey = key.public_subkeys.iter().find(|s| named(&s.key));
         let verified = if named(&key.primary_key) {
             Some(sig.verify(&key.primary_key, payload).is_ok())
         } else {
-            key.public_subkeys
-                .iter()
-                .find(|s| named(&s.key))
-                .map(|s| sig.verify(&s.key, payload).is_ok())
+            subkey.map(|s| sig.verify(&s.key, payload).is_ok())
         };
         let Some(good) = verified else {
             continue;
@@ -336,6 +336,31 @@ fn verify_pgp(
                 reason: format!("its OpenPGP key {shown} ({}) is revoked", uids.join(", ")),
             };
         }
+        let mut key_expires = expiry(key);
+        if let Some(s) = subkey.filter(|_| !named(&key.primary_key)) {
+            match subkey_state(key, s) {
+                Ok(expires) => {
+                    key_expires = match (key_expires, expires) {
+                        (Some(a), Some(b)) => Some(a.min(b)),
+                        (a, b) => a.or(b),
+                    };
+                }
+                Err(SubkeyProblem::Revoked) => {
+                    return SignatureCheck::Expired {
+                        reason: format!(
+                            "its OpenPGP signing subkey {shown} of {} is revoked",
+                            uids.join(", ")
+                        ),
+                    };
+                }
+                Err(SubkeyProblem::Unusable(why)) => {
+                    return unverified(&format!(
+                        "its OpenPGP subkey {shown} of {} {why}",
+                        uids.join(", ")
+                    ));
+                }
+            }
+        }
         let matching = uids
             .iter()
             .find(|u| uid_email(u).is_some_and(|e| e.eq_ignore_ascii_case(committer)));
@@ -345,10 +370,63 @@ fn verify_pgp(
                 .cloned()
                 .unwrap_or_else(|| shown.clone()),
             committer_matches: matching.is_some(),
-            key_expires: expiry(key),
+            key_expires,
         };
     }
     unverified(&format!("its OpenPGP key {shown} is not in {file}"))
+}
+
+/// Why a subkey cannot vouch for a signature.
+enum SubkeyProblem {
+    /// Its owner revoked it (gpg's `REVKEYSIG`, which `git verify-commit` refuses).
+    Revoked,
+    /// It is not bound to the primary key as a signing key: why.
+    Unusable(&'static str),
+}
+
+/// Whether a subkey may sign, as gpg decides: a valid binding signature by the primary key
+/// (the latest one counts) whose key flags allow signing, with a valid back signature by the
+/// subkey, and no valid revocation by the primary key. `Ok` holds when it expires (the latest
+/// binding's key expiration time), judged like the primary key's at the evaluation time.
+fn subkey_state(
+    key: &SignedPublicKey,
+    s: &pgp::composed::SignedPublicSubKey,
+) -> Result<Option<DateTime<Utc>>, SubkeyProblem> {
+    use pgp::packet::SignatureType;
+    let valid = |t: SignatureType| {
+        s.signatures
+            .iter()
+            .filter(move |g| g.typ() == Some(t))
+            .filter(|g| g.verify_subkey_binding(&key.primary_key, &s.key).is_ok())
+    };
+    if valid(SignatureType::SubkeyRevocation).next().is_some() {
+        return Err(SubkeyProblem::Revoked);
+    }
+    let Some(binding) =
+        valid(SignatureType::SubkeyBinding).max_by_key(|g| g.created().map(|t| t.as_secs()))
+    else {
+        return Err(SubkeyProblem::Unusable(
+            "has no valid binding signature by its primary key",
+        ));
+    };
+    if !binding.key_flags().sign() {
+        return Err(SubkeyProblem::Unusable("is not a signing subkey"));
+    }
+    let backed = binding.embedded_signature().is_some_and(|b| {
+        b.verify_primary_key_binding(&s.key, &key.primary_key)
+            .is_ok()
+    });
+    if !backed {
+        return Err(SubkeyProblem::Unusable(
+            "has no valid back signature (cross-certification) by the subkey",
+        ));
+    }
+    let created = i64::from(s.key.created_at().as_secs());
+    Ok(binding
+        .key_expiration_time()
+        .map(|d| i64::from(d.as_secs()))
+        .filter(|d| *d != 0)
+        .and_then(|d| Utc.timestamp_opt(created + d, 0).single()))
 }
 
 /// `Name <mail>` -> `mail`; a bare address as it is.

@@ -32,6 +32,26 @@ exec gpg --batch --no-tty --pinentry-mode loopback --passphrase '' "\$@"
 SH
 chmod +x "$keys/gpg-2020" "$keys/gpg-now"
 
+# Signing subkeys (primary keys that only certify): Gina's is good; Hank's is revoked after he
+# signs with it; Ivy's was made in January 2020 with a one-day expiry and used then.
+fpr() { gpg --batch --with-colons --list-keys "$1" | awk -F: '/^fpr/ {print $10; exit}'; }
+subfpr() { gpg --batch --with-colons --list-keys "$1" | awk -F: '/^sub/ {s=1} s && /^fpr/ {print $10; exit}'; }
+gpgq --quick-gen-key 'Gina <gina@example.com>' ed25519 cert never
+gpgq --quick-add-key "$(fpr gina@example.com)" ed25519 sign never
+gpgq --quick-gen-key 'Hank <hank@example.com>' ed25519 cert never
+gpgq --quick-add-key "$(fpr hank@example.com)" ed25519 sign never
+gpgq --faked-system-time 20200101T000000 --quick-gen-key 'Ivy <ivy@example.com>' ed25519 cert never
+gpgq --faked-system-time 20200101T000000 --quick-add-key "$(fpr ivy@example.com)" ed25519 sign 1d
+# Hank signs with a copy of the keys from before his subkey is revoked.
+cp -r "$GNUPGHOME" "$out/gnupg-before"
+printf 'key 1\nrevkey\ny\n0\n\ny\nsave\n' | gpg --batch --no-tty --pinentry-mode loopback \
+  --passphrase '' --command-fd 0 --edit-key "$(fpr hank@example.com)" >/dev/null 2>&1
+cat >"$keys/gpg-before" <<SH
+#!/bin/sh
+exec gpg --homedir "$out/gnupg-before" --batch --no-tty --pinentry-mode loopback --passphrase '' "\$@"
+SH
+chmod +x "$keys/gpg-before"
+
 cd "$out/repo"
 git init -q -b main
 git config commit.gpgsign false
@@ -41,7 +61,8 @@ mkdir .changegate
   echo "alice@example.com namespaces=\"git\" $(cut -d' ' -f1,2 "$keys/alice.pub")"
   echo "carol@example.com valid-before=\"20200101\" $(cut -d' ' -f1,2 "$keys/carol.pub")"
 } >.changegate/allowed_signers
-gpgq --armor --export dave@example.com erin@example.com >.changegate/keyring.asc
+gpgq --armor --export dave@example.com erin@example.com gina@example.com hank@example.com \
+  ivy@example.com >.changegate/keyring.asc
 cat >changegate.yaml <<YAML
 roles: { system-owner: [alice], infra-lead: [bob], security-officer: [carol] }
 git:
@@ -76,6 +97,9 @@ commit Carol carol@example.com 2026-11-21T13:00:00Z "ssh expired entry" $(ssh_as
 commit Dave dave@example.com 2026-11-21T14:00:00Z "gpg good" -c gpg.program="$keys/gpg-now" -c user.signingkey=dave@example.com
 commit Frank frank@example.com 2026-11-21T15:00:00Z "gpg unknown key" -c gpg.program="$keys/gpg-now" -c user.signingkey=frank@example.com
 commit Erin erin@example.com 2020-01-01T12:00:00Z "gpg expired key" -c gpg.program="$keys/gpg-2020" -c user.signingkey=erin@example.com
+commit Gina gina@example.com 2026-11-21T16:00:00Z "gpg subkey good" -c gpg.program="$keys/gpg-now" -c user.signingkey="$(subfpr gina@example.com)!"
+commit Hank hank@example.com 2026-11-21T17:00:00Z "gpg revoked subkey" -c gpg.program="$keys/gpg-before" -c user.signingkey="$(subfpr hank@example.com)!"
+commit Ivy ivy@example.com 2020-01-01T12:00:00Z "gpg expired subkey" -c gpg.program="$keys/gpg-2020" -c user.signingkey="$(subfpr ivy@example.com)!"
 
 # "bad signature": Alice's signed commit, its message changed after signing.
 good=$(git log --format=%H --grep='^ssh good$')
