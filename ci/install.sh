@@ -12,6 +12,9 @@
 #   CHANGEGATE_TARGET       the Rust target triple to download (default: this machine's)
 #   CHANGEGATE_SOURCE       a checkout of changegate to build from when there is no release
 #                           (empty: no fallback, and a missing release is an error)
+#   CHANGEGATE_ARCHIVE_CACHE  a directory to keep the downloaded archive in between runs (a CI
+#                           cache); a kept archive is used only when its SHA-256 is the one the
+#                           release's SHA256SUMS, fetched afresh each run, names
 #
 # `install.sh --target` prints the target triple it would download and exits.
 #
@@ -57,10 +60,47 @@ target=${CHANGEGATE_TARGET:-$(detect_target)}
 source=${CHANGEGATE_SOURCE:-}
 
 # Plain HTTP is accepted only on the loopback interface (tests, a local mirror): a checksum
-# fetched over plain HTTP from elsewhere proves nothing.
+# fetched over plain HTTP from elsewhere proves nothing. The host is read as a URL parser reads
+# it — after any `user@` part, before any port — so `http://127.0.0.1:80@evil.example/` is
+# evil.example, and refused.
+url_host() {
+  rest=${1#*://}
+  authority=${rest%%[/?#]*}
+  case "$authority" in
+    *@*) echo "@"; return ;;
+    \[*\]) host=${authority#?}; echo "${host%?}" ;;
+    \[*\]:*) host=${authority#?}; echo "${host%%]*}" ;;
+    *) echo "${authority%%:*}" ;;
+  esac
+}
+url_port_ok() {
+  rest=${1#*://}
+  authority=${rest%%[/?#]*}
+  case "$authority" in
+    *[!A-Za-z0-9.:\[\]-]*) return 1 ;;
+  esac
+  port=${authority##*]}
+  case "$port" in
+    "") return 0 ;;
+    :*) port=${port#:} ;;
+    *) port=${authority#*:}; [ "$port" != "$authority" ] || return 0 ;;
+  esac
+  case "$port" in
+    "" | *[!0-9]*) return 1 ;;
+  esac
+  return 0
+}
 case "$base" in
-  https://*) ;;
-  http://127.0.0.1[:/]* | http://localhost[:/]* | "http://[::1]"[:/]*) ;;
+  https://*) curl_proto="=https" ;;
+  http://*)
+    host=$(url_host "$base")
+    case "$host" in
+      127.0.0.1 | localhost | ::1) ;;
+      *) die "the release URL must use https (plain http only to this machine): $base" ;;
+    esac
+    url_port_ok "$base" || die "the release URL's host part cannot be read: $base"
+    curl_proto="=http,https"
+    ;;
   *) die "the release URL must use https: $base" ;;
 esac
 
@@ -75,7 +115,9 @@ trap 'rm -rf "$work"' EXIT INT TERM
 # fetch URL FILE: 0 fetched, 4 the server answered 404 (no such release), 1 any other failure.
 fetch() {
   if command -v curl >/dev/null 2>&1; then
-    code=$(curl -sSL --retry 3 --connect-timeout 20 -o "$2" -w '%{http_code}' "$1") || return 1
+    # Redirects only to https (a download is never downgraded to plain http on the way).
+    code=$(curl -sSL --proto "$curl_proto" --proto-redir =https --retry 3 --connect-timeout 20 \
+      -o "$2" -w '%{http_code}' "$1") || return 1
     case "$code" in
       200) return 0 ;;
       404) return 4 ;;
@@ -132,12 +174,24 @@ case "$expected" in
 esac
 [ ${#expected} -eq 64 ] || die "SHA256SUMS of $tag has a malformed entry for $archive"
 
-status=0
-fetch "$base/$tag/$archive" "$work/$archive" || status=$?
-[ "$status" -eq 0 ] || die "could not download $base/$tag/$archive"
+cache=${CHANGEGATE_ARCHIVE_CACHE:-}
+kept=""
+if [ -n "$cache" ] && [ -f "$cache/$archive" ] && [ ! -L "$cache/$archive" ] \
+  && [ "$(sha256 "$cache/$archive")" = "$expected" ]; then
+  cp "$cache/$archive" "$work/$archive"
+  kept=" (kept archive)"
+else
+  status=0
+  fetch "$base/$tag/$archive" "$work/$archive" || status=$?
+  [ "$status" -eq 0 ] || die "could not download $base/$tag/$archive"
+fi
 actual=$(sha256 "$work/$archive")
 if [ "$actual" != "$expected" ]; then
   die "checksum mismatch for $archive: SHA256SUMS says $expected, the download is $actual; refusing to install it"
+fi
+if [ -n "$cache" ] && [ -z "$kept" ]; then
+  mkdir -p "$cache" && rm -f "$cache/$archive" && cp "$work/$archive" "$cache/$archive" \
+    || say "could not keep the archive in $cache"
 fi
 
 mkdir "$work/x"
@@ -159,7 +213,7 @@ if out=$("$dir/$exe" --version 2>/dev/null); then
     "changegate $version" | "changegate $version "*) ;;
     *) rm -f "$dir/$exe"; die "$archive holds '$out', not changegate $version; removed it" ;;
   esac
-  say "installed $out to $dir/$exe (sha256 $actual)"
+  say "installed $out to $dir/$exe (sha256 $actual)$kept"
 else
-  say "installed changegate $version ($target) to $dir/$exe (sha256 $actual)"
+  say "installed changegate $version ($target) to $dir/$exe (sha256 $actual)$kept"
 fi

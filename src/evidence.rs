@@ -625,12 +625,7 @@ pub fn append_log(
         path: name.clone(),
         source,
     };
-    let mut file = std::fs::OpenOptions::new()
-        .create(true)
-        .append(true)
-        .read(true)
-        .open(path)
-        .map_err(io)?;
+    let mut file = crate::fsout::open(path, true)?;
     file.lock().map_err(io)?;
     let (entries, broken) = read_log(path)?;
     if let Some(b) = broken {

@@ -12,6 +12,7 @@ pub mod error;
 pub mod evidence;
 pub mod export;
 pub mod findings;
+pub mod fsout;
 pub mod input;
 pub mod load;
 pub mod model;

@@ -26,9 +26,11 @@ fn main() -> ExitCode {
         Err(e) => {
             // Errors pass through the redaction layer too: an HTTP error body may echo a token.
             let message = format!("{e:#}");
+            // ... and are made inert: text from the inputs they quote reaches a terminal and a
+            // CI log neither as an escape sequence nor as a workflow command.
             eprintln!(
                 "changegate: error: {}",
-                changegate::redact::redact(&message)
+                changegate::model::text::inert_lines(&changegate::redact::redact(&message))
             );
             ExitCode::from(2)
         }

@@ -1003,3 +1003,70 @@ fn json_with_surrogate_pair_escapes_is_read() {
     let r = common::decided(&out);
     assert_eq!(r["change"]["title"], "Deploy \u{1f680} rocket");
 }
+
+/// Text from the change never becomes a workflow command in a CI log, nor an escape sequence
+/// in a terminal: a ticket, a requester and a rollback plan holding `::error::` lines, escape
+/// sequences, carriage returns and bidirectional overrides are shown escaped in the text and
+/// Markdown reports, in the GitHub annotations (as the runner escapes data), and on standard
+/// error.
+#[test]
+fn text_from_the_change_is_inert_in_logs_and_terminals() {
+    let dir = tempfile::tempdir().unwrap();
+    let change = dir.path().join("change.yaml");
+    std::fs::write(
+        &change,
+        "ticket: \"CHG-1\\n::error file=x::pwned\\n\\u001b]52;c;ZXZpbA==\\u0007\"\n\
+         requested_by: \"mallory\\r::add-mask::\\u001b[2J\\u202eevil\"\n\
+         rollback: \"  ::set-env name=PATH::/tmp\"\n",
+    )
+    .unwrap();
+    for format in ["text", "markdown", "github"] {
+        let out = common::changegate()
+            .args(["check", "--now", NOW, "--format", format, "--change"])
+            .arg(&change)
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{format}: {all}");
+        for line in all.lines() {
+            let t = line.trim_start();
+            // The github format's own annotations are commands; nothing else is.
+            let own = format == "github"
+                && ["::error ", "::warning ", "::notice "]
+                    .iter()
+                    .any(|p| t.starts_with(p));
+            assert!(!t.starts_with("::") || own, "{format}: {line}");
+        }
+        assert!(
+            !all.contains('\u{1b}'),
+            "{format}: an escape sequence: {all:?}"
+        );
+        assert!(
+            !all.contains('\u{202e}'),
+            "{format}: a bidi override: {all:?}"
+        );
+        assert!(!all.contains('\r'), "{format}: a carriage return: {all:?}");
+    }
+    // An error quoting the input is inert too.
+    std::fs::write(
+        &change,
+        "ticket: x\nunknown_key_\u{1b}[31m\n  ::error::z: 1\n",
+    )
+    .unwrap();
+    let out = common::changegate()
+        .args(["check", "--now", NOW, "--change"])
+        .arg(&change)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(!err.contains('\u{1b}'), "{err:?}");
+    assert!(
+        err.lines().all(|l| !l.trim_start().starts_with("::")),
+        "{err}"
+    );
+}

@@ -519,26 +519,34 @@ fn a_team_the_token_cannot_see_exits_2_and_without_a_token_teams_are_explained()
 }
 
 fn comment_json(id: u64, body: &str) -> Value {
+    comment_by(id, body, "github-actions[bot]")
+}
+
+fn comment_by(id: u64, body: &str, login: &str) -> Value {
     json!({
         "id": id, "node_id": format!("IC_{id}"),
         "url": format!("https://api.github.example/repos/acme/infra/issues/comments/{id}"),
         "html_url": format!("https://github.example/acme/infra/pull/12#issuecomment-{id}"),
-        "body": body, "user": user("github-actions[bot]", 41898282),
+        "body": body, "user": user(login, 41898282),
         "created_at": "2026-11-25T10:00:00Z", "updated_at": "2026-11-25T10:00:00Z"
     })
 }
 
+/// The gate's comment is found by its marker and by its author, the token's identity (a job's
+/// token writes as `github-actions[bot]`): a comment by anyone else that carries the marker —
+/// a commenter's forgery — is never edited; a new one is written.
 #[test]
 fn comment_is_created_once_then_updated_in_place() {
-    for existing in [false, true] {
+    for existing in [None, Some("github-actions[bot]"), Some("mallory")] {
         let route = move |req: &Req, port: u16| -> Response {
             match (req.method.as_str(), req.path.as_str()) {
                 ("GET", p) if p.starts_with("/repos/acme/infra/issues/12/comments") => {
                     let mut list = vec![comment_json(70, "Looks good to me")];
-                    if existing {
-                        list.push(comment_json(
+                    if let Some(login) = existing {
+                        list.push(comment_by(
                             77,
                             "<!-- changegate-report -->\n## changegate: old report",
+                            login,
                         ));
                     }
                     (200, vec![], Value::Array(list).to_string())
@@ -571,7 +579,7 @@ fn comment_is_created_once_then_updated_in_place() {
             .collect();
         assert_eq!(writes.len(), 1, "{writes:?}");
         let w = &writes[0];
-        if existing {
+        if existing == Some("github-actions[bot]") {
             assert_eq!(
                 (w.method.as_str(), w.path.as_str()),
                 ("PATCH", "/repos/acme/infra/issues/comments/77")
@@ -669,6 +677,8 @@ fn gitlab_route(req: &Req, _: u16) -> Response {
         ("PUT", p) if p == format!("{MR}/notes/502") => {
             (200, vec![], note(502, "updated", false).to_string())
         }
+        // The token's own user (the bot the project access token is).
+        ("GET", "/api/v4/user") => (200, vec![], gitlab_user("gitlab-bot", 1).to_string()),
         _ => (404, vec![], json!({"message": "404 Not found"}).to_string()),
     }
 }
@@ -959,4 +969,92 @@ fn verify_reads_the_pull_requests_reviews_again_with_a_token() {
         text.contains("not the API this environment names"),
         "{text}"
     );
+}
+
+/// A note that carries the gate's marker but was written by someone else is never edited.
+#[test]
+fn gitlab_note_of_another_author_with_the_marker_is_left_alone() {
+    fn route(req: &Req, port: u16) -> Response {
+        if req.method == "GET" && req.path == "/api/v4/user" {
+            // The token is another bot than the one the planted note names.
+            return (200, vec![], gitlab_user("changegate-bot", 9).to_string());
+        }
+        if req.method == "POST" && req.path.ends_with("/notes") {
+            return (
+                201,
+                vec![],
+                json!({"id": 600, "body": "created"}).to_string(),
+            );
+        }
+        gitlab_route(req, port)
+    }
+    let (port, log) = serve(route, 20);
+    let out = gitlab_cmd(port, &body()).arg("--comment").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{err}");
+    let writes: Vec<Req> = log
+        .lock()
+        .unwrap()
+        .iter()
+        .filter(|q| q.method != "GET")
+        .cloned()
+        .collect();
+    assert_eq!(writes.len(), 1, "{writes:?}");
+    assert_eq!(writes[0].method, "POST");
+    assert!(err.contains("created merge request note 600"), "{err}");
+}
+
+/// An API that redirects elsewhere never receives the token there: a redirect to another
+/// origin is an error naming it (exit 2), and the other server hears nothing; a redirect to
+/// the API's own origin is followed.
+#[test]
+fn tokens_never_follow_a_redirect_to_another_origin() {
+    let (elsewhere, heard) = serve(|_: &Req, _: u16| (200, vec![], "[]".into()), 4);
+    // GitHub: the reviews endpoint moves to another port; then to a path of its own origin.
+    for (same, want_code) in [(false, Some(2)), (true, None)] {
+        let route = move |req: &Req, port: u16| -> Response {
+            if req.path.starts_with("/repos/acme/infra/pulls/12/reviews")
+                && !req.path.contains("moved=1")
+            {
+                let to = if same {
+                    format!(
+                        "http://127.0.0.1:{port}/repos/acme/infra/pulls/12/reviews?per_page=100&page=1&moved=1"
+                    )
+                } else {
+                    format!("http://127.0.0.1:{elsewhere}/steal")
+                };
+                return (302, vec![("location".into(), to)], String::new());
+            }
+            if req.path.contains("moved=1") {
+                return (200, vec![], "[]".into());
+            }
+            reviews_route(req, port)
+        };
+        let (port, _) = serve(route, 6);
+        let dir = tempfile::tempdir().unwrap();
+        let out = github_run(port, dir.path(), "testdata/examples/changegate.yaml");
+        let err = String::from_utf8_lossy(&out.stderr);
+        match want_code {
+            Some(code) => {
+                assert_eq!(out.status.code(), Some(code), "{err}");
+                assert!(err.contains("another origin than the API's"), "{err}");
+            }
+            None => assert!(matches!(out.status.code(), Some(0 | 1)), "{err}"),
+        }
+        assert!(!err.contains("TESTTOKEN"), "{err}");
+    }
+    // GitLab: the approvals endpoint moves to another port.
+    let route = move |req: &Req, port: u16| -> Response {
+        if req.path.ends_with("/approvals") {
+            let to = format!("http://127.0.0.1:{elsewhere}/steal");
+            return (301, vec![("location".into(), to)], String::new());
+        }
+        gitlab_route(req, port)
+    };
+    let (port, _) = serve(route, 6);
+    let out = gitlab_cmd(port, &body()).output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("another origin than the API's"), "{err}");
+    assert!(heard.lock().unwrap().is_empty(), "the token went elsewhere");
 }

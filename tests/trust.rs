@@ -621,3 +621,43 @@ fn a_pull_request_cannot_trust_its_own_signing_key() {
         report["findings"]
     );
 }
+
+/// A link committed in the checkout cannot redirect what the gate writes: a report, the record,
+/// its log or its signature through a symbolic link (to the file, or to a directory above it)
+/// is refused with exit 2, and the file it points at is untouched.
+#[cfg(unix)]
+#[test]
+fn a_link_in_the_checkout_cannot_redirect_a_report_or_a_record() {
+    if !have_git() {
+        common::skipped("a_link_in_the_checkout_cannot_redirect_a_report_or_a_record: no git");
+        return;
+    }
+    let dir = repo_with(&[]);
+    let repo = dir.path();
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim.txt");
+    std::fs::write(&victim, "precious\n").unwrap();
+    write(repo, "change.yaml", CHANGE);
+    std::os::unix::fs::symlink(&victim, repo.join("gl-code-quality-report.json")).unwrap();
+    std::os::unix::fs::symlink(outside.path(), repo.join("reports")).unwrap();
+    std::os::unix::fs::symlink(&victim, repo.join("log.jsonl")).unwrap();
+    commit_all(repo, "Mallory", "CHG-7: links");
+    for args in [
+        &["--format", "gitlab=gl-code-quality-report.json"][..],
+        &["--format", "junit=reports/junit.xml"][..],
+        &["--record", "reports/record.json"][..],
+        &["--record", "record.json", "--record-log", "log.jsonl"][..],
+    ] {
+        let out = review(repo, args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("symbolic link"), "{args:?}: {err}");
+        assert_eq!(std::fs::read_to_string(&victim).unwrap(), "precious\n");
+        assert!(!outside.path().join("junit.xml").exists());
+        assert!(!outside.path().join("record.json").exists());
+    }
+    // Written where there is no link, the same reports are fine.
+    let out = review(repo, &["--format", "gitlab=real-report.json"]);
+    assert!(matches!(out.status.code(), Some(0 | 1)));
+    assert!(repo.join("real-report.json").is_file());
+}

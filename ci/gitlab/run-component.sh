@@ -4,7 +4,8 @@
 # packs from this checkout's binary — the way a project includes it, with its inputs:
 #   1. a blocked change: the job fails (exit 1) and keeps the Code Quality, JUnit and JSON reports;
 #   2. a change the gate cannot read: the job fails (exit 2) and still keeps the reports;
-#   3. the cached binary is reused on the next run (same version);
+#   3. the cached archive is reused on the next run (same version), checked again; an archive or
+#      a binary a merge request commits where the cache goes never runs;
 #   4. a release whose archive does not match SHA256SUMS: the job refuses to install or run it;
 #   5. `args: --soft-fail`: the job passes with the findings reported.
 #
@@ -103,19 +104,32 @@ fails
 expect "broken.yaml:2:1: invalid YAML"
 artifacts
 
-echo "-- 3. the next run reuses the cached binary"
+echo "-- 3. the next run reuses the cached archive, checked against SHA256SUMS again"
 pipeline good change.yaml ""
-expect "cached: changegate $version"
+expect "installed changegate $version.*(kept archive)"
+
+echo "-- 3b. what a merge request commits in the cache never runs"
+rm -rf .changegate-cache .gitlab-ci-local/cache
+mkdir -p ".changegate-cache/$target" ".changegate-bin/$target"
+echo "not the release" > ".changegate-cache/$target/changegate-$version-$target.tar.gz"
+printf '#!/bin/sh\necho "changegate %s"\nexit 0\n' "$version" > ".changegate-bin/$target/changegate"
+chmod +x ".changegate-bin/$target/changegate"
+pipeline good change.yaml ""
+fails
+expect "error\[CG104/missing-approval\]"
+if grep -q "(kept archive)" "$work/job.log"; then echo "FAIL: a committed archive was used"; exit 1; fi
+git rm -rq --cached --ignore-unmatch .changegate-cache .changegate-bin
+rm -rf .changegate-cache .changegate-bin
 
 echo "-- 4. an archive that does not match SHA256SUMS is refused"
-rm -rf .changegate-bin .gitlab-ci-local/cache
+rm -rf .changegate-cache .gitlab-ci-local/cache
 pipeline bad change.yaml ""
 fails
 expect "checksum mismatch"
 if grep -q "error\[CG104" "$work/job.log"; then echo "FAIL: changegate ran after a checksum mismatch"; exit 1; fi
 
 echo "-- 5. --soft-fail: the job passes and still reports"
-rm -rf .changegate-bin .gitlab-ci-local/cache
+rm -rf .changegate-cache .gitlab-ci-local/cache
 pipeline good change.yaml "--soft-fail"
 [ "$code" -eq 0 ] || { echo "FAIL: the job failed"; tail -40 "$work/job.log"; exit 1; }
 expect "error\[CG104/missing-approval\]"

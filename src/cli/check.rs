@@ -186,9 +186,7 @@ fn write_record(
         move |source| Error::Io { path: p, source }
     };
     for file in std::iter::once(path).chain(record_log) {
-        if let Some(dir) = file.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(io(dir))?;
-        }
+        changegate::fsout::create_parent(file)?;
     }
     // The record is written beside its place and moved there only once the log has taken it:
     // a log that cannot be appended to leaves no orphan record behind.
@@ -233,6 +231,7 @@ fn write_record(
             _ => {}
         },
     }
+    changegate::fsout::refuse_links(path)?;
     std::fs::rename(&partial, path).map_err(io(path))?;
     Ok(message)
 }
@@ -274,5 +273,13 @@ fn render(format: Format, report: &Report<'_>, color: bool, dest: &str) -> Resul
         path: dest.to_string(),
         source,
     })?;
+    // Formats read in a CI log never start a line that the runner would take as a workflow
+    // command (the `github` format is such commands, each escaped as the runner asks).
+    if matches!(format, Format::Text | Format::Markdown)
+        && let Ok(text) = std::str::from_utf8(&buf)
+        && let std::borrow::Cow::Owned(guarded) = changegate::model::text::runner_guard(text)
+    {
+        return Ok(guarded.into_bytes());
+    }
     Ok(buf)
 }

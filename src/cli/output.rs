@@ -30,21 +30,16 @@ pub fn write_out(out: &mut dyn Write, bytes: &[u8]) -> Result<(), Error> {
 /// everything changegate writes.
 pub fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     let bytes = redact::redact_bytes(bytes);
-    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-            path: dir.display().to_string(),
-            source,
-        })?;
-    }
-    std::fs::write(path, bytes).map_err(|source| Error::Io {
-        path: path.display().to_string(),
-        source,
-    })
+    // Never through a symbolic link: one committed in the checkout could point anywhere.
+    changegate::fsout::write(path, &bytes)
 }
 
 /// A note on standard error, redacted like everything else.
 pub fn note(message: &str) {
-    eprintln!("changegate: {}", redact::redact(message));
+    eprintln!(
+        "changegate: {}",
+        changegate::model::text::inert_lines(&redact::redact(message))
+    );
 }
 
 /// `NAME[=PATH]` values of `--format`: each a format, to a file or (without a path) standard

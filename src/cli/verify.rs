@@ -11,6 +11,7 @@ use changegate::error::Error;
 use changegate::verify::{self, Outcome};
 
 use super::output::write_out;
+use changegate::model::text::inert;
 
 /// What `verify` is asked to do besides the records.
 pub struct Options<'a> {
@@ -78,15 +79,16 @@ pub fn run(records: &[PathBuf], opts: Options<'_>, out: &mut dyn Write) -> Resul
     let mut failed = false;
     for o in &outcomes {
         match o {
+            // Record paths and what they say are data: shown inert.
             Outcome::Verified { what, notes, .. } => {
-                s.push_str(&format!("verified  {what}\n"));
+                s.push_str(&format!("verified  {}\n", inert(what)));
                 for n in notes {
-                    s.push_str(&format!("          note: {n}\n"));
+                    s.push_str(&format!("          note: {}\n", inert(n)));
                 }
             }
             Outcome::Mismatch { what, message } => {
                 failed = true;
-                s.push_str(&format!("MISMATCH  {what}: {message}\n"));
+                s.push_str(&format!("MISMATCH  {}: {}\n", inert(what), inert(message)));
             }
         }
     }

@@ -93,13 +93,31 @@ impl Session {
         body: Option<&Value>,
     ) -> Result<(http::StatusCode, http::HeaderMap, String), Error> {
         let endpoint = self.endpoint(method.as_str(), path);
-        let url = format!("{}{path}", self.api);
-        let resp = match *method {
-            http::Method::POST => self.octo._post(url, body).await,
-            http::Method::PATCH => self.octo._patch(url, body).await,
-            _ => self.octo._get(url).await,
-        }
-        .map_err(|e| error(&endpoint, transport(&e)))?;
+        let mut url = format!("{}{path}", self.api);
+        // octocrab (without its `follow-redirect` feature) answers a redirect as it is: it is
+        // followed here, to the API's own origin only, so the token goes nowhere else.
+        let mut redirects = 0;
+        let resp = loop {
+            let resp = match *method {
+                http::Method::POST => self.octo._post(url.clone(), body).await,
+                http::Method::PATCH => self.octo._patch(url.clone(), body).await,
+                _ => self.octo._get(url.clone()).await,
+            }
+            .map_err(|e| error(&endpoint, transport(&e)))?;
+            if !resp.status().is_redirection() {
+                break resp;
+            }
+            redirects += 1;
+            let location = resp
+                .headers()
+                .get(http::header::LOCATION)
+                .and_then(|v| v.to_str().ok());
+            url = super::same_origin_redirect(&url, location)
+                .map_err(|why| error(&endpoint, format!("HTTP {}: {why}", resp.status())))?;
+            if redirects > super::MAX_REDIRECTS {
+                return Err(error(&endpoint, "too many redirects".into()));
+            }
+        };
         let status = resp.status();
         let headers = resp.headers().clone();
         // An answer is read up to the `http` limit, never without end.
@@ -275,23 +293,42 @@ impl Session {
         })
     }
 
-    /// Creates, or updates, the one pull request comment that carries `marker`. Returns whether
+    /// The login the token writes as (`GET /user`); `None` when the token cannot tell (a GitHub
+    /// Actions installation token cannot read `/user`).
+    async fn identity(&self) -> Option<String> {
+        match self.send(&http::Method::GET, "/user", None).await {
+            Ok((status, _, body)) if status.is_success() => serde_json::from_str::<Value>(&body)
+                .ok()
+                .and_then(|v| v.get("login").and_then(Value::as_str).map(str::to_string)),
+            _ => None,
+        }
+    }
+
+    /// Creates, or updates, the one pull request comment that carries `marker` and was written
+    /// by the token's own identity (`GET /user`, else `bot`, the identity a CI job's token
+    /// writes as): a comment by anyone else that holds the marker is left alone. Returns whether
     /// it was created, and its address.
     pub fn upsert_comment(
         &self,
         pr: &PullRequest,
         marker: &str,
         body: &str,
+        bot: Option<&str>,
     ) -> Result<(bool, String), Error> {
         let list = format!(
             "/repos/{}/{}/issues/{}/comments",
             pr.owner, pr.repo, pr.number
         );
         self.rt.block_on(async {
+            let me = self.identity().await.or_else(|| bot.map(str::to_string));
             let comments: Vec<Comment> = self.list(&list).await?;
-            let ours = comments
-                .iter()
-                .find(|c| c.body.as_deref().is_some_and(|b| b.contains(marker)));
+            let ours = comments.iter().find(|c| {
+                let author = c.user.as_ref().map(|u| u.login.as_str());
+                c.body.as_deref().is_some_and(|b| b.contains(marker))
+                    && me
+                        .as_deref()
+                        .is_some_and(|me| author.is_some_and(|a| a.eq_ignore_ascii_case(me)))
+            });
             let body = serde_json::json!({ "body": body });
             // GitHub documents PATCH for an update.
             let (created, method, path) = match ours {
@@ -334,6 +371,7 @@ struct User {
 struct Comment {
     id: u64,
     body: Option<String>,
+    user: Option<User>,
 }
 
 /// Whether a `Link` header (RFC 8288) names a `next` page.

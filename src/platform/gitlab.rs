@@ -60,9 +60,12 @@ const MAX_PAGES: u32 = 100;
 
 impl Session {
     pub fn new(mr: &MergeRequest, token: Token, timeout: Duration) -> Self {
+        // Redirects are followed by hand, to the API's own origin only: ureq would send the
+        // `PRIVATE-TOKEN` header (not `Authorization`) to wherever a redirect points.
         let agent: ureq::Agent = ureq::Agent::config_builder()
             .timeout_global(Some(timeout))
             .http_status_as_error(false)
+            .max_redirects(0)
             .build()
             .into();
         let project = mr.project.replace('/', "%2F");
@@ -86,18 +89,32 @@ impl Session {
             Token::Private(t) => ("PRIVATE-TOKEN", t.as_str()),
             Token::Job(t) => ("JOB-TOKEN", t.as_str()),
         };
-        let result = match (method, body) {
-            ("POST", Some(b)) => self.agent.post(url).header(name, value).send_json(b),
-            ("PUT", Some(b)) => self.agent.put(url).header(name, value).send_json(b),
-            _ => self.agent.get(url).header(name, value).call(),
+        let mut url = url.to_string();
+        let mut redirects = 0;
+        let mut resp = loop {
+            let result = match (method, body) {
+                ("POST", Some(b)) => self.agent.post(&url).header(name, value).send_json(b),
+                ("PUT", Some(b)) => self.agent.put(&url).header(name, value).send_json(b),
+                _ => self.agent.get(&url).header(name, value).call(),
+            };
+            let resp = result.map_err(|e| {
+                let timed_out = matches!(e, ureq::Error::Timeout(_));
+                error(
+                    &endpoint,
+                    super::transport_failure(e.to_string(), timed_out),
+                )
+            })?;
+            if !resp.status().is_redirection() {
+                break resp;
+            }
+            redirects += 1;
+            let location = resp.headers().get("location").and_then(|v| v.to_str().ok());
+            url = super::same_origin_redirect(&url, location)
+                .map_err(|why| error(&endpoint, format!("HTTP {}: {why}", resp.status())))?;
+            if redirects > super::MAX_REDIRECTS {
+                return Err(error(&endpoint, "too many redirects".into()));
+            }
         };
-        let mut resp = result.map_err(|e| {
-            let timed_out = matches!(e, ureq::Error::Timeout(_));
-            error(
-                &endpoint,
-                super::transport_failure(e.to_string(), timed_out),
-            )
-        })?;
         let status = resp.status();
         let header = |k: &str| {
             resp.headers()
@@ -191,9 +208,20 @@ impl Session {
         Ok(out)
     }
 
-    /// Creates, or updates, the one merge request note that carries `marker`. Returns whether
-    /// it was created, and the note's id.
+    /// The id of the user the token writes as (`GET /user`); `None` when the token cannot tell
+    /// (a job token cannot read it).
+    fn identity(&self) -> Option<u64> {
+        let api = self.base.split("/projects/").next().unwrap_or_default();
+        self.send("GET", &format!("{api}/user"), None)
+            .ok()
+            .and_then(|(v, _)| v.get("id").and_then(Value::as_u64))
+    }
+
+    /// Creates, or updates, the one merge request note that carries `marker` and was written by
+    /// the token's own user: a note by anyone else that holds the marker is left alone. Returns
+    /// whether it was created, and the note's id.
     pub fn upsert_note(&self, marker: &str, body: &str) -> Result<(bool, u64), Error> {
+        let me = self.identity();
         let notes = format!("{}/notes", self.base);
         let mut page = "1".to_string();
         let mut found = None;
@@ -203,10 +231,12 @@ impl Session {
             found = v.as_array().and_then(|list| {
                 list.iter().find_map(|n| {
                     let system = n.get("system").and_then(Value::as_bool).unwrap_or(false);
-                    let ours = n
-                        .get("body")
-                        .and_then(Value::as_str)
-                        .is_some_and(|b| b.contains(marker));
+                    let mine =
+                        me.is_some() && n.pointer("/author/id").and_then(Value::as_u64) == me;
+                    let ours = mine
+                        && n.get("body")
+                            .and_then(Value::as_str)
+                            .is_some_and(|b| b.contains(marker));
                     (ours && !system)
                         .then(|| n.get("id").and_then(Value::as_u64))
                         .flatten()

@@ -378,6 +378,56 @@ pub(crate) fn http_failure(
 }
 
 /// A transport failure's text, marked `timed out (…)` when it was a timeout.
+/// How many redirects a request follows at most (each to the API's own origin).
+pub(crate) const MAX_REDIRECTS: usize = 5;
+
+/// Where a redirect from `from` to `location` leads, when it may be followed with the token:
+/// only to the same origin (scheme, host and port) as the request. Elsewhere is an error that
+/// names where it pointed: a token goes to the API it was given for and nowhere else.
+pub(crate) fn same_origin_redirect(from: &str, location: Option<&str>) -> Result<String, String> {
+    let Some(location) = location.map(str::trim).filter(|l| !l.is_empty()) else {
+        return Err("a redirect without a `Location`".into());
+    };
+    let origin = |u: &http::Uri| -> Option<(String, String, u16)> {
+        let scheme = u.scheme_str()?.to_ascii_lowercase();
+        let host = u.host()?.to_ascii_lowercase();
+        let port = u
+            .port_u16()
+            .unwrap_or(if scheme == "https" { 443 } else { 80 });
+        Some((scheme, host, port))
+    };
+    let from_uri: http::Uri = from
+        .parse()
+        .map_err(|_| format!("the request address `{from}` cannot be read"))?;
+    let from_origin = origin(&from_uri).ok_or("the request address has no origin")?;
+    let target = if location.starts_with('/') && !location.starts_with("//") {
+        format!(
+            "{}://{}{location}",
+            from_uri.scheme_str().unwrap_or("https"),
+            from_uri.authority().map(|a| a.as_str()).unwrap_or_default()
+        )
+    } else {
+        location.to_string()
+    };
+    let to: http::Uri = target
+        .parse()
+        .map_err(|_| format!("a redirect to `{location}`, which is not an address"))?;
+    match origin(&to) {
+        Some(o)
+            if o == from_origin && to.authority().is_some_and(|a| !a.as_str().contains('@')) =>
+        {
+            Ok(target)
+        }
+        Some((scheme, host, port)) => Err(format!(
+            "a redirect to {scheme}://{host}:{port}, another origin than the API's; changegate \
+             does not send its token there (set the API address to where the API is)"
+        )),
+        None => Err(format!(
+            "a redirect to `{location}`, which is not an absolute address"
+        )),
+    }
+}
+
 pub(crate) fn transport_failure(text: String, timed_out: bool) -> String {
     if timed_out {
         format!("timed out ({text})")
@@ -612,7 +662,9 @@ pub fn comment(
     match cx.name {
         Some("github") => match (github_session(cx), &cx.pull_request) {
             (Some(session), Some(pr)) => {
-                let (created, url) = session?.upsert_comment(pr, marker, markdown)?;
+                // A GitHub Actions job's token writes as `github-actions[bot]`.
+                let bot = var("GITHUB_ACTIONS").map(|_| "github-actions[bot]");
+                let (created, url) = session?.upsert_comment(pr, marker, markdown, bot)?;
                 Ok(format!(
                     "{} the pull request comment {url}",
                     if created { "created" } else { "updated" }

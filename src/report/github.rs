@@ -12,9 +12,12 @@ use std::io::Write;
 use super::Report;
 
 pub fn escape_data(s: &str) -> String {
-    s.replace('%', "%25")
+    let encoded = s
+        .replace('%', "%25")
         .replace('\r', "%0D")
-        .replace('\n', "%0A")
+        .replace('\n', "%0A");
+    // Other control characters (an escape sequence the log viewer would render) shown escaped.
+    crate::model::text::controls(&encoded).into_owned()
 }
 
 pub fn escape_property(s: &str) -> String {

@@ -17,6 +17,7 @@ pub const MARKER: &str = "<!-- changegate-report -->";
 /// `@user` and `@org/team` do not ping anyone (a word joiner follows the `@`), and Markdown
 /// syntax shows as typed. The redaction layer knows this form too.
 pub fn cell(s: &str) -> String {
+    let s = crate::model::text::controls(s);
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
@@ -61,7 +62,9 @@ fn prose(s: &str) -> String {
 /// Text shown as code (a target, a path), from the change: a code span whose fence is longer
 /// than any backtick run inside, in a table cell.
 fn code(s: &str) -> String {
-    let s = s.replace(['\r', '\n'], " ").replace('|', "\\|");
+    let s = crate::model::text::controls(s)
+        .replace(['\r', '\n'], " ")
+        .replace('|', "\\|");
     let longest = s.split(|c| c != '`').map(str::len).max().unwrap_or(0);
     let fence = "`".repeat(longest + 1);
     if longest == 0 {

@@ -9,7 +9,7 @@ use anstyle::{AnsiColor, Style};
 use super::Report;
 use crate::findings::Category;
 use crate::findings::{Finding, Suppression, Verdict};
-use crate::model::text::count;
+use crate::model::text::{count, inert};
 use crate::model::time::fmt_time;
 
 struct Paint {
@@ -44,16 +44,16 @@ fn finding(
         w,
         "{}: {}",
         p.paint(style, &format!("{label}[{}/{}]", f.rule, f.name)),
-        f.message
+        inert(&f.message)
     )?;
     if let Some(l) = &f.location {
-        writeln!(w, "  {} {l}", p.paint(CYAN, "-->"))?;
+        writeln!(w, "  {} {}", p.paint(CYAN, "-->"), inert(&l.to_string()))?;
     }
     writeln!(
         w,
         "  {} {}  {} {}  {} {}",
         p.paint(DIM, "target:"),
-        f.target,
+        inert(&f.target),
         p.paint(DIM, "category:"),
         f.category.as_str(),
         p.paint(DIM, "severity:"),
@@ -62,11 +62,12 @@ fn finding(
     if let Some(env) = &f.environment {
         writeln!(
             w,
-            "  {} {env}  {} {} ({}'s policy)",
+            "  {} {}  {} {} ({}'s policy)",
             p.paint(DIM, "environment:"),
+            inert(env),
             p.paint(DIM, "enforcement:"),
             f.enforcement.as_str(),
-            env
+            inert(env)
         )?;
     }
     if let Some(o) = &f.overridden {
@@ -74,8 +75,8 @@ fn finding(
             w,
             "  {} by {}: {}",
             p.paint(DIM, "overridden:"),
-            o.by,
-            o.reason
+            inert(&o.by),
+            inert(&o.reason)
         )?;
     }
     match &f.suppression {
@@ -88,15 +89,20 @@ fn finding(
             "  {} exception {} approved by {} until {}: {}",
             p.paint(DIM, "suppressed:"),
             i + 1,
-            s.approved_by,
-            s.expires,
-            s.justification
+            inert(&s.approved_by),
+            inert(&s.expires),
+            inert(&s.justification)
         )?,
-        Some(s) => writeln!(w, "  {} {}", p.paint(DIM, "suppressed:"), s.justification)?,
+        Some(s) => writeln!(
+            w,
+            "  {} {}",
+            p.paint(DIM, "suppressed:"),
+            inert(&s.justification)
+        )?,
         None => {}
     }
     for n in &f.notes {
-        writeln!(w, "  {} {n}", p.paint(DIM, "note:"))?;
+        writeln!(w, "  {} {}", p.paint(DIM, "note:"), inert(n))?;
     }
     if !f.suppressed {
         writeln!(w, "  {} {}", p.paint(DIM, "fix:"), f.fix)?;
@@ -124,7 +130,7 @@ pub fn render(r: &Report<'_>, color: bool, w: &mut dyn Write) -> std::io::Result
         w,
         "{} change {} ({kind}) at stage {}, evaluated {}",
         p.paint(BOLD, "changegate:"),
-        p.paint(BOLD, ticket),
+        p.paint(BOLD, &inert(ticket)),
         r.stage,
         r.evaluated_at
     )?;
@@ -132,23 +138,28 @@ pub fn render(r: &Report<'_>, color: bool, w: &mut dyn Write) -> std::io::Result
         let range = i
             .range
             .as_deref()
-            .map(|r| format!(" {r}"))
+            .map(|r| format!(" {}", inert(r)))
             .unwrap_or_default();
         writeln!(
             w,
             "  {} {}{range} ({})",
             p.paint(DIM, &format!("{}:", i.kind)),
-            i.path,
+            inert(&i.path),
             count(i.items, "item", "items")
         )?;
     }
-    writeln!(w, "  {} {}", p.paint(DIM, "trust:"), r.trust.describe())?;
+    writeln!(
+        w,
+        "  {} {}",
+        p.paint(DIM, "trust:"),
+        inert(&r.trust.describe())
+    )?;
     for c in &r.trust.changes {
         writeln!(
             w,
             "    {} {} ({})",
             c.status.as_str(),
-            c.path,
+            inert(&c.path),
             c.material.as_str()
         )?;
     }
@@ -164,7 +175,7 @@ pub fn render(r: &Report<'_>, color: bool, w: &mut dyn Write) -> std::io::Result
         let list: Vec<String> = r
             .environments
             .iter()
-            .map(|e| format!("{} ({})", e.name, e.by.join(", ")))
+            .map(|e| format!("{} ({})", inert(&e.name), inert(&e.by.join(", "))))
             .collect();
         writeln!(w, "  {} {}", p.paint(DIM, "environments:"), list.join("; "))?;
     }
@@ -215,7 +226,7 @@ pub fn render(r: &Report<'_>, color: bool, w: &mut dyn Write) -> std::io::Result
             w,
             "{} {}",
             p.paint(BOLD, "Next allowed window:"),
-            n.description
+            inert(&n.description)
         )?;
     }
     for o in r.obligations {
@@ -227,7 +238,7 @@ pub fn render(r: &Report<'_>, color: bool, w: &mut dyn Write) -> std::io::Result
             fmt_time(o.due),
             o.ticket
                 .as_deref()
-                .map(|t| format!(" ({t})"))
+                .map(|t| format!(" ({})", inert(t)))
                 .unwrap_or_default()
         )?;
     }

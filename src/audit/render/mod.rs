@@ -44,7 +44,13 @@ pub fn render(format: AuditFormat, a: &Audit, w: &mut dyn Write) -> io::Result<(
 }
 
 fn text(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
-    writeln!(w, "changegate audit of {} ({})", a.branch, a.repo)?;
+    use crate::model::text::inert;
+    writeln!(
+        w,
+        "changegate audit of {} ({})",
+        inert(&a.branch),
+        inert(&a.repo)
+    )?;
     writeln!(w, "{}", a.headline())?;
     if a.summary.emergencies > 0 {
         writeln!(w, "emergency changes: {}", a.summary.emergencies)?;
@@ -90,14 +96,14 @@ fn text(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
             let env = f
                 .environment
                 .as_deref()
-                .map(|e| format!(" [{e}]"))
+                .map(|e| format!(" [{}]", inert(e)))
                 .unwrap_or_default();
             writeln!(
                 w,
                 "{:<6} {:<10} {}{env}",
                 f.rule,
                 f.category.as_str(),
-                f.message
+                inert(&f.message)
             )?;
         }
     }
@@ -105,7 +111,9 @@ fn text(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
 }
 
 fn cell(s: &str) -> String {
-    s.replace('|', "\\|").replace(['\n', '\r'], " ")
+    crate::model::text::controls(s)
+        .replace('|', "\\|")
+        .replace(['\n', '\r'], " ")
 }
 
 fn markdown(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
