@@ -220,8 +220,11 @@ fn each_item_is_judged_by_its_environments_enforcement() {
     );
 }
 
+/// An object whose namespace says one environment and whose file another is judged under both:
+/// the namespace of an object rendered into `clusters/prod/` cannot take it out of production's
+/// stricter policy, nor does its file take it out of its namespace's.
 #[test]
-fn a_namespace_match_beats_a_path_match_for_kubernetes_objects() {
+fn an_object_whose_namespace_and_file_disagree_is_judged_under_both() {
     let r = check(
         "change-full.yaml",
         &["--manifests", &format!("{DIR}/clusters/prod/apps.yaml")],
@@ -229,7 +232,13 @@ fn a_namespace_match_beats_a_path_match_for_kubernetes_objects() {
     assert_eq!(
         touched(&r),
         [
-            ("production".into(), vec!["namespace prod-web".into()]),
+            (
+                "production".into(),
+                vec![
+                    "namespace prod-web".into(),
+                    "path clusters/prod/apps.yaml".into()
+                ]
+            ),
             ("development".into(), vec!["namespace dev-preview".into()]),
         ]
     );
@@ -545,4 +554,47 @@ fn every_report_format_names_the_environment() {
             .ends_with("environment development)")
     }));
     assert!(read("r.md").contains("(environment `development`)"));
+}
+
+/// A manifest reached through a symbolic link is judged where the link leads as well as where
+/// it is written: a link in `envs/dev/` to a file of `envs/prod/` does not make a production
+/// file a development one.
+#[cfg(unix)]
+#[test]
+fn a_link_cannot_move_a_file_into_a_laxer_environment() {
+    let work = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(DIR);
+    std::fs::copy(
+        root.join("changegate.yaml"),
+        work.path().join("changegate.yaml"),
+    )
+    .unwrap();
+    std::fs::create_dir_all(work.path().join("envs/prod")).unwrap();
+    std::fs::create_dir_all(work.path().join("envs/dev")).unwrap();
+    std::fs::write(
+        work.path().join("envs/prod/db.yaml"),
+        "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: db, namespace: shared}\ndata: {a: b}\n",
+    )
+    .unwrap();
+    std::os::unix::fs::symlink("../prod/db.yaml", work.path().join("envs/dev/db.yaml")).unwrap();
+    let out = common::changegate()
+        .current_dir(work.path())
+        .args(["check", "--now", "2026-11-28T02:00:00Z", "--format", "json"])
+        .args([
+            "--policy",
+            "changegate.yaml",
+            "--manifests",
+            "envs/dev/db.yaml",
+        ])
+        .output()
+        .unwrap();
+    let r = common::decided(&out);
+    let names: Vec<&str> = r["environments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["name"].as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"production"), "{:#}", r["environments"]);
+    assert!(names.contains(&"development"), "{:#}", r["environments"]);
 }

@@ -36,6 +36,25 @@ impl Roots {
         }
     }
 
+    /// Where `path` really is, when a symbolic link on the way leads elsewhere, named as
+    /// [`Roots::relative`] names paths; `None` when it is where it says (or does not exist).
+    fn real(&self, path: &str, of_commit: bool) -> Option<String> {
+        if path.is_empty() || !crate::error::is_file_path(path) {
+            return None;
+        }
+        let base = match (&self.repo, of_commit) {
+            (Some(r), true) => r,
+            _ => &self.cwd,
+        };
+        let written = normalise(&base.join(path));
+        let real = std::fs::canonicalize(&written).ok()?;
+        if real == written {
+            return None;
+        }
+        let rel = real.strip_prefix(&self.policy_dir).ok()?;
+        Some(rel.to_string_lossy().replace('\\', "/"))
+    }
+
     /// `path` (relative to the working directory, or to the repository for a commit's) as
     /// `match.paths` sees it; a path outside the policy's directory stays as written.
     fn relative(&self, path: &str, of_commit: bool) -> String {
@@ -105,23 +124,35 @@ pub fn assign(
         if let Some(&set) = memo.get(&key) {
             return set;
         }
-        let rel: Vec<String> = paths.iter().map(|p| roots.relative(p, of_commit)).collect();
+        // Each path as written and, when a link leads elsewhere, as it really is: a link cannot
+        // take a file out of its environment (nor into a laxer one).
+        let mut rel: Vec<String> = paths.iter().map(|p| roots.relative(p, of_commit)).collect();
+        for p in paths {
+            if let Some(real) = roots.real(p, of_commit)
+                && !rel.contains(&real)
+            {
+                rel.push(real);
+            }
+        }
         let paths: Vec<&str> = rel.iter().map(String::as_str).collect();
-        let (name, by) = policy.environment_of(&paths, namespace, branch);
-        let i = a
-            .names
-            .iter()
-            .position(|n| n == name)
-            .unwrap_or(a.names.len() - 1);
         let first = paths.iter().find(|p| !p.is_empty()).copied().unwrap_or("");
-        reasons[i].insert(match by {
-            MatchedBy::Namespace => format!("namespace {}", namespace.unwrap_or_default()),
-            MatchedBy::Path => format!("path {first}"),
-            MatchedBy::Branch => format!("branch {}", branch.unwrap_or_default()),
-            MatchedBy::Default | MatchedBy::Stated => format!("unmatched {first}"),
-        });
-        memo.insert(key, 1 << i);
-        1 << i
+        let mut set: EnvSet = 0;
+        for (name, by, what) in policy.environments_of(&paths, namespace, branch) {
+            let i = a
+                .names
+                .iter()
+                .position(|n| n == name)
+                .unwrap_or(a.names.len() - 1);
+            reasons[i].insert(match by {
+                MatchedBy::Namespace => format!("namespace {}", namespace.unwrap_or_default()),
+                MatchedBy::Path => format!("path {}", what.as_deref().unwrap_or(first)),
+                MatchedBy::Branch => format!("branch {}", branch.unwrap_or_default()),
+                MatchedBy::Default | MatchedBy::Stated => format!("unmatched {first}"),
+            });
+            set |= 1 << i;
+        }
+        memo.insert(key, set);
+        set
     };
     a.resources = change
         .resources

@@ -54,6 +54,47 @@ pub fn match_path(path: &str) -> String {
 }
 
 impl Policy {
+    /// Every environment an item belongs to, with what put it there: the first environment
+    /// (in the policy's order) whose `namespaces` match its namespace, and, for each of its
+    /// paths, the first whose `paths` match it — all of them, so that an object whose namespace
+    /// says one environment and whose file another is judged under both (the stricter wins; a
+    /// namespace cannot move a file of `envs/prod/` under a laxer environment). Only when none
+    /// match: the first whose `branches` match, else the top level.
+    pub fn environments_of(
+        &self,
+        paths: &[&str],
+        namespace: Option<&str>,
+        branch: Option<&str>,
+    ) -> Vec<(&str, MatchedBy, Option<String>)> {
+        fn add<'a>(
+            out: &mut Vec<(&'a str, MatchedBy, Option<String>)>,
+            name: &'a str,
+            by: MatchedBy,
+            what: Option<String>,
+        ) {
+            if !out.iter().any(|(n, ..)| *n == name) {
+                out.push((name, by, what));
+            }
+        }
+        let mut out: Vec<(&str, MatchedBy, Option<String>)> = Vec::new();
+        if let Some(ns) = namespace
+            && let Some(e) = self.environments.iter().find(|e| e.namespaces.is_match(ns))
+        {
+            add(&mut out, &e.name, MatchedBy::Namespace, None);
+        }
+        for p in paths.iter().filter(|p| !p.is_empty()) {
+            let m = match_path(p);
+            if let Some(e) = self.environments.iter().find(|e| e.paths.is_match(&m)) {
+                add(&mut out, &e.name, MatchedBy::Path, Some((*p).to_string()));
+            }
+        }
+        if out.is_empty() {
+            let (name, by) = self.environment_of(&[], None, branch);
+            out.push((name, by, None));
+        }
+        out
+    }
+
     /// The environment an item belongs to: the first (in the policy's order) whose
     /// `namespaces` match its namespace, else whose `paths` match one of its paths, else whose
     /// `branches` match the branch being changed; else the top level ([`DEFAULT_ENVIRONMENT`]).
