@@ -197,7 +197,7 @@ impl TrustRoot {
                 }
                 None => {
                     return Ok(TrustRoot::worktree(
-                        "no base of the change is known (no pull/merge request and no --commits range)",
+                        "no base of the change is known: no pull/merge request, no --commits range",
                     ));
                 }
             }
