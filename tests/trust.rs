@@ -33,6 +33,26 @@ fn have_git() -> bool {
     Command::new("git").arg("--version").output().is_ok()
 }
 
+/// Whether git is here; when not, says that `test` is skipped.
+fn git_here(test: &str) -> bool {
+    let here = have_git();
+    if !here {
+        common::skipped(&format!("{test}: git is not installed"));
+    }
+    here
+}
+
+/// The change under review: the change record, and a policy relaxed to one hour of notice.
+fn relax(repo: &Path) -> String {
+    write(repo, "change.yaml", CHANGE);
+    write(
+        repo,
+        "changegate.yaml",
+        &POLICY.replace("notice: 48h", "notice: 1h"),
+    );
+    commit_all(repo, "Dave", "CHG-7: resize, and a shorter notice")
+}
+
 const POLICY: &str = "ticket: { pattern: \"^CHG-[0-9]+$\" }
 roles: { system-owner: [alice], infra-lead: [bob], security-officer: [carol] }
 approvals: { standard: [system-owner, infra-lead], security-impacting: [security-officer] }
@@ -135,20 +155,13 @@ fn finding<'a>(report: &'a Value, rule: &str) -> Option<&'a Value> {
 
 #[test]
 fn a_pull_request_cannot_relax_its_own_policy() {
-    if !have_git() {
-        common::skipped("a_pull_request_cannot_relax_its_own_policy: git is not installed");
+    if !git_here("a_pull_request_cannot_relax_its_own_policy") {
         return;
     }
     let dir = repo_with(&[]);
     let repo = dir.path();
     let main = git(repo, &["rev-parse", "main"]);
-    write(repo, "change.yaml", CHANGE);
-    write(
-        repo,
-        "changegate.yaml",
-        &POLICY.replace("notice: 48h", "notice: 1h"),
-    );
-    commit_all(repo, "Dave", "CHG-7: resize, and a shorter notice");
+    relax(repo);
 
     let report = common::decided(&review(repo, &[]));
     let rules = rules_of(&report);
@@ -211,20 +224,13 @@ fn a_pull_request_cannot_relax_its_own_policy() {
 
 #[test]
 fn the_pull_request_base_from_the_platform_is_the_trusted_ref() {
-    if !have_git() {
-        common::skipped("the_pull_request_base_from_the_platform_is_the_trusted_ref: no git");
+    if !git_here("the_pull_request_base_from_the_platform_is_the_trusted_ref") {
         return;
     }
     let dir = repo_with(&[]);
     let repo = dir.path();
     let main = git(repo, &["rev-parse", "main"]);
-    write(repo, "change.yaml", CHANGE);
-    write(
-        repo,
-        "changegate.yaml",
-        &POLICY.replace("notice: 48h", "notice: 1h"),
-    );
-    let head = commit_all(repo, "Dave", "CHG-7: shorter notice");
+    let head = relax(repo);
     let event = repo.join("event.json");
     std::fs::write(
         &event,
@@ -270,8 +276,7 @@ fn the_pull_request_base_from_the_platform_is_the_trusted_ref() {
 
 #[test]
 fn the_deploy_stage_reads_head_not_edits_made_after_the_checkout() {
-    if !have_git() {
-        common::skipped("the_deploy_stage_reads_head_not_edits_made_after_the_checkout: no git");
+    if !git_here("the_deploy_stage_reads_head_not_edits_made_after_the_checkout") {
         return;
     }
     let dir = repo_with(&[]);
@@ -313,8 +318,7 @@ fn the_deploy_stage_reads_head_not_edits_made_after_the_checkout() {
 #[cfg(unix)]
 #[test]
 fn a_link_in_the_change_cannot_swap_the_policy_for_another_file() {
-    if !have_git() {
-        common::skipped("a_link_in_the_change_cannot_swap_the_policy_for_another_file: no git");
+    if !git_here("a_link_in_the_change_cannot_swap_the_policy_for_another_file") {
         return;
     }
     let dir = repo_with(&[]);
@@ -342,8 +346,7 @@ fn a_link_in_the_change_cannot_swap_the_policy_for_another_file() {
 #[cfg(unix)]
 #[test]
 fn a_link_in_the_trusted_tree_that_leaves_the_repository_is_refused() {
-    if !have_git() {
-        common::skipped("a_link_in_the_trusted_tree_that_leaves_the_repository_is_refused: no git");
+    if !git_here("a_link_in_the_trusted_tree_that_leaves_the_repository_is_refused") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -365,8 +368,7 @@ fn a_link_in_the_trusted_tree_that_leaves_the_repository_is_refused() {
 
 #[test]
 fn a_base_missing_from_a_shallow_clone_is_an_error_saying_what_to_fetch() {
-    if !have_git() {
-        common::skipped("a_base_missing_from_a_shallow_clone: no git");
+    if !git_here("a_base_missing_from_a_shallow_clone") {
         return;
     }
     let dir = repo_with(&[]);
@@ -410,8 +412,7 @@ fn a_base_missing_from_a_shallow_clone_is_an_error_saying_what_to_fetch() {
 
 #[test]
 fn rego_rules_the_change_adds_do_not_run_and_are_reported() {
-    if !have_git() {
-        common::skipped("rego_rules_the_change_adds_do_not_run_and_are_reported: no git");
+    if !git_here("rego_rules_the_change_adds_do_not_run_and_are_reported") {
         return;
     }
     // main: one custom rule that always denies. The change adds a Conftest-style exception
@@ -464,8 +465,7 @@ fn rego_rules_the_change_adds_do_not_run_and_are_reported() {
 
 #[test]
 fn a_policy_the_base_lacks_is_adopted_and_needs_the_security_roles() {
-    if !have_git() {
-        common::skipped("a_policy_the_base_lacks_is_adopted: no git");
+    if !git_here("a_policy_the_base_lacks_is_adopted") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -491,19 +491,12 @@ fn a_policy_the_base_lacks_is_adopted_and_needs_the_security_roles() {
 
 #[test]
 fn verify_reads_the_trust_material_again_from_the_recorded_commit() {
-    if !have_git() {
-        common::skipped("verify_reads_the_trust_material_again_from_the_recorded_commit: no git");
+    if !git_here("verify_reads_the_trust_material_again_from_the_recorded_commit") {
         return;
     }
     let dir = repo_with(&[]);
     let repo = dir.path();
-    write(repo, "change.yaml", CHANGE);
-    write(
-        repo,
-        "changegate.yaml",
-        &POLICY.replace("notice: 48h", "notice: 1h"),
-    );
-    commit_all(repo, "Dave", "CHG-7: shorter notice");
+    relax(repo);
     let out = review(repo, &["--record", "record.json"]);
     assert_eq!(out.status.code(), Some(1));
     let rec: Value =
@@ -628,8 +621,7 @@ fn a_pull_request_cannot_trust_its_own_signing_key() {
 #[cfg(unix)]
 #[test]
 fn a_link_in_the_checkout_cannot_redirect_a_report_or_a_record() {
-    if !have_git() {
-        common::skipped("a_link_in_the_checkout_cannot_redirect_a_report_or_a_record: no git");
+    if !git_here("a_link_in_the_checkout_cannot_redirect_a_report_or_a_record") {
         return;
     }
     let dir = repo_with(&[]);
