@@ -303,6 +303,10 @@ impl TrustRoot {
         let Some(t) = self.tree() else {
             return Ok(Place::Outside);
         };
+        // Standard input is what the pipeline pipes in, not a file of the change.
+        if path == Path::new("-") {
+            return Ok(Place::Outside);
+        }
         let abs = absolute(&t.cwd, path);
         let abs_canonical = absolute(&t.cwd_canonical, path);
         let rel = [&t.workdir, &t.workdir_canonical]
