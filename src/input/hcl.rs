@@ -237,11 +237,15 @@ fn scan_resource(
     }
 }
 
-/// Parses one `.tf` file's text and returns how many resources, script uses and module calls
-/// it declares (the entry point the fuzz target drives).
+/// Parses one `.tf` (or, by its name, `.tf.json`) file's text and returns how many resources,
+/// script uses and module calls it declares (the entry point the fuzz target drives).
 /// No deadline here: the fuzzer is to see the parser's own time.
 pub fn parse_source(file: &str, text: &str) -> Result<(usize, usize, usize), InputError> {
-    let f = scan_file_within("", file, text, None, true)?;
+    let f = if file.ends_with(".json") {
+        scan_json("", file, text, true)?
+    } else {
+        scan_file_within("", file, text, None, true)?
+    };
     Ok((f.resources.len(), f.scripts.len(), f.calls.len()))
 }
 
