@@ -243,24 +243,23 @@ fn the_pull_request_base_from_the_platform_is_the_trusted_ref() {
         .to_string(),
     )
     .unwrap();
-    let out = common::changegate()
-        .env_remove("CHANGEGATE_TRUST_FROM")
-        .args([
-            "check",
-            "--stage",
-            "review",
-            "--now",
-            "2026-11-27T21:00:00Z",
-        ])
-        .args(["--format", "json", "--change", "change.yaml"])
-        .env("GITHUB_ACTIONS", "true")
-        .env("GITHUB_EVENT_NAME", "pull_request")
-        .env("GITHUB_EVENT_PATH", &event)
-        .env("GITHUB_REPOSITORY", "acme/infra")
-        .current_dir(repo)
-        .output()
-        .unwrap();
-    let report = common::decided(&out);
+    let run = |stage: &str| {
+        common::changegate()
+            .env_remove("CHANGEGATE_TRUST_FROM")
+            .args(["check", "--stage", stage, "--now", "2026-11-27T21:00:00Z"])
+            .args(["--format", "json", "--change", "change.yaml"])
+            .env("GITHUB_ACTIONS", "true")
+            .env("GITHUB_EVENT_NAME", "pull_request")
+            .env("GITHUB_EVENT_PATH", &event)
+            .env("GITHUB_REPOSITORY", "acme/infra")
+            .current_dir(repo)
+            .output()
+            .unwrap()
+    };
+    // Applying from a pull request (before merging) is no reason to trust its HEAD.
+    let report = common::decided(&run("deploy"));
+    assert_eq!(report["trust"]["from"], "base", "{:#}", report["trust"]);
+    let report = common::decided(&run("review"));
     assert_eq!(report["trust"]["from"], "base", "{:#}", report["trust"]);
     assert_eq!(report["trust"]["commit"], main.as_str());
     assert!(

@@ -141,6 +141,9 @@ impl TrustRoot {
     /// Opens the trusted ref `spec` asks for in the repository at (or above) `cwd/repo_dir`.
     /// `ci` is the CI platform's range (a pull/merge request's base), `commits` the check's
     /// `--commits`.
+    ///
+    /// On a pull or merge request (`change_request`) the base is trusted at every stage: `HEAD`
+    /// is the change itself there, even when a pipeline applies before merging.
     pub fn open(
         spec: &TrustSpec,
         stage: Stage,
@@ -148,6 +151,7 @@ impl TrustRoot {
         cwd: &Path,
         ci: Option<&CommitRange>,
         commits: Option<&str>,
+        change_request: bool,
     ) -> Result<TrustRoot, Error> {
         if *spec == TrustSpec::Worktree {
             return Ok(TrustRoot::worktree("--trust-from worktree"));
@@ -178,8 +182,8 @@ impl TrustRoot {
             ));
         };
         let head_unborn = repo.head().is_err();
-        let wants_base =
-            *spec == TrustSpec::Base || (*spec == TrustSpec::Auto && stage == Stage::Review);
+        let wants_base = *spec == TrustSpec::Base
+            || (*spec == TrustSpec::Auto && (stage == Stage::Review || change_request));
         let (from, commit, reference) = if let TrustSpec::Ref(r) = spec {
             (
                 TrustFrom::Ref,
@@ -189,6 +193,12 @@ impl TrustRoot {
         } else if wants_base {
             match base(&repo, &name, ci, commits)? {
                 Some((oid, how)) => (TrustFrom::Base, oid, how),
+                None if change_request => {
+                    return Err(explicit(
+                        "this is a pull or merge request, but the base commit it targets is not \
+                         known (the CI's variables name none); the policy cannot be read from it",
+                    ));
+                }
                 None if *spec == TrustSpec::Base => {
                     return Err(explicit(
                         "--trust-from base: the change has no base to read the policy from \

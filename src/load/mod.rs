@@ -255,6 +255,7 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         cwd,
         ci.range.as_ref(),
         req.commits.as_deref(),
+        platform::is_change_request(&ci),
     )?;
     let mut read = read::read_all(req, cwd, &ci, &root)?;
     let mut inputs = vec![InputInfo::new(

@@ -473,6 +473,17 @@ fn gitlab_session(cx: &CiContext) -> Option<Result<&gitlab::Session, crate::erro
     })))
 }
 
+/// Whether the run is about a pull or merge request (not a push to a branch): its commits are
+/// not approved yet, whatever the stage.
+pub fn is_change_request(cx: &CiContext) -> bool {
+    cx.pull_request.is_some()
+        || cx.merge_request.is_some()
+        || cx
+            .range
+            .as_ref()
+            .is_some_and(|r| r.from.contains("pull_request") || r.from.contains("MERGE_REQUEST"))
+}
+
 /// The pull or merge request of the run, for the record (so `verify` can read its approvals
 /// again).
 pub fn platform_ref(cx: &CiContext) -> Option<crate::model::provenance::PlatformRef> {
