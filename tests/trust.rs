@@ -652,3 +652,41 @@ fn a_link_in_the_checkout_cannot_redirect_a_report_or_a_record() {
     assert!(matches!(out.status.code(), Some(0 | 1)));
     assert!(repo.join("real-report.json").is_file());
 }
+
+/// A policy reached through a link of the trusted tree: the link is followed inside it, an
+/// unchanged link is no change, and a change to the file it leads to is one.
+#[cfg(unix)]
+#[test]
+fn a_policy_behind_a_link_of_the_trusted_tree_is_followed_and_watched() {
+    if !git_here("a_policy_behind_a_link_of_the_trusted_tree_is_followed_and_watched") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    git(repo, &["init", "-q", "-b", "main"]);
+    write(repo, "policy/gate.yaml", POLICY);
+    std::os::unix::fs::symlink("policy/gate.yaml", repo.join("changegate.yaml")).unwrap();
+    commit_all(repo, "Alice", "CHG-1: the policy, behind a link");
+    git(repo, &["checkout", "-q", "-b", "feature"]);
+    write(repo, "change.yaml", CHANGE);
+    commit_all(repo, "Dave", "CHG-7: resize");
+    let report = common::decided(&review(repo, &[]));
+    assert!(
+        report["trust"].get("changes").is_none(),
+        "{:#}",
+        report["trust"]
+    );
+    assert!(rules_of(&report).contains(&"CG107".to_string()));
+    write(
+        repo,
+        "policy/gate.yaml",
+        &POLICY.replace("notice: 48h", "notice: 1h"),
+    );
+    commit_all(repo, "Dave", "CHG-7: shorter notice");
+    let report = common::decided(&review(repo, &[]));
+    assert_eq!(
+        report["trust"]["changes"],
+        serde_json::json!([{"path": "policy/gate.yaml", "material": "policy", "status": "modified"}])
+    );
+    assert!(rules_of(&report).contains(&"CG107".to_string()));
+}

@@ -359,6 +359,11 @@ impl TrustRoot {
 
     /// Finds `rel` in the trusted tree, following symbolic links inside it.
     fn lookup(&self, rel: &str) -> Result<Option<Entry>, Error> {
+        Ok(self.lookup_resolved(rel)?.map(|(e, _)| e))
+    }
+
+    /// [`TrustRoot::lookup`], with the path the entry really has once links are followed.
+    fn lookup_resolved(&self, rel: &str) -> Result<Option<(Entry, String)>, Error> {
         let t = self.reader()?;
         let repo = t
             .repo
@@ -412,17 +417,19 @@ impl TrustRoot {
                     current = walk_to(&repo, t.tree, &at)?;
                 }
                 Some(ObjectType::Blob) if pending.is_empty() => {
-                    return Ok(Some(Entry::Blob(entry.id())));
+                    at.push(part);
+                    return Ok(Some((Entry::Blob(entry.id()), at.join("/"))));
                 }
                 Some(ObjectType::Blob) => return Ok(None),
                 Some(ObjectType::Commit) => {
                     at.push(part);
-                    return Ok(Some(Entry::Submodule(at.join("/"))));
+                    let path = at.join("/");
+                    return Ok(Some((Entry::Submodule(path.clone()), path)));
                 }
                 _ => return Ok(None),
             }
         }
-        Ok(Some(Entry::Tree(current)))
+        Ok(Some((Entry::Tree(current), at.join("/"))))
     }
 
     fn blob(&self, rel: &str, oid: Oid, name: &str, kind: LimitKind) -> Result<Vec<u8>, Error> {
@@ -454,12 +461,14 @@ impl TrustRoot {
             Place::InRepo(rel) => rel,
         };
         let name = text::display_name(path);
-        match self.lookup(&rel)? {
-            Some(Entry::Blob(oid)) => {
+        match self.lookup_resolved(&rel)? {
+            Some((Entry::Blob(oid), real)) => {
+                // Through a link, the file it leads to is trust material too.
                 self.note_read(&rel, material);
+                self.note_read(&real, material);
                 Ok(Some((name.clone(), self.blob(&rel, oid, &name, kind)?)))
             }
-            Some(Entry::Tree(_)) => Err(InputError::new(
+            Some((Entry::Tree(_), _)) => Err(InputError::new(
                 &name,
                 None,
                 format!(
@@ -468,7 +477,7 @@ impl TrustRoot {
                 ),
             )
             .into()),
-            Some(Entry::Submodule(at)) => Err(submodule(&name, &at)),
+            Some((Entry::Submodule(at), _)) => Err(submodule(&name, &at)),
             None => {
                 self.note_read(&rel, material);
                 Ok(None)
@@ -644,33 +653,49 @@ impl TrustRoot {
         Ok(trust)
     }
 
-    /// How the working tree's `rel` differs from the trusted ref's.
+    /// The entry at `rel` as git stores it, its last component not followed when it is a
+    /// link: (whether it is a link, its bytes — a link's target, a file's content).
+    fn raw_entry(&self, rel: &str) -> Option<(bool, Vec<u8>)> {
+        let (dir, name) = rel.rsplit_once('/').unwrap_or(("", rel));
+        let Ok(Some(Entry::Tree(tree))) = self.lookup(dir) else {
+            return None;
+        };
+        let oid = {
+            let t = self.reader().ok()?;
+            let repo = t.repo.lock().ok()?;
+            let tree = repo.find_tree(tree).ok()?;
+            let e = tree.get_name(name)?;
+            if e.kind() != Some(ObjectType::Blob) {
+                return None;
+            }
+            (e.filemode() == 0o120_000, e.id())
+        };
+        let bytes = self.blob(rel, oid.1, rel, LimitKind::Policy).ok()?;
+        Some((oid.0, bytes))
+    }
+
+    /// How the working tree's `rel` differs from the trusted ref's: both as git stores them (a
+    /// link by its target, never followed on the change's side, where it could point anywhere).
     fn compare(&self, rel: &str) -> Result<Option<Status>, Error> {
         let t = self.reader()?;
-        let ours = match self.lookup(rel) {
-            Ok(Some(Entry::Blob(oid))) => Some(
-                self.blob(rel, oid, rel, LimitKind::Policy)
-                    .unwrap_or_default(),
-            ),
-            Ok(_) | Err(_) => None,
-        };
+        let ours = self.raw_entry(rel);
         let path = t.workdir.join(rel);
-        // The change's side is never followed through a link (it could point anywhere); a link
-        // is compared by its target, as git stores it.
         let theirs = match std::fs::symlink_metadata(&path) {
             Err(_) => None,
-            Ok(m) if m.file_type().is_symlink() => Some(
+            Ok(m) if m.file_type().is_symlink() => Some((
+                true,
                 std::fs::read_link(&path)
                     .map(|l| l.to_string_lossy().into_owned().into_bytes())
                     .unwrap_or_default(),
-            ),
-            Ok(m) if m.is_file() => Some(
+            )),
+            Ok(m) if m.is_file() => Some((
+                false,
                 text::read_bytes(&path, LimitKind::Policy)
                     .map(|(_, b)| b)
                     // Too large to read: certainly not the trusted file.
                     .unwrap_or_else(|_| b"\0unreadable".to_vec()),
-            ),
-            Ok(_) => Some(b"\0not a file".to_vec()),
+            )),
+            Ok(_) => Some((false, b"\0not a file".to_vec())),
         };
         Ok(match (ours, theirs) {
             (None, None) => None,
