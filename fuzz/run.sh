@@ -31,7 +31,7 @@ seed() {
     plan) grep -rl --include='*.json' -e '"resource_changes"' -e '"format_version"' testdata | put ;;
     # The fuzzers' own findings (testdata/hostile/fuzz) are regression tests, not seeds: one is
     # still slow without the binary's parse deadline.
-    hcl) find testdata -name '*.tf' -not -path '*/hostile/fuzz/*' | put ;;
+    hcl) find testdata \( -name '*.tf' -o -name '*.tf.json' \) -not -path '*/hostile/fuzz/*' | put ;;
     manifests) grep -rl --include='*.yaml' -e '^apiVersion:' testdata | put ;;
     policy) { find testdata \( -name 'changegate.yaml' -o -name 'policy.yaml' \) -not -path '*/hostile/fuzz/*'; echo policies/default.yaml; } | put ;;
     change) find testdata -name 'change.yaml' | put ;;
