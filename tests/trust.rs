@@ -690,3 +690,38 @@ fn a_policy_behind_a_link_of_the_trusted_tree_is_followed_and_watched() {
     );
     assert!(rules_of(&report).contains(&"CG107".to_string()));
 }
+
+/// Deployed from `HEAD` (which holds the commits' result), a range whose commits edit the policy
+/// is still a change to the gate: pushed straight to the branch without the security roles'
+/// approval, it is blocked (CG110).
+#[test]
+fn a_policy_edited_in_the_deployed_commits_needs_the_security_roles() {
+    if !git_here("a_policy_edited_in_the_deployed_commits_needs_the_security_roles") {
+        return;
+    }
+    let dir = repo_with(&[]);
+    let repo = dir.path();
+    let base = git(repo, &["rev-parse", "main"]);
+    relax(repo);
+    git(repo, &["checkout", "-q", "main"]);
+    git(repo, &["merge", "-q", "--ff-only", "feature"]);
+    let out = common::changegate()
+        .env_remove("CHANGEGATE_TRUST_FROM")
+        .args([
+            "check",
+            "--stage",
+            "deploy",
+            "--now",
+            "2026-11-28T02:00:00Z",
+        ])
+        .args(["--commits", &format!("{base}..HEAD"), "--format", "json"])
+        .args(["--change", "change.yaml", "--platform", "none"])
+        .current_dir(repo)
+        .output()
+        .unwrap();
+    let report = common::decided(&out);
+    assert_eq!(report["trust"]["from"], "head");
+    let cg110 = finding(&report, "CG110").expect("CG110");
+    assert_eq!(cg110["target"], "changegate.yaml");
+    assert_eq!(cg110["blocking"], true);
+}

@@ -674,6 +674,53 @@ impl TrustRoot {
         Some((oid.0, bytes))
     }
 
+    /// The trust material the commits of the change touch (a commit range that edits the policy
+    /// and is deployed from `HEAD` without review, say): each path a commit changes that is a
+    /// file read from the trusted ref, or lies in a directory listed there with its extension.
+    /// Empty when the working tree is read (nothing is known to be trust material then).
+    pub fn touched_by(&self, commits: &[crate::model::Commit]) -> Vec<TrustChange> {
+        if self.tree().is_none() {
+            return Vec::new();
+        }
+        let read = self.read.lock().map(|r| r.clone()).unwrap_or_default();
+        let listed = self.listed.lock().map(|l| l.clone()).unwrap_or_default();
+        let mut out: BTreeSet<TrustChange> = BTreeSet::new();
+        for c in commits {
+            for p in &c.paths {
+                let material = read
+                    .iter()
+                    .find(|(r, _)| *r == p.path)
+                    .map(|(_, m)| *m)
+                    .or_else(|| {
+                        listed
+                            .iter()
+                            .find(|(dir, exts, recursive, _)| {
+                                let Some(rest) = p.path.strip_prefix(dir.as_str()).and_then(|r| {
+                                    r.strip_prefix('/').or(dir.is_empty().then_some(r))
+                                }) else {
+                                    return false;
+                                };
+                                (*recursive || !rest.contains('/'))
+                                    && exts.iter().any(|e| rest.ends_with(&format!(".{e}")))
+                            })
+                            .map(|(.., m)| *m)
+                    });
+                let Some(material) = material else { continue };
+                let status = match p.status.as_str() {
+                    "added" => Status::Added,
+                    "deleted" => Status::Removed,
+                    _ => Status::Modified,
+                };
+                out.insert(TrustChange {
+                    path: p.path.clone(),
+                    material,
+                    status,
+                });
+            }
+        }
+        out.into_iter().collect()
+    }
+
     /// How the working tree's `rel` differs from the trusted ref's: both as git stores them (a
     /// link by its target, never followed on the change's side, where it could point anywhere).
     fn compare(&self, rel: &str) -> Result<Option<Status>, Error> {

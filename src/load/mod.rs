@@ -336,6 +336,14 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
     classify(&mut set, &policy, &assignment);
     watch_trust_files(&root, &policy);
     set.trust = root.finish()?;
+    // What the commits of the change did to the trust material counts too (at the deploy
+    // stage the trusted ref is `HEAD`, which holds their result).
+    for c in root.touched_by(&set.commits) {
+        if !set.trust.changes.iter().any(|t| t.path == c.path) {
+            set.trust.changes.push(c);
+        }
+    }
+    set.trust.changes.sort();
     Ok(Loaded {
         platform: ci,
         policy,

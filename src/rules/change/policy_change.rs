@@ -9,8 +9,9 @@ use crate::rules::{Context, Rule, Sink, declare_rule};
 
 declare_rule! {
     /// ## What it does
-    /// Looks at the trust material the change adds, modifies or removes: the policy file, the
-    /// Rego rules and data files it names, and its `git.allowed_signers` and `git.keyring`.
+    /// Looks at the trust material the change adds, modifies or removes (against the trusted
+    /// ref, and in the commits of its range): the policy file, the Rego rules and data files it
+    /// names, and its `git.allowed_signers`, `git.keyring` and `records.allowed_signers`.
     /// changegate reads that material from the base of the change (the pull/merge request's
     /// base, `HEAD` at the deploy stage, or `--trust-ref`), so the change is judged under the
     /// policy it started from; this rule then asks that the change to the gate itself be
