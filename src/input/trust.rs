@@ -757,29 +757,20 @@ impl TrustRoot {
     /// as globs relative to the repository root: the CI definitions that run the gate. `repo`
     /// is the repository's directory when the working tree is read.
     pub fn gitlab_ci_includes(&self, repo: &Path) -> Vec<String> {
-        let path = match self.tree() {
-            Some(t) => t.workdir.join(".gitlab-ci.yml"),
-            None => match Repository::discover(repo)
-                .ok()
-                .and_then(|r| r.workdir().map(Path::to_path_buf))
-            {
-                Some(w) => w.join(".gitlab-ci.yml"),
-                None => return Vec::new(),
-            },
-        };
+        const FILE: &str = ".gitlab-ci.yml";
         let bytes = match self.tree() {
-            Some(_) => match self.lookup(".gitlab-ci.yml") {
-                Ok(Some(Entry::Blob(oid))) => self
-                    .blob(".gitlab-ci.yml", oid, ".gitlab-ci.yml", LimitKind::Policy)
-                    .ok(),
+            Some(_) => match self.lookup(FILE) {
+                Ok(Some(Entry::Blob(oid))) => self.blob(FILE, oid, FILE, LimitKind::Policy).ok(),
                 _ => None,
             },
-            None => text::read_bytes(&path, LimitKind::Policy)
+            None => Repository::discover(repo)
                 .ok()
+                .and_then(|r| r.workdir().map(|w| w.join(FILE)))
+                .and_then(|p| text::read_bytes(&p, LimitKind::Policy).ok())
                 .map(|(_, b)| b),
         };
         bytes
-            .and_then(|b| text::decode_owned(".gitlab-ci.yml", b).ok())
+            .and_then(|b| text::decode_owned(FILE, b).ok())
             .map(|t| local_includes(&t))
             .unwrap_or_default()
     }
