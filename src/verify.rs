@@ -313,16 +313,37 @@ fn decision_changed(
     }
     let recorded = rec.change().map_err(|m| unreadable(&rec.path, m))?;
     let platform = rec.platform().map_err(|m| unreadable(&rec.path, m))?;
-    if let Some(message) = claims_changed(&recorded, &loaded.change.record, notes) {
+    // Approvals only the platform gave: noted as not re-read, unless read again below.
+    let mut unread = Vec::new();
+    if let Some(message) = claims_changed(&recorded, &loaded.change.record, notes, &mut unread) {
         return Ok(Some(message));
     }
-    if let Some(message) = platform_approvals_changed(
+    let reread = match platform_approvals_changed(
         &recorded,
         platform.as_ref(),
         loaded.policy.file.approvals.require_current_head,
         notes,
     )? {
-        return Ok(Some(message));
+        Err(message) => return Ok(Some(message)),
+        Ok(reread) => reread,
+    };
+    if reread {
+        unread.retain(|v| !matches!(v["source"].as_str(), Some("github" | "gitlab")));
+    }
+    if !unread.is_empty() {
+        notes.push(format!(
+            "{} read from the CI platform, not re-read offline: {}",
+            crate::model::text::count(unread.len(), "approval", "approvals"),
+            unread
+                .iter()
+                .map(|v| format!(
+                    "{} ({})",
+                    v["by"].as_str().unwrap_or("?"),
+                    v["source"].as_str().unwrap_or("description")
+                ))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
     }
     loaded.change.platform = platform;
     loaded.change.record = recorded;
@@ -441,6 +462,7 @@ fn claims_changed(
     recorded: &crate::model::ChangeRecord,
     reread: &crate::model::ChangeRecord,
     notes: &mut Vec<String>,
+    unread: &mut Vec<Value>,
 ) -> Option<String> {
     let old = serde_json::to_value(recorded).unwrap_or_default();
     let new = serde_json::to_value(reread).unwrap_or_default();
@@ -510,7 +532,9 @@ fn claims_changed(
                 parts.join("; ")
             ));
         }
-        if !platform.is_empty() {
+        if list == "approvals" {
+            unread.extend(platform.into_iter().cloned());
+        } else if !platform.is_empty() {
             notes.push(format!(
                 "{} read from the CI platform, not re-read offline: {}",
                 crate::model::text::count(platform.len(), &list[..list.len() - 1], list),
@@ -537,13 +561,13 @@ fn claims_changed(
 
 /// With a token, the pull or merge request's approvals are read again from the platform: every
 /// approval the record says the platform gave must still be there (a review withdrawn since, or
-/// one never given, is a mismatch). Without one, the notes say they were not re-read.
+/// one never given, is a mismatch: `Err`). `Ok(true)` when they were read again.
 fn platform_approvals_changed(
     recorded: &crate::model::ChangeRecord,
     platform: Option<&crate::model::provenance::PlatformRef>,
     require_current_head: bool,
     notes: &mut Vec<String>,
-) -> Result<Option<String>, Error> {
+) -> Result<Result<bool, String>, Error> {
     use crate::model::ApprovalSource;
     let claimed: Vec<&crate::model::Approval> = recorded
         .approvals
@@ -551,20 +575,20 @@ fn platform_approvals_changed(
         .filter(|a| matches!(a.source, ApprovalSource::Github | ApprovalSource::Gitlab))
         .collect();
     if claimed.is_empty() {
-        return Ok(None);
+        return Ok(Ok(false));
     }
     let Some(platform) = platform else {
-        return Ok(Some(format!(
+        return Ok(Err(format!(
             "the record claims {} from a pull or merge request it does not name",
             crate::model::text::count(claimed.len(), "platform approval", "platform approvals")
         )));
     };
     let cx = match crate::platform::replay(platform) {
         Ok(Some(cx)) => cx,
-        Ok(None) => return Ok(None),
+        Ok(None) => return Ok(Ok(false)),
         Err(note) => {
             notes.push(note);
-            return Ok(None);
+            return Ok(Ok(false));
         }
     };
     let (now, _) = crate::platform::approvals(&cx, require_current_head)?;
@@ -574,7 +598,7 @@ fn platform_approvals_changed(
     };
     for a in &claimed {
         if !now.iter().any(|b| b.by == a.by && b.source == a.source) {
-            return Ok(Some(format!(
+            return Ok(Err(format!(
                 "the record claims an approval by `{}` ({}), which {what} does not hold now \
                  (it was withdrawn, or never given)",
                 a.by,
@@ -582,15 +606,11 @@ fn platform_approvals_changed(
             )));
         }
     }
-    notes.retain(|n| {
-        !n.contains("approval read from the CI platform")
-            && !n.contains("approvals read from the CI platform")
-    });
     notes.push(format!(
         "{} read again from {what}",
         crate::model::text::count(claimed.len(), "platform approval", "platform approvals")
     ));
-    Ok(None)
+    Ok(Ok(true))
 }
 
 /// Checks the log's chain, and that each record's digest is in it.
