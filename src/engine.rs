@@ -58,7 +58,8 @@ impl Evaluation {
 fn apply(meta: &'static RuleMeta, hit: crate::rules::Hit, cx: &Context<'_>) -> Finding {
     let policy = cx.policy;
     let enforcement = policy.enforcement(meta);
-    let blocking = !hit.advisory
+    let advisory = hit.advisory;
+    let blocking = !advisory
         && matches!(
             enforcement,
             Enforcement::SoftMandatory | Enforcement::HardMandatory
@@ -66,7 +67,13 @@ fn apply(meta: &'static RuleMeta, hit: crate::rules::Hit, cx: &Context<'_>) -> F
     let hit_excepted_by = hit.excepted_by;
     let mut f = Finding::new(meta, blocking, hit.target, hit.message, hit.location);
     f.severity = policy.severity(meta);
-    f.enforcement = enforcement;
+    // A hit that never blocks (a `warn` message, a drift during an emergency) says so in
+    // every format, whatever the rule's enforcement.
+    f.enforcement = if blocking || !advisory {
+        enforcement
+    } else {
+        Enforcement::Advisory
+    };
 
     // Overrides in the record: only for soft-mandatory rules, only by a security officer who
     // is not the requester, only with a reason.

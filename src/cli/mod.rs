@@ -149,6 +149,10 @@ pub enum Command {
         /// Read the files as Rego v0 (OPA before 1.0).
         #[arg(long)]
         v0: bool,
+        /// A built-in's error fails the test instead of making its expression undefined
+        /// (OPA's `--strict-builtin-errors`).
+        #[arg(long)]
+        strict: bool,
         /// The time limit of each test.
         #[arg(long, value_name = "DURATION", default_value = "5s")]
         timeout: String,
@@ -212,13 +216,14 @@ pub fn run() -> Result<ExitCode, Error> {
             rego_data,
             rego_namespace,
             v0,
+            strict,
             timeout,
             memory,
         } => rules::test(
             &paths,
             &rego_data,
             &rego_namespace,
-            v0,
+            changegate::input::rego::Dialect { v0, strict },
             (&timeout, &memory),
             &mut out,
         ),

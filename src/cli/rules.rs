@@ -123,7 +123,7 @@ pub fn test(
     paths: &[PathBuf],
     data: &[PathBuf],
     namespaces: &[String],
-    v0: bool,
+    dialect: changegate::input::rego::Dialect,
     (timeout, memory): (&str, &str),
     out: &mut dyn Write,
 ) -> Result<ExitCode, Error> {
@@ -143,7 +143,7 @@ pub fn test(
     let (data, _) = changegate::input::rego::read_data(&root, data)?;
     let run = changegate::input::rego::TestRun {
         data,
-        v0,
+        dialect,
         budget: changegate::budget::Budget {
             memory,
             time: limit,

@@ -36,6 +36,17 @@ pub struct Object {
     /// A Secret's values, by key, as digests: the tree holds only masks (see
     /// `normalize_secret`).
     pub secret: Option<SecretDigests>,
+    /// The `kind: List` document the object is an item of, as written (Secrets masked):
+    /// Conftest-style rules read the List whole, as Conftest gives it to them.
+    pub list: Option<std::sync::Arc<Listed>>,
+}
+
+/// A `kind: List` (or `*List`) document as written, its Secret items masked.
+#[derive(Debug)]
+pub struct Listed {
+    pub value: Node,
+    /// Where the document starts.
+    pub line: usize,
 }
 
 /// The SHA-256 of each value of a Secret (its decoded `data` merged with `stringData`), so that
@@ -191,7 +202,8 @@ pub type Parsed = (Vec<Object>, Vec<(Location, String)>);
 /// A parsed document: an object, or a document that is not one.
 enum Doc {
     Object(Box<Object>),
-    Skipped(Location, String),
+    /// Where, why, and the document (a `List` keeps its items as written).
+    Skipped(Location, String, Node),
 }
 
 /// Kinds that are not namespaced (the built-in ones; CRDs' own kinds default to namespaced).
@@ -283,16 +295,54 @@ fn str_at(v: &Node, path: &[&str]) -> Option<String> {
     n.as_str().map(str::to_string)
 }
 
-/// Takes `key` out of an object node.
-fn take(node: Node, key: &str) -> Option<Node> {
-    match node {
-        Node::Obj(entries) => entries
-            .into_vec()
-            .into_iter()
-            .find(|(k, _)| &**k == key)
-            .map(|(_, v)| v),
-        _ => None,
-    }
+/// A `List` document's other fields, and its items.
+fn split_items(node: Node) -> (Vec<(Box<str>, Node)>, Vec<Node>) {
+    let Node::Obj(entries) = node else {
+        return (Vec::new(), Vec::new());
+    };
+    let mut head = entries.into_vec();
+    let items = match head.iter().position(|(k, _)| &**k == "items") {
+        Some(i) => match head.remove(i).1 {
+            Node::Arr(a) => a.into_vec(),
+            _ => Vec::new(),
+        },
+        None => Vec::new(),
+    };
+    (head, items)
+}
+
+/// The items of a `List` document, each object knowing the List as written (its items as the
+/// objects hold them, Secrets masked; an item that is not an object as it is, masked if it
+/// says it is a Secret).
+fn listed(mut head: Vec<(Box<str>, Node)>, docs: Vec<Doc>, line: usize) -> Vec<Doc> {
+    let items: Vec<Node> = docs
+        .iter()
+        .map(|d| match d {
+            Doc::Object(o) => o.value.clone(),
+            Doc::Skipped(_, _, v) => {
+                let mut v = v.clone();
+                if str_at(&v, &["kind"]).as_deref() == Some("Secret") {
+                    normalize_secret(&mut v);
+                }
+                v
+            }
+        })
+        .collect();
+    head.push(("items".into(), Node::Arr(items.into_boxed_slice())));
+    head.sort_by(|a, b| a.0.cmp(&b.0));
+    let list = std::sync::Arc::new(Listed {
+        value: Node::Obj(head.into_boxed_slice()),
+        line,
+    });
+    docs.into_iter()
+        .map(|d| match d {
+            Doc::Object(mut o) => {
+                o.list = Some(list.clone());
+                Doc::Object(o)
+            }
+            skipped => skipped,
+        })
+        .collect()
 }
 
 fn object_of(file: &str, v: Node, pos: Pos, source: Option<&str>) -> Doc {
@@ -302,6 +352,7 @@ fn object_of(file: &str, v: Node, pos: Pos, source: Option<&str>) -> Doc {
         return Doc::Skipped(
             here,
             "is not a Kubernetes object (no `apiVersion` and `kind`; a Helm values file?)".into(),
+            v,
         );
     };
     let Some(name) = s(&["metadata", "name"])
@@ -312,6 +363,7 @@ fn object_of(file: &str, v: Node, pos: Pos, source: Option<&str>) -> Doc {
             format!(
                 "is a `{kind}` without `metadata.name`, not an object a cluster would hold (a kustomization or other tool input?)"
             ),
+            v,
         );
     };
     let namespaced = !CLUSTER_SCOPED.contains(&kind.as_str());
@@ -332,6 +384,7 @@ fn object_of(file: &str, v: Node, pos: Pos, source: Option<&str>) -> Doc {
         rendered: here,
         value: v,
         secret,
+        list: None,
     }))
 }
 
@@ -377,14 +430,13 @@ pub fn parse_budgeted(file: &str, text: &str, budget: &yaml::Budget) -> Result<P
                 match d.value {
                     Node::Null => {}
                     v @ Node::Obj(_) if is_list => {
-                        let items = take(v, "items").and_then(|i| match i {
-                            Node::Arr(a) => Some(a.into_vec()),
-                            _ => None,
-                        });
-                        for (i, item) in items.unwrap_or_default().into_iter().enumerate() {
+                        let (head, items) = split_items(v);
+                        let mut docs = Vec::with_capacity(items.len());
+                        for (i, item) in items.into_iter().enumerate() {
                             let ipos = shift(d.index.value(&format!("/items/{i}")).unwrap_or(pos));
-                            out.push(object_of(file, item, ipos, source.as_deref()));
+                            docs.push(object_of(file, item, ipos, source.as_deref()));
                         }
+                        out.extend(listed(head, docs, pos.line));
                     }
                     v @ Node::Obj(_) => out.push(object_of(file, v, pos, source.as_deref())),
                     _ => {
@@ -406,7 +458,7 @@ pub fn parse_budgeted(file: &str, text: &str, budget: &yaml::Budget) -> Result<P
         for d in p? {
             match d {
                 Doc::Object(o) => objects.push(*o),
-                Doc::Skipped(l, why) => skipped.push((l, why)),
+                Doc::Skipped(l, why, _) => skipped.push((l, why)),
             }
         }
     }

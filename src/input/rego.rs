@@ -355,22 +355,46 @@ fn conftest_rules(
                     )),
                 })),
             };
+            let line = f
+                .text
+                .lines()
+                .position(|l| {
+                    !l.starts_with([' ', '\t', '#'])
+                        && scope_of(l.trim()) == Some(Scope::Rule(name.clone()))
+                })
+                .map(|i| Pos {
+                    line: i + 1,
+                    column: 1,
+                });
             out.push(ConftestRule {
                 meta,
                 namespace: ns.to_string(),
                 rule: name,
                 failure,
                 exceptions,
+                location: crate::model::Location::new(&f.path, line),
             });
         }
     }
     Ok(out)
 }
 
-/// An engine for the files: Rego v0 or v1, every evaluation under the time limit.
-fn engine(v0: bool, timeout: Duration) -> regorus::Engine {
+/// How the files are read and run.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Dialect {
+    /// Rego v0 (OPA before 1.0).
+    pub v0: bool,
+    /// A built-in's error is an error, not an undefined expression (OPA's
+    /// `--strict-builtin-errors`).
+    pub strict: bool,
+}
+
+/// An engine for the files: Rego v0 or v1, built-in errors strict or not (OPA's default),
+/// every evaluation under the time limit.
+fn engine(dialect: Dialect, timeout: Duration) -> regorus::Engine {
     let mut engine = regorus::Engine::new();
-    engine.set_rego_v0(v0);
+    engine.set_rego_v0(dialect.v0);
+    engine.set_strict_builtin_errors(dialect.strict);
     // `print()` is gathered, never written to standard error by the engine: what a rule prints
     // may hold values of the input, and goes out only through the redaction layer.
     engine.set_gather_prints(true);
@@ -499,12 +523,12 @@ fn add(engine: &mut regorus::Engine, f: &RegoFile) -> Result<String, InputError>
 /// duplicate code or a `CG` code is an error naming the file and line.
 pub fn compile(
     files: &[RegoFile],
-    v0: bool,
+    dialect: Dialect,
     budget: crate::budget::Budget,
     namespaces: &Namespaces,
     data: Json,
 ) -> Result<Rego, Error> {
-    let mut engine = engine(v0, budget.time);
+    let mut engine = engine(dialect, budget.time);
     let mut errors = Vec::new();
     let mut packages: BTreeMap<String, Vec<(&RegoFile, Vec<Annotation>)>> = BTreeMap::new();
     for f in files {
@@ -837,8 +861,8 @@ fn rule_names(
 pub struct TestRun {
     /// `data` for every test (`--rego-data`).
     pub data: Json,
-    /// Rego v0 (OPA before 1.0).
-    pub v0: bool,
+    /// Rego v0 or v1, strict built-in errors or not.
+    pub dialect: Dialect,
     /// The time and memory each test may spend.
     pub budget: crate::budget::Budget,
     /// Only the tests of the packages these names or patterns select, as
@@ -855,7 +879,7 @@ pub fn test(files: &[RegoFile], run: TestRun) -> Result<Vec<TestOutcome>, Error>
         all: false,
     };
     selected.check()?;
-    let mut engine = engine(run.v0, run.budget.time);
+    let mut engine = engine(run.dialect, run.budget.time);
     engine
         .add_data(regorus::Value::from(run.data))
         .map_err(|e| Error::Usage(format!("--rego-data: {}", reason(&e.to_string()))))?;

@@ -214,8 +214,16 @@ fn custom_rules(
         ));
     }
     let combine = rego.combine || spec.combine;
-    let mut rego =
-        crate::input::rego::compile(&files, spec.v0, policy.rego_budget(), &namespaces, data)?;
+    let mut rego = crate::input::rego::compile(
+        &files,
+        crate::input::rego::Dialect {
+            v0: spec.v0,
+            strict: spec.strict,
+        },
+        policy.rego_budget(),
+        &namespaces,
+        data,
+    )?;
     rego.combine = combine;
     for f in &files {
         inputs.push(InputInfo::new(
@@ -405,14 +413,47 @@ fn documents(
             });
         }
     }
-    for o in manifests.map(|m| m.objects.as_slice()).unwrap_or_default() {
+    let objects = manifests.map(|m| m.objects.as_slice()).unwrap_or_default();
+    let mut i = 0;
+    while let Some(o) = objects.get(i) {
+        // A `kind: List` is one document, as Conftest reads it: its items are the objects
+        // that follow, one after the other.
+        let Some(list) = &o.list else {
+            out.push(Document {
+                path: o.rendered.path.clone(),
+                line: o.rendered.line,
+                namespace: o.namespace.clone(),
+                change_level: false,
+                value: crate::rules::custom_input::node(&o.value),
+            });
+            i += 1;
+            continue;
+        };
+        let items = objects[i..]
+            .iter()
+            .take_while(|x| {
+                x.list
+                    .as_ref()
+                    .is_some_and(|l| std::sync::Arc::ptr_eq(l, list))
+            })
+            .count();
+        let namespaces: std::collections::BTreeSet<_> =
+            objects[i..i + items].iter().map(|x| &x.namespace).collect();
         out.push(Document {
             path: o.rendered.path.clone(),
-            line: o.rendered.line,
-            namespace: o.namespace.clone(),
+            line: Some(list.line),
+            // Environments match the List by its items' namespace when they share one.
+            namespace: match namespaces.into_iter().collect::<Vec<_>>()[..] {
+                [one] => one.clone(),
+                _ => None,
+            },
             change_level: false,
-            value: crate::rules::custom_input::node(&o.value),
+            value: crate::rules::custom_input::node(&list.value),
         });
+        i += items;
+    }
+    for d in &mut out {
+        as_go_numbers(&mut d.value);
     }
     let mut record = serde_json::to_value(record).unwrap_or_default();
     crate::redact::redact_value(&mut record);
@@ -425,6 +466,70 @@ fn documents(
         value,
     });
     Ok(out)
+}
+
+/// Numbers as Conftest gives them to policies: it decodes every document into Go's `float64`
+/// (and OPA reads its input back from `encoding/json`), so an integer past 2^53 arrives rounded
+/// (`12345678901234567891` is `12345678901234567000`). Smaller numbers are exact in both; the
+/// document is rebuilt only when it holds a larger one.
+fn as_go_numbers(v: &mut regorus::Value) {
+    use regorus::Value;
+    const EXACT: u64 = 1 << 53;
+    fn inexact(v: &Value) -> bool {
+        match v {
+            Value::Number(n) => {
+                n.as_i64()
+                    .map_or_else(|| n.as_f64().is_none(), |i| i.unsigned_abs() > EXACT)
+                    || (n.as_i64().is_none() && n.is_integer())
+            }
+            Value::Array(a) => a.iter().any(inexact),
+            Value::Set(s) => s.iter().any(inexact),
+            Value::Object(o) => o.iter().any(|(_, x)| inexact(x)),
+            _ => false,
+        }
+    }
+    fn rebuild(v: &Value) -> Value {
+        match v {
+            Value::Number(n) if n.is_integer() => {
+                let f = n
+                    .as_f64()
+                    .or_else(|| n.format_decimal().parse().ok())
+                    .unwrap_or(f64::MAX);
+                // `encoding/json` writes an integral float below 1e21 as an integer: the
+                // shortest digits that read back as the same float, then zeros.
+                let sci = format!("{f:e}");
+                let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+                let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+                let zeros = exp
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|e| (e + 1).checked_sub(digits.len()));
+                match zeros {
+                    Some(z) if f.abs() < 1e21 => {
+                        let sign = if f < 0.0 { "-" } else { "" };
+                        Value::from_json_str(&format!("{sign}{digits}{}", "0".repeat(z)))
+                            .unwrap_or_else(|_| Value::from(f))
+                    }
+                    _ => Value::from(f),
+                }
+            }
+            Value::Array(a) => Value::from(a.iter().map(rebuild).collect::<Vec<_>>()),
+            Value::Set(s) => Value::from(
+                s.iter()
+                    .map(rebuild)
+                    .collect::<std::collections::BTreeSet<_>>(),
+            ),
+            Value::Object(o) => Value::from(
+                o.iter()
+                    .map(|(k, x)| (k.clone(), rebuild(x)))
+                    .collect::<std::collections::BTreeMap<_, _>>(),
+            ),
+            other => other.clone(),
+        }
+    }
+    if inexact(v) {
+        *v = rebuild(v);
+    }
 }
 
 /// Where the machine formats' file names start: the repository that holds the inputs (the

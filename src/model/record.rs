@@ -8,7 +8,9 @@ use serde::Serialize;
 
 use super::Location;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "lowercase")]
 pub enum ChangeType {
     #[default]
@@ -73,7 +75,7 @@ impl ApprovalSource {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Approval {
     /// Login or e-mail of the approver.
     pub by: String,
@@ -81,13 +83,14 @@ pub struct Approval {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub role: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub at: Option<DateTime<Utc>>,
     pub source: ApprovalSource,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Location>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Override {
     /// Rule code or name.
     pub rule: String,
@@ -97,7 +100,7 @@ pub struct Override {
     pub location: Option<Location>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Risk {
     #[serde(skip_serializing_if = "Option::is_none")]
     pub level: Option<RiskLevel>,
@@ -105,14 +108,18 @@ pub struct Risk {
     pub assessment: Option<String>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 pub struct Interval {
+    #[schemars(with = "String")]
     pub start: DateTime<Utc>,
+    #[schemars(with = "String")]
     pub end: DateTime<Utc>,
 }
 
 /// Which source a field was taken from, and where.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema)]
 pub struct Origin {
     /// `change-file`, `description`, `trailer`, `github`, `gitlab`…
     pub source: String,
@@ -121,38 +128,57 @@ pub struct Origin {
 }
 
 /// The merged change record. Text fields are trimmed; an empty field is `None`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, Serialize, serde::Deserialize, schemars::JsonSchema,
+)]
 #[serde(default)]
 pub struct ChangeRecord {
+    /// The change ticket (`CHG-1234`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub ticket: Option<String>,
+    /// A one-line title.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
+    /// `standard` or `emergency`.
     #[serde(rename = "type")]
     pub change_type: ChangeType,
+    /// Who requests the change.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub requested_by: Option<String>,
+    /// What the change does.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub description: Option<String>,
+    /// The systems it touches.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub systems: Vec<String>,
+    /// The risk assessment: `level` (`low`, `medium`, `high`, `critical`) and `assessment`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub risk: Option<Risk>,
+    /// The rollback plan.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub rollback: Option<String>,
+    /// The backup taken before anything is destroyed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub backup: Option<String>,
+    /// How the change is verified.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub test_plan: Option<String>,
+    /// How the change is announced.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub communication: Option<String>,
+    /// The maintenance window it runs in (`start`, `end`, RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub window: Option<Interval>,
+    /// When the change was announced (RFC 3339).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schemars(with = "Option<String>")]
     pub announced_at: Option<DateTime<Utc>>,
+    /// The approvals: `by`, `role`, `at`, `source` (`record`, `trailer`, `github`, `gitlab`).
     pub approvals: Vec<Approval>,
+    /// Why an emergency change cannot wait.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub emergency_justification: Option<String>,
+    /// Overrides of soft-mandatory rules: `rule`, `by`, `reason`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub overrides: Vec<Override>,
     /// Declared by the record itself (`security_impacting: true`); resources can only add to it.

@@ -33,6 +33,8 @@ pub struct ConftestRule {
     pub failure: bool,
     /// Whether its namespace has `exception` rules.
     pub exceptions: bool,
+    /// Where it is first defined.
+    pub location: Location,
 }
 
 impl ConftestRule {

@@ -104,6 +104,11 @@ pub struct RegoSpec {
     /// Read the policies as Rego v0 (OPA before 1.0) instead of v1.
     #[serde(default, rename = "v0")]
     pub v0: bool,
+    /// A built-in's error (`count(null)`, `to_number("x")`) stops the gate (exit 2), as OPA's
+    /// `--strict-builtin-errors`. By default, as in OPA and Conftest, it makes the expression
+    /// undefined and the rule goes on.
+    #[serde(default)]
+    pub strict: bool,
     /// The time limit of one evaluation of the rules (e.g. `5s`); exceeding it is exit 2.
     #[serde(default = "default_rego_timeout")]
     pub timeout: String,
@@ -130,6 +135,7 @@ impl Default for RegoSpec {
             data: Vec::new(),
             combine: false,
             v0: false,
+            strict: false,
             timeout: default_rego_timeout(),
             memory: default_rego_memory(),
         }

@@ -28,7 +28,7 @@ pub fn evaluate(
         .map_err(|e| Error::Usage(format!("custom rules: the policy data: {e}")))?;
     // Rules are independent: each runs on its own copy of the engine, in parallel (a copy
     // shares the policies and the input; it only owns its evaluation state).
-    let per_rule: Vec<Vec<(&'static RuleMeta, Hit)>> = rego
+    let per_rule: Vec<Result<Vec<(&'static RuleMeta, Hit)>, Error>> = rego
         .rules
         .par_iter()
         .map(|rule| {
@@ -64,8 +64,34 @@ pub fn evaluate(
             }
             Ok(out)
         })
-        .collect::<Result<_, Error>>()?;
-    Ok(per_rule.into_iter().flatten().collect())
+        .collect();
+    settle(per_rule, |i| &rego.rules[i].location)
+}
+
+/// The rules' findings in the rules' order; when rules failed, the error of the first of them
+/// by file and line, whichever thread finished first (an exit-2 message names the same rule
+/// from run to run).
+fn settle<'a, T>(
+    outcomes: Vec<Result<Vec<T>, Error>>,
+    at: impl Fn(usize) -> &'a Location,
+) -> Result<Vec<T>, Error> {
+    let mut first: Option<(&Location, Error)> = None;
+    let mut out = Vec::new();
+    for (i, o) in outcomes.into_iter().enumerate() {
+        match o {
+            Ok(found) => out.extend(found),
+            Err(e) => {
+                let here = at(i);
+                if first.as_ref().is_none_or(|(f, _)| here < *f) {
+                    first = Some((here, e));
+                }
+            }
+        }
+    }
+    match first {
+        Some((_, e)) => Err(e),
+        None => Ok(out),
+    }
 }
 
 /// The members of a rule's value: a set (partial rule) or an array; undefined is none.
@@ -210,12 +236,12 @@ fn evaluate_document(
         .map_err(|e| fail(e.to_string()))?;
     base.add_data(Value::from(info))
         .map_err(|e| fail(e.to_string()))?;
-    let per_rule: Vec<Vec<(&'static RuleMeta, Hit)>> = rego
+    let per_rule: Vec<Result<Vec<(&'static RuleMeta, Hit)>, Error>> = rego
         .conftest
         .par_iter()
         .map(|r| document_rule(rego, &base, r, doc, location))
-        .collect::<Result<_, Error>>()?;
-    Ok(per_rule.into_iter().flatten().collect())
+        .collect();
+    settle(per_rule, |i| &rego.conftest[i].location)
 }
 
 /// One Conftest-style rule on one document. When its namespace's `exception` lists it for the

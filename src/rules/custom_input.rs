@@ -229,9 +229,8 @@ pub mod shape {
     #[allow(dead_code)]
     pub struct Input {
         /// The merged change record, as maintenance records keep it (`changegate schema record`,
-        /// its `change`): `ticket`, `type`, `approvals` (`by`, `role`, `at`, `source`),
-        /// `window` (`start`, `end`), `rollback`, `backup`, …
-        pub change: serde_json::Map<String, serde_json::Value>,
+        /// its `change`).
+        pub change: crate::model::record::ChangeRecord,
         pub resources: Vec<Resource>,
         pub drift: Vec<Drift>,
         /// The commits of the change's range, newest first.

@@ -1221,6 +1221,12 @@ impl Interpreter {
                 }
             }
             Literal::NotExpr { span, expr, .. } => {
+                // changegate patch: OPA evaluates the operands of a negated call before the
+                // negation, so an undefined one makes the `not` fail (see
+                // `negated_operands_defined`).
+                if !self.negated_operands_defined(expr)? {
+                    return Ok(false);
+                }
                 let value = match expr.as_ref() {
                     // Extra parameter is allowed; but a return argument is not allowed.
                     Expr::Call {
@@ -2155,12 +2161,10 @@ impl Interpreter {
                     result = self.eval_output_expr_in_loop(loop_tail)? || result;
                 }
             }
-            _ => {
-                let span = Self::loop_span(loop_info);
-                return Err(span
-                    .source
-                    .error(span.line, span.col, "item cannot be indexed"));
-            }
+            // changegate patch: a rule head that iterates over what is undefined for this
+            // input, or over a scalar, yields nothing, as in OPA (`volumes contains
+            // input.spec.volumes[_]` with no volumes is the empty set), instead of an error.
+            _ => {}
         }
         self.remove_loop_var_value(loop_target_expr);
         Ok(result)
@@ -3342,6 +3346,66 @@ impl Interpreter {
         Ok(false)
     }
 
+    /// Whether the operands OPA evaluates before a negation are defined (changegate patch).
+    ///
+    /// OPA's compiler hoists the operands of a call out of a negated expression: in
+    /// `not f(input, data.inv[input.ns])`, `not startswith(input.x, "a")`, `not input.x > 1` or
+    /// `not count(input.x) == 1`, an undefined operand makes the expression undefined, not its
+    /// negation true. Only `==` and `=` keep a plain reference inside the negation
+    /// (`not input.x == 1` holds when `input.x` is undefined); their other operands (a call, a
+    /// composite value) are hoisted too.
+    fn negated_operands_defined(&mut self, expr: &ExprRef) -> Result<bool> {
+        let is_ref = |e: &ExprRef| {
+            matches!(
+                e.as_ref(),
+                Expr::Var { .. } | Expr::RefDot { .. } | Expr::RefBrack { .. }
+            )
+        };
+        let (operands, keep_refs): (Vec<&ExprRef>, bool) = match expr.as_ref() {
+            Expr::Call { params, .. } => (params.iter().collect(), false),
+            Expr::BoolExpr {
+                op: BoolOp::Eq,
+                lhs,
+                rhs,
+                ..
+            }
+            | Expr::AssignExpr {
+                op: AssignOp::Eq,
+                lhs,
+                rhs,
+                ..
+            } => (alloc::vec![lhs, rhs], true),
+            Expr::BoolExpr { lhs, rhs, .. }
+            | Expr::ArithExpr { lhs, rhs, .. }
+            | Expr::BinExpr { lhs, rhs, .. } => (alloc::vec![lhs, rhs], false),
+            _ => return Ok(true),
+        };
+        for operand in operands {
+            if keep_refs && is_ref(operand) {
+                continue;
+            }
+            if self.eval_expr(operand)? == Value::Undefined {
+                return Ok(false);
+            }
+        }
+        Ok(true)
+    }
+
+    /// The `data` var and the fields of a static `data.a.b` reference (changegate patch).
+    fn data_path_of(expr: &ExprRef) -> Option<(Span, Vec<String>)> {
+        let comps = Parser::get_static_string_path_components(expr.as_ref()).ok()?;
+        let mut root = expr.as_ref();
+        loop {
+            match root {
+                Expr::RefDot { refr, .. } | Expr::RefBrack { refr, .. } => root = refr.as_ref(),
+                Expr::Var { span, .. } if span.text() == "data" => {
+                    return Some((span.clone(), comps.into_iter().skip(1).collect()));
+                }
+                _ => return None,
+            }
+        }
+    }
+
     fn lookup_var(&mut self, span: &Span, fields: &[&str], no_error: bool) -> Result<Value> {
         let name = span.source_str();
 
@@ -3456,6 +3520,18 @@ impl Interpreter {
 
             if !found {
                 if let Some(imported_var) = self.compiled_policy.imports.get(&rule_path).cloned() {
+                    // changegate patch: an imported data path is looked up together with the
+                    // fields that follow it (`kubernetes.name` under `import data.kubernetes`
+                    // is `data.kubernetes.name`), so that only the rules on that path are
+                    // evaluated. A package that imports itself then evaluates as in OPA,
+                    // instead of evaluating itself whole from inside one of its own rules.
+                    if let Some((root, path)) = Self::data_path_of(&imported_var) {
+                        if !fields.is_empty() {
+                            let mut all: Vec<&str> = path.iter().map(String::as_str).collect();
+                            all.extend_from_slice(fields);
+                            return self.lookup_var(&root, &all, no_error);
+                        }
+                    }
                     return Ok(Self::get_value_chained(
                         self.eval_expr(&imported_var)?,
                         fields,
@@ -4139,6 +4215,12 @@ impl Interpreter {
                         let is_object = ctx.key_expr.is_some() && !is_set;
 
                         let value = self.eval_rule_bodies(ctx, span, rule_body)?;
+                        // changegate patch: a set rule whose head yielded no member (its
+                        // iteration found nothing) is the empty set, as when its body fails.
+                        let value = match value.as_object() {
+                            Ok(o) if is_set && o.is_empty() => Value::Undefined,
+                            _ => value,
+                        };
                         let package_components = self.eval_rule_ref(&module.package.refr)?;
 
                         if value != Value::Undefined {

@@ -2172,9 +2172,10 @@ impl<'source> Parser<'source> {
 
         if self.rego_v1 && bodies.is_empty() {
             match &head {
-                RuleHead::Compr { assign, .. } | RuleHead::Func { assign, .. }
-                    if assign.is_none() =>
-                {
+                // changegate patch: a function without a body or a value
+                // (`port_covers("*", _)`) is `true` for the arguments it matches, as in OPA;
+                // only a rule that is neither a function nor a set needs one.
+                RuleHead::Compr { assign, .. } if assign.is_none() => {
                     bail!(span.error("rule must have a body or assignment"));
                 }
                 RuleHead::Set { refr, key, .. } if key.is_none() => {

@@ -43,6 +43,8 @@ mod regex;
 #[cfg(feature = "semver")]
 mod semver;
 pub mod sets;
+// changegate patch: Go's `fmt` for `sprintf`.
+mod gofmt;
 mod strings;
 #[cfg(feature = "time")]
 mod time;

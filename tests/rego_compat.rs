@@ -1,0 +1,187 @@
+//! Conftest-style policies run as Conftest runs them: each case of `testdata/rego/compat/` (a
+//! policy, its input, and what OPA v1.20 gives replaying `conftest test`, in `expected.json`,
+//! written by `tools/rego-compat/conftest_oracle.py`) gives the same findings through
+//! `changegate check`. Each case pins one way changegate or regorus used to answer otherwise.
+
+mod common;
+
+use std::path::Path;
+
+use serde_json::Value;
+
+const DIR: &str = "testdata/rego/compat";
+
+/// (rule, message) of the custom findings about the case's input, sorted.
+fn findings(case: &Path) -> Vec<(String, String)> {
+    let input = ["input.yaml", "input.json"]
+        .iter()
+        .map(|n| case.join(n))
+        .find(|p| p.exists())
+        .expect("a case has an input");
+    let flag = if input.extension().is_some_and(|e| e == "json") {
+        "--plan"
+    } else {
+        "--manifests"
+    };
+    let mut cmd = common::changegate();
+    cmd.args([
+        "check",
+        "--stage",
+        "deploy",
+        "--now",
+        "2026-11-28T02:00:00Z",
+    ])
+    .args(["--format", "json", "--rego-all-namespaces"])
+    .args(["--policy", "testdata/rego/policy.yaml"])
+    .args(["--change", "testdata/rego/change.yaml"])
+    .arg("--rego")
+    .arg(case.join("policy"))
+    .arg(flag)
+    .arg(&input);
+    if case.join("data.json").exists() {
+        cmd.arg("--rego-data").arg(case.join("data.json"));
+    }
+    let out = cmd.output().unwrap();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|_| {
+        panic!(
+            "{}: no report (exit {:?}): {}",
+            case.display(),
+            out.status.code(),
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let file = input.display().to_string();
+    let mut found: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["category"] == "custom" && f["location"]["path"] == file.as_str())
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    found
+}
+
+fn expected(case: &Path) -> Vec<(String, String)> {
+    let e: Value =
+        serde_json::from_str(&std::fs::read_to_string(case.join("expected.json")).unwrap())
+            .unwrap();
+    let mut want: Vec<(String, String)> = e["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    want.sort();
+    want
+}
+
+fn case(name: &str) {
+    let dir = Path::new(DIR).join(name);
+    assert_eq!(findings(&dir), expected(&dir), "case {name}");
+}
+
+#[test]
+fn a_list_is_one_document() {
+    case("list");
+}
+
+#[test]
+fn builtin_errors_are_undefined_by_default() {
+    case("nonstrict");
+}
+
+#[test]
+fn a_package_that_imports_itself() {
+    case("self-import");
+}
+
+#[test]
+fn a_partial_set_over_an_undefined_reference_is_empty() {
+    case("partial-set");
+}
+
+#[test]
+fn a_function_without_a_body_is_true() {
+    case("bodiless-function");
+}
+
+#[test]
+fn a_negated_call_with_an_undefined_argument_is_undefined() {
+    case("negated-call");
+}
+
+#[test]
+fn sprintf_prints_as_go() {
+    case("sprintf");
+}
+
+#[test]
+fn numbers_arrive_as_conftest_hands_them_over() {
+    case("numbers");
+}
+
+/// Every case directory has its test above.
+#[test]
+fn every_case_is_run() {
+    let mut cases: Vec<String> = std::fs::read_dir(DIR)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    cases.sort();
+    assert_eq!(
+        cases,
+        [
+            "bodiless-function",
+            "list",
+            "negated-call",
+            "nonstrict",
+            "numbers",
+            "partial-set",
+            "self-import",
+            "sprintf"
+        ]
+    );
+}
+
+/// With `rego.strict: true`, a built-in's error stops the gate (exit 2) naming the rule.
+#[test]
+fn strict_builtin_errors_stop_the_gate() {
+    let dir = tempfile::tempdir().unwrap();
+    let policy = std::fs::read_to_string("testdata/rego/policy.yaml").unwrap();
+    let rules = std::fs::canonicalize("testdata/rego/rules").unwrap();
+    let policy = policy.replace(
+        "  paths: [rules]",
+        &format!("  paths: [{}]\n  strict: true", rules.display()),
+    );
+    let file = dir.path().join("policy.yaml");
+    std::fs::write(&file, policy).unwrap();
+    let out = common::changegate()
+        .args([
+            "check",
+            "--stage",
+            "deploy",
+            "--now",
+            "2026-11-28T02:00:00Z",
+        ])
+        .arg("--policy")
+        .arg(&file)
+        .args(["--change", "testdata/rego/change.yaml"])
+        .args(["--rego", "testdata/rego/compat/nonstrict/policy"])
+        .args(["--manifests", "testdata/rego/compat/nonstrict/input.yaml"])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("main.deny"), "{err}");
+}

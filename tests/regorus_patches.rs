@@ -1,0 +1,120 @@
+//! The changes changegate makes to regorus (`vendor/regorus/PATCHES.md`), each pinned by what
+//! OPA answers for the same policy and input (checked against OPA v1.20).
+
+fn eval(policy: &str, input: &str, query: &str) -> serde_json::Value {
+    let mut e = regorus::Engine::new();
+    e.set_strict_builtin_errors(false);
+    e.add_policy("p.rego".into(), policy.into()).unwrap();
+    e.set_input(regorus::Value::from_json_str(input).unwrap());
+    let v = e.eval_rule(query.into()).unwrap();
+    if v == regorus::Value::Undefined {
+        return serde_json::Value::Null;
+    }
+    serde_json::from_str(&v.to_json_str().unwrap()).unwrap()
+}
+
+#[test]
+fn a_package_that_imports_itself_reads_its_own_rules() {
+    let p = "package kubernetes\nimport data.kubernetes\nname := input.metadata.name\n\
+             deny contains m if { kubernetes.name == \"web\"; m := \"self\" }\n";
+    let got = eval(
+        p,
+        r#"{"metadata": {"name": "web"}}"#,
+        "data.kubernetes.deny",
+    );
+    assert_eq!(got, serde_json::json!(["self"]));
+}
+
+#[test]
+fn a_partial_set_over_an_undefined_reference_is_the_empty_set() {
+    let p = "package p\nvolumes contains input.spec.volumes[_]\nn := count(volumes)\n";
+    assert_eq!(eval(p, r#"{"spec": {}}"#, "data.p.n"), serde_json::json!(0));
+    assert_eq!(
+        eval(p, r#"{"spec": {"volumes": [1, 2]}}"#, "data.p.n"),
+        serde_json::json!(2)
+    );
+    assert_eq!(
+        eval(p, r#"{"spec": "x"}"#, "data.p.volumes"),
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn a_function_without_a_body_is_true_for_what_it_matches() {
+    let p = "package p\nf(\"*\", _)\nf(a, b) if a == b\n\
+             x := [f(\"*\", 1), f(2, 2)]\ny if not f(1, 2)\n";
+    assert_eq!(eval(p, "{}", "data.p.x"), serde_json::json!([true, true]));
+    assert_eq!(eval(p, "{}", "data.p.y"), serde_json::json!(true));
+}
+
+#[test]
+fn a_negation_fails_when_a_calls_operand_is_undefined() {
+    let p = "package p\nf(a) if a == 1\n\
+             a if not f(input.missing)\n\
+             b if not startswith(input.missing, \"x\")\n\
+             c if not count(input.missing) == 1\n\
+             d if not input.missing > 1\n\
+             e if not input.missing == 1\n\
+             g if not input.missing\n\
+             h if not f(input.two)\n";
+    let input = r#"{"two": 2}"#;
+    for (rule, want) in [
+        ("a", false),
+        ("b", false),
+        ("c", false),
+        ("d", false),
+        ("e", true),
+        ("g", true),
+        ("h", true),
+    ] {
+        let got = eval(p, input, &format!("data.p.{rule}"));
+        assert_eq!(got == serde_json::json!(true), want, "rule {rule}: {got}");
+    }
+}
+
+#[test]
+fn sprintf_formats_as_gos_fmt() {
+    let p = r#"package p
+x := [
+    sprintf("%d", ["200m"]),
+    sprintf("%s", ["a", "b"]),
+    sprintf("%s %s", ["a"]),
+    sprintf("%v|%d|%s|%v", [1.5, 1.5, 1, [1, "a"]]),
+    sprintf("%05d|%-5d|%+d|%x|%#x|%08.3f", [42, 42, 42, -255, 255, -3.14159]),
+    sprintf("%v %v %v %v", [0.1, 0.00001, 123456.7, 1234567.5]),
+    sprintf("%10s|%-4s|%.2s|%q|%t", ["abc", "ab", "abcdef", "a\"b", true]),
+    sprintf("%[2]s %[1]s|%c|%", ["a", "b", 65]),
+]
+"#;
+    assert_eq!(
+        eval(p, "{}", "data.p.x"),
+        serde_json::json!([
+            "%!d(string=200m)",
+            "a%!(EXTRA string=b)",
+            "a %!s(MISSING)",
+            "1.5|%!d(float64=1.5)|%!s(int64=1)|[1, \"a\"]",
+            "00042|42   |+42|-ff|0xff|-003.142",
+            "0.1 1e-05 123456.7 1.2345675e+06",
+            "       abc|ab  |ab|\"a\\\"b\"|%!t(string=true)",
+            "b a|%!c(string=b)|%!(NOVERB)",
+        ])
+    );
+}
+
+#[test]
+fn a_builtin_error_is_undefined_unless_strict() {
+    let p = "package p\nx := count(input.n)\ny if not count(input.n)\n";
+    assert_eq!(
+        eval(p, r#"{"n": null}"#, "data.p.x"),
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        eval(p, r#"{"n": null}"#, "data.p.y"),
+        serde_json::json!(true)
+    );
+    let mut e = regorus::Engine::new();
+    e.set_strict_builtin_errors(true);
+    e.add_policy("p.rego".into(), p.into()).unwrap();
+    e.set_input(regorus::Value::from_json_str(r#"{"n": null}"#).unwrap());
+    assert!(e.eval_rule("data.p.x".into()).is_err());
+}
