@@ -185,3 +185,48 @@ fn strict_builtin_errors_stop_the_gate() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("main.deny"), "{err}");
 }
+
+/// When several rules fail, exit 2 names the first by file and line, on every run (the rules
+/// run in parallel; the error used to be whichever finished first).
+#[test]
+fn the_first_failing_rule_by_file_and_line_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let conflict = |package: &str, pad: usize| {
+        format!(
+            "package {package}\n\nimport rego.v1\n{}\nv := 1 if true\n\nv := 2 if true\n\n\
+             deny contains \"x\" if v == 1\n",
+            "\n".repeat(pad)
+        )
+    };
+    // `zeta` sorts last by package but its file first; `alpha`'s rule is in a later file.
+    std::fs::write(dir.path().join("a.rego"), conflict("zeta", 3)).unwrap();
+    std::fs::write(dir.path().join("b.rego"), conflict("alpha", 0)).unwrap();
+    let mut seen = Vec::new();
+    for _ in 0..5 {
+        let out = common::changegate()
+            .args([
+                "check",
+                "--stage",
+                "deploy",
+                "--now",
+                "2026-11-28T02:00:00Z",
+            ])
+            .args([
+                "--rego-all-namespaces",
+                "--policy",
+                "testdata/rego/policy.yaml",
+            ])
+            .args(["--change", "testdata/rego/change.yaml"])
+            .arg("--rego")
+            .arg(dir.path())
+            .args(["--manifests", "testdata/rego/compat/list/input.yaml"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        let err = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert!(err.contains("zeta.deny"), "{err}");
+        seen.push(err);
+    }
+    seen.dedup();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+}
