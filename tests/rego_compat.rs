@@ -127,6 +127,11 @@ fn sprintf_prints_as_go() {
 }
 
 #[test]
+fn a_local_variable_may_have_the_name_of_a_rule() {
+    case("rule-named-local");
+}
+
+#[test]
 fn numbers_arrive_as_conftest_hands_them_over() {
     case("numbers");
 }
@@ -148,6 +153,7 @@ fn every_case_is_run() {
             "nonstrict",
             "numbers",
             "partial-set",
+            "rule-named-local",
             "self-import",
             "sprintf"
         ]

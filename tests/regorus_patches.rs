@@ -118,3 +118,34 @@ fn a_builtin_error_is_undefined_unless_strict() {
     e.set_input(regorus::Value::from_json_str(r#"{"n": null}"#).unwrap());
     assert!(e.eval_rule("data.p.x".into()).is_err());
 }
+
+#[test]
+fn a_v0_unification_whose_sides_share_a_variable_enumerates_the_reference() {
+    let p = "package p\ny[x] { input.list[x] = x }\nz[x] { obj := {\"a\": \"a\", \"b\": \"c\"}; obj[x] = x }\n";
+    let mut e = regorus::Engine::new();
+    e.set_rego_v0(true);
+    e.add_policy("p.rego".into(), p.into()).unwrap();
+    e.set_input(regorus::Value::from_json_str(r#"{"list": [0, 5, 2]}"#).unwrap());
+    let y = e.eval_rule("data.p.y".into()).unwrap();
+    assert_eq!(
+        y.to_json_str().unwrap().replace(char::is_whitespace, ""),
+        "[0,2]"
+    );
+    let z = e.eval_rule("data.p.z".into()).unwrap();
+    assert_eq!(
+        z.to_json_str().unwrap().replace(char::is_whitespace, ""),
+        "[\"a\"]"
+    );
+}
+
+#[test]
+fn a_local_variable_may_have_the_name_of_a_rule() {
+    let p = "package p\nimport rego.v1\nc := \"rule c\"\n\
+             images := [c.image | some c in input.spec.containers]\n\
+             b contains x if { some c; input.spec.containers[c]; x := c }\n\
+             f := c\n";
+    let input = r#"{"spec": {"containers": [{"image": "i1"}]}}"#;
+    assert_eq!(eval(p, input, "data.p.images"), serde_json::json!(["i1"]));
+    assert_eq!(eval(p, input, "data.p.b"), serde_json::json!([0]));
+    assert_eq!(eval(p, input, "data.p.f"), serde_json::json!("rule c"));
+}

@@ -856,6 +856,80 @@ fn rule_names(
     names
 }
 
+/// Numbers as Conftest gives them to policies: it decodes every document into Go's `float64`
+/// (and OPA reads its input back from `encoding/json`), so an integer past 2^53 arrives rounded
+/// (`12345678901234567891` is `12345678901234567000`). Smaller numbers are exact in both; the
+/// document is rebuilt only when it holds a larger one.
+pub fn go_numbers(v: &mut regorus::Value) {
+    use regorus::Value;
+    const EXACT: u64 = 1 << 53;
+    fn inexact(v: &Value) -> bool {
+        match v {
+            Value::Number(n) => {
+                n.as_i64()
+                    .map_or_else(|| n.as_f64().is_none(), |i| i.unsigned_abs() > EXACT)
+                    || (n.as_i64().is_none() && n.is_integer())
+            }
+            Value::Array(a) => a.iter().any(inexact),
+            Value::Set(s) => s.iter().any(inexact),
+            Value::Object(o) => o.iter().any(|(_, x)| inexact(x)),
+            _ => false,
+        }
+    }
+    fn rebuild(v: &Value) -> Value {
+        match v {
+            Value::Number(n) if n.is_integer() => {
+                let f = n
+                    .as_f64()
+                    .or_else(|| n.format_decimal().parse().ok())
+                    .unwrap_or(f64::MAX);
+                // `encoding/json` writes an integral float below 1e21 as an integer: the
+                // shortest digits that read back as the same float, then zeros.
+                let sci = format!("{f:e}");
+                let (mantissa, exp) = sci.split_once('e').unwrap_or((&sci, "0"));
+                let digits: String = mantissa.chars().filter(char::is_ascii_digit).collect();
+                let zeros = exp
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|e| (e + 1).checked_sub(digits.len()));
+                match zeros {
+                    Some(z) if f.abs() < 1e21 => {
+                        let sign = if f < 0.0 { "-" } else { "" };
+                        Value::from_json_str(&format!("{sign}{digits}{}", "0".repeat(z)))
+                            .unwrap_or_else(|_| Value::from(f))
+                    }
+                    _ => Value::from(f),
+                }
+            }
+            Value::Array(a) => Value::from(a.iter().map(rebuild).collect::<Vec<_>>()),
+            Value::Set(s) => Value::from(
+                s.iter()
+                    .map(rebuild)
+                    .collect::<std::collections::BTreeSet<_>>(),
+            ),
+            Value::Object(o) => Value::from(
+                o.iter()
+                    .map(|(k, x)| (k.clone(), rebuild(x)))
+                    .collect::<std::collections::BTreeMap<_, _>>(),
+            ),
+            other => other.clone(),
+        }
+    }
+    if inexact(v) {
+        *v = rebuild(v);
+    }
+}
+
+/// Whether a JSON text may hold an integer [`go_numbers`] changes: a run of 16 or more digits
+/// (2^53 has 16). Cheaper than walking the document it parses into.
+pub fn has_long_integer(text: &str) -> bool {
+    let mut run = 0usize;
+    text.bytes().any(|b| {
+        run = if b.is_ascii_digit() { run + 1 } else { 0 };
+        run >= 16
+    })
+}
+
 /// How `test-rego` runs the tests.
 #[derive(Debug, Clone)]
 pub struct TestRun {

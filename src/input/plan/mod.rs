@@ -36,6 +36,10 @@ pub fn document(name: &str, text: &str) -> Result<regorus::Value, Error> {
     let mut v = regorus::Value::from_json_str(text)
         .map_err(|e| InputError::new(name, None, format!("invalid JSON: {e}")))?;
     secrets::mask_document(&mut v);
+    // Numbers as Conftest hands them to policies (through Go's float64).
+    if crate::input::rego::has_long_integer(text) {
+        crate::input::rego::go_numbers(&mut v);
+    }
     Ok(v)
 }
 

@@ -167,16 +167,18 @@ impl ScopeContext {
             return true;
         }
 
+        // changegate patch: a variable declared by `some` is a local even where a rule of the
+        // package has its name (`some c; input.items[c]` beside a rule `c`), as in OPA.
+        if self.is_unbound(var_name) {
+            return true;
+        }
+
         if self
             .module_globals
             .as_ref()
             .is_some_and(|globals| globals.contains(var_name))
         {
             return false;
-        }
-
-        if self.is_unbound(var_name) {
-            return true;
         }
 
         if self.has_scheduler_scope {

@@ -75,6 +75,17 @@ pub fn create_assignment_binding_plan<T: VariableBindingContext>(
             }
         }
 
+        AssignOp::Eq if shares_var(lhs_expr, rhs_expr) || shares_var(rhs_expr, lhs_expr) => {
+            // changegate patch: in `input.list[x] = x`, the reference on one side uses the
+            // variable of the other as an index. OPA enumerates the reference (binding the
+            // variable) and compares; binding the variable from the value instead made it
+            // unsafe in the index.
+            AssignmentPlan::EqualityCheck {
+                lhs_expr: lhs_expr.clone(),
+                rhs_expr: rhs_expr.clone(),
+            }
+        }
+
         AssignOp::Eq => {
             let lhs_struct_plan =
                 create_destructuring_plan(lhs_expr, context, ScopingMode::RespectParent);
@@ -173,6 +184,19 @@ pub fn create_assignment_binding_plan<T: VariableBindingContext>(
     Ok(BindingPlan::Assignment {
         plan: assignment_plan,
     })
+}
+
+/// Whether `var` is a variable (not `_`) that the reference `other` uses in an index
+/// (changegate patch).
+fn shares_var(var: &ExprRef, other: &ExprRef) -> bool {
+    let Expr::Var { span, .. } = var.as_ref() else {
+        return false;
+    };
+    let name = span.text();
+    if name == "_" || !matches!(other.as_ref(), Expr::RefBrack { .. } | Expr::RefDot { .. }) {
+        return false;
+    }
+    collect_expr_dependencies(other).is_some_and(|deps| deps.contains(name))
 }
 
 /// Recursively flatten assignment destructuring into (value_expr, pattern_plan) pairs.

@@ -18,6 +18,11 @@ use crate::compiler::destructuring_planner::{
 };
 
 /// Convenience function for some..in expressions (always allow shadowing for new bindings).
+///
+/// changegate patch: `some` declares its variables, as in OPA, even where a rule of the package
+/// has the same name (`images := [c.image | some c in input.spec.containers]` beside a rule
+/// `c`): the patterns are planned with `AllowShadowing`, as the line above says, instead of
+/// `RespectParent`, which let the rule's name forbid the binding.
 pub fn create_some_in_binding_plan<T: VariableBindingContext>(
     key_expr: &Option<ExprRef>,
     value_expr: &ExprRef,
@@ -29,7 +34,7 @@ pub fn create_some_in_binding_plan<T: VariableBindingContext>(
         let plan = create_destructuring_plan_with_tracking(
             key,
             context,
-            ScopingMode::RespectParent,
+            ScopingMode::AllowShadowing,
             &mut newly_bound,
         );
         if let Some(plan) = plan {
@@ -46,7 +51,7 @@ pub fn create_some_in_binding_plan<T: VariableBindingContext>(
     let value_plan = create_destructuring_plan_with_tracking(
         value_expr,
         context,
-        ScopingMode::RespectParent,
+        ScopingMode::AllowShadowing,
         &mut newly_bound_value,
     )
     .ok_or_else(|| BindingPlannerError::FailedToCreateDestructuringPlan {
