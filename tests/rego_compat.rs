@@ -132,6 +132,11 @@ fn a_local_variable_may_have_the_name_of_a_rule() {
 }
 
 #[test]
+fn documents_that_are_not_objects_are_read_too() {
+    case("other-documents");
+}
+
+#[test]
 fn numbers_arrive_as_conftest_hands_them_over() {
     case("numbers");
 }
@@ -152,6 +157,7 @@ fn every_case_is_run() {
             "negated-call",
             "nonstrict",
             "numbers",
+            "other-documents",
             "partial-set",
             "rule-named-local",
             "self-import",

@@ -149,3 +149,25 @@ fn a_local_variable_may_have_the_name_of_a_rule() {
     assert_eq!(eval(p, input, "data.p.b"), serde_json::json!([0]));
     assert_eq!(eval(p, input, "data.p.f"), serde_json::json!("rule c"));
 }
+
+#[test]
+fn some_in_a_scalar_iterates_over_nothing() {
+    let p = "package p\nimport rego.v1\nx contains v if { some v in input.s }\ny contains v if { some k, v in input.n }\n";
+    assert_eq!(
+        eval(p, r#"{"s": "abc", "n": 5}"#, "data.p.x"),
+        serde_json::json!([])
+    );
+    assert_eq!(
+        eval(p, r#"{"s": "abc", "n": 5}"#, "data.p.y"),
+        serde_json::json!([])
+    );
+}
+
+#[test]
+fn under_the_not_keyword_import_a_negation_keeps_its_operands() {
+    // OPA's `future.keywords.not` negates the whole expression, undefined operands included.
+    let p = "package p\nimport future.keywords.not\ndefault q := false\nq if { not input.x + input.y == input.z }\n";
+    assert_eq!(eval(p, "{}", "data.p.q"), serde_json::json!(true));
+    let p = "package p\ndefault q := false\nq if { not input.x + input.y == input.z }\n";
+    assert_eq!(eval(p, "{}", "data.p.q"), serde_json::json!(false));
+}

@@ -194,10 +194,14 @@ pub struct Manifests {
     /// Documents that are not Kubernetes objects (a Helm values file, a kustomization): where,
     /// and why. They are reported, never silently dropped.
     pub skipped: Vec<(Location, String)>,
+    /// Those documents as written (a Secret's values masked): Conftest-style rules read every
+    /// document, as Conftest does.
+    pub others: Vec<(Location, Node)>,
 }
 
-/// A file's objects, and the documents in it that are not objects (where, and why).
-pub type Parsed = (Vec<Object>, Vec<(Location, String)>);
+/// A file's objects, and the documents in it that are not objects (where, why, and the
+/// document, a Secret's values masked).
+pub type Parsed = (Vec<Object>, Vec<(Location, String, Node)>);
 
 /// A parsed document: an object, or a document that is not one.
 enum Doc {
@@ -340,7 +344,8 @@ fn listed(mut head: Vec<(Box<str>, Node)>, docs: Vec<Doc>, line: usize) -> Vec<D
                 o.list = Some(list.clone());
                 Doc::Object(o)
             }
-            skipped => skipped,
+            // Read by Conftest-style rules in the List, not again on its own.
+            Doc::Skipped(l, why, _) => Doc::Skipped(l, why, Node::Null),
         })
         .collect()
 }
@@ -458,7 +463,12 @@ pub fn parse_budgeted(file: &str, text: &str, budget: &yaml::Budget) -> Result<P
         for d in p? {
             match d {
                 Doc::Object(o) => objects.push(*o),
-                Doc::Skipped(l, why, _) => skipped.push((l, why)),
+                Doc::Skipped(l, why, mut v) => {
+                    if str_at(&v, &["kind"]).as_deref() == Some("Secret") {
+                        normalize_secret(&mut v);
+                    }
+                    skipped.push((l, why, v));
+                }
             }
         }
     }
@@ -467,7 +477,7 @@ pub fn parse_budgeted(file: &str, text: &str, budget: &yaml::Budget) -> Result<P
 
 /// Reads manifests from files (in parallel).
 pub fn load(paths: &[PathBuf]) -> Result<Manifests, Error> {
-    type Read = (String, String, Vec<Object>, Vec<(Location, String)>);
+    type Read = (String, String, Vec<Object>, Vec<(Location, String, Node)>);
     // One alias budget for every document of every file of this input.
     let budget = yaml::Budget::new();
     let files: Vec<Result<Read, Error>> = paths
@@ -484,7 +494,12 @@ pub fn load(paths: &[PathBuf]) -> Result<Manifests, Error> {
         let (name, sha, objects, skipped) = f?;
         m.files.push((name, sha, objects.len()));
         m.objects.extend(objects);
-        m.skipped.extend(skipped);
+        for (l, why, v) in skipped {
+            m.skipped.push((l.clone(), why));
+            if !v.is_null() {
+                m.others.push((l, v));
+            }
+        }
     }
     Ok(m)
 }

@@ -921,12 +921,25 @@ pub fn go_numbers(v: &mut regorus::Value) {
 }
 
 /// Whether a JSON text may hold an integer [`go_numbers`] changes: a run of 16 or more digits
-/// (2^53 has 16). Cheaper than walking the document it parses into.
+/// (2^53 has 16) that starts where a JSON number can (after `:`, `[`, `,` or a space, with or
+/// without a `-`), not in the middle of an identifier (`i-00000000000000000`). Cheaper than walking the document it parses into; a false
+/// alarm only costs the walk.
 pub fn has_long_integer(text: &str) -> bool {
+    let before = |b: u8| matches!(b, b':' | b'[' | b',' | b' ' | b'\t' | b'\n' | b'\r');
     let mut run = 0usize;
+    let mut starts_number = false;
+    let (mut prev, mut prev2) = (b' ', b' ');
     text.bytes().any(|b| {
-        run = if b.is_ascii_digit() { run + 1 } else { 0 };
-        run >= 16
+        if b.is_ascii_digit() {
+            if run == 0 {
+                starts_number = before(prev) || (prev == b'-' && before(prev2));
+            }
+            run += 1;
+        } else {
+            run = 0;
+        }
+        (prev2, prev) = (prev, b);
+        starts_number && run >= 16
     })
 }
 
@@ -1013,6 +1026,16 @@ mod tests {
             text: text.into(),
             sha256: String::new(),
         }
+    }
+
+    #[test]
+    fn long_integers_are_found_where_numbers_start() {
+        assert!(has_long_integer(r#"{"quota": 12345678901234567891}"#));
+        assert!(has_long_integer(r#"[1, -12345678901234567]"#));
+        assert!(!has_long_integer(
+            r#"{"id": "i-00000000000000000", "n": 123}"#
+        ));
+        assert!(!has_long_integer(r#"{"arn": "x:123456789012:y"}"#));
     }
 
     #[test]

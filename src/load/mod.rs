@@ -453,6 +453,16 @@ fn documents(
         });
         i += items;
     }
+    // Documents that are not objects (a values file, a tool's own YAML): Conftest reads them too.
+    for (at, v) in manifests.map(|m| m.others.as_slice()).unwrap_or_default() {
+        out.push(Document {
+            path: at.path.clone(),
+            line: at.line,
+            namespace: None,
+            change_level: false,
+            value: crate::rules::custom_input::node(v),
+        });
+    }
     // Plans were converted as they were parsed (`plan::document`).
     for d in out.iter_mut().skip(plan_count) {
         crate::input::rego::go_numbers(&mut d.value);

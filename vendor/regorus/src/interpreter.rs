@@ -1150,12 +1150,9 @@ impl Interpreter {
                     }
                 }
             }
-            Value::Undefined => (),
-            v => {
-                bail!(collection.span().error(
-                    format!("`some .. in collection` expects array/set/object. Got `{v}`").as_str()
-                ))
-            }
+            // changegate patch: `some x in` a string, a number, a boolean or null iterates
+            // over nothing, as in OPA, instead of stopping the evaluation with an error.
+            _ => (),
         }
 
         Ok(count > 0)
@@ -1224,7 +1221,7 @@ impl Interpreter {
                 // changegate patch: OPA evaluates the operands of a negated call before the
                 // negation, so an undefined one makes the `not` fail (see
                 // `negated_operands_defined`).
-                if !self.negated_operands_defined(expr)? {
+                if !self.negation_keeps_operands()? && !self.negated_operands_defined(expr)? {
                     return Ok(false);
                 }
                 let value = match expr.as_ref() {
@@ -3344,6 +3341,16 @@ impl Interpreter {
         }
 
         Ok(false)
+    }
+
+    /// Whether the current module imports `future.keywords.not`, under which OPA negates the
+    /// whole expression, operands included (changegate patch).
+    fn negation_keeps_operands(&self) -> Result<bool> {
+        let module = self.current_module()?;
+        Ok(module.imports.iter().any(|i| {
+            Parser::get_static_string_path_components(i.refr.as_ref())
+                .is_ok_and(|p| p == ["future", "keywords", "not"])
+        }))
     }
 
     /// Whether the operands OPA evaluates before a negation are defined (changegate patch).
