@@ -3346,11 +3346,25 @@ impl Interpreter {
     /// Whether the current module imports `future.keywords.not`, under which OPA negates the
     /// whole expression, operands included (changegate patch).
     fn negation_keeps_operands(&self) -> Result<bool> {
+        // Matched on the expression, without allocating: this runs at every negation.
+        fn is_not_keyword(e: &Expr) -> bool {
+            let Expr::RefDot { refr, field, .. } = e else {
+                return false;
+            };
+            let Expr::RefDot {
+                refr: root,
+                field: keywords,
+                ..
+            } = refr.as_ref()
+            else {
+                return false;
+            };
+            field.0.text() == "not"
+                && keywords.0.text() == "keywords"
+                && matches!(root.as_ref(), Expr::Var { span, .. } if span.text() == "future")
+        }
         let module = self.current_module()?;
-        Ok(module.imports.iter().any(|i| {
-            Parser::get_static_string_path_components(i.refr.as_ref())
-                .is_ok_and(|p| p == ["future", "keywords", "not"])
-        }))
+        Ok(module.imports.iter().any(|i| is_not_keyword(i.refr.as_ref())))
     }
 
     /// Whether the operands OPA evaluates before a negation are defined (changegate patch).
