@@ -242,3 +242,33 @@ fn the_first_failing_rule_by_file_and_line_is_named() {
     seen.dedup();
     assert_eq!(seen.len(), 1, "{seen:?}");
 }
+
+/// `test-rego` runs tests as `opa test` does: a built-in's error is undefined, unless `--strict`.
+#[test]
+fn test_rego_is_non_strict_unless_asked() {
+    let run = |strict: bool| {
+        let mut cmd = common::changegate();
+        cmd.args(["test-rego", "testdata/rego/compat-tests"])
+            .args(["--rego-data", "testdata/rego/compat-tests/data.json"]);
+        if strict {
+            cmd.arg("--strict");
+        }
+        let out = cmd.output().unwrap();
+        (
+            out.status.code(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+        )
+    };
+    let (code, text) = run(false);
+    assert_eq!(code, Some(0), "{text}");
+    assert!(
+        text.contains("test_a_builtin_error_is_undefined: PASS"),
+        "{text}"
+    );
+    let (code, text) = run(true);
+    assert_eq!(code, Some(1), "{text}");
+    assert!(
+        text.contains("test_a_builtin_error_is_undefined: FAIL (error:"),
+        "{text}"
+    );
+}
