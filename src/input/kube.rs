@@ -192,11 +192,10 @@ pub struct Manifests {
     pub files: Vec<(String, String, usize)>,
     pub objects: Vec<Object>,
     /// Documents that are not Kubernetes objects (a Helm values file, a kustomization): where,
-    /// and why. They are reported, never silently dropped.
-    pub skipped: Vec<(Location, String)>,
-    /// Those documents as written (a Secret's values masked): Conftest-style rules read every
-    /// document, as Conftest does.
-    pub others: Vec<(Location, Node)>,
+    /// why, and the document as written, a Secret's values masked (`Null` for an item of a
+    /// `List`, read with the List). They are reported, never silently dropped, and
+    /// Conftest-style rules read them, as Conftest reads every document.
+    pub skipped: Vec<(Location, String, Node)>,
 }
 
 /// A file's objects, and the documents in it that are not objects (where, why, and the
@@ -316,20 +315,13 @@ fn split_items(node: Node) -> (Vec<(Box<str>, Node)>, Vec<Node>) {
 }
 
 /// The items of a `List` document, each object knowing the List as written (its items as the
-/// objects hold them, Secrets masked; an item that is not an object as it is, masked if it
-/// says it is a Secret).
+/// objects and the skipped documents hold them, Secrets masked).
 fn listed(mut head: Vec<(Box<str>, Node)>, docs: Vec<Doc>, line: usize) -> Vec<Doc> {
     let items: Vec<Node> = docs
         .iter()
         .map(|d| match d {
             Doc::Object(o) => o.value.clone(),
-            Doc::Skipped(_, _, v) => {
-                let mut v = v.clone();
-                if str_at(&v, &["kind"]).as_deref() == Some("Secret") {
-                    normalize_secret(&mut v);
-                }
-                v
-            }
+            Doc::Skipped(_, _, v) => v.clone(),
         })
         .collect();
     head.push(("items".into(), Node::Arr(items.into_boxed_slice())));
@@ -350,11 +342,20 @@ fn listed(mut head: Vec<(Box<str>, Node)>, docs: Vec<Doc>, line: usize) -> Vec<D
         .collect()
 }
 
+/// A document that is not an object, kept as written but for a Secret's values, masked as an
+/// object's are.
+fn skipped(here: Location, why: String, mut v: Node) -> Doc {
+    if str_at(&v, &["kind"]).as_deref() == Some("Secret") {
+        normalize_secret(&mut v);
+    }
+    Doc::Skipped(here, why, v)
+}
+
 fn object_of(file: &str, v: Node, pos: Pos, source: Option<&str>) -> Doc {
     let s = |p: &[&str]| str_at(&v, p);
     let here = Location::new(file, Some(pos));
     let (Some(api_version), Some(kind)) = (s(&["apiVersion"]), s(&["kind"])) else {
-        return Doc::Skipped(
+        return skipped(
             here,
             "is not a Kubernetes object (no `apiVersion` and `kind`; a Helm values file?)".into(),
             v,
@@ -363,7 +364,7 @@ fn object_of(file: &str, v: Node, pos: Pos, source: Option<&str>) -> Doc {
     let Some(name) = s(&["metadata", "name"])
         .or_else(|| s(&["metadata", "generateName"]).map(|g| format!("{g}*")))
     else {
-        return Doc::Skipped(
+        return skipped(
             here,
             format!(
                 "is a `{kind}` without `metadata.name`, not an object a cluster would hold (a kustomization or other tool input?)"
@@ -463,12 +464,7 @@ pub fn parse_budgeted(file: &str, text: &str, budget: &yaml::Budget) -> Result<P
         for d in p? {
             match d {
                 Doc::Object(o) => objects.push(*o),
-                Doc::Skipped(l, why, mut v) => {
-                    if str_at(&v, &["kind"]).as_deref() == Some("Secret") {
-                        normalize_secret(&mut v);
-                    }
-                    skipped.push((l, why, v));
-                }
+                Doc::Skipped(l, why, v) => skipped.push((l, why, v)),
             }
         }
     }
@@ -494,12 +490,7 @@ pub fn load(paths: &[PathBuf]) -> Result<Manifests, Error> {
         let (name, sha, objects, skipped) = f?;
         m.files.push((name, sha, objects.len()));
         m.objects.extend(objects);
-        for (l, why, v) in skipped {
-            m.skipped.push((l.clone(), why));
-            if !v.is_null() {
-                m.others.push((l, v));
-            }
-        }
+        m.skipped.extend(skipped);
     }
     Ok(m)
 }

@@ -44,7 +44,11 @@ pub(super) fn add(
         set.untracked_objects = k.untracked;
     }
     for m in [&rendered, &base, &live].into_iter().flatten() {
-        set.unrecognised.extend(m.skipped.iter().cloned());
+        set.unrecognised.extend(
+            m.skipped
+                .iter()
+                .map(|(at, why, _)| (at.clone(), why.clone())),
+        );
     }
 }
 

@@ -454,7 +454,12 @@ fn documents(
         i += items;
     }
     // Documents that are not objects (a values file, a tool's own YAML): Conftest reads them too.
-    for (at, v) in manifests.map(|m| m.others.as_slice()).unwrap_or_default() {
+    for (at, _, v) in manifests
+        .map(|m| m.skipped.as_slice())
+        .unwrap_or_default()
+        .iter()
+        .filter(|(_, _, v)| !v.is_null())
+    {
         out.push(Document {
             path: at.path.clone(),
             line: at.line,
