@@ -34,6 +34,27 @@ fn locate(recorded: &str) -> PathBuf {
     PathBuf::from(recorded)
 }
 
+/// The note on entries of a record's list (approvals, overrides…) that came from the CI
+/// platform and were not read again: who, and from where.
+fn not_reread<'a>(
+    one: &str,
+    many: &str,
+    items: impl ExactSizeIterator<Item = &'a serde_json::Value>,
+) -> String {
+    format!(
+        "{} read from the CI platform, not re-read offline: {}",
+        crate::model::text::count(items.len(), one, many),
+        items
+            .map(|v| format!(
+                "{} ({})",
+                v["by"].as_str().unwrap_or("?"),
+                v["source"].as_str().unwrap_or("description")
+            ))
+            .collect::<Vec<_>>()
+            .join(", ")
+    )
+}
+
 fn unreadable(record: &str, message: String) -> Error {
     InputError::new(record, None, message).into()
 }
@@ -331,19 +352,7 @@ fn decision_changed(
         unread.retain(|v| !matches!(v["source"].as_str(), Some("github" | "gitlab")));
     }
     if !unread.is_empty() {
-        notes.push(format!(
-            "{} read from the CI platform, not re-read offline: {}",
-            crate::model::text::count(unread.len(), "approval", "approvals"),
-            unread
-                .iter()
-                .map(|v| format!(
-                    "{} ({})",
-                    v["by"].as_str().unwrap_or("?"),
-                    v["source"].as_str().unwrap_or("description")
-                ))
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        notes.push(not_reread("approval", "approvals", unread.iter()));
     }
     loaded.change.platform = platform;
     loaded.change.record = recorded;
@@ -535,18 +544,10 @@ fn claims_changed(
         if list == "approvals" {
             unread.extend(platform.into_iter().cloned());
         } else if !platform.is_empty() {
-            notes.push(format!(
-                "{} read from the CI platform, not re-read offline: {}",
-                crate::model::text::count(platform.len(), &list[..list.len() - 1], list),
-                platform
-                    .iter()
-                    .map(|v| format!(
-                        "{} ({})",
-                        v["by"].as_str().unwrap_or("?"),
-                        v["source"].as_str().unwrap_or("description")
-                    ))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+            notes.push(not_reread(
+                &list[..list.len() - 1],
+                list,
+                platform.iter().copied(),
             ));
         }
     }
