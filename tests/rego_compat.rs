@@ -51,30 +51,25 @@ fn findings(case: &Path) -> Vec<(String, String)> {
         )
     });
     let file = input.display().to_string();
-    let mut found: Vec<(String, String)> = report["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["category"] == "custom" && f["location"]["path"] == file.as_str())
-        .map(|f| {
-            (
-                f["rule"].as_str().unwrap().to_string(),
-                f["message"].as_str().unwrap().to_string(),
-            )
-        })
-        .collect();
-    found.sort();
-    found
+    rule_messages(
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["category"] == "custom" && f["location"]["path"] == file.as_str()),
+    )
 }
 
 fn expected(case: &Path) -> Vec<(String, String)> {
     let e: Value =
         serde_json::from_str(&std::fs::read_to_string(case.join("expected.json")).unwrap())
             .unwrap();
-    let mut want: Vec<(String, String)> = e["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
+    rule_messages(e["findings"].as_array().unwrap().iter())
+}
+
+/// (rule, message) of findings, sorted.
+fn rule_messages<'a>(findings: impl Iterator<Item = &'a Value>) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = findings
         .map(|f| {
             (
                 f["rule"].as_str().unwrap().to_string(),
@@ -82,8 +77,8 @@ fn expected(case: &Path) -> Vec<(String, String)> {
             )
         })
         .collect();
-    want.sort();
-    want
+    out.sort();
+    out
 }
 
 fn case(name: &str) {

@@ -1,8 +1,10 @@
 #!/usr/bin/env python3
 """Conftest's own examples (Apache-2.0), the YAML ones changegate reads: OPA v1.20 (the
 opa-golib-python-bindings wheel) replays `conftest test`; changegate checks the same files."""
-import decimal, json, os, pathlib, re, subprocess, sys, tempfile, yaml
-from opa_bindings import OpaEngine, OpaError
+import json, os, pathlib, re, subprocess, sys, tempfile, yaml
+from opa_bindings import OpaEngine
+
+from conftest_oracle import RULE, go_numbers
 
 EX = pathlib.Path(os.environ["COMPAT_LIBS"]) / "conftest/examples"
 CG = os.environ.get("CHANGEGATE", "target/release/changegate")
@@ -11,7 +13,6 @@ def _tagged(loader, suffix, node):
     if isinstance(node, yaml.SequenceNode): return loader.construct_sequence(node)
     return loader.construct_mapping(node)
 yaml.add_multi_constructor("!", _tagged, Loader=yaml.SafeLoader)
-RULE = re.compile(r"^((deny|violation|warn)(_[A-Za-z0-9]+)*)\b")
 CASES = [
     # (policy dir, files, namespaces or None for all, data dir)
     ("kubernetes/policy", ["kubernetes/deployment.yaml", "kubernetes/service.yaml", "kubernetes/deployment+service.yaml"], ["main"], None),
@@ -22,15 +23,6 @@ CASES = [
     ("compose/policy", ["compose/docker-compose.yml", "compose/docker-compose-valid.yml"], ["main"], None),
     ("kustomize/policy", ["kustomize/kustomization.yaml"], ["main"], None),
 ]
-
-def go_numbers(v):
-    if isinstance(v, bool) or v is None or isinstance(v, str): return v
-    if isinstance(v, (int, float)):
-        f = float(v)
-        return int(decimal.Decimal(repr(f))) if f.is_integer() and abs(f) < 1e21 else f
-    if isinstance(v, list): return [go_numbers(x) for x in v]
-    if isinstance(v, dict): return {str(k): go_numbers(x) for k, x in v.items()}
-    return str(v)
 
 def oracle(policy, files, namespaces, data):
     e = OpaEngine()

@@ -39,8 +39,9 @@ def go_numbers(v):
     if isinstance(v, list):
         return [go_numbers(x) for x in v]
     if isinstance(v, dict):
-        return {k: go_numbers(x) for k, x in v.items()}
-    return v
+        return {str(k): go_numbers(x) for k, x in v.items()}
+    # YAML's dates and the like reach policies as JSON strings.
+    return str(v)
 
 
 def documents(case):
