@@ -15,7 +15,7 @@ use crate::model::environments::{Assignment, Touched};
 use crate::model::record::Interval;
 use crate::policy::{Policy, blank};
 use crate::rules::custom_input::Environments;
-use crate::rules::{Context, REGISTRY, Sink};
+use crate::rules::{Context, Sink};
 
 /// The next allowed window, as the report shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -173,7 +173,7 @@ fn hits(
         now,
         stage,
     };
-    let results: Vec<(Hits, Vec<Obligation>)> = REGISTRY
+    let results: Vec<(Hits, Vec<Obligation>)> = crate::rules::registry(stage)
         .par_iter()
         .filter(|r| policy.enforcement(r.meta()) != Enforcement::Off)
         .map(|r| {
@@ -190,8 +190,10 @@ fn hits(
         all.extend(h);
         obligations.extend(o);
     }
+    // Custom rules judge the change before it goes ahead, not its close.
+    let custom = policy.rego.as_deref().filter(|_| stage != Stage::Close);
     // Custom rules: the input document is built once, for all of them.
-    if let Some(rego) = policy.rego.as_deref().filter(|r| !r.rules.is_empty()) {
+    if let Some(rego) = custom.filter(|r| !r.rules.is_empty()) {
         let input = crate::rules::custom_input::input(change, envs, now, stage);
         let data = crate::rules::custom_input::data(policy);
         let custom = crate::rules::custom::evaluate(rego, &input, &data, &change.target())?;
@@ -201,7 +203,7 @@ fn hits(
                 .filter(|(m, _)| policy.enforcement(m) != Enforcement::Off),
         );
     }
-    if let Some(rego) = policy.rego.as_deref().filter(|r| !r.conftest.is_empty()) {
+    if let Some(rego) = custom.filter(|r| !r.conftest.is_empty()) {
         let custom = crate::rules::custom::evaluate_documents(rego, &change.documents)?;
         all.extend(
             custom
@@ -212,11 +214,15 @@ fn hits(
     Ok((all, obligations))
 }
 
-/// The rules that run under a policy (enforcement not `off`), built-in then custom, each in
-/// code order.
-fn running(policy: &Policy) -> Vec<&'static RuleMeta> {
-    let custom = policy.rego.iter().flat_map(|r| r.metas());
-    REGISTRY
+/// The rules that run under a policy at a stage (enforcement not `off`), built-in then custom,
+/// each in code order.
+fn running(policy: &Policy, stage: Stage) -> Vec<&'static RuleMeta> {
+    let custom = policy
+        .rego
+        .iter()
+        .filter(|_| stage != Stage::Close)
+        .flat_map(|r| r.metas());
+    crate::rules::registry(stage)
         .iter()
         .map(|r| r.meta())
         .chain(custom)
@@ -289,7 +295,7 @@ pub fn evaluate(
         next_window(policy, change, now, stage),
         now,
         stage,
-        running(policy),
+        running(policy, stage),
     ))
 }
 
@@ -381,7 +387,8 @@ pub fn evaluate_in_environments(
         .iter()
         .filter_map(|(_, p)| next_window(p, change, now, stage))
         .max_by_key(|w| w.start);
-    let mut rules: Vec<&'static RuleMeta> = envs.iter().flat_map(|(_, p)| running(p)).collect();
+    let mut rules: Vec<&'static RuleMeta> =
+        envs.iter().flat_map(|(_, p)| running(p, stage)).collect();
     // Built-in rules first, then custom ones, each in code order.
     rules.sort_by_key(|m| (!m.code.starts_with("CG"), m.code));
     rules.dedup_by_key(|m| m.code);

@@ -66,6 +66,20 @@ pub struct Findings<'a> {
     pub suppressed: Vec<&'a Finding>,
 }
 
+impl<'a> Findings<'a> {
+    pub fn of(eval: &'a Evaluation) -> Self {
+        Findings {
+            blocking: eval.findings.iter().filter(|f| f.blocking).collect(),
+            advisory: eval
+                .findings
+                .iter()
+                .filter(|f| !f.blocking && !f.suppressed)
+                .collect(),
+            suppressed: eval.findings.iter().filter(|f| f.suppressed).collect(),
+        }
+    }
+}
+
 /// The record. Written with its keys sorted (as `serde_json` orders an object), which keeps
 /// records easy to diff.
 #[derive(Debug, Serialize)]
@@ -189,15 +203,7 @@ impl<'a> Record<'a> {
                 subject: c.subject.clone(),
             })
             .collect();
-        let findings = Findings {
-            blocking: eval.findings.iter().filter(|f| f.blocking).collect(),
-            advisory: eval
-                .findings
-                .iter()
-                .filter(|f| !f.blocking && !f.suppressed)
-                .collect(),
-            suppressed: eval.findings.iter().filter(|f| f.suppressed).collect(),
-        };
+        let findings = Findings::of(eval);
         let retain_until = policy
             .records_retention
             .after(eval.now)
@@ -248,13 +254,95 @@ impl<'a> Record<'a> {
     /// The sealed document: its `digest`, the record with it, and that as pretty JSON ending
     /// in a newline.
     pub fn seal(&self) -> (String, Value, Vec<u8>) {
-        let mut v = self.to_value();
-        let digest = digest_of(&v);
-        v["digest"] = Value::String(digest.clone());
-        let mut out = serde_json::to_vec_pretty(&v).expect("a record serialises");
-        out.push(b'\n');
-        (digest, v, out)
+        seal_value(self.to_value())
     }
+}
+
+/// The closing record (`stage: close`): how a change ended, linked to its deploy record by
+/// digest. Written with its keys sorted, like the deploy record.
+#[derive(Debug, Serialize)]
+pub struct Closing<'a> {
+    pub schema: &'static str,
+    pub changegate_version: &'static str,
+    pub policy: PolicyRef<'a>,
+    /// When the change was closed.
+    pub evaluated_at: String,
+    pub stage: &'static str,
+    /// The deploy record it closes: its digest, file, time, ticket, environments and content.
+    pub deploy: &'a crate::model::close::Deployed,
+    /// The change record, as the deploy record holds it.
+    pub change: &'a ChangeRecord,
+    /// `successful`, `successful-with-issues`, `unsuccessful` or `rolled-back`.
+    pub result: &'static str,
+    /// Issues met and what was done (Markdown), redacted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub notes: Option<&'a str>,
+    pub tests: &'a crate::model::close::TestRun,
+    pub baseline: &'a crate::model::close::Baseline,
+    pub inputs: &'a [InputInfo],
+    pub trust: &'a crate::model::trust::Trust,
+    pub findings: Findings<'a>,
+    pub verdict: Verdict,
+    pub retain_until: String,
+}
+
+impl<'a> Closing<'a> {
+    /// The closing record of a close's evaluation; `None` when the change set is not a close.
+    pub fn new(
+        eval: &'a Evaluation,
+        change: &'a ChangeSet,
+        inputs: &'a [InputInfo],
+        policy: &'a Policy,
+    ) -> Option<Self> {
+        let close = change.close.as_deref()?;
+        Some(Closing {
+            schema: SCHEMA_ID,
+            changegate_version: env!("CARGO_PKG_VERSION"),
+            policy: PolicyRef {
+                path: &policy.path,
+                sha256: &policy.sha256,
+            },
+            evaluated_at: fmt_time(eval.now),
+            stage: Stage::Close.as_str(),
+            deploy: &close.deployed,
+            change: &change.record,
+            result: close.result.as_str(),
+            notes: close.notes.as_deref(),
+            tests: &close.tests,
+            baseline: &close.baseline,
+            inputs,
+            trust: &change.trust,
+            findings: Findings::of(eval),
+            verdict: eval.verdict,
+            retain_until: policy
+                .records_retention
+                .after(eval.now)
+                .map(fmt_time)
+                .unwrap_or_default(),
+        })
+    }
+
+    /// The record as JSON, every known secret redacted.
+    pub fn to_value(&self) -> Value {
+        let mut v = serde_json::to_value(self).expect("a record serialises");
+        crate::redact::redact_value(&mut v);
+        v
+    }
+
+    /// The sealed document: its digest, the record with it, and that as pretty JSON.
+    pub fn seal(&self) -> (String, Value, Vec<u8>) {
+        seal_value(self.to_value())
+    }
+}
+
+/// Seals a record's JSON: its digest, the record with it, and that as pretty JSON ending in a
+/// newline.
+fn seal_value(mut v: Value) -> (String, Value, Vec<u8>) {
+    let digest = digest_of(&v);
+    v["digest"] = Value::String(digest.clone());
+    let mut out = serde_json::to_vec_pretty(&v).expect("a record serialises");
+    out.push(b'\n');
+    (digest, v, out)
 }
 
 /// `sha256:` + the SHA-256 of the RFC 8785 canonical form of `v` without its unsealed fields.
@@ -314,6 +402,7 @@ impl ReadRecord {
         match self.str_at("/stage")? {
             "review" => Some(Stage::Review),
             "deploy" => Some(Stage::Deploy),
+            "close" => Some(Stage::Close),
             _ => None,
         }
     }

@@ -41,6 +41,17 @@ pub enum Category {
     Untracked,
     Provenance,
     Input,
+    /// Post-change validation: the tests run after the change.
+    Validation,
+    /// The baseline after the change: what the infrastructure is, compared with what the
+    /// change declared.
+    Baseline,
+    /// Temporary access the change must have removed.
+    Access,
+    /// Closing the change: in time, with its result explained.
+    Closure,
+    /// Promotion through environments (staging before production).
+    Promotion,
     /// A custom rule's (Rego) that names no other category.
     Custom,
 }
@@ -66,6 +77,11 @@ impl Category {
             Category::Untracked => "untracked",
             Category::Provenance => "provenance",
             Category::Input => "input",
+            Category::Validation => "validation",
+            Category::Baseline => "baseline",
+            Category::Access => "access",
+            Category::Closure => "closure",
+            Category::Promotion => "promotion",
             Category::Custom => "custom",
         }
     }
@@ -181,6 +197,8 @@ pub enum Stage {
     /// Right before applying: `now` must also be inside the declared window.
     #[default]
     Deploy,
+    /// After the change: `changegate close` validates it and closes its record.
+    Close,
 }
 
 impl Stage {
@@ -188,6 +206,7 @@ impl Stage {
         match self {
             Stage::Review => "review",
             Stage::Deploy => "deploy",
+            Stage::Close => "close",
         }
     }
 }

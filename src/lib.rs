@@ -6,6 +6,7 @@
 
 pub mod audit;
 pub mod budget;
+pub mod close;
 pub mod commitmsg;
 pub mod engine;
 pub mod error;

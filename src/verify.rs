@@ -170,6 +170,8 @@ fn replay_request(
             InputKind::RegoData => req.rego_data.push(now.clone()),
             // Read again through the policy, from the repository; compared by digest here.
             InputKind::SigningTrust => {}
+            // A close's tests: read again by the close's re-evaluation.
+            InputKind::Tests => {}
             InputKind::Git => {
                 req.repo = now.clone();
                 req.commits =
@@ -279,6 +281,7 @@ fn files_changed(expected: &[Reread]) -> Result<Option<String>, Error> {
                 LimitKind::Manifests
             }
             InputKind::Rego | InputKind::RegoData => LimitKind::Rego,
+            InputKind::Tests => LimitKind::Tests,
         };
         let (_, bytes) = crate::input::text::read_bytes(&r.now, limit)?;
         let new = crate::input::text::sha256_hex(&bytes);
@@ -420,7 +423,7 @@ fn decision_changed(
 }
 
 /// The fields of a change record a source states, as the record names them.
-const CLAIMED_FIELDS: [&str; 15] = [
+const CLAIMED_FIELDS: [&str; 16] = [
     "ticket",
     "title",
     "type",
@@ -436,6 +439,7 @@ const CLAIMED_FIELDS: [&str; 15] = [
     "announced_at",
     "emergency_justification",
     "security_impacting",
+    "temporary_access",
 ];
 
 /// Whether an origin is the CI platform's (a label, the author, reviews, or a description read

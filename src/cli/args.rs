@@ -169,6 +169,146 @@ pub struct CheckArgs {
     pub trust_ref: Option<String>,
 }
 
+/// `changegate close`: the change after it was applied.
+#[derive(Debug, Args)]
+pub struct CloseArgs {
+    /// The maintenance record `check --stage deploy --record` wrote for the change.
+    pub record: PathBuf,
+    /// How the change ended.
+    #[arg(long, value_enum)]
+    pub result: ResultArg,
+    /// JUnit XML of the tests run after the change (pytest `--junitxml`, go-junit-report, k6,
+    /// Playwright, Maven Surefire…). Repeatable.
+    #[arg(long, value_name = "FILE")]
+    pub tests: Vec<PathBuf>,
+    /// `terraform show -json` of a plan made after the apply: the baseline check (a file, a
+    /// directory of `*.json`, or a glob). Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub plan: Vec<PathBuf>,
+    /// Objects exported from the cluster after the change (`kubectl get ... -o yaml`), compared
+    /// with the rendered manifests given again with `--manifests`. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub live: Vec<PathBuf>,
+    /// The rendered manifests the change deployed (what the live objects should be).
+    /// Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub manifests: Vec<PathBuf>,
+    /// Issues met and what was done (Markdown).
+    #[arg(long, value_name = "TEXT", conflicts_with = "notes_file")]
+    pub notes: Option<String>,
+    /// The same, from a file.
+    #[arg(long, value_name = "FILE")]
+    pub notes_file: Option<PathBuf>,
+    /// Policy file. Default: `changegate.yaml` at the repository root, else the built-in default
+    /// policy.
+    #[arg(long, value_name = "FILE", env = "CHANGEGATE_POLICY")]
+    pub policy: Option<PathBuf>,
+    /// The repository the policy is read from (at `HEAD`, as at deploy).
+    #[arg(long, value_name = "DIR", default_value = ".", env = "CHANGEGATE_REPO")]
+    pub repo: PathBuf,
+    /// Where the policy and the signature trust files are read from (as `check`'s).
+    #[arg(long, value_enum, value_name = "WHERE", default_value_t = TrustFromArg::Auto, env = "CHANGEGATE_TRUST_FROM")]
+    pub trust_from: TrustFromArg,
+    /// Read the trust material from this ref or commit of the repository instead.
+    #[arg(long, value_name = "REF", env = "CHANGEGATE_TRUST_REF")]
+    pub trust_ref: Option<String>,
+    /// The time of the close (RFC 3339). Default: the clock.
+    #[arg(long, value_name = "RFC3339", env = "CHANGEGATE_NOW")]
+    pub now: Option<String>,
+    /// Output format, optionally to a file, as `check`'s: `text` (default), `json`, `sarif`,
+    /// `junit`, `gitlab`, `github`, `markdown` (the closing summary for the ticket or the
+    /// pull/merge request). Repeatable.
+    #[arg(
+        long = "format",
+        short = 'o',
+        value_name = "FORMAT[=PATH]",
+        value_delimiter = ','
+    )]
+    pub formats: Vec<String>,
+    /// Write the closing record (`stage: close`, linked to the deploy record by its digest) to
+    /// this file.
+    #[arg(long = "record", value_name = "PATH")]
+    pub record_out: Option<PathBuf>,
+    /// Append the closing record to this record log (the deploy record's chain).
+    #[arg(long, value_name = "FILE", requires = "record_out")]
+    pub record_log: Option<PathBuf>,
+    /// Sign the closing record and its log line with this OpenSSH private key.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "CHANGEGATE_SIGN_KEY",
+        requires = "record_out"
+    )]
+    pub sign_key: Option<PathBuf>,
+    /// Print only the verdict line on standard output.
+    #[arg(long, short = 'q', env = "CHANGEGATE_QUIET")]
+    pub quiet: bool,
+}
+
+/// `close --result`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ResultArg {
+    /// Done as planned.
+    Successful,
+    /// Done, with issues met (say which in the notes).
+    SuccessfulWithIssues,
+    /// Not done as planned.
+    Unsuccessful,
+    /// Undone by the rollback plan.
+    RolledBack,
+}
+
+impl From<ResultArg> for changegate::model::close::CloseResult {
+    fn from(r: ResultArg) -> Self {
+        use changegate::model::close::CloseResult;
+        match r {
+            ResultArg::Successful => CloseResult::Successful,
+            ResultArg::SuccessfulWithIssues => CloseResult::SuccessfulWithIssues,
+            ResultArg::Unsuccessful => CloseResult::Unsuccessful,
+            ResultArg::RolledBack => CloseResult::RolledBack,
+        }
+    }
+}
+
+impl CloseArgs {
+    /// What the library reads for this close.
+    pub fn request(&self) -> changegate::close::CloseRequest {
+        use changegate::close::{CloseRequest, Notes};
+        CloseRequest {
+            record: self.record.clone(),
+            result: self.result.into(),
+            tests: self.tests.clone(),
+            notes: match (&self.notes, &self.notes_file) {
+                (Some(t), _) => Notes::Text(t.clone()),
+                (None, Some(f)) => Notes::File(f.clone()),
+                (None, None) => Notes::None,
+            },
+            load: Request {
+                policy: PolicySource::from_flag(self.policy.as_deref()),
+                plans: self.plan.clone(),
+                manifests: self.manifests.clone(),
+                live: self.live.clone(),
+                repo: self.repo.clone(),
+                platform: platform::Choice::None,
+                trust: trust_spec(self.trust_ref.as_ref(), self.trust_from),
+                stage: Stage::Close,
+                ..Request::default()
+            },
+        }
+    }
+}
+
+/// `--trust-ref` (wins) and `--trust-from`.
+fn trust_spec(trust_ref: Option<&String>, from: TrustFromArg) -> TrustSpec {
+    match (trust_ref, from) {
+        (Some(r), _) => TrustSpec::Ref(r.clone()),
+        (None, TrustFromArg::Auto) => TrustSpec::Auto,
+        (None, TrustFromArg::Base) => TrustSpec::Base,
+        (None, TrustFromArg::Head) => TrustSpec::Head,
+        (None, TrustFromArg::Worktree) => TrustSpec::Worktree,
+    }
+}
+
 /// `--trust-from`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TrustFromArg {
@@ -310,13 +450,7 @@ impl CheckArgs {
             rego_all_namespaces: self.rego_all_namespaces,
             rego_combine: self.rego_combine,
             rego_data: self.rego_data.clone(),
-            trust: match (&self.trust_ref, self.trust_from) {
-                (Some(r), _) => TrustSpec::Ref(r.clone()),
-                (None, TrustFromArg::Auto) => TrustSpec::Auto,
-                (None, TrustFromArg::Base) => TrustSpec::Base,
-                (None, TrustFromArg::Head) => TrustSpec::Head,
-                (None, TrustFromArg::Worktree) => TrustSpec::Worktree,
-            },
+            trust: trust_spec(self.trust_ref.as_ref(), self.trust_from),
             stage: self.stage.into(),
         }
     }

@@ -181,59 +181,7 @@ fn write_record(
     record.rego_all_namespaces = loaded.rego_all_namespaces;
     record.rego_combine = loaded.rego_combine;
     let (digest, value, bytes) = record.seal();
-    let io = |p: &Path| {
-        let p = p.display().to_string();
-        move |source| Error::Io { path: p, source }
-    };
-    for file in std::iter::once(path).chain(record_log) {
-        changegate::fsout::create_parent(file)?;
-    }
-    // The record is written beside its place and moved there only once the log has taken it:
-    // a log that cannot be appended to leaves no orphan record behind.
-    let file_name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "record.json".into());
-    let partial = path.with_file_name(format!(".{file_name}.partial"));
-    write_file(&partial, &bytes)?;
-    let mut message = format!("record {digest} written to {}", path.display());
-    let signature = match sign_key {
-        Some(key) => {
-            let sig = key.sign(changegate::sign::RECORD_NAMESPACE, &bytes)?;
-            message.push_str(&format!(", signed by {}", key.fingerprint()));
-            Some(sig)
-        }
-        None => None,
-    };
-    if let Some(log) = record_log {
-        let entry =
-            match evidence::append_log(log, &digest, &path.display().to_string(), &value, sign_key)
-            {
-                Ok(entry) => entry,
-                Err(e) => {
-                    let _ = std::fs::remove_file(&partial);
-                    return Err(e);
-                }
-            };
-        message.push_str(&format!(
-            "; log {} entry {} ({})",
-            log.display(),
-            entry.seq,
-            entry.digest
-        ));
-    }
-    // The signature goes in place first: a record never sits beside an old run's signature.
-    let sig_path = changegate::sign::signature_path(path);
-    match signature {
-        Some(sig) => write_file(&sig_path, sig.as_bytes())?,
-        None => match std::fs::remove_file(&sig_path) {
-            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&sig_path)(e)),
-            _ => {}
-        },
-    }
-    changegate::fsout::refuse_links(path)?;
-    std::fs::rename(&partial, path).map_err(io(path))?;
-    Ok(message)
+    super::output::write_sealed(path, record_log, sign_key, (&digest, &value, &bytes))
 }
 
 /// When the check cannot decide (exit 2), every report file asked for is still written, each
@@ -267,7 +215,12 @@ fn write_undecided(
 }
 
 /// One report in one format, whole, for `dest` (named in an error).
-fn render(format: Format, report: &Report<'_>, color: bool, dest: &str) -> Result<Vec<u8>, Error> {
+pub(super) fn render(
+    format: Format,
+    report: &Report<'_>,
+    color: bool,
+    dest: &str,
+) -> Result<Vec<u8>, Error> {
     let mut buf = Vec::new();
     report::render(format, report, color, &mut buf).map_err(|source| Error::Io {
         path: dest.to_string(),

@@ -4,6 +4,7 @@
 mod args;
 mod audit;
 mod check;
+mod close;
 mod commit_msg;
 mod export;
 mod init;
@@ -22,7 +23,9 @@ use clap::{Parser, Subcommand};
 use changegate::error::Error;
 use changegate::input::limits;
 
-use args::{AuditArgs, CheckArgs, ExportTarget, ListFormat, SchemaKind, Template, WindowsArgs};
+use args::{
+    AuditArgs, CheckArgs, CloseArgs, ExportTarget, ListFormat, SchemaKind, Template, WindowsArgs,
+};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -38,7 +41,7 @@ pub struct Cli {
     pub command: Command,
     /// Change the size limit of one kind of input: `KIND=SIZE` (e.g. `plan=4GiB`), repeatable
     /// or comma-separated. Kinds: plan, manifests, description, policy, change, tf, record,
-    /// record-log, commit-msg, event, http. A larger input is refused (exit 2).
+    /// record-log, commit-msg, event, http, rego, tests. A larger input is refused (exit 2).
     #[arg(
         long = "max-size",
         global = true,
@@ -53,6 +56,12 @@ pub struct Cli {
 pub enum Command {
     /// Check a change against the policy (exit 0 pass, 1 blocked, 2 could not decide).
     Check(Box<CheckArgs>),
+    /// Close a change after it was applied: verify its deploy record, read the tests run after
+    /// it and the state after it (post-apply plans, live objects), run the post-maintenance
+    /// rules and write the closing record. Exit 0 closed and every post-change check passed, 1
+    /// closed with blocking findings (the closing record is still written), 2 could not
+    /// decide.
+    Close(Box<CloseArgs>),
     /// List the rules.
     Rules {
         /// Output format.
@@ -199,6 +208,7 @@ pub fn run() -> Result<ExitCode, Error> {
     let mut out = std::io::stdout().lock();
     match cli.command {
         Command::Check(args) => check::run(&args, &mut out),
+        Command::Close(args) => close::run(&args, &mut out),
         Command::Rules {
             format,
             policy,

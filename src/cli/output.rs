@@ -126,3 +126,73 @@ fn parse_day(s: &str, end: bool, flag: &str) -> Result<DateTime<Utc>, Error> {
         ))
     })
 }
+
+/// Writes a sealed record (`digest`, its JSON, its bytes) to `path`, signs it with `sign_key`
+/// and appends it to `record_log`; says where. The record is written beside its place and
+/// moved there only once the log has taken it: a log that cannot be appended to leaves no
+/// orphan record behind.
+pub fn write_sealed(
+    path: &Path,
+    record_log: Option<&Path>,
+    sign_key: Option<&changegate::sign::SigningKey>,
+    sealed: (&str, &serde_json::Value, &[u8]),
+) -> Result<String, Error> {
+    let (digest, value, bytes) = sealed;
+    let io = |p: &Path| {
+        let p = p.display().to_string();
+        move |source| Error::Io { path: p, source }
+    };
+    for file in std::iter::once(path).chain(record_log) {
+        changegate::fsout::create_parent(file)?;
+    }
+    // The record is written beside its place and moved there only once the log has taken it:
+    // a log that cannot be appended to leaves no orphan record behind.
+    let file_name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "record.json".into());
+    let partial = path.with_file_name(format!(".{file_name}.partial"));
+    write_file(&partial, bytes)?;
+    let mut message = format!("record {digest} written to {}", path.display());
+    let signature = match sign_key {
+        Some(key) => {
+            let sig = key.sign(changegate::sign::RECORD_NAMESPACE, bytes)?;
+            message.push_str(&format!(", signed by {}", key.fingerprint()));
+            Some(sig)
+        }
+        None => None,
+    };
+    if let Some(log) = record_log {
+        let entry = match changegate::evidence::append_log(
+            log,
+            digest,
+            &path.display().to_string(),
+            value,
+            sign_key,
+        ) {
+            Ok(entry) => entry,
+            Err(e) => {
+                let _ = std::fs::remove_file(&partial);
+                return Err(e);
+            }
+        };
+        message.push_str(&format!(
+            "; log {} entry {} ({})",
+            log.display(),
+            entry.seq,
+            entry.digest
+        ));
+    }
+    // The signature goes in place first: a record never sits beside an old run's signature.
+    let sig_path = changegate::sign::signature_path(path);
+    match signature {
+        Some(sig) => write_file(&sig_path, sig.as_bytes())?,
+        None => match std::fs::remove_file(&sig_path) {
+            Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(io(&sig_path)(e)),
+            _ => {}
+        },
+    }
+    changegate::fsout::refuse_links(path)?;
+    std::fs::rename(&partial, path).map_err(io(path))?;
+    Ok(message)
+}

@@ -68,6 +68,11 @@ pub struct ChangeRecordFile {
     /// Declare the change security-impacting even if no resource says so.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security_impacting: Option<bool>,
+    /// Access granted for the change that must be gone when it is closed (`changegate close`
+    /// checks): Terraform addresses (`aws_iam_role_policy_attachment.breakglass`) and
+    /// Kubernetes objects (`ClusterRoleBinding break-glass`, `RoleBinding prod/debug`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub temporary_access: Option<Vec<String>>,
 }
 
 #[derive(Debug, Clone, Copy, Deserialize, Serialize, JsonSchema)]
@@ -269,6 +274,13 @@ impl<'a> RecordBuilder<'a> {
             };
             self.origin_ptr("type", "/type");
         }
+        if let Some(list) = &f.temporary_access {
+            let list: Vec<String> = list.iter().filter_map(|s| meaningful(Some(s))).collect();
+            if !list.is_empty() {
+                self.record.temporary_access = list;
+                self.origin_ptr("temporary_access", "/temporary_access");
+            }
+        }
         if let Some(systems) = &f.systems {
             let systems: Vec<String> = systems.iter().filter_map(|s| meaningful(Some(s))).collect();
             if !systems.is_empty() {
@@ -434,6 +446,7 @@ pub fn merge(parts: Vec<ChangeRecord>) -> ChangeRecord {
         take!(requested_by, "requested_by");
         take!(description, "description");
         take!(systems, "systems");
+        take!(temporary_access, "temporary_access");
         take!(risk, "risk");
         take!(rollback, "rollback");
         take!(backup, "backup");

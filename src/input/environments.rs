@@ -17,7 +17,7 @@ use crate::policy::file::PolicyFile;
 use crate::policy::{DEFAULT_ENVIRONMENT, Policy};
 
 /// What an environment may set that is not a policy section.
-const OWN_KEYS: &[&str] = &["name", "match", "enforcement"];
+const OWN_KEYS: &[&str] = &["name", "match", "enforcement", "promotion"];
 
 /// Compiles every environment of the policy document (validated against the schema already).
 pub fn compile_all(file: &str, bytes: &[u8], doc: &Document) -> Result<Vec<Environment>, Error> {
@@ -57,6 +57,37 @@ pub fn compile_all(file: &str, bytes: &[u8], doc: &Document) -> Result<Vec<Envir
             Err(Error::Input(e)) => errors.push(e),
             Err(Error::Inputs(v)) => errors.extend(v),
             Err(e) => return Err(e),
+        }
+    }
+    // A promotion names another environment of the policy (or `default`, the top level).
+    let names: Vec<&str> = out.iter().map(|e| e.name.as_str()).collect();
+    for (i, e) in out.iter().enumerate() {
+        if let Some(p) = &e.policy.promotion
+            && (p.from == e.name
+                || (p.from != DEFAULT_ENVIRONMENT && !names.contains(&p.from.as_str())))
+        {
+            errors.push(InputError::new(
+                file,
+                doc.index
+                    .value(&format!("/environments/{i}/promotion/from")),
+                format!(
+                    "environment `{}` is promoted from `{}`, which is {}; expected one of {}",
+                    e.name,
+                    p.from,
+                    if p.from == e.name {
+                        "itself"
+                    } else {
+                        "not an environment of the policy"
+                    },
+                    names
+                        .iter()
+                        .filter(|n| **n != e.name)
+                        .chain(std::iter::once(&DEFAULT_ENVIRONMENT))
+                        .map(|n| format!("`{n}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            ));
         }
     }
     if errors.is_empty() {
@@ -108,6 +139,7 @@ fn compile_one(
     let mut policy: Policy = compile(file, bytes, pf, &doc.index, Some((base, &overlay)))?;
     policy.environment = name.clone();
     policy.default_enforcement = enforcement;
+    policy.promotion = promotion(file, doc, env, base, &name)?;
     policy.window_required = !env
         .get("windows")
         .and_then(Value::as_array)
@@ -168,4 +200,46 @@ fn merge_objects(base: &mut Map<String, Value>, overlay: &Map<String, Value>) {
             }
         }
     }
+}
+
+/// Compiles an environment's `promotion` (validated against the schema already).
+fn promotion(
+    file: &str,
+    doc: &Document,
+    env: &Value,
+    base: &str,
+    name: &str,
+) -> Result<Option<crate::policy::Promotion>, Error> {
+    let Some(spec) = env.get("promotion") else {
+        return Ok(None);
+    };
+    let spec: crate::policy::file::PromotionSpec =
+        serde_json::from_value(spec.clone()).map_err(|e| {
+            InputError::new(
+                file,
+                doc.index.value(&format!("{base}/promotion")),
+                format!("environment `{name}`: `promotion`: {e}"),
+            )
+        })?;
+    let at = |k: &str| doc.index.value(&format!("{base}/promotion{k}"));
+    let soak = humantime::parse_duration(spec.soak.trim())
+        .ok()
+        .filter(|d| d.as_secs() <= 400 * 24 * 3600)
+        .and_then(|d| chrono::TimeDelta::from_std(d).ok())
+        .ok_or_else(|| {
+            InputError::new(
+                file,
+                at("/soak"),
+                format!(
+                    "invalid duration `{}` at `environments.{name}.promotion.soak`: expected a \
+                     duration such as `24h`, `3d` or `0h` (at most 400 days)",
+                    spec.soak
+                ),
+            )
+        })?;
+    Ok(Some(crate::policy::Promotion {
+        from: spec.from.trim().to_string(),
+        soak,
+        location: Location::new(file, at("")),
+    }))
 }

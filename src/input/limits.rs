@@ -33,11 +33,13 @@ pub enum LimitKind {
     Http,
     /// One `.rego` file of custom rules.
     Rego,
+    /// One JUnit XML file of the tests run after a change (`close --tests`).
+    Tests,
 }
 
 impl LimitKind {
     /// Every kind, in the order the README lists them.
-    pub const ALL: [LimitKind; 12] = [
+    pub const ALL: [LimitKind; 13] = [
         LimitKind::Plan,
         LimitKind::Manifests,
         LimitKind::Description,
@@ -50,6 +52,7 @@ impl LimitKind {
         LimitKind::Event,
         LimitKind::Http,
         LimitKind::Rego,
+        LimitKind::Tests,
     ];
 
     /// The name used by `--max-size` and in messages.
@@ -67,6 +70,7 @@ impl LimitKind {
             LimitKind::Event => "event",
             LimitKind::Http => "http",
             LimitKind::Rego => "rego",
+            LimitKind::Tests => "tests",
         }
     }
 
@@ -86,6 +90,7 @@ impl LimitKind {
             LimitKind::Event => 64 * MIB,
             LimitKind::Http => 64 * MIB,
             LimitKind::Rego => 4 * MIB,
+            LimitKind::Tests => 256 * MIB,
         }
     }
 

@@ -10,6 +10,7 @@ mod hcl_json;
 pub mod helm;
 pub mod history;
 pub mod join;
+pub mod junit;
 pub mod kube;
 pub mod limits;
 pub mod paths;

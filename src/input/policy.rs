@@ -772,6 +772,7 @@ pub(super) fn compile(
     let ticket = cx.ticket(&pf);
     let notice = cx.duration("/notice", &pf.notice);
     let review_within = cx.duration("/emergency/review_within", &pf.emergency.review_within);
+    let post_within = cx.duration("/post/within", &pf.post.within);
     let records_retention = crate::policy::Retention::parse(&pf.records.retention);
     if records_retention.is_none() {
         cx.err(
@@ -811,6 +812,7 @@ pub(super) fn compile(
         Some(review_within),
         Some(records_retention),
         Some(rego_timeout),
+        Some(post_within),
         true,
     ) = (
         ticket,
@@ -818,6 +820,7 @@ pub(super) fn compile(
         review_within,
         records_retention,
         rego_timeout,
+        post_within,
         errors.is_empty(),
     )
     else {
@@ -853,6 +856,8 @@ pub(super) fn compile(
             .to_std()
             .unwrap_or(std::time::Duration::from_secs(5)),
         rego_memory: rego_memory.unwrap_or(crate::budget::DEFAULT_MEMORY),
+        post_within,
+        promotion: None,
     };
     policy.index_roles();
     Ok(policy)

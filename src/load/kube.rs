@@ -13,11 +13,16 @@ use crate::policy::Policy;
 use crate::policy::file::KubernetesSpec;
 
 /// Adds the rendered, base and live objects to the change set and their files to the inputs.
+///
+/// With `state` (at `close`), the objects are the state after the change rather than changes:
+/// the live objects when given (else the rendered ones), each `no-op`; the rendered objects
+/// are then only what the live ones are compared with.
 pub(super) fn add(
     kube: [Option<Manifests>; 3],
     policy: &Policy,
     set: &mut ChangeSet,
     inputs: &mut Vec<InputInfo>,
+    state: bool,
 ) {
     let [mut rendered, base, live] = kube;
     for (kind, m) in [
@@ -39,7 +44,21 @@ pub(super) fn add(
             live.as_ref().map(|m| m.objects.as_slice()),
             &policy.file.kubernetes,
         );
-        set.resources.extend(k.resources);
+        if !state {
+            set.resources.extend(k.resources);
+        } else if let Some(live) = &live {
+            let ns = &policy.file.kubernetes.default_namespace;
+            set.resources.extend(
+                live.objects
+                    .iter()
+                    .map(|o| resource_of(o.clone(), ns, Action::NoOp, None, None)),
+            );
+        } else {
+            set.resources.extend(k.resources.into_iter().map(|mut r| {
+                r.action = Action::NoOp;
+                r
+            }));
+        }
         set.drift.extend(k.drift);
         set.untracked_objects = k.untracked;
     }
@@ -120,6 +139,43 @@ fn attrs(o: &Object) -> crate::model::Attrs {
     attrs_owned(&o.kind, o.value.clone())
 }
 
+/// One object as a resource change. Rendered objects are consumed: their trees move into the
+/// model instead of being copied.
+fn resource_of(
+    o: Object,
+    ns: &str,
+    action: Action,
+    before: Option<&Object>,
+    reason: Option<String>,
+) -> ResourceChange {
+    let identity = o.identity(ns);
+    let namespace = o.namespace_or(ns).map(str::to_string);
+    let after = if action == Action::Delete {
+        Default::default()
+    } else {
+        attrs_owned(&o.kind, o.value)
+    };
+    let before_attrs = before.map(attrs).unwrap_or_default();
+    ResourceChange {
+        address: identity,
+        kind: o.kind,
+        action,
+        replace_order: None,
+        action_reason: reason,
+        imported: false,
+        mode: "managed".into(),
+        module: None,
+        namespace,
+        provider: "kubernetes".into(),
+        // Classified with every other resource, in `super::classify`.
+        classes: Default::default(),
+        before: before_attrs,
+        after,
+        input: o.location.path.clone(),
+        location: Some(o.location),
+    }
+}
+
 /// Builds resource changes (against the base when given), live drift and untracked live objects.
 pub fn build(
     rendered: Vec<Object>,
@@ -135,34 +191,8 @@ pub fn build(
     let base_map = base.map(|b| by_identity(b, ns));
     let rendered_ids: std::collections::HashSet<String> =
         rendered.iter().map(|o| o.identity(ns)).collect();
-    // Rendered objects are consumed: their trees move into the model instead of being copied.
     let change_of = |o: Object, action: Action, before: Option<&Object>, reason: Option<String>| {
-        let identity = o.identity(ns);
-        let namespace = o.namespace_or(ns).map(str::to_string);
-        let after = if action == Action::Delete {
-            Default::default()
-        } else {
-            attrs_owned(&o.kind, o.value)
-        };
-        let before_attrs = before.map(attrs).unwrap_or_default();
-        ResourceChange {
-            address: identity,
-            kind: o.kind,
-            action,
-            replace_order: None,
-            action_reason: reason,
-            imported: false,
-            mode: "managed".into(),
-            module: None,
-            namespace,
-            provider: "kubernetes".into(),
-            // Classified with every other resource, in `super::classify`.
-            classes: Default::default(),
-            before: before_attrs,
-            after,
-            input: o.location.path.clone(),
-            location: Some(o.location),
-        }
+        resource_of(o, ns, action, before, reason)
     };
     for o in rendered {
         let id = o.identity(ns);

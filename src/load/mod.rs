@@ -332,7 +332,13 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         // templates are named relative to it too, like every other input.
         crate::input::helm::map_helm_sources(&mut m.objects, &req.chart_roots, &req.repo);
     }
-    kube::add(kube_read, &policy, &mut set, &mut inputs);
+    kube::add(
+        kube_read,
+        &policy,
+        &mut set,
+        &mut inputs,
+        req.stage == crate::findings::Stage::Close,
+    );
     crate::input::join::attach_source(&mut set, read.sources.into_iter().map(|(_, s)| s).collect());
     let branch = req.branch.clone().or_else(|| ci.branch.clone());
     let assignment = if policy.has_environments() || !req.environments.is_empty() {

@@ -52,6 +52,8 @@ pub(super) fn read_all(
     root: &TrustRoot,
 ) -> Result<Read, Error> {
     let plan_paths = input::plan::expand(&req.plans)?;
+    // A plan made after the apply (at `close`) is the state: every resource's attributes.
+    let state = req.stage == crate::findings::Stage::Close;
     let documents = documents_wanted(req, cwd);
     let kube_paths = [
         input::kube::expand(&req.manifests)?,
@@ -74,7 +76,7 @@ pub(super) fn read_all(
             || {
                 plan_paths
                     .par_iter()
-                    .map(|p| input::plan::load_with(p, documents))
+                    .map(|p| input::plan::load_with(p, documents, state))
                     .collect::<Vec<_>>()
             },
             || {

@@ -110,6 +110,9 @@ impl Assignment {
             documents: keep(&change.documents, &self.documents, |s| s == 0 || mine(s)),
             trust: change.trust.clone(),
             platform: change.platform.clone(),
+            close: change.close.clone(),
+            records: change.records.clone(),
+            content: change.content.clone(),
         }
     }
 }

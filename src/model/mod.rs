@@ -1,6 +1,7 @@
 //! The normalized change set that every rule reads: the change record (what the change claims)
 //! and the changes it makes (what it does). Inputs build it; rules only read it.
 
+pub mod close;
 pub mod environments;
 pub mod git;
 pub mod kube;
@@ -327,6 +328,14 @@ pub struct ChangeSet {
     pub trust: trust::Trust,
     /// The pull or merge request the platform's approvals were read from.
     pub platform: Option<provenance::PlatformRef>,
+    /// At `changegate close`: the deploy record, the result, the notes and the tests (the
+    /// resources and objects are then the state after the change).
+    pub close: Option<std::sync::Arc<close::Close>>,
+    /// Maintenance records of earlier deploys and closes (`--records`), for promotion through
+    /// environments.
+    pub records: std::sync::Arc<close::Records>,
+    /// This change's content identity, for promotion (`close::Content`).
+    pub content: Option<close::Content>,
 }
 
 /// One input document as written: a plan's JSON, a manifest document, the change record.

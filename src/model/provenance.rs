@@ -23,10 +23,12 @@ pub enum InputKind {
     /// A file the policy trusts to verify commit signatures with (`git.allowed_signers`,
     /// `git.keyring`).
     SigningTrust,
+    /// A JUnit file of the tests run after the change (`close --tests`).
+    Tests,
 }
 
 impl InputKind {
-    pub const ALL: [InputKind; 12] = [
+    pub const ALL: [InputKind; 13] = [
         InputKind::Policy,
         InputKind::ChangeRecord,
         InputKind::Description,
@@ -39,6 +41,7 @@ impl InputKind {
         InputKind::Rego,
         InputKind::RegoData,
         InputKind::SigningTrust,
+        InputKind::Tests,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -55,6 +58,7 @@ impl InputKind {
             InputKind::Rego => "rego",
             InputKind::RegoData => "rego-data",
             InputKind::SigningTrust => "signing-trust",
+            InputKind::Tests => "tests",
         }
     }
 

@@ -181,6 +181,10 @@ pub struct ChangeRecord {
     /// Overrides of soft-mandatory rules: `rule`, `by`, `reason`.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub overrides: Vec<Override>,
+    /// Access granted for the change that it must remove by its close: Terraform addresses and
+    /// Kubernetes objects (`Kind namespace/name`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub temporary_access: Vec<String>,
     /// Declared by the record itself (`security_impacting: true`); resources can only add to it.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub security_impacting: Option<bool>,

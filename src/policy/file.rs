@@ -78,6 +78,92 @@ pub struct PolicyFile {
     /// Custom rules in Rego.
     #[serde(default, skip_serializing_if = "RegoSpec::is_default")]
     pub rego: RegoSpec,
+    /// After the change: what `changegate close` requires (post-maintenance validation).
+    #[serde(default)]
+    pub post: PostSpec,
+}
+
+/// What closing a change requires (`changegate close`).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PostSpec {
+    /// The longest time from the deploy record to the close (e.g. `24h`, `3d`); an emergency
+    /// change is held to `emergency.review_within` when that is shorter.
+    #[serde(default = "default_post_within")]
+    pub within: String,
+    /// The close needs at least one JUnit file of tests run after the change, without failures
+    /// or errors.
+    #[serde(default = "default_true")]
+    pub require_tests: bool,
+    /// The change types whose close needs a post-apply plan showing no changes and no drift
+    /// (`[emergency]`, `[standard, emergency]`), or `true` for every change, `false` for none.
+    #[serde(default = "default_baseline")]
+    pub baseline: BaselineSpec,
+    /// What the change must have removed by the time it is closed.
+    #[serde(default)]
+    pub temporary_access: TemporaryAccessSpec,
+}
+
+impl Default for PostSpec {
+    fn default() -> Self {
+        PostSpec {
+            within: default_post_within(),
+            require_tests: true,
+            baseline: default_baseline(),
+            temporary_access: TemporaryAccessSpec::default(),
+        }
+    }
+}
+
+fn default_post_within() -> String {
+    "24h".into()
+}
+
+fn default_baseline() -> BaselineSpec {
+    BaselineSpec::Types(vec![crate::model::ChangeType::Emergency])
+}
+
+/// `post.baseline`: every change, none, or the change types listed.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(untagged)]
+pub enum BaselineSpec {
+    All(bool),
+    Types(Vec<crate::model::ChangeType>),
+}
+
+impl BaselineSpec {
+    /// Whether a change of this type needs a revalidated baseline at its close.
+    pub fn requires(&self, t: crate::model::ChangeType) -> bool {
+        match self {
+            BaselineSpec::All(b) => *b,
+            BaselineSpec::Types(l) => l.contains(&t),
+        }
+    }
+}
+
+/// `post.temporary_access`: how temporary access is marked.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TemporaryAccessSpec {
+    /// Tags (Terraform `tags`, `labels`) and Kubernetes labels that mark a resource or object
+    /// as temporary: every one listed must match (`{"changegate/temporary": "true"}`).
+    #[serde(default)]
+    pub tags: BTreeMap<String, String>,
+}
+
+/// `environments[].promotion`: the environment a change must have passed through first.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PromotionSpec {
+    /// The environment the same change must have been deployed to and closed `successful` in.
+    pub from: String,
+    /// How long before this deploy that close must be (e.g. `24h`; `0h` for none).
+    #[serde(default = "default_soak")]
+    pub soak: String,
+}
+
+fn default_soak() -> String {
+    "24h".into()
 }
 
 /// Custom rules in Rego (`--rego` adds to them).
@@ -183,6 +269,13 @@ pub struct EnvironmentSpec {
     pub enforcement: Option<Enforcement>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub classes: Option<ClassesSpec>,
+    /// What it needs at close (`post`), merged into the top level's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub post: Option<PostSpec>,
+    /// A change deployed here must have been deployed to, closed `successful` in, and soaked
+    /// in another environment first (`{from: staging, soak: 24h}`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub promotion: Option<PromotionSpec>,
 }
 
 /// What selects an environment's items; any one of the lists matching is enough.

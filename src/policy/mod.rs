@@ -120,6 +120,20 @@ pub struct Policy {
     pub rego_timeout: std::time::Duration,
     /// `rego.memory`, in bytes.
     pub rego_memory: u64,
+    /// Compiled `post.within`.
+    pub post_within: TimeDelta,
+    /// An environment's `promotion`: where the same change must have been closed first, and
+    /// how long before.
+    pub promotion: Option<Promotion>,
+}
+
+/// A compiled `environments[].promotion`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Promotion {
+    pub from: String,
+    pub soak: TimeDelta,
+    /// Where the policy file sets it.
+    pub location: crate::model::Location,
 }
 
 /// The name of the top level as an environment.
@@ -142,8 +156,17 @@ impl Policy {
         change_type: ChangeType,
     ) -> DateTime<Utc> {
         match (stage, change_type) {
-            (_, ChangeType::Emergency) | (Stage::Deploy, _) => now,
+            (_, ChangeType::Emergency) | (Stage::Deploy | Stage::Close, _) => now,
             (Stage::Review, ChangeType::Standard) => now + self.notice,
+        }
+    }
+
+    /// How long after its deploy a change of this type may be closed: `post.within`, or
+    /// `emergency.review_within` for an emergency change when that is shorter.
+    pub fn close_within(&self, change_type: ChangeType) -> TimeDelta {
+        match change_type {
+            ChangeType::Emergency => self.post_within.min(self.review_within),
+            ChangeType::Standard => self.post_within,
         }
     }
 

@@ -38,7 +38,7 @@ pub fn cell(s: &str) -> String {
 
 /// A message: its `code` spans stay code spans (inert: no HTML, no mentions inside them), the
 /// rest is escaped as [`cell`]. An unpaired backtick is shown as typed.
-fn prose(s: &str) -> String {
+pub(super) fn prose(s: &str) -> String {
     let parts: Vec<&str> = s.split('`').collect();
     let paired = if parts.len() % 2 == 1 {
         parts.len()
@@ -61,7 +61,7 @@ fn prose(s: &str) -> String {
 
 /// Text shown as code (a target, a path), from the change: a code span whose fence is longer
 /// than any backtick run inside, in a table cell.
-fn code(s: &str) -> String {
+pub(super) fn code(s: &str) -> String {
     let s = crate::model::text::controls(s)
         .replace(['\r', '\n'], " ")
         .replace('|', "\\|");
@@ -99,6 +99,9 @@ fn table(w: &mut dyn Write, findings: &[&Finding]) -> std::io::Result<()> {
 }
 
 pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
+    if let Some(c) = r.close {
+        return super::closing::markdown(r, c, w);
+    }
     headline(r, w)?;
     findings(r, w)?;
     change_record(r, w)?;

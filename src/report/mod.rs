@@ -1,6 +1,7 @@
 //! Reports: the stable report document (`changegate/report/v1`) built from an evaluation, and
 //! one renderer file per output format, each writing to `impl Write`.
 
+pub mod closing;
 pub mod github;
 pub mod gitlab;
 pub mod json;
@@ -116,6 +117,10 @@ pub struct Report<'a> {
     /// Where the policy and the other trust material were read from, and what the change does
     /// to them.
     pub trust: &'a crate::model::trust::Trust,
+    /// At `changegate close`: the deploy record it closes, the result, the notes, the tests and
+    /// the baseline.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub close: Option<&'a crate::model::close::Close>,
     /// The rules that ran (for formats that list passing checks too).
     #[serde(skip)]
     pub rules: &'a [&'static crate::findings::RuleMeta],
@@ -152,6 +157,7 @@ impl<'a> Report<'a> {
             skipped_rules: Vec::new(),
             environments: &eval.environments,
             trust: &change.trust,
+            close: change.close.as_deref(),
             summary: Summary {
                 blocking: eval.blocking(),
                 advisory: eval.advisory(),

@@ -148,6 +148,9 @@ pub fn render(r: &Report<'_>, color: bool, w: &mut dyn Write) -> std::io::Result
             count(i.items, "item", "items")
         )?;
     }
+    for (k, v) in r.close.map(super::closing::text_lines).unwrap_or_default() {
+        writeln!(w, "  {} {}", p.paint(DIM, k), inert(&v))?;
+    }
     writeln!(
         w,
         "  {} {}",
@@ -255,11 +258,30 @@ pub fn render(r: &Report<'_>, color: bool, w: &mut dyn Write) -> std::io::Result
             super::sarif::MAX_RESULTS
         )?;
     }
+    verdict_line(r, &p, w)
+}
+
+/// The last line: the verdict with the counts.
+fn verdict_line(r: &Report<'_>, p: &Paint, w: &mut dyn Write) -> std::io::Result<()> {
     let s = &r.summary;
     let counts = format!(
         "{} blocking, {} advisory, {} overridden, {} suppressed",
         s.blocking, s.advisory, s.overridden, s.suppressed
     );
+    if r.close.is_some() {
+        return match r.verdict {
+            Verdict::Pass => writeln!(
+                w,
+                "{} the change is closed, every post-change check passed ({counts})",
+                p.paint(GREEN, "PASS:")
+            ),
+            Verdict::Fail => writeln!(
+                w,
+                "{} the change is closed with blocking findings ({counts})",
+                p.paint(RED, "FAIL:")
+            ),
+        };
+    }
     match r.verdict {
         Verdict::Pass => writeln!(
             w,

@@ -2,7 +2,7 @@
 //! comment), and a pure check of the change set against the policy at a given time.
 //!
 //! Codes are never reused: `CG0xx` inputs, `CG1xx` change control, `CG2xx` Terraform, `CG3xx` Kubernetes,
-//! `CG4xx` git, `CG5xx` the history under `audit`.
+//! `CG4xx` git, `CG5xx` the history under `audit`, `CG6xx` after the change under `close`.
 
 pub mod audit;
 pub mod change;
@@ -12,6 +12,7 @@ pub mod docs;
 pub mod git;
 pub mod input;
 pub mod kubernetes;
+pub mod post;
 pub mod terraform;
 
 use crate::findings::{Obligation, RuleMeta, Stage};
@@ -172,14 +173,37 @@ pub static AUDIT_RULES: &[&(dyn Meta + Sync)] = &[
     &audit::orphan_record::OrphanRecord,
 ];
 
+/// The rules of `changegate close`, sorted by code: the post-maintenance checks of a change
+/// after it was applied.
+pub static POST_RULES: &[&dyn Rule] = &[
+    &post::tests_missing::PostTestsMissing,
+    &post::tests_failed::PostTestsFailed,
+    &post::baseline::BaselineNotRevalidated,
+    &post::security_regression::SecurityRegression,
+    &post::temporary_access::TemporaryAccessRemains,
+    &post::overdue::CloseOverdue,
+    &post::unsuccessful::UnsuccessfulWithoutRollback,
+];
+
+/// The rules that run at a stage: those of `check` at review and deploy, the post-maintenance
+/// rules at close.
+pub fn registry(stage: Stage) -> &'static [&'static dyn Rule] {
+    match stage {
+        Stage::Review | Stage::Deploy => REGISTRY,
+        Stage::Close => POST_RULES,
+    }
+}
+
 /// The finding `check` reports when it cannot decide (exit 2): not run on a change set.
 pub static UNDECIDED: &(dyn Meta + Sync) = &input::undecided::CouldNotDecide;
 
-/// Every rule's metadata in code order: CG000, the rules of `check`, then those of `audit`.
+/// Every rule's metadata in code order: CG000, the rules of `check`, those of `audit`, then
+/// those of `close`.
 pub fn all() -> impl Iterator<Item = &'static RuleMeta> {
     std::iter::once(UNDECIDED.meta())
         .chain(REGISTRY.iter().map(|r| r.meta()))
         .chain(AUDIT_RULES.iter().map(|r| r.meta()))
+        .chain(POST_RULES.iter().map(|r| r.meta()))
 }
 
 fn named(m: &RuleMeta, code_or_name: &str) -> bool {
@@ -217,6 +241,7 @@ mod tests {
         sorted.sort();
         assert_eq!(sorted, all().map(|m| m.code).collect::<Vec<_>>());
         assert!(AUDIT_RULES.iter().all(|r| r.meta().code.starts_with("CG5")));
+        assert!(POST_RULES.iter().all(|r| r.meta().code.starts_with("CG6")));
     }
 
     #[test]

@@ -182,21 +182,27 @@ pub(super) fn entry<'a>(
     Ok((c, address, action))
 }
 
-pub(super) fn resource(name: &str, text: &str, raw: &RawValue) -> Result<ResourceChange, Error> {
+pub(super) fn resource(
+    name: &str,
+    text: &str,
+    raw: &RawValue,
+    state: bool,
+) -> Result<ResourceChange, Error> {
     let (c, address, (action, replace_order)) =
         entry(name, text, raw, "each `resource_changes` entry")?;
     let imported = c.change.importing.is_some();
     let body = c.change;
     // Only the sides a rule can read are built: `before` when the object is destroyed, `after`
-    // when one is written. The rest is never materialised (memory stays near the file size).
-    let before = if action.destroys() {
+    // when one is written (with `state`, whenever there is one: the post-apply state). The rest
+    // is never materialised (memory stays near the file size).
+    let before = if action.destroys() || (state && body.after.is_none()) {
         let v = value_of(name, text, body.before)?;
         register_marked(&v, &body.before_sensitive);
         Attrs::masked(v, body.before_sensitive, Node::Null)
     } else {
         Attrs::default()
     };
-    let after = if action.writes() {
+    let after = if action.writes() || (state && body.after.is_some()) {
         let v = value_of(name, text, body.after)?;
         register_marked(&v, &body.after_sensitive);
         Attrs::masked(v, body.after_sensitive, body.after_unknown)

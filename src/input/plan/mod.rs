@@ -50,8 +50,10 @@ pub fn read_document(path: &Path) -> Result<regorus::Value, Error> {
     document(&name, &text)
 }
 
-/// Reads a plan, and (with `document`) its JSON for custom rules at the same time.
-pub fn load_with(path: &Path, document: bool) -> Result<Plan, Error> {
+/// Reads a plan, and (with `document`) its JSON for custom rules at the same time. With
+/// `state` (a plan made after the apply, at `close`), the attributes of every existing resource
+/// are kept, not only of those the plan writes.
+pub fn load_with(path: &Path, document: bool, state: bool) -> Result<Plan, Error> {
     let (name, raw) = text::read_bytes(path, super::limits::LimitKind::Plan)?;
     if raw.starts_with(b"PK\x03\x04") {
         return Err(refuse(
@@ -64,10 +66,10 @@ pub fn load_with(path: &Path, document: bool) -> Result<Plan, Error> {
     let sha256 = text::sha256_hex(&raw);
     let text = text::decode_owned(&name, raw)?;
     if !document {
-        return parse(&name, &text, sha256);
+        return parse_with(&name, &text, sha256, state);
     }
     let (plan, doc) = rayon::join(
-        || parse(&name, &text, sha256),
+        || parse_with(&name, &text, sha256, state),
         || self::document(&name, &text),
     );
     let mut plan = plan?;
@@ -110,11 +112,16 @@ pub(super) fn refuse(name: &str, message: String) -> Error {
 
 /// Reads and parses one plan file into the model.
 pub fn load(path: &Path) -> Result<Plan, Error> {
-    load_with(path, false)
+    load_with(path, false, false)
 }
 
 /// Parses plan JSON text (already decoded).
 pub fn parse(name: &str, text: &str, sha256: String) -> Result<Plan, Error> {
+    parse_with(name, text, sha256, false)
+}
+
+/// Parses plan JSON text; with `state`, keeps every existing resource's attributes.
+pub fn parse_with(name: &str, text: &str, sha256: String, state: bool) -> Result<Plan, Error> {
     // serde reads a struct from an array too (field by field), which would give a message
     // about the first field: say what the document is instead.
     if let Some((i, c)) = text.char_indices().find(|(_, c)| !c.is_whitespace()) {
@@ -229,7 +236,7 @@ pub fn parse(name: &str, text: &str, sha256: String) -> Result<Plan, Error> {
     // Resources are independent: parse them on every core, keep plan order.
     let resources: Vec<ResourceChange> = changes
         .par_iter()
-        .map(|raw| resource(name, text, raw))
+        .map(|raw| resource(name, text, raw, state))
         .collect::<Result<_, _>>()?;
     let drift = drift_entries(name, text, &doc.resource_drift, relevant.as_ref())?;
     Ok(Plan {
