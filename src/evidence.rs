@@ -127,6 +127,13 @@ pub struct Record<'a> {
     /// `--rego-combine` of the check.
     #[serde(skip_serializing_if = "std::ops::Not::not")]
     pub rego_combine: bool,
+    /// What makes this deploy the same change as one in another environment (promotion).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub content: Option<&'a crate::model::close::Content>,
+    /// `--records` of the check: the directory earlier deploys and closes were read from
+    /// (verify reads it again).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub records: Option<&'a str>,
 }
 
 /// An environment the change touched, with its effective requirements.
@@ -240,6 +247,8 @@ impl<'a> Record<'a> {
             rego_namespaces: &[],
             rego_all_namespaces: false,
             rego_combine: false,
+            content: change.content.as_ref(),
+            records: None,
         }
     }
 
@@ -501,6 +510,19 @@ impl ReadRecord {
             Some(t) => Vec::deserialize(t).map_err(|e| format!("`rego_namespaces`: {e}")),
             None => Ok(Vec::new()),
         }
+    }
+
+    /// `content`: what made the deploy the same change as one elsewhere.
+    pub fn content(&self) -> Option<crate::model::close::Content> {
+        self.value
+            .get("content")
+            .cloned()
+            .and_then(|c| serde_json::from_value(c).ok())
+    }
+
+    /// `records`: the directory of earlier records the check read.
+    pub fn records_dir(&self) -> Option<String> {
+        self.str_at("/records").map(str::to_string)
     }
 
     /// `branch`: what environments were matched against.

@@ -107,6 +107,7 @@ fn replay_request(
             .map_err(|m| unreadable(&rec.path, m))?,
         rego_all_namespaces: flag(rec, "rego_all_namespaces"),
         rego_combine: flag(rec, "rego_combine"),
+        records: rec.records_dir().map(PathBuf::from),
         ..Request::default()
     };
     // The trust material is read again from the commit it was read from (records from before
@@ -359,6 +360,8 @@ fn decision_changed(
     }
     loaded.change.platform = platform;
     loaded.change.record = recorded;
+    // The content was the checkout's of the run (its `HEAD`), which has moved on since.
+    loaded.change.content = rec.content();
     loaded.change.platform_notes = rec.platform_notes();
     // What the change did to the trust material was judged against the working tree of the
     // run, which is gone: the recorded trust is replayed (the digest seals it; the material

@@ -148,6 +148,10 @@ pub struct CheckArgs {
     /// Append the record's digest to this hash-chained JSON-lines log (needs `--record`).
     #[arg(long, value_name = "FILE", requires = "record")]
     pub record_log: Option<PathBuf>,
+    /// A directory of maintenance records of earlier deploys and closes (searched
+    /// recursively), for environments promoted from another (`environments[].promotion`).
+    #[arg(long, value_name = "DIR", env = "CHANGEGATE_RECORDS")]
+    pub records: Option<PathBuf>,
     /// Sign the record (`RECORD.sig`, an SSHSIG as `ssh-keygen -Y sign -n changegate-record`
     /// makes) and its log line with this OpenSSH private key (needs `--record`).
     #[arg(
@@ -452,6 +456,7 @@ impl CheckArgs {
             rego_data: self.rego_data.clone(),
             trust: trust_spec(self.trust_ref.as_ref(), self.trust_from),
             stage: self.stage.into(),
+            records: self.records.clone(),
         }
     }
 }

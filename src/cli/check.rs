@@ -180,6 +180,7 @@ fn write_record(
     record.rego_namespaces = &loaded.rego_namespaces;
     record.rego_all_namespaces = loaded.rego_all_namespaces;
     record.rego_combine = loaded.rego_combine;
+    record.records = loaded.records.as_deref();
     let (digest, value, bytes) = record.seal();
     super::output::write_sealed(path, record_log, sign_key, (&digest, &value, &bytes))
 }

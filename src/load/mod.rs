@@ -9,6 +9,7 @@ mod environments;
 pub mod kube;
 mod read;
 mod record;
+mod records;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -80,6 +81,9 @@ pub struct Request {
     /// The stage the check runs at: at `review` the trust material comes from the base of the
     /// change, at `deploy` from `HEAD`.
     pub stage: crate::findings::Stage,
+    /// A directory of maintenance records of earlier deploys and closes (`--records`), for
+    /// promotion through environments.
+    pub records: Option<PathBuf>,
 }
 
 /// The inputs of a check, read and parsed.
@@ -104,6 +108,8 @@ pub struct Loaded {
     pub rego_combine: bool,
     /// The branch environments were matched against (when the policy has environments).
     pub branch: Option<String>,
+    /// `--records`, as the request stated it.
+    pub records: Option<String>,
     /// The keys allowed to sign maintenance records (`records.allowed_signers`, from the
     /// trusted ref).
     pub record_signers: Option<crate::input::signatures::AllowedSigners>,
@@ -348,6 +354,18 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         Default::default()
     };
     classify(&mut set, &policy, &assignment);
+    set.content = records::content(&cwd.join(&req.repo), &set, &inputs);
+    if let Some(dir) = &req.records {
+        let signing = crate::sign::Requirement {
+            signers: record_signers.clone(),
+            required: policy.file.records.require_signed,
+        };
+        set.records = std::sync::Arc::new(records::read(
+            &cwd.join(dir),
+            &dir.display().to_string(),
+            &signing,
+        )?);
+    }
     watch_trust_files(&root, &policy);
     set.trust = root.finish()?;
     // What the commits of the change did to the trust material counts too (at the deploy
@@ -370,6 +388,7 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         rego_all_namespaces: req.rego_all_namespaces,
         rego_combine: req.rego_combine,
         branch: branch.filter(|_| !assignment.names.is_empty()),
+        records: req.records.as_ref().map(|d| d.display().to_string()),
         assignment,
         record_signers,
     })

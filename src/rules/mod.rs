@@ -141,6 +141,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &change::emergency::UnjustifiedEmergency,
     &change::exception::InvalidException,
     &change::policy_change::PolicyChange,
+    &change::promotion::NotPromoted,
     &terraform::backup::DestroyWithoutBackup,
     &terraform::protected::ProtectedResourceDestroyed,
     &terraform::network::RemoteAccessOpenToWorld,

@@ -6,6 +6,7 @@ pub mod exception;
 pub mod notice;
 pub mod personnel;
 pub mod policy_change;
+pub mod promotion;
 pub mod record;
 pub mod rollback;
 pub mod ticket;
