@@ -221,21 +221,32 @@ pub fn verify_record(
             "record",
         )
     };
+    let is_close = rec.stage() == Some(crate::findings::Stage::Close);
+    // A closing record's link: the deploy record it names, where it was read from, with the
+    // digest it names.
+    let mut link_notes = Vec::new();
+    if is_close {
+        match deploy_link(&rec, cwd, digest_only)? {
+            Link::Broken(message) => return Ok(Outcome::Mismatch { what, message }),
+            Link::Holds(note) | Link::Unchecked(note) => link_notes.push(note),
+        }
+    }
     if digest_only {
         return Ok(match sign_check(signing) {
             Err(message) => Outcome::Mismatch { what, message },
             Ok(signed) => Outcome::Verified {
                 what: format!("{what} ({}, digest only)", rec.digest),
-                notes: signed.into_iter().collect(),
+                notes: link_notes.into_iter().chain(signed).collect(),
                 signing: None,
             },
         });
     }
-    let mut notes = Vec::new();
+    let mut notes = link_notes;
     let (req, expected) = replay_request(&rec, &mut notes)?;
     let mut policy_signing = None;
     let mismatch = match files_changed(&expected)? {
         Some(message) => Some(message),
+        None if is_close => close_changed(&rec, req, &expected, cwd, &mut policy_signing)?,
         None => decision_changed(&rec, &req, &expected, cwd, &mut notes, &mut policy_signing)?,
     };
     if let Some(message) = mismatch {
@@ -258,6 +269,154 @@ pub fn verify_record(
             }
         }
     })
+}
+
+/// What became of a closing record's link to its deploy record.
+enum Link {
+    /// The deploy record is where the closing record says, intact, with the digest it names.
+    Holds(String),
+    /// Not found (digest-only verification goes on without it).
+    Unchecked(String),
+    Broken(String),
+}
+
+/// Reads the deploy record a closing record names (at its recorded path, relative to the
+/// directory the inputs are read from) and compares its digest with the one the closing record
+/// holds.
+fn deploy_link(rec: &ReadRecord, cwd: &Path, digest_only: bool) -> Result<Link, Error> {
+    let (Some(path), Some(digest)) = (rec.str_at("/deploy/path"), rec.str_at("/deploy/digest"))
+    else {
+        return Err(unreadable(
+            &rec.path,
+            "a closing record without `deploy.path` and `deploy.digest`".into(),
+        ));
+    };
+    let at = cwd.join(path);
+    if !at.exists() {
+        let message = format!(
+            "the deploy record it closes, `{path}`, is not in `{}`: pass the directory the \
+             recorded paths are relative to with `--inputs DIR`",
+            cwd.display()
+        );
+        return if digest_only {
+            Ok(Link::Unchecked(format!("link not checked: {message}")))
+        } else {
+            Err(unreadable(&rec.path, message))
+        };
+    }
+    let deploy = read_record(&at)?;
+    if deploy.digest != digest {
+        return Ok(Link::Broken(format!(
+            "it closes the deploy record {digest}, but `{path}` is {}: the deploy record was \
+             replaced, or the closing record names another",
+            deploy.digest
+        )));
+    }
+    if let Err(m) = deploy.intact() {
+        return Ok(Link::Broken(format!(
+            "the deploy record `{path}` it closes: {m}"
+        )));
+    }
+    Ok(Link::Holds(format!(
+        "closes deploy record `{path}` ({digest})"
+    )))
+}
+
+/// Re-evaluates a close with its recorded inputs, deploy record, result, notes and time, and
+/// compares the decision.
+fn close_changed(
+    rec: &ReadRecord,
+    mut req: Request,
+    expected: &[Reread],
+    cwd: &Path,
+    signing: &mut Option<Requirement>,
+) -> Result<Option<String>, Error> {
+    use crate::close::{CloseRequest, Notes};
+    let now = rec.evaluated_at().ok_or_else(|| {
+        unreadable(
+            &rec.path,
+            "the record has no valid `evaluated_at` (an RFC 3339 time)".into(),
+        )
+    })?;
+    let result = rec
+        .str_at("/result")
+        .and_then(crate::model::close::CloseResult::parse)
+        .ok_or_else(|| unreadable(&rec.path, "the closing record has no valid `result`".into()))?;
+    // The notes are in the record (a notes file was compared by digest with the inputs).
+    req.description = None;
+    req.stage = crate::findings::Stage::Close;
+    let creq = CloseRequest {
+        record: PathBuf::from(rec.str_at("/deploy/path").unwrap_or_default()),
+        result,
+        tests: expected
+            .iter()
+            .filter(|r| r.kind == InputKind::Tests)
+            .map(|r| r.now.clone())
+            .collect(),
+        notes: rec
+            .str_at("/notes")
+            .map_or(Notes::None, |n| Notes::Text(n.to_string())),
+        load: req,
+    };
+    let closing = crate::close::close(&creq, cwd, now)?;
+    *signing = Some(Requirement {
+        signers: closing.loaded.record_signers.clone(),
+        required: closing.loaded.policy.file.records.require_signed,
+    });
+    let Some(again) = crate::evidence::Closing::new(
+        &closing.eval,
+        &closing.loaded.change,
+        &closing.loaded.inputs,
+        &closing.loaded.policy,
+    ) else {
+        return Ok(Some("re-evaluated, the record is not a close".into()));
+    };
+    let again = again.to_value();
+    for field in [
+        "/policy/sha256",
+        "/deploy/digest",
+        "/result",
+        "/verdict",
+        "/tests",
+        "/baseline",
+    ] {
+        let (a, b) = (rec.value.pointer(field), again.pointer(field));
+        if a != b {
+            return Ok(Some(format!(
+                "re-evaluated, `{}` differs: recorded {}, now {}",
+                &field[1..].replace('/', "."),
+                a.map(brief).unwrap_or_else(|| "nothing".into()),
+                b.map(brief).unwrap_or_else(|| "nothing".into())
+            )));
+        }
+    }
+    Ok(findings_differ(&rec.value, &again))
+}
+
+/// The first finding that differs between a record and its re-evaluation.
+fn findings_differ(recorded: &Value, again: &Value) -> Option<String> {
+    let (old, new) = (findings_of(recorded), findings_of(again));
+    let name = |f: Option<&Value>| {
+        f.map(|f| {
+            format!(
+                "{} on `{}`: {}",
+                f["rule"].as_str().unwrap_or("?"),
+                f["target"].as_str().unwrap_or("?"),
+                f["message"].as_str().unwrap_or("?")
+            )
+        })
+        .unwrap_or_else(|| "no finding".into())
+    };
+    (0..old.len().max(new.len()))
+        .find(|&i| old.get(i) != new.get(i))
+        .map(|i| {
+            format!(
+                "re-evaluated, finding {} differs: recorded {}; now {}",
+                i + 1,
+                name(old.get(i)),
+                name(new.get(i))
+            )
+        })
 }
 
 fn changed(r: &Reread, new: &str) -> String {
@@ -401,28 +560,7 @@ fn decision_changed(
             )));
         }
     }
-    let (old, new) = (findings_of(&rec.value), findings_of(&again));
-    let name = |f: Option<&Value>| {
-        f.map(|f| {
-            format!(
-                "{} on `{}`: {}",
-                f["rule"].as_str().unwrap_or("?"),
-                f["target"].as_str().unwrap_or("?"),
-                f["message"].as_str().unwrap_or("?")
-            )
-        })
-        .unwrap_or_else(|| "no finding".into())
-    };
-    Ok((0..old.len().max(new.len()))
-        .find(|&i| old.get(i) != new.get(i))
-        .map(|i| {
-            format!(
-                "re-evaluated, finding {} differs: recorded {}; now {}",
-                i + 1,
-                name(old.get(i)),
-                name(new.get(i))
-            )
-        }))
+    Ok(findings_differ(&rec.value, &again))
 }
 
 /// The fields of a change record a source states, as the record names them.

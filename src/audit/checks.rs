@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, Utc};
 
-use super::{AuditFinding, Change, RecordInfo, RecordSummary, Status};
+use super::{AuditFinding, Change, RecordInfo, RecordSummary, Span, Status};
 use crate::model::git::{BranchChange, History, trailer};
 use crate::model::record::Interval;
 use crate::model::time::fmt_time;
@@ -11,11 +11,12 @@ use crate::policy::Policy;
 use crate::policy::windows::WindowKind;
 use crate::rules::Meta;
 use crate::rules::audit::{
-    direct_commit::UnreviewedDirectCommit, emergency_review::EmergencyReviewOverdue,
+    change_not_closed::ChangeNotClosed, direct_commit::UnreviewedDirectCommit,
+    emergency_review::EmergencyReviewOverdue, emergency_without_baseline::EmergencyWithoutBaseline,
     orphan_record::OrphanRecord, outside_window::ChangeOutsideWindowInHistory,
     record_fails_verification::RecordFailsVerification,
-    unauthorised_author::UnauthorisedAuthorInHistory, without_record::ChangeWithoutRecord,
-    without_ticket::ChangeWithoutTicketInHistory,
+    unauthorised_author::UnauthorisedAuthorInHistory, unsuccessful_change::UnsuccessfulChange,
+    without_record::ChangeWithoutRecord, without_ticket::ChangeWithoutTicketInHistory,
 };
 
 /// Occurrences per window past which the audit asks the schedule directly.
@@ -85,6 +86,10 @@ impl<'a> Period<'a> {
         }
         for r in records.into_iter().flatten().filter(|r| r.broken.is_none()) {
             if let (Some(t), Some(at)) = (&r.ticket, r.post_review_at) {
+                reviews.push((t.clone(), at));
+            }
+            // Closing a change is its post-implementation review.
+            if let (Some(t), Some(at), Some(_)) = (&r.ticket, r.evaluated_at, &r.closes) {
                 reviews.push((t.clone(), at));
             }
         }
@@ -368,6 +373,133 @@ impl<'a> Period<'a> {
             failing,
         };
         (summary, found)
+    }
+}
+
+impl Period<'_> {
+    /// How long after its deploy a change may be closed: the strictest of the environments the
+    /// record names (the top level's when it names none the policy has).
+    fn close_within(&self, r: &RecordInfo) -> chrono::TimeDelta {
+        let t = if r.emergency {
+            crate::model::ChangeType::Emergency
+        } else {
+            crate::model::ChangeType::Standard
+        };
+        r.environments
+            .iter()
+            .filter_map(|e| self.policy.environment(e))
+            .map(|p| p.close_within(t))
+            .min()
+            .unwrap_or_else(|| self.policy.close_within(t))
+    }
+
+    /// CG509, CG510 and CG511 over the sound records: each deploy of the period the gate let
+    /// through, with its close
+    /// (the timeline's spans), deploys never closed past their due time, emergency closes
+    /// without a revalidated baseline, and closes that failed.
+    pub fn lifecycle(&self, records: &[RecordInfo]) -> (Vec<AuditFinding>, Vec<Span>) {
+        use crate::findings::Stage;
+        let sound: Vec<&RecordInfo> = records.iter().filter(|r| r.broken.is_none()).collect();
+        let in_period =
+            |t: Option<DateTime<Utc>>| t.is_some_and(|t| t >= self.since && t < self.until);
+        let mut found = Vec::new();
+        let mut spans = Vec::new();
+        let tag = |mut f: AuditFinding, r: &RecordInfo| {
+            f.record = Some(r.path.clone());
+            f.tickets = r.ticket.iter().cloned().collect();
+            f
+        };
+        let what = |r: &RecordInfo| {
+            format!(
+                "{}deploy record `{}`",
+                r.ticket
+                    .as_ref()
+                    .map(|t| format!("{t}: "))
+                    .unwrap_or_default(),
+                r.path
+            )
+        };
+        for d in sound
+            .iter()
+            .filter(|r| r.stage == Some(Stage::Deploy) && r.passed && in_period(r.evaluated_at))
+        {
+            let Some(at) = d.evaluated_at else { continue };
+            let close = sound
+                .iter()
+                .filter(|c| c.closes.as_deref() == Some(d.digest.as_str()))
+                .min_by_key(|c| c.evaluated_at);
+            spans.push(Span {
+                ticket: d.ticket.clone(),
+                deployed_at: at,
+                closed_at: close.and_then(|c| c.evaluated_at),
+                result: close.and_then(|c| c.result),
+                emergency: d.emergency,
+                environments: d.environments.clone(),
+                deploy_record: d.path.clone(),
+                close_record: close.map(|c| c.path.clone()),
+            });
+            let Some(c) = close else {
+                let due = at + self.close_within(d);
+                if self.now > due {
+                    found.push(tag(
+                        AuditFinding::new(
+                            ChangeNotClosed.meta(),
+                            format!(
+                                "{} ({}) has no closing record; the close was due {}",
+                                what(d),
+                                fmt_time(at),
+                                fmt_time(due)
+                            ),
+                        ),
+                        d,
+                    ));
+                }
+                continue;
+            };
+            if d.emergency && !c.revalidated {
+                found.push(tag(
+                    AuditFinding::new(
+                        EmergencyWithoutBaseline.meta(),
+                        format!(
+                            "emergency {} was closed by `{}` without a revalidated baseline",
+                            what(d),
+                            c.path
+                        ),
+                    ),
+                    c,
+                ));
+            }
+            if let Some(result) = c.result.filter(|r| r.failed()) {
+                let notes = c
+                    .notes
+                    .as_deref()
+                    .map(|n| {
+                        let n = n.split_whitespace().collect::<Vec<_>>().join(" ");
+                        match n.char_indices().nth(300) {
+                            Some((i, _)) => format!("{}…", &n[..i]),
+                            None => n,
+                        }
+                    })
+                    .filter(|n| !n.is_empty())
+                    .map_or_else(|| "no notes".to_string(), |n| format!("notes: {n}"));
+                found.push(tag(
+                    AuditFinding::new(
+                        UnsuccessfulChange.meta(),
+                        format!(
+                            "{} was closed `{}` by `{}` ({notes})",
+                            what(d),
+                            result.as_str(),
+                            c.path
+                        ),
+                    ),
+                    c,
+                ));
+            }
+        }
+        spans.sort_by(|a, b| {
+            (a.deployed_at, &a.deploy_record).cmp(&(b.deployed_at, &b.deploy_record))
+        });
+        (found, spans)
     }
 }
 

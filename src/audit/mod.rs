@@ -183,6 +183,9 @@ pub struct Audit {
     pub changes: Vec<Change>,
     pub findings: Vec<AuditFinding>,
     pub windows: Vec<Band>,
+    /// Each deploy record of the period and its close (with `--records`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub spans: Vec<Span>,
 }
 
 impl Audit {
@@ -208,7 +211,7 @@ impl Audit {
 }
 
 /// A maintenance record as the audit sees it.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Default)]
 pub struct RecordInfo {
     pub path: String,
     pub ticket: Option<String>,
@@ -217,6 +220,40 @@ pub struct RecordInfo {
     pub post_review_at: Option<DateTime<Utc>>,
     /// Why it fails verification, if it does.
     pub broken: Option<String>,
+    /// Its digest and stage (`review`, `deploy`, `close`).
+    pub digest: String,
+    pub stage: Option<crate::findings::Stage>,
+    pub emergency: bool,
+    /// The environments it names.
+    pub environments: Vec<String>,
+    /// A closing record's: the deploy record it closes, the result, the notes and whether the
+    /// baseline was revalidated.
+    pub closes: Option<String>,
+    pub result: Option<crate::model::close::CloseResult>,
+    pub notes: Option<String>,
+    pub revalidated: bool,
+    /// Its verdict was `pass` (a deploy the gate blocked is not expected to be closed).
+    pub passed: bool,
+}
+
+/// A change's span from its deploy record to its closing record, for the timeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct Span {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ticket: Option<String>,
+    pub deployed_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub closed_at: Option<DateTime<Utc>>,
+    /// The close's result (`None`: not closed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub result: Option<crate::model::close::CloseResult>,
+    pub emergency: bool,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub environments: Vec<String>,
+    /// The deploy record and the closing record.
+    pub deploy_record: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub close_record: Option<String>,
 }
 
 /// Reviews the branch history over `[since, until)` at time `now`.
@@ -265,12 +302,18 @@ pub fn audit(
         }
         changes.push(change);
     }
+    let mut spans = Vec::new();
     let record_summary = records.map(|records| {
         let (summary, found) = period.record_findings(records, &matched_records);
         findings.extend(found);
+        let (found, s) = period.lifecycle(records);
+        findings.extend(found);
+        spans = s;
         summary
     });
-    summarise(history, policy, &period, changes, findings, record_summary)
+    let mut review = summarise(history, policy, &period, changes, findings, record_summary);
+    review.spans = spans;
+    review
 }
 
 /// Changes, compliant ones and findings per environment, in the policy's order.
@@ -426,7 +469,9 @@ fn summarise(
             path: policy.path.clone(),
             sha256: policy.sha256.clone(),
         },
-        compliant: findings.is_empty(),
+        // Informational findings (a change that failed and was explained) are listed, not held
+        // against the period.
+        compliant: findings.iter().all(|f| f.severity == Severity::Info),
         summary: Summary {
             changes: changes.len(),
             compliant: count(Status::Compliant),
@@ -442,6 +487,7 @@ fn summarise(
         changes,
         findings,
         windows,
+        spans: Vec::new(),
     }
 }
 
@@ -509,6 +555,19 @@ pub fn read_records(
                     )
                     .err()
             });
+            let v = &rec.value;
+            let names = |l: Option<&serde_json::Value>| -> Vec<String> {
+                l.and_then(serde_json::Value::as_array)
+                    .map(|l| {
+                        l.iter()
+                            .filter_map(|e| e.get("name").and_then(|n| n.as_str()).or(e.as_str()))
+                            .map(str::to_string)
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            };
+            let stage = rec.stage();
+            let close = stage == Some(crate::findings::Stage::Close);
             Ok(RecordInfo {
                 path: rec.path.clone(),
                 ticket: rec.ticket().map(str::to_string),
@@ -516,6 +575,26 @@ pub fn read_records(
                 evaluated_at: rec.evaluated_at(),
                 post_review_at: rec.post_review_at(),
                 broken,
+                digest: rec.digest.clone(),
+                stage,
+                emergency: crate::close::change_type_of(v) == crate::model::ChangeType::Emergency,
+                environments: if close {
+                    names(v.pointer("/deploy/environments"))
+                } else {
+                    names(v.get("environments"))
+                },
+                closes: close
+                    .then(|| rec.str_at("/deploy/digest").map(str::to_string))
+                    .flatten(),
+                result: rec
+                    .str_at("/result")
+                    .and_then(crate::model::close::CloseResult::parse),
+                notes: rec.str_at("/notes").map(str::to_string),
+                revalidated: v
+                    .pointer("/baseline/revalidated")
+                    .and_then(serde_json::Value::as_bool)
+                    .unwrap_or(false),
+                passed: rec.str_at("/verdict") == Some("pass"),
             })
         })
         .collect()

@@ -172,6 +172,9 @@ pub static AUDIT_RULES: &[&(dyn Meta + Sync)] = &[
     &audit::without_record::ChangeWithoutRecord,
     &audit::record_fails_verification::RecordFailsVerification,
     &audit::orphan_record::OrphanRecord,
+    &audit::change_not_closed::ChangeNotClosed,
+    &audit::emergency_without_baseline::EmergencyWithoutBaseline,
+    &audit::unsuccessful_change::UnsuccessfulChange,
 ];
 
 /// The rules of `changegate close`, sorted by code: the post-maintenance checks of a change

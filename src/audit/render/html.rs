@@ -21,7 +21,9 @@ td.n,th.n{text-align:right}code{font:12px ui-monospace,monospace}\
 .band.allow{fill:#2e9d57;fill-opacity:.16}.band.deny{fill:#c62828;fill-opacity:.22}\
 .mark.compliant{fill:#2e7d32}.mark.finding{fill:#c62828}.mark.pending{fill:#ef8f00}\
 .mark{stroke:#fff;stroke-width:.6}.axis{stroke:#8a93a3;stroke-width:1}.tick{font-size:10px;fill:#5b6475}\
-.legend{font-size:11px;fill:#1d2330}";
+.legend{font-size:11px;fill:#1d2330}\
+.span{stroke-width:5;stroke-linecap:round}.span.successful{stroke:#2e7d32}.span.successful-with-issues{stroke:#ef8f00}\
+.span.unsuccessful,.span.rolled-back{stroke:#c62828}.span.open{stroke:#8a93a3;stroke-dasharray:4 3}";
 
 const W: f64 = 1000.0;
 const LEFT: f64 = 10.0;
@@ -36,9 +38,12 @@ fn x_of(a: &Audit, t: DateTime<Utc>) -> f64 {
 /// The timeline picture.
 fn timeline(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
     let (band_top, band_h, axis_y) = (24.0, 78.0, 108.0);
+    // Below the axis, one lane per deploy → close span (with `--records`), at most 12 lanes.
+    let lanes = a.spans.len().min(12);
+    let height = 150.0 + 9.0 * lanes as f64;
     writeln!(
         w,
-        r#"<svg xmlns="http://www.w3.org/2000/svg" class="timeline" viewBox="0 0 {W} 150" width="100%" role="img" aria-label="Timeline of the period: windows and changes">"#
+        r#"<svg xmlns="http://www.w3.org/2000/svg" class="timeline" viewBox="0 0 {W} {height}" width="100%" role="img" aria-label="Timeline of the period: windows, changes, and each deploy to its close">"#
     )?;
     writeln!(
         w,
@@ -137,11 +142,51 @@ fn timeline(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
+    spans(a, axis_y + 30.0, lanes, w)?;
     writeln!(
         w,
         r#"<g class="legend"><rect class="band allow" x="10" y="4" width="12" height="10"/><text x="26" y="13">allow window</text><rect class="band deny" x="110" y="4" width="12" height="10"/><text x="126" y="13">freeze</text><circle class="mark compliant" cx="200" cy="9" r="4"/><text x="208" y="13">compliant</text><circle class="mark pending" cx="280" cy="9" r="4"/><text x="288" y="13">review pending</text><circle class="mark finding" cx="385" cy="9" r="4"/><text x="393" y="13">finding</text><path class="mark finding" d="M460,3L466,13L454,13Z"/><text x="470" y="13">emergency</text></g>"#
     )?;
     writeln!(w, "</svg>")
+}
+
+/// Each deploy → close span as a bar in its lane (spans share lanes when they do not overlap),
+/// coloured by the close's result; a change never closed runs dashed to the end of the period.
+fn spans(a: &Audit, top: f64, lanes: usize, w: &mut dyn Write) -> io::Result<()> {
+    if lanes == 0 {
+        return Ok(());
+    }
+    let mut ends = vec![f64::MIN; lanes];
+    for s in &a.spans {
+        let x0 = x_of(a, s.deployed_at);
+        let x1 = x_of(a, s.closed_at.unwrap_or(a.until)).max(x0 + 2.0);
+        // The first lane free at x0, else the one that frees first.
+        let lane = ends.iter().position(|e| *e < x0 - 3.0).unwrap_or_else(|| {
+            ends.iter()
+                .enumerate()
+                .min_by(|x, y| x.1.total_cmp(y.1))
+                .map_or(0, |(i, _)| i)
+        });
+        ends[lane] = x1;
+        let y = top + 9.0 * lane as f64;
+        let class = s.result.map_or("open", |r| r.as_str());
+        let title = format!(
+            "{}{}: deployed {}, {}",
+            s.ticket.as_deref().unwrap_or("(no ticket)"),
+            if s.emergency { " (emergency)" } else { "" },
+            fmt_time(s.deployed_at),
+            match (s.closed_at, s.result) {
+                (Some(t), Some(r)) => format!("closed {} {}", r.as_str(), fmt_time(t)),
+                _ => "not closed".to_string(),
+            }
+        );
+        writeln!(
+            w,
+            r#"<line class="span {class}" x1="{x0:.2}" y1="{y:.2}" x2="{x1:.2}" y2="{y:.2}"><title>{}</title></line>"#,
+            escape(&title)
+        )?;
+    }
+    Ok(())
 }
 
 pub fn render(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
