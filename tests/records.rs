@@ -444,7 +444,7 @@ fn schema_record_is_the_committed_schema() {
 fn the_record_schema_knows_every_input_kind() {
     let schema: Value = serde_json::from_str(changegate::evidence::SCHEMA_JSON).unwrap();
     let kinds: std::collections::BTreeSet<&str> = schema
-        .pointer("/properties/inputs/items/properties/kind/enum")
+        .pointer("/$defs/input/properties/kind/enum")
         .and_then(Value::as_array)
         .expect("an enum of input kinds")
         .iter()

@@ -5,6 +5,17 @@
 //! the repository's base commit, and an `args` file with extra flags (`{repo}` names the
 //! repository). `fail-*` cases must report the rule, `pass-*` cases must not block
 //! on it, and what the rule reports is snapshotted.
+//!
+//! A `setup` file holds changegate commands run first, one per line (earlier deploys and
+//! closes, for promotion): `{case}` names the case's directory, `{tmp}` a temporary directory
+//! (not a git repository) the case may also read, as `--records {tmp}` or `--repo {tmp}`.
+//!
+//! Post-maintenance rules (`CG6xx`) run `changegate close` on the record of a deploy: the
+//! `setup` (by default a `check --record {tmp}/deploy.json` of the case's `change.yaml`,
+//! `plan.json` and `manifests.yaml` at the default time), then `close {tmp}/deploy.json` with
+//! the case's `junit*.xml` (`--tests`), `post.json` (`--plan`), `live.yaml` (`--live`, with
+//! `manifests.yaml`), `notes.md` (`--notes-file`) and its `args` (`--result successful` and a
+//! time four hours after the deploy unless they say otherwise).
 
 use std::path::{Path, PathBuf};
 
@@ -14,16 +25,140 @@ mod common;
 
 const DEFAULT_ARGS: &[&str] = &["--now", "2026-11-28T02:00:00Z", "--stage", "deploy"];
 
-fn run_case(dir: &Path) -> Value {
+/// A case's text with its placeholders filled in.
+fn fill(text: &str, case: &Path, tmp: &Path) -> String {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let rel = |p: PathBuf| p.strip_prefix(root).unwrap_or(&p).to_path_buf();
-    let mut cmd = common::changegate();
-    cmd.arg("check");
-    let policy = if dir.join("policy.yaml").exists() {
+    text.replace(
+        "{case}",
+        &case
+            .strip_prefix(root)
+            .unwrap_or(case)
+            .display()
+            .to_string(),
+    )
+    .replace("{tmp}", &tmp.display().to_string())
+}
+
+/// Runs the case's `setup` commands (each must decide: exit 0 or 1).
+fn setup(dir: &Path, tmp: &Path, default: Option<String>) {
+    let text = std::fs::read_to_string(dir.join("setup"))
+        .ok()
+        .or(default)
+        .unwrap_or_default();
+    for line in text.lines().filter(|l| !l.trim().is_empty()) {
+        let line = fill(line, dir, tmp);
+        let out = common::changegate()
+            .args(line.split_whitespace())
+            .output()
+            .unwrap();
+        assert!(
+            matches!(out.status.code(), Some(0 | 1)),
+            "{}: setup `{line}`: {}",
+            dir.display(),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}
+
+/// The policy of a case.
+fn policy_of(dir: &Path) -> PathBuf {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    if dir.join("policy.yaml").exists() {
         dir.join("policy.yaml")
     } else {
         root.join("testdata/rules/policy.yaml")
-    };
+    }
+}
+
+/// A post-maintenance case: a deploy, then `close` on its record.
+fn run_close_case(dir: &Path) -> Value {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rel = |p: PathBuf| p.strip_prefix(root).unwrap_or(&p).display().to_string();
+    let tmp = tempfile::tempdir().unwrap();
+    let policy = rel(policy_of(dir));
+    let mut deploy = format!("check --policy {policy} --now 2026-11-28T02:00:00Z");
+    for (file, flag) in [
+        ("change.yaml", "--change"),
+        ("plan.json", "--plan"),
+        ("manifests.yaml", "--manifests"),
+    ] {
+        if dir.join(file).exists() {
+            deploy.push_str(&format!(" {flag} {{case}}/{file}"));
+        }
+    }
+    deploy.push_str(" --record {tmp}/deploy.json");
+    setup(dir, tmp.path(), Some(deploy));
+    let mut cmd = common::changegate();
+    cmd.arg("close").arg(tmp.path().join("deploy.json"));
+    let case_args = std::fs::read_to_string(dir.join("args")).unwrap_or_default();
+    let extra = fill(&case_args, dir, tmp.path());
+    let extra: Vec<&str> = extra.split_whitespace().collect();
+    if !extra.contains(&"--policy") {
+        cmd.args(["--policy", &policy]);
+    }
+    for (flag, default) in [
+        ("--now", "2026-11-28T06:00:00Z"),
+        ("--result", "successful"),
+    ] {
+        if !extra.contains(&flag) {
+            cmd.args([flag, default]);
+        }
+    }
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    for f in &files {
+        let name = f.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("junit") && name.ends_with(".xml") {
+            cmd.args(["--tests", &rel(f.clone())]);
+        }
+    }
+    for (file, flag) in [
+        ("post.json", "--plan"),
+        ("live.yaml", "--live"),
+        ("notes.md", "--notes-file"),
+    ] {
+        if dir.join(file).exists() {
+            cmd.args([flag, &rel(dir.join(file))]);
+            if file == "live.yaml" && dir.join("manifests.yaml").exists() {
+                cmd.args(["--manifests", &rel(dir.join("manifests.yaml"))]);
+            }
+        }
+    }
+    cmd.args(&extra).args(["--format", "json"]);
+    let out = cmd.output().unwrap();
+    let code = out.status.code().unwrap_or(-1);
+    assert!(
+        code == 0 || code == 1,
+        "{}: exit {code}: {}",
+        dir.display(),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["stage"], "close", "{}", dir.display());
+    assert_eq!(
+        code == 1,
+        report["summary"]["blocking"].as_u64().unwrap() > 0,
+        "{}: exit code and verdict disagree",
+        dir.display()
+    );
+    report
+}
+
+fn run_case(dir: &Path) -> Value {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let rel = |p: PathBuf| p.strip_prefix(root).unwrap_or(&p).to_path_buf();
+    let code_dir = dir.parent().and_then(Path::file_name).unwrap_or_default();
+    if code_dir.to_string_lossy().starts_with("CG6") {
+        return run_close_case(dir);
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    setup(dir, tmp.path(), None);
+    let mut cmd = common::changegate();
+    cmd.arg("check");
+    let policy = policy_of(dir);
     let case_args = std::fs::read_to_string(dir.join("args")).unwrap_or_default();
     if !case_args.split_whitespace().any(|a| a == "--policy") {
         cmd.arg("--policy").arg(rel(policy));
@@ -63,9 +198,12 @@ fn run_case(dir: &Path) -> Value {
             .arg(format!("{base}..{head}"));
     }
     // `{repo}` in a case's flags names the repository built for it.
-    let extra = std::fs::read_to_string(dir.join("args"))
-        .unwrap_or_default()
-        .replace("{repo}", &repo_dir.path().display().to_string());
+    let extra = fill(
+        &std::fs::read_to_string(dir.join("args")).unwrap_or_default(),
+        dir,
+        tmp.path(),
+    )
+    .replace("{repo}", &repo_dir.path().display().to_string());
     let extra: Vec<&str> = extra.split_whitespace().collect();
     // Case flags replace the defaults they name.
     for pair in DEFAULT_ARGS.chunks(2) {
@@ -137,6 +275,7 @@ fn rule_fixtures() {
     rules.sort();
     let registry: Vec<&str> = changegate::rules::REGISTRY
         .iter()
+        .chain(changegate::rules::POST_RULES)
         .map(|r| r.meta().code)
         .collect();
     let covered: Vec<String> = rules

@@ -25,6 +25,9 @@ pub fn load(path: &Path) -> Result<(TestFile, Vec<TestFailure>), Error> {
     Ok((file, failed))
 }
 
+/// Messages that say only that a test failed.
+const GENERIC: &[&str] = &["Failed", "failed", "Failure", "failure", "Error", "error"];
+
 /// The test case being read.
 struct Case {
     name: String,
@@ -113,9 +116,11 @@ impl Read<'_> {
                 } else {
                     "error"
                 };
+                // A runner's generic word (go-junit-report writes `Failed`) says less than the
+                // text inside, which is read instead.
                 let message = attr(e, b"message")
-                    .filter(|m| !m.trim().is_empty())
-                    .or_else(|| attr(e, b"type"));
+                    .filter(|m| !m.trim().is_empty() && !GENERIC.contains(&m.trim()))
+                    .or_else(|| attr(e, b"type").filter(|t| !t.trim().is_empty()));
                 if let Some(c) = self.case.as_mut()
                     // An error outweighs a failure in the same test case.
                     && c.outcome.as_ref().is_none_or(|(k, _)| *k == "failure")

@@ -86,10 +86,8 @@ pub fn read(dir: &Path, shown: &str, signing: &crate::sign::Requirement) -> Resu
         .par_iter()
         .map(|p| {
             let mut rec = crate::evidence::read_record(p)?;
-            rec.path = Path::new(shown)
-                .join(p.strip_prefix(dir).unwrap_or(p))
-                .display()
-                .to_string();
+            // Named relative to the directory, as it is kept from one pipeline to the next.
+            rec.path = p.strip_prefix(dir).unwrap_or(p).display().to_string();
             let signature = crate::sign::read_signature(p)?;
             let broken = rec.intact().err().or_else(|| {
                 signing

@@ -103,6 +103,25 @@ impl Deployed {
             .any(|l| l.iter().any(|x| x == address))
     }
 
+    /// What the change did to this resource or object (the first writing action it records).
+    pub fn action_of(&self, address: &str) -> Option<super::Action> {
+        use super::Action;
+        [
+            ("create", Action::Create),
+            ("replace", Action::Replace),
+            ("update", Action::Update),
+            ("apply", Action::Apply),
+            ("import", Action::Update),
+        ]
+        .into_iter()
+        .find(|(k, _)| {
+            self.changes
+                .get(*k)
+                .is_some_and(|l| l.iter().any(|x| x == address))
+        })
+        .map(|(_, a)| a)
+    }
+
     /// Whether the deploy record holds this finding: `rule` on `target` saying `message` (a
     /// value unknown until apply is a different finding from the value that came out).
     pub fn had(&self, rule: &str, target: &str, message: &str) -> bool {

@@ -24,3 +24,19 @@ mod tests {
         assert!(parse_rfc3339("2026-11-28 02:00").is_err());
     }
 }
+
+/// A duration for messages, to the minute: `2d 7h`, `22h 30m`, `5m` (`0m` when shorter).
+pub fn fmt_duration(d: chrono::TimeDelta) -> String {
+    let minutes = d.num_minutes().max(0);
+    let (days, hours, mins) = (minutes / 1440, minutes / 60 % 24, minutes % 60);
+    let parts: Vec<String> = [(days, "d"), (hours, "h"), (mins, "m")]
+        .into_iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, unit)| format!("{n}{unit}"))
+        .collect();
+    if parts.is_empty() {
+        "0m".into()
+    } else {
+        parts.join(" ")
+    }
+}

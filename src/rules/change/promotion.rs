@@ -156,12 +156,12 @@ impl Rule for NotPromoted {
             let last = same_closes.iter().max_by_key(|c| c.closed_at);
             return hit(match last {
                 Some(c) if c.result != CloseResult::Successful => format!(
-                    "`{ticket}` was closed `{}` in `{from}` ({}), not `successful`",
+                    "`{ticket}` was closed `{}` in `{from}` (`{}` of the records), not `successful`",
                     c.result.as_str(),
                     c.path
                 ),
                 Some(c) => format!(
-                    "`{ticket}` was closed in `{from}` with blocking findings ({})",
+                    "`{ticket}` was closed in `{from}` with blocking findings (`{}` of the records)",
                     c.path
                 ),
                 None => format!("no successful close of `{ticket}` in `{from}`"),
@@ -169,11 +169,11 @@ impl Rule for NotPromoted {
         };
         let ready = good.closed_at + p.soak;
         if cx.now < ready {
-            let left = (ready - cx.now).to_std().unwrap_or_default();
-            let left = std::time::Duration::from_secs(left.as_secs().div_ceil(60) * 60);
+            // Rounded up: "another 0m" would say it is ready.
+            let left = (ready - cx.now) + chrono::TimeDelta::seconds(59);
             hit(format!(
                 "`{ticket}` is soaking in `{from}` for another {} (closed {}, ready {})",
-                humantime::format_duration(left),
+                crate::model::time::fmt_duration(left),
                 fmt_time(good.closed_at),
                 fmt_time(ready)
             ));

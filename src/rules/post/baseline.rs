@@ -83,23 +83,42 @@ impl Rule for BaselineNotRevalidated {
                 Some(r.location_or_input()),
             );
         }
+        // One finding per drifted resource or object (a live object may drift both by a field
+        // manager and by its values): what changed, and who, when known.
+        let mut seen: Vec<&str> = Vec::new();
         for d in &cx.change.drift {
-            let what = if d.action == Action::Delete {
+            if seen.contains(&d.address.as_str()) {
+                continue;
+            }
+            seen.push(&d.address);
+            let same: Vec<&crate::model::Drift> = cx
+                .change
+                .drift
+                .iter()
+                .filter(|x| x.address == d.address)
+                .collect();
+            let mut paths: Vec<&str> = same
+                .iter()
+                .flat_map(|x| x.changed.iter().map(|c| c.path.as_str()))
+                .collect();
+            paths.sort_unstable();
+            paths.dedup();
+            let what = if same.iter().any(|x| x.action == Action::Delete) {
                 "was deleted".to_string()
-            } else if d.changed.is_empty() {
+            } else if paths.is_empty() {
                 "was changed".to_string()
             } else {
-                let paths: Vec<&str> = d.changed.iter().take(5).map(|c| c.path.as_str()).collect();
                 format!(
                     "was changed ({}{})",
-                    paths.join(", "),
-                    if d.changed.len() > 5 { ", …" } else { "" }
+                    paths.iter().take(5).copied().collect::<Vec<_>>().join(", "),
+                    if paths.len() > 5 { ", …" } else { "" }
                 )
             };
-            let by =
-                d.by.as_deref()
-                    .map(|b| format!(" by {b}"))
-                    .unwrap_or_default();
+            let by = same
+                .iter()
+                .find_map(|x| x.by.as_deref())
+                .map(|b| format!(" by {b}"))
+                .unwrap_or_default();
             out.hit(
                 format!(
                     "`{}` {what}{by} outside the change since the apply",

@@ -45,12 +45,7 @@ impl Rule for CloseOverdue {
         if cx.now <= due {
             return;
         }
-        let late = humantime::format_duration(
-            (cx.now - due)
-                .to_std()
-                .map(|s| std::time::Duration::from_secs(s.as_secs() / 60 * 60))
-                .unwrap_or_default(),
-        );
+        let late = crate::model::time::fmt_duration(cx.now - due);
         let (which, written) =
             if d.change_type == ChangeType::Emergency && within < cx.policy.post_within {
                 (

@@ -54,8 +54,9 @@ impl Rule for SecurityRegression {
             return;
         };
         let drifted: HashSet<&str> = cx.change.drift.iter().map(|d| d.address.as_str()).collect();
-        // Each resource the change wrote (or that drifted), as it is now: written afresh, so
-        // the rules judge every attribute it has.
+        // Each resource the change wrote (or that drifted), as it is now, written as the change
+        // wrote it (so that a finding the deploy already showed reads the same): the rules
+        // judge every attribute it has.
         let state: Vec<_> = cx
             .change
             .resources
@@ -69,7 +70,10 @@ impl Rule for SecurityRegression {
                 }
                 r.after.value = now.clone();
                 r.before = Default::default();
-                r.action = Action::Apply;
+                r.action = close
+                    .deployed
+                    .action_of(&r.address)
+                    .unwrap_or(Action::Update);
                 Some(r)
             })
             .collect();
