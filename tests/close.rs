@@ -623,3 +623,96 @@ fn the_audit_reports_changes_not_closed_emergencies_without_baseline_and_failure
         "{html}"
     );
 }
+
+#[test]
+fn genuine_post_apply_plans_with_real_drift_and_pytest_junit() {
+    let w =
+        Work::new("post:\n  temporary_access:\n    tags: { \"changegate/temporary\": \"true\" }\n");
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/terraform/genuine-close");
+    for f in [
+        "deploy.json",
+        "post.json",
+        "post2.json",
+        "junit-failed.xml",
+        "junit-passed.xml",
+    ] {
+        std::fs::copy(root.join(f), w.path(f)).unwrap();
+    }
+    let out = w.run(&[
+        "check",
+        "--policy",
+        "changegate.yaml",
+        "--change",
+        "change.yaml",
+        "--plan",
+        "deploy.json",
+        "--now",
+        DEPLOY_AT,
+        "--record",
+        "records/deploy.json",
+        "-q",
+    ]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    // Closed after the manual change, with the bastion still there and a failing test.
+    let out = w.close(&[
+        "--result",
+        "successful",
+        "--plan",
+        "post.json",
+        "--tests",
+        "junit-failed.xml",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut found: Vec<(String, String)> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["rule"].as_str().unwrap().to_string(),
+                f["target"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    found.sort();
+    let want: Vec<(String, String)> = [
+        ("CG602", "smoke.test_smoke.test_payments_api"),
+        ("CG603", "aws_ebs_volume.data"),
+        ("CG603", "aws_ebs_volume.data"),
+        ("CG605", "aws_security_group.bastion[0]"),
+    ]
+    .iter()
+    .map(|(a, b)| ((*a).to_string(), (*b).to_string()))
+    .collect();
+    assert_eq!(found, want, "{report:#}");
+    assert_eq!(report["close"]["baseline"]["revalidated"], false);
+    assert_eq!(
+        report["close"]["baseline"]["drift"],
+        serde_json::json!(["aws_ebs_volume.data"])
+    );
+    // After the fix: the bastion removed, the tag restored, the tests passing.
+    let out = w.close(&[
+        "--result",
+        "successful",
+        "--plan",
+        "post2.json",
+        "--tests",
+        "junit-passed.xml",
+        "--record",
+        "records/close.json",
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    let close = w.json("records/close.json");
+    assert_eq!(close["baseline"]["revalidated"], true);
+    assert_eq!(close["tests"]["tests"], 2);
+    let v = w.run(&["verify", "records/close.json"]);
+    assert_eq!(
+        v.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&v.stdout)
+    );
+}

@@ -312,3 +312,65 @@ fn the_audit_counts_an_unsigned_record_as_failing_verification() {
     assert!(broken[0].contains("unsigned.json"), "{broken:?}");
     assert!(broken[0].contains("not signed"), "{broken:?}");
 }
+
+#[test]
+fn a_close_under_a_policy_that_requires_signing_is_signed_and_needs_a_signed_deploy() {
+    if !have_ssh_keygen() {
+        common::skipped("a_close_under_a_policy_that_requires_signing…: no ssh-keygen");
+        return;
+    }
+    let w = Work::new(
+        "records: { require_signed: true, allowed_signers: record_signers }\npost: { require_tests: false }\n",
+    );
+    let out = w.check("deploy.json", Some("ops"));
+    assert!(
+        matches!(out.status.code(), Some(0 | 1)),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let close = |record: &str, key: Option<&str>| {
+        let mut c = common::changegate();
+        c.current_dir(w.dir.path())
+            .args(["close", record, "--policy", "changegate.yaml"])
+            .args(["--result", "successful", "--now", "2026-11-28T04:00:00Z"])
+            .args(["--record", "close.json", "--record-log", "log.jsonl"]);
+        if let Some(k) = key {
+            c.args(["--sign-key", k]);
+        }
+        c.output().unwrap()
+    };
+    // Not signed: refused before anything is written.
+    let out = close("deploy.json", None);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--sign-key"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(!w.path("close.json").exists());
+    // Signed by the allowed key: the real tool accepts the closing record, and so does verify.
+    let out = close("deploy.json", Some("ops"));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let (ok, said) = w.ssh_verify("close.json", "ops@example.com");
+    assert!(ok, "ssh-keygen -Y verify: {said}");
+    let (code, said) = w.verify(&["close.json", "deploy.json", "--log", "log.jsonl"]);
+    assert_eq!(code, Some(0), "{said}");
+    assert!(
+        said.contains("closes deploy record `deploy.json`"),
+        "{said}"
+    );
+    // A deploy record whose signature is gone cannot be closed.
+    std::fs::remove_file(w.path("deploy.json.sig")).unwrap();
+    let out = close("deploy.json", Some("ops"));
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("refusing to close"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
