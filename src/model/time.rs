@@ -13,18 +13,6 @@ pub fn parse_rfc3339(s: &str) -> Result<DateTime<Utc>, chrono::ParseError> {
     DateTime::parse_from_rfc3339(s.trim()).map(|t| t.with_timezone(&Utc))
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn times_round_trip() {
-        let t = parse_rfc3339(" 2026-11-28T03:00:00+01:00 ").unwrap();
-        assert_eq!(fmt_time(t), "2026-11-28T02:00:00Z");
-        assert!(parse_rfc3339("2026-11-28 02:00").is_err());
-    }
-}
-
 /// A duration for messages, to the minute: `2d 7h`, `22h 30m`, `5m` (`0m` when shorter).
 pub fn fmt_duration(d: chrono::TimeDelta) -> String {
     let minutes = d.num_minutes().max(0);
@@ -38,5 +26,26 @@ pub fn fmt_duration(d: chrono::TimeDelta) -> String {
         "0m".into()
     } else {
         parts.join(" ")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_to_the_minute() {
+        use chrono::TimeDelta;
+        assert_eq!(fmt_duration(TimeDelta::minutes(1860)), "1d 7h");
+        assert_eq!(fmt_duration(TimeDelta::seconds(59)), "0m");
+        assert_eq!(fmt_duration(TimeDelta::minutes(-5)), "0m");
+        assert_eq!(fmt_duration(TimeDelta::minutes(1350)), "22h 30m");
+    }
+
+    #[test]
+    fn times_round_trip() {
+        let t = parse_rfc3339(" 2026-11-28T03:00:00+01:00 ").unwrap();
+        assert_eq!(fmt_time(t), "2026-11-28T02:00:00Z");
+        assert!(parse_rfc3339("2026-11-28 02:00").is_err());
     }
 }
