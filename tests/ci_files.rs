@@ -109,7 +109,7 @@ fn the_gitlab_component_keeps_its_reports_and_runs_the_released_version() {
     );
     let text = read("templates/changegate/template.yml");
     assert!(!text.contains("@main") && !text.contains("/main/"));
-    let job = &jobs["changegate"];
+    let job = &jobs["$[[ inputs.job-name ]]"];
     assert_eq!(job["artifacts"]["when"], "always");
     assert_eq!(
         job["artifacts"]["reports"]["codequality"],

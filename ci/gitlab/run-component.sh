@@ -7,7 +7,9 @@
 #   3. the cached archive is reused on the next run (same version), checked again; an archive or
 #      a binary a merge request commits where the cache goes never runs;
 #   4. a release whose archive does not match SHA256SUMS: the job refuses to install or run it;
-#   5. `args: --soft-fail`: the job passes with the findings reported.
+#   5. `args: --soft-fail`: the job passes with the findings reported;
+#   6. `mode: close` under another job name: the deploy record closed with the post-change tests,
+#      the closing record and the closing summary kept.
 #
 # Needs gitlab-ci-local (npm install gitlab-ci-local; it needs Node 22: npm install node@22) and
 # python3; prints SKIPPED without them. GITLAB_CI_LOCAL may name the gitlab-ci-local command.
@@ -134,4 +136,39 @@ pipeline good change.yaml "--soft-fail"
 [ "$code" -eq 0 ] || { echo "FAIL: the job failed"; tail -40 "$work/job.log"; exit 1; }
 expect "error\[CG104/missing-approval\]"
 artifacts
+echo "-- 6. mode close: the change closed after the apply, its closing record and summary kept"
+rm -rf .changegate-cache .gitlab-ci-local/cache records
+code=0
+"$bin" check --change change.yaml --record records/deploy.json -q >/dev/null 2>&1 || code=$?
+[ "$code" -le 1 ] || { echo "FAIL: the deploy check could not decide"; exit 1; }
+printf '<testsuite name="smoke"><testcase classname="smoke" name="test_health"/></testsuite>\n' > smoke.xml
+cat > .gitlab-ci.yml <<YAML
+include:
+  - local: templates/changegate/template.yml
+    inputs:
+      version: v$version
+      release-url: http://127.0.0.1:$port/good
+      change: change.yaml
+  - local: templates/changegate/template.yml
+    inputs:
+      version: v$version
+      release-url: http://127.0.0.1:$port/good
+      job-name: changegate-close
+      mode: close
+      record: records/deploy.json
+      result: successful
+      tests: smoke.xml
+      closing-record: records/close.json
+YAML
+git add -A
+git -c user.name=ci -c user.email=ci@example.invalid commit -q -m "CHG-1234: close" || true
+rm -f changegate-close.md records/close.json
+code=0
+$glci --force-shell-executor --no-color changegate-close > "$work/job.log" 2>&1 || code=$?
+[ "$code" -eq 0 ] || { echo "FAIL: the close job failed"; tail -40 "$work/job.log"; exit 1; }
+expect "PASS: the change is closed"
+for f in changegate-close.md records/close.json changegate-junit.xml; do
+  [ -s "$f" ] || { echo "FAIL: the close job did not keep $f"; tail -40 "$work/job.log"; exit 1; }
+done
+grep -q '"stage": "close"' records/close.json || { echo "FAIL: not a closing record"; exit 1; }
 echo "GitLab component OK"
