@@ -163,19 +163,25 @@ fn the_gitlab_component_embeds_ci_install_sh() {
     );
 }
 
-/// The README's complete GitHub workflow, as a user would copy it.
-fn readme_workflow(dir: &Path) -> PathBuf {
+/// The README's complete GitHub workflows (the gate, the deploy with its close and records
+/// branch), as a user would copy them.
+fn readme_workflows(dir: &Path) -> Vec<PathBuf> {
     let readme = read("README.md");
-    let start = readme
-        .find("```yaml\nname: changegate\n")
-        .expect("workflow in README")
-        + 8;
-    let end = start + readme[start..].find("```").unwrap();
     let workflows = dir.join(".github/workflows");
     std::fs::create_dir_all(&workflows).unwrap();
-    let workflow = workflows.join("changegate.yml");
-    std::fs::write(&workflow, &readme[start..end]).unwrap();
-    workflow
+    let mut out = Vec::new();
+    let mut rest = readme.as_str();
+    while let Some(i) = rest.find("```yaml\nname: ") {
+        let start = i + 8;
+        let end = start + rest[start..].find("```").unwrap();
+        let text = &rest[start..end];
+        let workflow = workflows.join(format!("readme-{}.yml", out.len()));
+        std::fs::write(&workflow, text).unwrap();
+        out.push(workflow);
+        rest = &rest[end..];
+    }
+    assert!(out.len() >= 2, "the README's workflows");
+    out
 }
 
 fn tool(name: &str) -> bool {
@@ -204,23 +210,24 @@ fn ci_files_and_the_readme_workflow_validate_with_check_jsonschema() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let workflow = readme_workflow(dir.path());
+    let readme = readme_workflows(dir.path());
     // The component's two documents, each as GitLab reads it (the tool reads one per file).
     let (spec, jobs) = component();
     let header = dir.path().join("component-spec.json");
     let body = dir.path().join("component-jobs.json");
     std::fs::write(&header, spec.to_string()).unwrap();
     std::fs::write(&body, jobs.to_string()).unwrap();
-    for (schema, file) in [
+    let mut files = vec![
         ("vendor.gitlab-ci", header),
         ("vendor.gitlab-ci", body),
         ("vendor.github-actions", root().join("action.yml")),
-        ("vendor.github-workflows", workflow),
         (
             "vendor.github-workflows",
             root().join(".github/workflows/release.yml"),
         ),
-    ] {
+    ];
+    files.extend(readme.into_iter().map(|w| ("vendor.github-workflows", w)));
+    for (schema, file) in files {
         let mut c = Command::new("check-jsonschema");
         c.args(["--builtin-schema", schema]).arg(&file);
         run_clean(c, &format!("{schema} {}", file.display()));
@@ -245,7 +252,7 @@ fn workflows_are_clean_under_actionlint() {
     let mut c = Command::new("actionlint");
     c.arg("-no-color")
         .args(workflows())
-        .arg(readme_workflow(dir.path()));
+        .args(readme_workflows(dir.path()));
     run_clean(c, "actionlint");
 }
 
@@ -266,6 +273,6 @@ fn the_action_and_workflows_are_clean_under_zizmor() {
     let mut c = Command::new("zizmor");
     c.args(["--offline", "--no-progress", "--config"])
         .arg(root().join("ci/zizmor-readme.yml"))
-        .arg(readme_workflow(dir.path()));
-    run_clean(c, "zizmor (README workflow)");
+        .args(readme_workflows(dir.path()));
+    run_clean(c, "zizmor (README workflows)");
 }
