@@ -716,3 +716,94 @@ fn genuine_post_apply_plans_with_real_drift_and_pytest_junit() {
         String::from_utf8_lossy(&v.stdout)
     );
 }
+
+/// A staging close the change itself commits (anyone can write a record whose digest matches)
+/// does not promote it: records in the change's own tree count only when signed.
+#[test]
+fn a_record_committed_by_the_change_does_not_promote_it() {
+    let w = Work::new(
+        "environments:\n  - name: staging\n    match: { namespaces: [staging] }\n  - name: production\n    match: { namespaces: [payments] }\n    promotion: { from: staging, soak: 24h }\npost: { require_tests: false }\n",
+    );
+    let git = |args: &[&str]| {
+        let out = std::process::Command::new("git")
+            .current_dir(w.dir.path())
+            .args(["-c", "user.name=dave", "-c", "user.email=dave@example.com"])
+            .args(args)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    git(&["init", "-q", "-b", "main"]);
+    git(&["add", "-A"]);
+    git(&["commit", "-q", "-m", "CHG-1234: start"]);
+    let run_ok = |args: &[&str]| {
+        let out = w.run(args);
+        assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
+    };
+    // Records made where the change's author can make them, and committed with the change.
+    run_ok(&[
+        "check",
+        "--policy",
+        "changegate.yaml",
+        "--change",
+        "change.yaml",
+        "--environment",
+        "staging",
+        "--now",
+        "2026-11-26T02:00:00Z",
+        "--record",
+        "records/stg.json",
+        "-q",
+    ]);
+    run_ok(&[
+        "close",
+        "records/stg.json",
+        "--policy",
+        "changegate.yaml",
+        "--result",
+        "successful",
+        "--now",
+        "2026-11-26T03:00:00Z",
+        "--record",
+        "records/stg-close.json",
+        "-q",
+    ]);
+    let promoted = |w: &Work| -> Vec<String> {
+        let out = w.run(&[
+            "check",
+            "--policy",
+            "changegate.yaml",
+            "--change",
+            "change.yaml",
+            "--environment",
+            "production",
+            "--now",
+            DEPLOY_AT,
+            "--records",
+            "records",
+            "--format",
+            "json",
+        ]);
+        let report: Value =
+            serde_json::from_slice(&out.stdout).unwrap_or_else(|_| panic!("{}", stderr(&out)));
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == "CG111")
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // Untracked (as a records branch's worktree or downloaded artefacts are): they count.
+    assert!(promoted(&w).is_empty(), "{:?}", promoted(&w));
+    // Committed by the change: they do not.
+    git(&["add", "records"]);
+    git(&["commit", "-q", "-m", "CHG-1234: staging was fine, promise"]);
+    let found = promoted(&w);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("could not be relied on"), "{found:?}");
+}

@@ -363,6 +363,7 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         set.records = std::sync::Arc::new(records::read(
             &cwd.join(dir),
             &dir.display().to_string(),
+            &cwd.join(&req.repo),
             &signing,
         )?);
     }

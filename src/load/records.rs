@@ -67,8 +67,39 @@ fn classify(rec: &ReadRecord, broken: Option<String>) -> Read {
     }
 }
 
-/// Reads the records under `dir`; `signing` is what the policy asks of their signatures.
-pub fn read(dir: &Path, shown: &str, signing: &crate::sign::Requirement) -> Result<Records, Error> {
+/// The files of the commit checked out (`HEAD`) in the repository around `repo`, as absolute
+/// paths: a record among them came with the change itself.
+fn committed(repo: &Path) -> impl Fn(&Path) -> bool {
+    let found = git2::Repository::discover(repo).ok().and_then(|r| {
+        let workdir = std::fs::canonicalize(r.workdir()?).ok()?;
+        let tree = r.head().ok()?.peel_to_tree().ok()?;
+        let mut files = std::collections::HashSet::new();
+        tree.walk(git2::TreeWalkMode::PreOrder, |dir, e| {
+            if e.kind() == Some(git2::ObjectType::Blob) {
+                files.insert(workdir.join(dir).join(e.name().unwrap_or("")));
+            }
+            git2::TreeWalkResult::Ok
+        })
+        .ok()?;
+        Some(files)
+    });
+    move |p: &Path| {
+        found
+            .as_ref()
+            .is_some_and(|files| std::fs::canonicalize(p).is_ok_and(|p| files.contains(&p)))
+    }
+}
+
+/// Reads the records under `dir`; `signing` is what the policy asks of their signatures. A
+/// record committed in the change's own tree (in `repo` at `HEAD`) is what the change brings:
+/// anyone can write one with a matching digest, so it counts only when signed by a key the
+/// policy allows.
+pub fn read(
+    dir: &Path,
+    shown: &str,
+    repo: &Path,
+    signing: &crate::sign::Requirement,
+) -> Result<Records, Error> {
     if !dir.is_dir() {
         return Err(Error::Usage(format!(
             "--records `{shown}` is not a directory of maintenance records"
@@ -82,6 +113,11 @@ pub fn read(dir: &Path, shown: &str, signing: &crate::sign::Requirement) -> Resu
             what: "*.json maintenance records",
         },
     )?;
+    let in_change = committed(repo);
+    let strict = crate::sign::Requirement {
+        signers: signing.signers.clone(),
+        required: true,
+    };
     let read: Vec<Read> = paths
         .par_iter()
         .map(|p| {
@@ -89,8 +125,16 @@ pub fn read(dir: &Path, shown: &str, signing: &crate::sign::Requirement) -> Resu
             // Named relative to the directory, as it is kept from one pipeline to the next.
             rec.path = p.strip_prefix(dir).unwrap_or(p).display().to_string();
             let signature = crate::sign::read_signature(p)?;
+            let committed = in_change(p);
             let broken = rec.intact().err().or_else(|| {
-                signing
+                if committed && signing.signers.is_none() {
+                    return Some(
+                        "it is committed in the change's own tree, and a record the change brings \
+                         counts only when signed by a key of `records.allowed_signers`"
+                            .into(),
+                    );
+                }
+                (if committed { &strict } else { signing })
                     .check(
                         signature.as_deref(),
                         crate::sign::RECORD_NAMESPACE,
@@ -99,6 +143,13 @@ pub fn read(dir: &Path, shown: &str, signing: &crate::sign::Requirement) -> Resu
                         "record",
                     )
                     .err()
+                    .map(|e| {
+                        if committed {
+                            format!("{e} (it is committed in the change's own tree)")
+                        } else {
+                            e
+                        }
+                    })
             });
             Ok(classify(&rec, broken))
         })
