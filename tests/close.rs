@@ -475,6 +475,9 @@ fn no_sensitive_value_of_the_state_after_the_change_reaches_an_output() {
     for o in &outputs {
         assert!(!o.contains(secret), "the secret leaked:\n{o}");
     }
+    // The close's SARIF is SARIF as code scanning takes it.
+    let sarif: Value = serde_json::from_str(&outputs[4]).unwrap();
+    common::assert_valid_sarif(&sarif);
     assert!(outputs[0].contains("CG602"), "{}", outputs[0]);
 }
 
@@ -799,6 +802,15 @@ fn a_record_committed_by_the_change_does_not_promote_it() {
             .collect()
     };
     // Untracked (as a records branch's worktree or downloaded artefacts are): they count.
+    assert!(promoted(&w).is_empty(), "{:?}", promoted(&w));
+    // A new commit is new content: the change moved on after staging.
+    w.write("unrelated.txt", "x\n");
+    git(&["add", "unrelated.txt"]);
+    git(&["commit", "-q", "-m", "CHG-1234: one more thing"]);
+    let found = promoted(&w);
+    assert_eq!(found.len(), 1, "{found:?}");
+    assert!(found[0].contains("moved on") && found[0].contains("git-tree"), "{found:?}");
+    git(&["reset", "-q", "--hard", "HEAD~1"]);
     assert!(promoted(&w).is_empty(), "{:?}", promoted(&w));
     // Committed by the change: they do not.
     git(&["add", "records"]);
