@@ -803,13 +803,43 @@ fn a_record_committed_by_the_change_does_not_promote_it() {
     };
     // Untracked (as a records branch's worktree or downloaded artefacts are): they count.
     assert!(promoted(&w).is_empty(), "{:?}", promoted(&w));
+    // The production deploy's record names the records it read; verify reads them again.
+    run_ok(&[
+        "check",
+        "--policy",
+        "changegate.yaml",
+        "--change",
+        "change.yaml",
+        "--environment",
+        "production",
+        "--now",
+        DEPLOY_AT,
+        "--records",
+        "records",
+        "--record",
+        "prod.json",
+        "-q",
+    ]);
+    assert_eq!(w.json("prod.json")["records"], "records");
+    assert_eq!(w.json("prod.json")["content"]["basis"], "git-tree");
+    let v = w.run(&["verify", "prod.json"]);
+    assert_eq!(
+        v.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&v.stdout)
+    );
+    std::fs::remove_file(w.path("prod.json")).unwrap();
     // A new commit is new content: the change moved on after staging.
     w.write("unrelated.txt", "x\n");
     git(&["add", "unrelated.txt"]);
     git(&["commit", "-q", "-m", "CHG-1234: one more thing"]);
     let found = promoted(&w);
     assert_eq!(found.len(), 1, "{found:?}");
-    assert!(found[0].contains("moved on") && found[0].contains("git-tree"), "{found:?}");
+    assert!(
+        found[0].contains("moved on") && found[0].contains("git-tree"),
+        "{found:?}"
+    );
     git(&["reset", "-q", "--hard", "HEAD~1"]);
     assert!(promoted(&w).is_empty(), "{:?}", promoted(&w));
     // Committed by the change: they do not.
