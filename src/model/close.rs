@@ -229,7 +229,7 @@ pub struct Baseline {
     /// What the plans still propose: action -> addresses.
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub pending: BTreeMap<&'static str, Vec<String>>,
-    /// What drifted since the apply.
+    /// What drifted since the apply, and live objects no rendered manifest declares.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub drift: Vec<String>,
 }
@@ -252,7 +252,12 @@ impl Baseline {
             v.sort();
             v.dedup();
         }
-        let mut drift: Vec<String> = change.drift.iter().map(|d| d.address.clone()).collect();
+        let mut drift: Vec<String> = change
+            .drift
+            .iter()
+            .map(|d| d.address.clone())
+            .chain(change.untracked_objects.iter().map(|u| u.identity.clone()))
+            .collect();
         drift.sort();
         drift.dedup();
         Baseline {

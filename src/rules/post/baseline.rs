@@ -8,9 +8,9 @@ declare_rule! {
     /// At `changegate close`, reads the plans made after the apply (`--plan`, `terraform show
     /// -json` of `terraform plan` run once the change is applied) and the live objects
     /// (`--live`, compared with the rendered manifests given again with `--manifests`): every
-    /// change such a plan still proposes and every drift it or the cluster shows
-    /// (refresh-only drift included) means the infrastructure is not what the change left it
-    /// as. A plan whose resources are all `no-op` is a revalidated baseline. Where
+    /// change such a plan still proposes, every drift it or the cluster shows (refresh-only
+    /// drift included) and every live object in a managed namespace that no rendered manifest
+    /// declares means the infrastructure is not what the change left it as. A plan whose resources are all `no-op` is a revalidated baseline. Where
     /// `post.baseline` requires one for the change's type (emergency changes by default), a
     /// close without any such plan or live export is reported too.
     ///
@@ -81,6 +81,22 @@ impl Rule for BaselineNotRevalidated {
                 ),
                 r.address.clone(),
                 Some(r.location_or_input()),
+            );
+        }
+        // Objects in managed namespaces that no rendered manifest declares: added by hand.
+        for u in &cx.change.untracked_objects {
+            out.hit(
+                format!(
+                    "`{}` is in the cluster after the change but in no rendered manifest{}",
+                    u.identity,
+                    if u.managers.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" (written by {})", u.managers.join(", "))
+                    }
+                ),
+                u.identity.clone(),
+                Some(u.location.clone()),
             );
         }
         // One finding per drifted resource or object (a live object may drift both by a field
