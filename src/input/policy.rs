@@ -597,7 +597,7 @@ impl Ctx<'_> {
         let mut rules_cfg = HashMap::new();
         for (key, spec) in &pf.rules {
             let pointer = format!("/rules/{}", yaml::escape_token(key));
-            match rules::lookup(key) {
+            match rules::configurable(key) {
                 Some(r) => {
                     rules_cfg.insert(r.meta().code, spec.clone() as RuleSpec);
                 }
@@ -614,7 +614,7 @@ impl Ctx<'_> {
                     let p = pointer.clone();
                     let message = match rules::find(key) {
                         Some(m) => format!(
-                            "rule `{key}` ({}) belongs to `changegate audit`, which `rules` does not configure; expected a rule of `check` (see `changegate rules`)",
+                            "rule `{key}` ({}) belongs to `changegate audit`, which `rules` does not configure; expected a rule of `check` or `close` (see `changegate rules`)",
                             m.code
                         ),
                         None => format!(
@@ -640,7 +640,7 @@ impl Ctx<'_> {
             let base = format!("/exceptions/{i}");
             let custom = rules::find(&x.rule).is_none()
                 && !x.rule.trim().to_ascii_uppercase().starts_with("CG");
-            let rule = match rules::lookup(&x.rule) {
+            let rule = match rules::configurable(&x.rule) {
                 Some(r) => Some(r.meta()),
                 // A custom rule's code: resolved once the custom rules are read.
                 None if custom => None,

@@ -222,7 +222,17 @@ pub fn lookup(code_or_name: &str) -> Option<&'static dyn Rule> {
         .find(|r| named(r.meta(), code_or_name))
 }
 
-/// Finds any rule (of `check` or `audit`) by code or name.
+/// Finds a rule the policy configures (`rules:`, `exceptions:`) by code or name: a rule of
+/// `check` or of `close`.
+pub fn configurable(code_or_name: &str) -> Option<&'static dyn Rule> {
+    REGISTRY
+        .iter()
+        .chain(POST_RULES)
+        .copied()
+        .find(|r| named(r.meta(), code_or_name))
+}
+
+/// Finds any rule (of `check`, `audit` or `close`) by code or name.
 pub fn find(code_or_name: &str) -> Option<&'static RuleMeta> {
     all().find(|m| named(m, code_or_name))
 }
