@@ -21,15 +21,24 @@ pub fn run(args: &CloseArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         .as_deref()
         .map(changegate::sign::SigningKey::read)
         .transpose()?;
-    let closing = changegate::close::close(&args.request(), &cwd, now)?;
+    let request = args.request();
+    let closing = match changegate::close::close(&request, &cwd, now) {
+        Ok(c) => c,
+        Err(e) => {
+            write_undecided(&formats, &e, now, &request, &cwd)?;
+            return Err(e);
+        }
+    };
     let (loaded, eval) = (&closing.loaded, &closing.eval);
     if args.record_out.is_some() && sign_key.is_none() && loaded.policy.file.records.require_signed
     {
-        return Err(Error::Usage(
+        let e = Error::Usage(
             "the policy requires signed maintenance records (`records.require_signed`): pass \
              `--sign-key KEY` to sign the closing record"
                 .into(),
-        ));
+        );
+        write_undecided(&formats, &e, now, &request, &cwd)?;
+        return Err(e);
     }
     let mut report = Report::new(eval, &loaded.change, &loaded.inputs);
     report.sources = changegate::load::source_root(loaded, &args.repo, &cwd);
@@ -75,4 +84,32 @@ pub fn run(args: &CloseArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         Verdict::Pass => ExitCode::SUCCESS,
         Verdict::Fail => ExitCode::from(1),
     })
+}
+
+/// When the close cannot decide (exit 2), every report file asked for is still written, holding
+/// the error as a CG000 finding, as `check` does.
+fn write_undecided(
+    formats: &[(Format, Option<std::path::PathBuf>)],
+    error: &Error,
+    now: chrono::DateTime<chrono::Utc>,
+    request: &changegate::close::CloseRequest,
+    cwd: &std::path::Path,
+) -> Result<(), Error> {
+    let eval = changegate::engine::undecided(error, now, changegate::findings::Stage::Close);
+    let change = changegate::model::ChangeSet::default();
+    let mut report = Report::new(&eval, &change, &[]);
+    let files: Vec<String> = eval
+        .findings
+        .iter()
+        .filter_map(|f| f.location.as_ref().map(|l| l.path.clone()))
+        .chain(std::iter::once(request.record.display().to_string()))
+        .collect();
+    report.sources = changegate::load::source_root_of_request(&request.load, cwd, &files);
+    for (format, dest) in formats {
+        if let Some(path) = dest {
+            let bytes = super::check::render(*format, &report, false, &path.display().to_string())?;
+            write_file(path, &bytes)?;
+        }
+    }
+    Ok(())
 }
