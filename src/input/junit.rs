@@ -288,6 +288,42 @@ second</error></testcase>
     }
 
     #[test]
+    fn hostile_documents_are_read_in_bounded_time() {
+        // Entities are never expanded: a billion laughs stays one unknown reference.
+        let lol = format!(
+            "<?xml version=\"1.0\"?><!DOCTYPE t [<!ENTITY a \"{}\">{}]>\n<testsuite><testcase name=\"x\"><failure message=\"&e;\">&e;</failure></testcase></testsuite>",
+            "ha".repeat(10),
+            (b'b'..=b'e')
+                .map(|c| format!(
+                    "<!ENTITY {} \"{}\">",
+                    c as char,
+                    format!("&{};", (c - 1) as char).repeat(10)
+                ))
+                .collect::<String>()
+        );
+        let (f, failed) = parse("lol.xml", &lol).unwrap();
+        assert_eq!((f.tests, f.failures), (1, 1));
+        assert!(failed[0].message.len() < 64, "{}", failed[0].message);
+        // Deep nesting is a stack of names, not recursion.
+        let deep = format!(
+            "<testsuites>{}<testcase name=\"d\"/>{}</testsuites>",
+            "<testsuite>".repeat(100_000),
+            "</testsuite>".repeat(100_000)
+        );
+        let start = std::time::Instant::now();
+        let (f, _) = parse("deep.xml", &deep).unwrap();
+        assert_eq!(f.tests, 1);
+        assert!(start.elapsed() < std::time::Duration::from_secs(5));
+        // A message of a megabyte is cut to its first line's 200 characters.
+        let long = format!(
+            "<testsuite><testcase name=\"l\"><failure message=\"{}\"/></testcase></testsuite>",
+            "x".repeat(1 << 20)
+        );
+        let (_, failed) = parse("long.xml", &long).unwrap();
+        assert_eq!(failed[0].message.chars().count(), 201);
+    }
+
+    #[test]
     fn not_junit_names_the_position() {
         let e = parse("x.xml", "<?xml version=\"1.0\"?>\n<html><body/></html>")
             .unwrap_err()
