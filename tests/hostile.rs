@@ -1070,3 +1070,16 @@ fn text_from_the_change_is_inert_in_logs_and_terminals() {
         "{err}"
     );
 }
+
+/// A JUnit file the fuzzer found: UTF-16 whose XML error falls inside a character (the
+/// position is counted from that character, not a panic).
+#[test]
+fn junit_fuzz_findings_stay_fixed() {
+    let path = "testdata/hostile/fuzz/junit-offset-inside-a-character.xml";
+    let bytes = std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap();
+    let text = changegate::input::text::decode("junit.xml", &bytes).unwrap();
+    let e = changegate::input::junit::parse("junit.xml", &text)
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("junit.xml:1:"), "{e}");
+}

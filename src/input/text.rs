@@ -244,9 +244,10 @@ fn utf16(name: &str, bytes: &[u8], conv: fn([u8; 2]) -> u16) -> Result<String, I
     Ok(out)
 }
 
-/// The 1-based line and column of byte offset `at` in `s`.
+/// The 1-based line and column of byte offset `at` in `s` (an offset inside a character, as a
+/// byte-oriented parser may give, counts as that character's start).
 pub fn pos_at(s: &str, at: usize) -> Pos {
-    let before = &s[..at.min(s.len())];
+    let before = &s[..s.floor_char_boundary(at)];
     let line = before.matches('\n').count() + 1;
     let line_start = before.rfind('\n').map_or(0, |i| i + 1);
     Pos {
