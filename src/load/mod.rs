@@ -364,6 +364,7 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
             &cwd.join(dir),
             &dir.display().to_string(),
             &cwd.join(&req.repo),
+            set.record.ticket.as_deref(),
             &signing,
         )?);
     }

@@ -94,10 +94,14 @@ fn committed(repo: &Path) -> impl Fn(&Path) -> bool {
 /// record committed in the change's own tree (in `repo` at `HEAD`) is what the change brings:
 /// anyone can write one with a matching digest, so it counts only when signed by a key the
 /// policy allows.
+///
+/// Only the records of `ticket` can be the same change: the others are parsed but not
+/// verified (their digests are the cost of reading a long history).
 pub fn read(
     dir: &Path,
     shown: &str,
     repo: &Path,
+    ticket: Option<&str>,
     signing: &crate::sign::Requirement,
 ) -> Result<Records, Error> {
     if !dir.is_dir() {
@@ -124,6 +128,10 @@ pub fn read(
             let mut rec = crate::evidence::read_record(p)?;
             // Named relative to the directory, as it is kept from one pipeline to the next.
             rec.path = p.strip_prefix(dir).unwrap_or(p).display().to_string();
+            let of = rec.str_at("/deploy/ticket").or_else(|| rec.ticket());
+            if ticket.is_none() || of != ticket {
+                return Ok(Read::Other);
+            }
             let signature = crate::sign::read_signature(p)?;
             let committed = in_change(p);
             let broken = rec.intact().err().or_else(|| {
