@@ -35,11 +35,13 @@ pub enum LimitKind {
     Rego,
     /// One JUnit XML file of the tests run after a change (`close --tests`).
     Tests,
+    /// One vulnerability report of a scanner (`--vulns`).
+    Vulns,
 }
 
 impl LimitKind {
     /// Every kind, in the order the README lists them.
-    pub const ALL: [LimitKind; 13] = [
+    pub const ALL: [LimitKind; 14] = [
         LimitKind::Plan,
         LimitKind::Manifests,
         LimitKind::Description,
@@ -53,6 +55,7 @@ impl LimitKind {
         LimitKind::Http,
         LimitKind::Rego,
         LimitKind::Tests,
+        LimitKind::Vulns,
     ];
 
     /// The name used by `--max-size` and in messages.
@@ -71,6 +74,7 @@ impl LimitKind {
             LimitKind::Http => "http",
             LimitKind::Rego => "rego",
             LimitKind::Tests => "tests",
+            LimitKind::Vulns => "vulns",
         }
     }
 
@@ -91,6 +95,7 @@ impl LimitKind {
             LimitKind::Http => 64 * MIB,
             LimitKind::Rego => 4 * MIB,
             LimitKind::Tests => 256 * MIB,
+            LimitKind::Vulns => 1024 * MIB,
         }
     }
 

@@ -21,4 +21,5 @@ pub mod signatures;
 pub mod text;
 pub mod trust;
 pub mod validate;
+pub mod vulns;
 pub mod yaml;

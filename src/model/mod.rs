@@ -11,6 +11,7 @@ pub mod record;
 pub mod text;
 pub mod time;
 pub mod trust;
+pub mod vuln;
 
 use serde::Serialize;
 

@@ -1,0 +1,101 @@
+//! Vulnerabilities as scanners report them (Trivy, Grype…), one model for all: what is
+//! vulnerable (the artefact: an image by reference and digest, or a path), which package, how
+//! severe, whether a fix exists, and since when it is known.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+use super::Location;
+
+/// A scanner's severity, normalised. Scanners write `CRITICAL`, `High`, `moderate`,
+/// `Negligible`…
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum VulnSeverity {
+    Unknown,
+    Negligible,
+    Low,
+    Medium,
+    High,
+    Critical,
+}
+
+impl VulnSeverity {
+    /// The severity a scanner writes, in any case; `moderate` is medium (GitHub's, npm's).
+    pub fn parse(s: &str) -> VulnSeverity {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "critical" => VulnSeverity::Critical,
+            "high" | "important" => VulnSeverity::High,
+            "medium" | "moderate" => VulnSeverity::Medium,
+            "low" => VulnSeverity::Low,
+            "negligible" | "info" | "informational" | "none" => VulnSeverity::Negligible,
+            _ => VulnSeverity::Unknown,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VulnSeverity::Unknown => "unknown",
+            VulnSeverity::Negligible => "negligible",
+            VulnSeverity::Low => "low",
+            VulnSeverity::Medium => "medium",
+            VulnSeverity::High => "high",
+            VulnSeverity::Critical => "critical",
+        }
+    }
+}
+
+/// What was scanned.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Artifact {
+    /// As the scanner names it: an image reference (`ghcr.io/acme/api:1.4`), a path.
+    pub name: String,
+    /// `container_image`, `filesystem`, `repository`, `sbom`…
+    pub kind: String,
+    /// Digests that identify an image: its repo digests' `sha256:…`, manifest digest, image id.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub digests: Vec<String>,
+    /// Image references with a digest (`ghcr.io/acme/api@sha256:…`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub repo_digests: Vec<String>,
+    /// When the image was built (its config's `created`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created: Option<DateTime<Utc>>,
+}
+
+/// One vulnerability of one package of one artefact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Vulnerability {
+    /// `CVE-2024-1234`, `GHSA-…`, a distribution's advisory.
+    pub id: String,
+    /// Other ids of the same vulnerability (a GHSA's CVE).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    pub severity: VulnSeverity,
+    pub package: String,
+    pub installed: String,
+    /// The first version that fixes it, when one exists.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fixed: Option<String>,
+    /// When the advisory was published, as the report says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub published: Option<DateTime<Utc>>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub title: Option<String>,
+    /// Where the report holds it.
+    pub location: Location,
+}
+
+/// One scanner report.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VulnReport {
+    pub path: String,
+    pub sha256: String,
+    /// `trivy`, `grype`…
+    pub scanner: &'static str,
+    /// When the scan ran, as the report says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub scanned_at: Option<DateTime<Utc>>,
+    pub artifact: Artifact,
+    pub vulnerabilities: Vec<Vulnerability>,
+}

@@ -1,0 +1,170 @@
+//! Scanner reports (`--vulns`): Trivy JSON and Grype JSON read into one model, each recognised
+//! by its content, every entry with its line; wrong inputs refused with the file and position.
+//! The fixtures are our own, in the shapes of the scanners' golden test outputs.
+
+use std::path::Path;
+
+use changegate::model::vuln::VulnSeverity;
+
+fn load(name: &str) -> changegate::model::vuln::VulnReport {
+    changegate::input::vulns::load(
+        &Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("testdata/vulns")
+            .join(name),
+    )
+    .unwrap()
+}
+
+#[test]
+fn trivy_image_report() {
+    let r = load("trivy-image.json");
+    assert_eq!(r.scanner, "trivy");
+    assert_eq!(r.artifact.kind, "container_image");
+    assert_eq!(r.artifact.name, "ghcr.io/acme/api:1.4.2");
+    assert!(r.artifact.digests.contains(
+        &"sha256:4d5c1f3b2a7e8d9c0b1a2f3e4d5c6b7a8f9e0d1c2b3a4f5e6d7c8b9a0f1e2d3c".to_string()
+    ));
+    assert_eq!(
+        r.artifact
+            .created
+            .map(changegate::model::time::fmt_time)
+            .as_deref(),
+        Some("2026-11-02T14:03:11Z")
+    );
+    let ids: Vec<&str> = r.vulnerabilities.iter().map(|v| v.id.as_str()).collect();
+    assert_eq!(
+        ids,
+        ["CVE-2026-10001", "CVE-2026-10417", "GHSA-4x7q-9c2v-8m3p"]
+    );
+    let ssl = &r.vulnerabilities[0];
+    assert_eq!(ssl.severity, VulnSeverity::Critical);
+    assert_eq!(ssl.package, "libssl3");
+    assert_eq!(ssl.fixed.as_deref(), Some("3.0.15-1~deb12u2"));
+    assert_eq!(ssl.location.line, Some(44)); // the entry's `{`
+    // No fixed version: nothing to upgrade to yet.
+    assert_eq!(r.vulnerabilities[1].fixed, None);
+    // Several fixed versions: the first listed; the CVE a GHSA names is an alias.
+    let net = &r.vulnerabilities[2];
+    assert_eq!(net.fixed.as_deref(), Some("0.33.0"));
+    assert_eq!(net.aliases, ["CVE-2026-20555"]);
+    assert_eq!(net.severity, VulnSeverity::Medium);
+    assert_eq!(
+        net.published
+            .map(changegate::model::time::fmt_time)
+            .as_deref(),
+        Some("2026-09-12T21:30:00Z")
+    );
+}
+
+#[test]
+fn grype_image_report() {
+    let r = load("grype-image.json");
+    assert_eq!(r.scanner, "grype");
+    assert_eq!(r.artifact.kind, "container_image");
+    assert_eq!(
+        r.artifact.repo_digests,
+        [
+            "ghcr.io/acme/api@sha256:4d5c1f3b2a7e8d9c0b1a2f3e4d5c6b7a8f9e0d1c2b3a4f5e6d7c8b9a0f1e2d3c"
+        ]
+    );
+    let net = &r.vulnerabilities[0];
+    assert_eq!(net.id, "GHSA-4x7q-9c2v-8m3p");
+    assert_eq!(net.aliases, ["CVE-2026-20555"]);
+    assert_eq!(net.fixed.as_deref(), Some("0.33.0"));
+    assert_eq!(net.location.line, Some(3));
+    let zlib = &r.vulnerabilities[1];
+    assert_eq!(
+        (zlib.severity, zlib.fixed.as_deref()),
+        (VulnSeverity::High, None)
+    );
+    assert_eq!(
+        r.scanned_at
+            .map(changegate::model::time::fmt_time)
+            .as_deref(),
+        Some("2026-11-27T08:20:41Z")
+    );
+}
+
+#[test]
+fn what_is_not_a_report_is_refused_with_its_position() {
+    let err = |text: &str| {
+        changegate::input::vulns::parse("r.json", text, String::new())
+            .unwrap_err()
+            .to_string()
+    };
+    let e = err("{\"kind\": \"Deployment\"}");
+    assert!(
+        e.starts_with("r.json:1:1:") && e.contains("Trivy JSON"),
+        "{e}"
+    );
+    let e = err(
+        "{\"SchemaVersion\": 2, \"ArtifactName\": \"x\", \"Results\": [\n {\"Vulnerabilities\": [\n  {\"PkgName\": \"a\"}]}]}",
+    );
+    assert!(
+        e.starts_with("r.json:3:3:") && e.contains("VulnerabilityID"),
+        "{e}"
+    );
+    let e = err("{\"SchemaVersion\": 1, \"ArtifactName\": \"x\"}");
+    assert!(e.contains("`SchemaVersion` 2"), "{e}");
+    let e = err("{\"matches\": [");
+    assert!(e.starts_with("r.json:1:"), "{e}");
+    let e = err("");
+    assert!(e.contains("empty"), "{e}");
+}
+
+/// A local run against the scanners' own golden files (not in the repository): set
+/// `CHANGEGATE_VULN_GOLDEN` to a directory of them (Trivy's
+/// `integration/testdata/*.json.golden`, Grype's `grype/presenter/json/testdata/snapshot/`).
+/// Every Trivy or Grype JSON report must be read; every other file must be refused, never
+/// panic.
+#[test]
+fn the_scanners_golden_files() {
+    let Some(dir) = std::env::var_os("CHANGEGATE_VULN_GOLDEN") else {
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "SKIPPED the_scanners_golden_files: CHANGEGATE_VULN_GOLDEN is not set"
+        );
+        return;
+    };
+    let mut files: Vec<_> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    files.sort();
+    let (mut read, mut refused, mut vulns) = (0, Vec::new(), 0);
+    for f in &files {
+        let text = std::fs::read_to_string(f).unwrap();
+        let v: serde_json::Value = match serde_json::from_str(&text) {
+            Ok(v) => v,
+            Err(_) => continue,
+        };
+        let is_report = v.get("SchemaVersion").is_some() && v.get("ArtifactName").is_some()
+            || v.get("matches").is_some();
+        match changegate::input::vulns::load(f) {
+            Ok(r) => {
+                read += 1;
+                vulns += r.vulnerabilities.len();
+                let want: usize = v["Results"]
+                    .as_array()
+                    .map(|l| {
+                        l.iter()
+                            .map(|r| r["Vulnerabilities"].as_array().map_or(0, Vec::len))
+                            .sum()
+                    })
+                    .or_else(|| v["matches"].as_array().map(Vec::len))
+                    .unwrap_or(0);
+                assert_eq!(r.vulnerabilities.len(), want, "{}", f.display());
+            }
+            Err(e) => {
+                assert!(!is_report, "{}: {e}", f.display());
+                refused.push(format!("{}: {e}", f.display()));
+            }
+        }
+    }
+    eprintln!(
+        "{read} reports read ({vulns} vulnerabilities), {} other files refused",
+        refused.len()
+    );
+    assert!(read > 0);
+}
