@@ -86,6 +86,43 @@ fn grype_image_report() {
 }
 
 #[test]
+fn trivy_sarif_report() {
+    let r = load("trivy-image.sarif");
+    assert_eq!(r.scanner, "trivy");
+    let v = &r.vulnerabilities[0];
+    assert_eq!(v.id, "CVE-2026-10001");
+    assert_eq!(v.severity, VulnSeverity::Critical);
+    assert_eq!(
+        (v.package.as_str(), v.installed.as_str(), v.fixed.as_deref()),
+        ("libssl3", "3.0.15-1~deb12u1", Some("3.0.15-1~deb12u2"))
+    );
+    assert_eq!(r.artifact.name, "ghcr.io/acme/api");
+    assert_eq!(v.location.line, Some(44)); // the result's `{`
+}
+
+#[test]
+fn gitlab_dependency_scanning_report() {
+    let r = load("gitlab-dependency-scanning.json");
+    assert_eq!(r.scanner, "gitlab");
+    assert_eq!(r.artifact.kind, "repository");
+    let v = &r.vulnerabilities[0];
+    // The CVE is the id; GitLab's own identifier an alias.
+    assert_eq!(v.id, "CVE-2026-30001");
+    assert_eq!(v.aliases, ["1f1d3b0e-0b4c-4f0a-9d3e-2c1b0a9f8e7d"]);
+    assert_eq!(v.severity, VulnSeverity::High);
+    assert_eq!(
+        (v.package.as_str(), v.installed.as_str(), v.fixed.as_deref()),
+        ("lodash", "4.17.15", Some("4.17.21"))
+    );
+    assert_eq!(
+        r.scanned_at
+            .map(changegate::model::time::fmt_time)
+            .as_deref(),
+        Some("2026-11-27T08:10:05Z")
+    );
+}
+
+#[test]
 fn what_is_not_a_report_is_refused_with_its_position() {
     let err = |text: &str| {
         changegate::input::vulns::parse("r.json", text, String::new())
@@ -110,6 +147,9 @@ fn what_is_not_a_report_is_refused_with_its_position() {
     assert!(e.starts_with("r.json:1:"), "{e}");
     let e = err("");
     assert!(e.contains("empty"), "{e}");
+    let e =
+        err("{\"version\": \"15.0.0\", \"vulnerabilities\": [], \"scan\": {\"type\": \"sast\"}}");
+    assert!(e.contains("`sast`"), "{e}");
 }
 
 /// A local run against the scanners' own golden files (not in the repository): set
@@ -133,6 +173,7 @@ fn the_scanners_golden_files() {
         .collect();
     files.sort();
     let (mut read, mut refused, mut vulns) = (0, Vec::new(), 0);
+    let mut severities = std::collections::BTreeMap::new();
     for f in &files {
         let text = std::fs::read_to_string(f).unwrap();
         let v: serde_json::Value = match serde_json::from_str(&text) {
@@ -140,11 +181,19 @@ fn the_scanners_golden_files() {
             Err(_) => continue,
         };
         let is_report = v.get("SchemaVersion").is_some() && v.get("ArtifactName").is_some()
-            || v.get("matches").is_some();
+            || v.get("matches").is_some()
+            || v.get("runs").is_some()
+            || v.pointer("/scan/type")
+                .and_then(|t| t.as_str())
+                .is_some_and(|t| t == "container_scanning" || t == "dependency_scanning");
         match changegate::input::vulns::load(f) {
             Ok(r) => {
                 read += 1;
                 vulns += r.vulnerabilities.len();
+                for x in &r.vulnerabilities {
+                    assert!(!x.id.is_empty(), "{}: an entry without an id", f.display());
+                    *severities.entry(x.severity.as_str()).or_insert(0) += 1;
+                }
                 let want: usize = v["Results"]
                     .as_array()
                     .map(|l| {
@@ -153,6 +202,14 @@ fn the_scanners_golden_files() {
                             .sum()
                     })
                     .or_else(|| v["matches"].as_array().map(Vec::len))
+                    .or_else(|| {
+                        v["runs"].as_array().map(|runs| {
+                            runs.iter()
+                                .map(|r| r["results"].as_array().map_or(0, Vec::len))
+                                .sum()
+                        })
+                    })
+                    .or_else(|| v["vulnerabilities"].as_array().map(Vec::len))
                     .unwrap_or(0);
                 assert_eq!(r.vulnerabilities.len(), want, "{}", f.display());
             }
@@ -163,7 +220,7 @@ fn the_scanners_golden_files() {
         }
     }
     eprintln!(
-        "{read} reports read ({vulns} vulnerabilities), {} other files refused",
+        "{read} reports read ({vulns} vulnerabilities, {severities:?}), {} other files refused",
         refused.len()
     );
     assert!(read > 0);

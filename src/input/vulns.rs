@@ -1,5 +1,7 @@
 //! Vulnerability reports of scanners (`--vulns`), each recognised by its content: Trivy JSON
-//! (`trivy image|fs -f json`, `SchemaVersion` 2) and Grype JSON (`grype -o json`). Each
+//! (`trivy image|fs -f json`, `SchemaVersion` 2), Grype JSON (`grype -o json`), SARIF 2.1.0 of
+//! vulnerability scanners (Trivy, Grype, Snyk: what each puts in a rule's help text and a
+//! result's message) and GitLab's container- and dependency-scanning reports. Each
 //! vulnerability becomes one [`Vulnerability`] with the line of its entry in the report.
 //!
 //! The report is read once, typed: the large arrays are kept as raw slices of the text and
@@ -39,6 +41,15 @@ struct Probe<'a> {
     source: Option<&'a RawValue>,
     #[serde(borrow)]
     descriptor: Option<&'a RawValue>,
+    #[serde(borrow)]
+    runs: Option<&'a RawValue>,
+    #[serde(rename = "$schema")]
+    schema: Option<String>,
+    version: Option<serde_json::Value>,
+    #[serde(borrow)]
+    vulnerabilities: Option<&'a RawValue>,
+    #[serde(borrow)]
+    scan: Option<&'a RawValue>,
 }
 
 /// Reads one report.
@@ -54,7 +65,8 @@ fn bad(name: &str, pos: Option<crate::error::Pos>, message: String) -> Error {
 }
 
 const EXPECTED: &str = "expected a vulnerability report: Trivy JSON (`trivy image -f json`, \
-                        `SchemaVersion` 2) or Grype JSON (`grype -o json`)";
+                        `SchemaVersion` 2), Grype JSON (`grype -o json`), SARIF 2.1.0 of a \
+                        scanner, or a GitLab container- or dependency-scanning report";
 
 /// A raw entry's position in the report.
 fn pos_of(index: &LineIndex<'_>, text: &str, raw: &RawValue) -> crate::error::Pos {
@@ -100,6 +112,13 @@ pub fn parse(name: &str, text: &str, sha256: String) -> Result<VulnReport, Error
         trivy(name, text, &index, &probe)?
     } else if probe.matches.is_some() && (probe.descriptor.is_some() || probe.source.is_some()) {
         grype(name, text, &index, &probe)?
+    } else if probe.runs.is_some()
+        && (probe.version.as_ref().and_then(serde_json::Value::as_str) == Some("2.1.0")
+            || probe.schema.as_deref().is_some_and(|s| s.contains("sarif")))
+    {
+        sarif(name, text, &index, &probe)?
+    } else if probe.vulnerabilities.is_some() && probe.scan.is_some() {
+        gitlab(name, text, &index, &probe)?
     } else {
         return Err(bad(
             name,
@@ -385,4 +404,327 @@ pub fn expand(args: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>, Er
             what: "*.json vulnerability reports",
         },
     )
+}
+
+#[derive(Deserialize)]
+struct SarifRun<'a> {
+    tool: SarifTool,
+    #[serde(borrow, default)]
+    results: Vec<&'a RawValue>,
+}
+
+#[derive(Deserialize)]
+struct SarifTool {
+    driver: SarifDriver,
+}
+
+#[derive(Deserialize)]
+struct SarifDriver {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    rules: Vec<SarifRule>,
+}
+
+#[derive(Deserialize)]
+struct SarifRule {
+    id: String,
+    #[serde(default)]
+    help: Option<SarifText>,
+    #[serde(rename = "shortDescription", default)]
+    short: Option<SarifText>,
+    #[serde(default)]
+    properties: serde_json::Value,
+}
+
+#[derive(Deserialize)]
+struct SarifText {
+    #[serde(default)]
+    text: String,
+}
+
+#[derive(Deserialize)]
+struct SarifResult {
+    #[serde(rename = "ruleId", default)]
+    rule_id: Option<String>,
+    #[serde(rename = "ruleIndex", default)]
+    rule_index: Option<usize>,
+    #[serde(default)]
+    level: Option<String>,
+    #[serde(default)]
+    message: Option<SarifText>,
+    #[serde(default)]
+    locations: Vec<serde_json::Value>,
+}
+
+/// `Key: value` lines of a scanner's text (`Package: libssl3`, `Fixed Version: 3.0.16`).
+fn fields(text: &str) -> Vec<(&str, &str)> {
+    text.lines()
+        .filter_map(|l| l.split_once(": "))
+        .map(|(k, v)| (k.trim(), v.trim()))
+        .collect()
+}
+
+/// The advisory id at the start of a rule id (Grype's `CVE-2024-1234-openssl`).
+fn advisory_id(id: &str) -> &str {
+    static ID: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"^(CVE-\d{4}-\d{4,}|GHSA(-[0-9a-z]{4}){3}|[A-Z]+-\d{4}-\d+)")
+            .expect("a valid regex")
+    });
+    ID.find(id).map_or(id, |m| m.as_str())
+}
+
+/// A CVSS score as a severity (CVSS v3's bands).
+fn severity_of_score(score: f64) -> VulnSeverity {
+    match score {
+        s if s >= 9.0 => VulnSeverity::Critical,
+        s if s >= 7.0 => VulnSeverity::High,
+        s if s >= 4.0 => VulnSeverity::Medium,
+        s if s > 0.0 => VulnSeverity::Low,
+        _ => VulnSeverity::Unknown,
+    }
+}
+
+fn sarif(
+    name: &str,
+    text: &str,
+    index: &LineIndex<'_>,
+    probe: &Probe<'_>,
+) -> Result<VulnReport, Error> {
+    let runs: Vec<SarifRun<'_>> = match probe.runs {
+        Some(raw) => typed(name, text, index, raw, "`runs`")?,
+        None => Vec::new(),
+    };
+    let mut scanner = "sarif";
+    let mut artifact = Artifact::default();
+    let mut vulnerabilities = Vec::new();
+    for run in &runs {
+        let driver = &run.tool.driver;
+        scanner = match driver.name.to_ascii_lowercase().as_str() {
+            "trivy" => "trivy",
+            "grype" => "grype",
+            n if n.starts_with("snyk") => "snyk",
+            _ => "sarif",
+        };
+        for raw in &run.results {
+            let r: SarifResult = typed(name, text, index, raw, "a SARIF result")?;
+            let rule = r
+                .rule_index
+                .and_then(|i| driver.rules.get(i))
+                .filter(|rule| r.rule_id.as_deref().is_none_or(|id| id == rule.id))
+                .or_else(|| {
+                    driver
+                        .rules
+                        .iter()
+                        .find(|rule| Some(rule.id.as_str()) == r.rule_id.as_deref())
+                });
+            let help = rule
+                .and_then(|r| r.help.as_ref())
+                .map_or("", |h| h.text.as_str());
+            let message = r.message.as_ref().map_or("", |m| m.text.as_str());
+            let mut kv = fields(help);
+            kv.extend(fields(message));
+            let get = |keys: &[&str]| {
+                kv.iter()
+                    .rev()
+                    .find(|(k, _)| keys.contains(k))
+                    .map(|(_, v)| (*v).to_string())
+                    .filter(|v| !v.is_empty())
+            };
+            let rule_id = r
+                .rule_id
+                .clone()
+                .or_else(|| rule.map(|r| r.id.clone()))
+                .unwrap_or_default();
+            let id = help
+                .lines()
+                .find_map(|l| l.strip_prefix("Vulnerability "))
+                .map_or_else(
+                    || advisory_id(&rule_id).to_string(),
+                    |v| v.trim().to_string(),
+                );
+            let props = rule.map(|r| &r.properties);
+            let score = props
+                .and_then(|p| p.get("security-severity"))
+                .and_then(|s| {
+                    s.as_str()
+                        .and_then(|s| s.parse::<f64>().ok())
+                        .or_else(|| s.as_f64())
+                });
+            let severity = match get(&["Severity"]).map(|s| VulnSeverity::parse(&s)) {
+                Some(s) if s != VulnSeverity::Unknown => s,
+                _ => match (score, r.level.as_deref()) {
+                    (Some(s), _) => severity_of_score(s),
+                    (None, Some("error")) => VulnSeverity::High,
+                    (None, Some("warning")) => VulnSeverity::Medium,
+                    (None, Some("note")) => VulnSeverity::Low,
+                    _ => VulnSeverity::Unknown,
+                },
+            };
+            let uri = r
+                .locations
+                .first()
+                .and_then(|l| l.pointer("/physicalLocation/artifactLocation/uri"))
+                .and_then(serde_json::Value::as_str)
+                .unwrap_or_default();
+            if artifact.name.is_empty() && !uri.is_empty() {
+                artifact.name = uri.to_string();
+                artifact.kind = "path".into();
+            }
+            vulnerabilities.push(Vulnerability {
+                aliases: Vec::new(),
+                severity,
+                package: get(&["Package"]).unwrap_or_default(),
+                installed: get(&["Installed Version", "Version"]).unwrap_or_default(),
+                fixed: get(&["Fixed Version", "Fix Version"]).and_then(|f| {
+                    f.split(',')
+                        .map(str::trim)
+                        .find(|f| !f.is_empty())
+                        .map(str::to_string)
+                }),
+                published: None,
+                title: rule
+                    .and_then(|r| r.short.as_ref())
+                    .map(|s| s.text.clone())
+                    .filter(|t| !t.trim().is_empty()),
+                id,
+                location: Location::new(name, Some(pos_of(index, text, raw))),
+            });
+        }
+    }
+    Ok(VulnReport {
+        path: name.to_string(),
+        sha256: String::new(),
+        scanner,
+        scanned_at: None,
+        artifact,
+        vulnerabilities,
+    })
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct GitlabScan {
+    #[serde(rename = "type")]
+    kind: String,
+    start_time: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct GitlabVuln {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    severity: String,
+    #[serde(default)]
+    solution: Option<String>,
+    #[serde(default)]
+    location: serde_json::Value,
+    #[serde(default)]
+    identifiers: Vec<GitlabIdentifier>,
+}
+
+#[derive(Deserialize)]
+struct GitlabIdentifier {
+    #[serde(rename = "type", default)]
+    kind: String,
+    #[serde(default)]
+    value: String,
+}
+
+fn gitlab(
+    name: &str,
+    text: &str,
+    index: &LineIndex<'_>,
+    probe: &Probe<'_>,
+) -> Result<VulnReport, Error> {
+    let scan: GitlabScan = match probe.scan {
+        Some(raw) => typed(name, text, index, raw, "`scan`")?,
+        None => GitlabScan::default(),
+    };
+    if !matches!(
+        scan.kind.as_str(),
+        "container_scanning" | "dependency_scanning"
+    ) {
+        return Err(bad(
+            name,
+            None,
+            format!(
+                "a GitLab `{}` report; vulnerability deadlines read `container_scanning` and `dependency_scanning` reports",
+                scan.kind
+            ),
+        ));
+    }
+    let raws: Vec<&RawValue> = match probe.vulnerabilities {
+        Some(raw) => typed(name, text, index, raw, "`vulnerabilities`")?,
+        None => Vec::new(),
+    };
+    static UPGRADE: std::sync::LazyLock<regex::Regex> = std::sync::LazyLock::new(|| {
+        regex::Regex::new(r"(?i)upgrade\s+(?:\S+\s+)?to\s+(?:version\s+)?([^\s,;]+)")
+            .expect("a valid regex")
+    });
+    let mut artifact = Artifact {
+        kind: if scan.kind == "container_scanning" {
+            "container_image".into()
+        } else {
+            "repository".into()
+        },
+        ..Artifact::default()
+    };
+    let mut vulnerabilities = Vec::new();
+    for raw in raws {
+        let v: GitlabVuln = typed(name, text, index, raw, "a GitLab vulnerability")?;
+        let ids: Vec<&GitlabIdentifier> = v
+            .identifiers
+            .iter()
+            .filter(|i| !i.value.is_empty())
+            .collect();
+        let primary = ids
+            .iter()
+            .find(|i| i.kind.eq_ignore_ascii_case("cve"))
+            .or(ids.first())
+            .map(|i| i.value.clone())
+            .unwrap_or_default();
+        let loc = &v.location;
+        let s = |p: &str| {
+            loc.pointer(p)
+                .and_then(serde_json::Value::as_str)
+                .map(str::to_string)
+        };
+        if artifact.name.is_empty() {
+            artifact.name = s("/image").or_else(|| s("/file")).unwrap_or_default();
+        }
+        vulnerabilities.push(Vulnerability {
+            aliases: ids
+                .iter()
+                .map(|i| i.value.clone())
+                .filter(|i| *i != primary)
+                .collect(),
+            id: primary,
+            severity: VulnSeverity::parse(&v.severity),
+            package: s("/dependency/package/name").unwrap_or_default(),
+            installed: s("/dependency/version").unwrap_or_default(),
+            fixed: v
+                .solution
+                .as_deref()
+                .and_then(|sol| UPGRADE.captures(sol))
+                .map(|c| c[1].trim_end_matches('.').to_string()),
+            published: None,
+            title: v.name.filter(|n| !n.trim().is_empty()),
+            location: Location::new(name, Some(pos_of(index, text, raw))),
+        });
+    }
+    Ok(VulnReport {
+        path: name.to_string(),
+        sha256: String::new(),
+        scanner: "gitlab",
+        scanned_at: time(scan.start_time.as_deref()).or_else(|| {
+            scan.start_time
+                .as_deref()
+                .and_then(|t| chrono::NaiveDateTime::parse_from_str(t, "%Y-%m-%dT%H:%M:%S").ok())
+                .map(|t| t.and_utc())
+        }),
+        artifact,
+        vulnerabilities,
+    })
 }
