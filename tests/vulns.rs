@@ -1,18 +1,26 @@
-//! Scanner reports (`--vulns`): Trivy JSON and Grype JSON read into one model, each recognised
-//! by its content, every entry with its line; wrong inputs refused with the file and position.
+//! Scanner reports (`--vulns`): Trivy JSON, Grype JSON, scanners' SARIF and GitLab's reports
+//! read into one model, and OpenVEX statements, each recognised by its content, every entry
+//! with its line; wrong inputs refused with the file and position.
 //! The fixtures are our own, in the shapes of the scanners' golden test outputs.
 
 use std::path::Path;
 
-use changegate::model::vuln::VulnSeverity;
+use changegate::model::vuln::{VulnInput, VulnSeverity};
 
-fn load(name: &str) -> changegate::model::vuln::VulnReport {
+fn input(name: &str) -> VulnInput {
     changegate::input::vulns::load(
         &Path::new(env!("CARGO_MANIFEST_DIR"))
             .join("testdata/vulns")
             .join(name),
     )
     .unwrap()
+}
+
+fn load(name: &str) -> changegate::model::vuln::VulnReport {
+    match input(name) {
+        VulnInput::Report(r) => r,
+        VulnInput::Vex { .. } => panic!("{name} is not a report"),
+    }
 }
 
 #[test]
@@ -123,6 +131,37 @@ fn gitlab_dependency_scanning_report() {
 }
 
 #[test]
+fn openvex_statements() {
+    let VulnInput::Vex { statements, .. } = input("api.openvex.json") else {
+        panic!("not read as OpenVEX");
+    };
+    assert_eq!(statements.len(), 2);
+    let a = &statements[0];
+    assert_eq!(a.vulnerability, "CVE-2026-10417");
+    assert_eq!(a.status, "not_affected");
+    assert_eq!(
+        a.justification.as_deref(),
+        Some("vulnerable_code_not_in_execute_path")
+    );
+    assert!(a.sets_aside());
+    assert_eq!(
+        a.products,
+        [
+            "pkg:oci/api@sha256%3A4d5c1f3b2a7e8d9c0b1a2f3e4d5c6b7a8f9e0d1c2b3a4f5e6d7c8b9a0f1e2d3c?repository_url=ghcr.io/acme/api"
+        ]
+    );
+    assert_eq!(a.subcomponents, ["pkg:deb/debian/zlib1g@1:1.2.13.dfsg-1"]);
+    assert_eq!(a.location.line, Some(8)); // the statement's `{`
+    // v0.0.1: the vulnerability and the products as strings.
+    let b = &statements[1];
+    assert_eq!(
+        (b.vulnerability.as_str(), b.status.as_str()),
+        ("CVE-2026-10001", "under_investigation")
+    );
+    assert!(!b.sets_aside());
+}
+
+#[test]
 fn what_is_not_a_report_is_refused_with_its_position() {
     let err = |text: &str| {
         changegate::input::vulns::parse("r.json", text, String::new())
@@ -187,7 +226,8 @@ fn the_scanners_golden_files() {
                 .and_then(|t| t.as_str())
                 .is_some_and(|t| t == "container_scanning" || t == "dependency_scanning");
         match changegate::input::vulns::load(f) {
-            Ok(r) => {
+            Ok(VulnInput::Vex { .. }) => read += 1,
+            Ok(VulnInput::Report(r)) => {
                 read += 1;
                 vulns += r.vulnerabilities.len();
                 for x in &r.vulnerabilities {

@@ -3,6 +3,7 @@
 //! vulnerability scanners (Trivy, Grype, Snyk: what each puts in a rule's help text and a
 //! result's message) and GitLab's container- and dependency-scanning reports. Each
 //! vulnerability becomes one [`Vulnerability`] with the line of its entry in the report.
+//! OpenVEX documents (v0.0.x and v0.2.0) are read as their statements.
 //!
 //! The report is read once, typed: the large arrays are kept as raw slices of the text and
 //! each entry is parsed on its own, so an entry that does not fit names its own position and a
@@ -18,7 +19,9 @@ use super::limits::LimitKind;
 use super::text::{self, LineIndex};
 use crate::error::{Error, InputError};
 use crate::model::Location;
-use crate::model::vuln::{Artifact, VulnReport, VulnSeverity, Vulnerability};
+use crate::model::vuln::{
+    Artifact, VexStatement, VulnInput, VulnReport, VulnSeverity, Vulnerability,
+};
 
 /// What a report is, from its top-level keys.
 #[derive(Deserialize)]
@@ -50,10 +53,14 @@ struct Probe<'a> {
     vulnerabilities: Option<&'a RawValue>,
     #[serde(borrow)]
     scan: Option<&'a RawValue>,
+    #[serde(rename = "@context")]
+    context: Option<String>,
+    #[serde(borrow)]
+    statements: Option<&'a RawValue>,
 }
 
-/// Reads one report.
-pub fn load(path: &Path) -> Result<VulnReport, Error> {
+/// Reads one report or OpenVEX document.
+pub fn load(path: &Path) -> Result<VulnInput, Error> {
     let (name, bytes) = text::read_bytes(path, LimitKind::Vulns)?;
     let sha256 = text::sha256_hex(&bytes);
     let text = text::decode_owned(&name, bytes)?;
@@ -66,7 +73,8 @@ fn bad(name: &str, pos: Option<crate::error::Pos>, message: String) -> Error {
 
 const EXPECTED: &str = "expected a vulnerability report: Trivy JSON (`trivy image -f json`, \
                         `SchemaVersion` 2), Grype JSON (`grype -o json`), SARIF 2.1.0 of a \
-                        scanner, or a GitLab container- or dependency-scanning report";
+                        scanner, a GitLab container- or dependency-scanning report, or an OpenVEX \
+                        document";
 
 /// A raw entry's position in the report.
 fn pos_of(index: &LineIndex<'_>, text: &str, raw: &RawValue) -> crate::error::Pos {
@@ -95,8 +103,9 @@ fn time(s: Option<&str>) -> Option<DateTime<Utc>> {
     s.and_then(|s| crate::model::time::parse_rfc3339(s).ok())
 }
 
-/// Parses a report's text; `name` is how errors and findings name it.
-pub fn parse(name: &str, text: &str, sha256: String) -> Result<VulnReport, Error> {
+/// Parses a report's (or an OpenVEX document's) text; `name` is how errors and findings name
+/// it.
+pub fn parse(name: &str, text: &str, sha256: String) -> Result<VulnInput, Error> {
     if text.trim().is_empty() {
         return Err(text::empty(name, EXPECTED));
     }
@@ -108,6 +117,17 @@ pub fn parse(name: &str, text: &str, sha256: String) -> Result<VulnReport, Error
         )
     })?;
     let index = LineIndex::new(text);
+    if probe
+        .context
+        .as_deref()
+        .is_some_and(|c| c.contains("openvex"))
+    {
+        return Ok(VulnInput::Vex {
+            path: name.to_string(),
+            statements: vex(name, text, &index, &probe)?,
+            sha256,
+        });
+    }
     let mut report = if probe.schema_version.is_some() && probe.artifact_name.is_some() {
         trivy(name, text, &index, &probe)?
     } else if probe.matches.is_some() && (probe.descriptor.is_some() || probe.source.is_some()) {
@@ -127,7 +147,7 @@ pub fn parse(name: &str, text: &str, sha256: String) -> Result<VulnReport, Error
         ));
     };
     report.sha256 = sha256;
-    Ok(report)
+    Ok(VulnInput::Report(report))
 }
 
 #[derive(Deserialize, Default)]
@@ -727,4 +747,121 @@ fn gitlab(
         artifact,
         vulnerabilities,
     })
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum VexVulnerability {
+    Name(String),
+    Object {
+        #[serde(default)]
+        name: Option<String>,
+        #[serde(rename = "@id", default)]
+        id: Option<String>,
+        #[serde(default)]
+        aliases: Vec<String>,
+    },
+}
+
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum VexProduct {
+    Id(String),
+    Object {
+        #[serde(rename = "@id", default)]
+        id: Option<String>,
+        #[serde(default)]
+        identifiers: serde_json::Value,
+        #[serde(default)]
+        subcomponents: Vec<VexProduct>,
+    },
+}
+
+impl VexProduct {
+    fn id(&self) -> Option<String> {
+        match self {
+            VexProduct::Id(s) => Some(s.clone()),
+            VexProduct::Object {
+                id, identifiers, ..
+            } => id.clone().or_else(|| {
+                identifiers
+                    .get("purl")
+                    .and_then(serde_json::Value::as_str)
+                    .map(str::to_string)
+            }),
+        }
+    }
+}
+
+#[derive(Deserialize)]
+struct VexStatementDoc {
+    vulnerability: VexVulnerability,
+    #[serde(default)]
+    products: Vec<VexProduct>,
+    status: String,
+    #[serde(default)]
+    justification: Option<String>,
+    #[serde(default)]
+    impact_statement: Option<String>,
+}
+
+fn vex(
+    name: &str,
+    text: &str,
+    index: &LineIndex<'_>,
+    probe: &Probe<'_>,
+) -> Result<Vec<VexStatement>, Error> {
+    let raws: Vec<&RawValue> = match probe.statements {
+        Some(raw) => typed(name, text, index, raw, "`statements`")?,
+        None => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for raw in raws {
+        let s: VexStatementDoc = typed(name, text, index, raw, "an OpenVEX statement")?;
+        let location = Location::new(name, Some(pos_of(index, text, raw)));
+        if !matches!(
+            s.status.as_str(),
+            "not_affected" | "affected" | "fixed" | "under_investigation"
+        ) {
+            return Err(bad(
+                name,
+                location
+                    .line
+                    .map(|line| crate::error::Pos { line, column: 1 }),
+                format!(
+                    "an OpenVEX statement of status `{}`; expected not_affected, affected, fixed or under_investigation",
+                    s.status
+                ),
+            ));
+        }
+        let (vulnerability, aliases) = match s.vulnerability {
+            VexVulnerability::Name(n) => (n, Vec::new()),
+            VexVulnerability::Object {
+                name: n,
+                id,
+                aliases,
+            } => (n.or(id).unwrap_or_default(), aliases),
+        };
+        let subcomponents = s
+            .products
+            .iter()
+            .flat_map(|p| match p {
+                VexProduct::Object { subcomponents, .. } => {
+                    subcomponents.iter().filter_map(VexProduct::id).collect()
+                }
+                VexProduct::Id(_) => Vec::new(),
+            })
+            .collect();
+        out.push(VexStatement {
+            vulnerability,
+            aliases,
+            products: s.products.iter().filter_map(VexProduct::id).collect(),
+            subcomponents,
+            status: s.status,
+            justification: s.justification,
+            impact_statement: s.impact_statement,
+            location,
+        });
+    }
+    Ok(out)
 }

@@ -99,3 +99,44 @@ pub struct VulnReport {
     pub artifact: Artifact,
     pub vulnerabilities: Vec<Vulnerability>,
 }
+
+/// One statement of an OpenVEX document about a vulnerability in some products.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct VexStatement {
+    /// The vulnerability's name (`CVE-2026-10001`).
+    pub vulnerability: String,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub aliases: Vec<String>,
+    /// The products it is about (`pkg:oci/api@sha256%3A…`, purls), and their subcomponents.
+    pub products: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub subcomponents: Vec<String>,
+    /// `not_affected`, `affected`, `fixed` or `under_investigation`.
+    pub status: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub justification: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impact_statement: Option<String>,
+    /// Where the statement is.
+    pub location: Location,
+}
+
+impl VexStatement {
+    /// Whether the statement sets a finding aside: the products are not affected, or fixed.
+    pub fn sets_aside(&self) -> bool {
+        matches!(self.status.as_str(), "not_affected" | "fixed")
+    }
+}
+
+/// What one `--vulns` file holds.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum VulnInput {
+    Report(VulnReport),
+    /// An OpenVEX document: its path, SHA-256 and statements.
+    Vex {
+        path: String,
+        sha256: String,
+        statements: Vec<VexStatement>,
+    },
+}
