@@ -25,3 +25,4 @@ pub mod rules;
 pub mod schema;
 pub mod sign;
 pub mod verify;
+pub mod vulns;

@@ -265,3 +265,207 @@ fn the_scanners_golden_files() {
     );
     assert!(read > 0);
 }
+
+mod common;
+
+/// `changegate vulns` over the fixtures, in a working directory of its own (the ledger goes
+/// there).
+fn vulns(dir: &Path, args: &[&str]) -> std::process::Output {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/vulns");
+    common::changegate()
+        .current_dir(dir)
+        .arg("vulns")
+        .arg("--vulns")
+        .arg(&fixtures)
+        .args(["--repo", "."])
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn table(out: &std::process::Output) -> serde_json::Value {
+    serde_json::from_slice(&out.stdout)
+        .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)))
+}
+
+#[test]
+fn the_deadline_table_and_its_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = vulns(
+        dir.path(),
+        &["--now", "2026-11-28T02:00:00Z", "--format", "json"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let t = table(&out);
+    assert_eq!(t["schema"], "changegate/vulns/v1");
+    assert_eq!(t["summary"]["overdue"], 2);
+    assert_eq!(t["summary"]["set_aside"], 1);
+    let first = &t["entries"][0];
+    // Trivy and Grype report the GHSA for the same image: it counts once, from the advisory's
+    // publication (Trivy's), not from Grype's scan.
+    assert_eq!(first["id"], "GHSA-4x7q-9c2v-8m3p");
+    assert_eq!(first["status"], "overdue");
+    assert_eq!(first["started_by"], "published");
+    assert_eq!(first["deadline"], "2026-10-12T21:30:00Z");
+    let zlib = t["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "CVE-2026-10417")
+        .unwrap();
+    assert_eq!(zlib["status"], "set-aside");
+    assert!(
+        zlib["set_aside_by"]
+            .as_str()
+            .unwrap()
+            .contains("api.openvex.json:8:5 not_affected"),
+        "{zlib}"
+    );
+    // Before anything was due: exit 0.
+    let out = vulns(
+        dir.path(),
+        &["--now", "2026-09-13T00:00:00Z", "--format", "json"],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn the_ledger_starts_the_clock_and_never_moves_a_date_later() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("changegate.yaml"),
+        "roles: { system-owner: [a], infra-lead: [b], security-officer: [c] }\npatching: { medium: 90d, ledger: ledger.json }\n",
+    )
+    .unwrap();
+    let out = vulns(
+        dir.path(),
+        &[
+            "--now",
+            "2026-11-28T02:00:00Z",
+            "--update-ledger",
+            "-o",
+            "json",
+        ],
+    );
+    assert!(
+        out.status.code().is_some_and(|c| c <= 1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ledger: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("ledger.json")).unwrap()).unwrap();
+    assert_eq!(ledger["schema"], "changegate/vulns-ledger/v1");
+    let seen = |l: &serde_json::Value, id: &str| -> String {
+        l["entries"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| {
+                e["vulnerability"] == id
+                    && e["artifact"].as_str().unwrap().starts_with("sha256:4d5c")
+            })
+            .map(|e| e["first_seen"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    // The image (by digest) of Trivy's report: the scan's time (its `CreatedAt`), never later
+    // than now. (The SARIF report names the image without a digest: an entry of its own, from
+    // now.)
+    assert_eq!(seen(&ledger, "CVE-2026-10001"), "2026-11-27T08:15:02Z");
+    // The ledger's date wins over the advisory's (`clock: ledger`): the GHSA was published in
+    // September, first seen here in November, due 90 days after.
+    let t = table(&vulns(
+        dir.path(),
+        &["--now", "2026-12-20T00:00:00Z", "-o", "json"],
+    ));
+    let net = t["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "GHSA-4x7q-9c2v-8m3p")
+        .unwrap();
+    assert_eq!(net["started_by"], "ledger");
+    assert_eq!(net["status"], "open");
+    // A later run keeps the first date.
+    vulns(
+        dir.path(),
+        &["--now", "2027-01-15T00:00:00Z", "--update-ledger"],
+    );
+    let again: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.path().join("ledger.json")).unwrap()).unwrap();
+    assert_eq!(seen(&again, "CVE-2026-10001"), "2026-11-27T08:15:02Z");
+    // `clock: published` ignores the ledger.
+    std::fs::write(
+        dir.path().join("changegate.yaml"),
+        "roles: { system-owner: [a], infra-lead: [b], security-officer: [c] }\npatching: { medium: 90d, ledger: ledger.json, clock: published }\n",
+    )
+    .unwrap();
+    let t = table(&vulns(
+        dir.path(),
+        &["--now", "2026-12-20T00:00:00Z", "-o", "json"],
+    ));
+    let net = t["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "GHSA-4x7q-9c2v-8m3p")
+        .unwrap();
+    assert_eq!(net["started_by"], "published");
+    assert_eq!(net["status"], "overdue");
+}
+
+#[test]
+fn deadlines_come_from_the_policy_and_wrong_inputs_exit_2() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("changegate.yaml"),
+        "roles: { system-owner: [a], infra-lead: [b], security-officer: [c] }\npatching: { critical: none, medium: none, high: 2y }\n",
+    )
+    .unwrap();
+    let out = vulns(dir.path(), &["--now", "2026-11-28T02:00:00Z", "-o", "json"]);
+    // A deadline over 400 days is refused with the line.
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("changegate.yaml:2:"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    std::fs::write(
+        dir.path().join("changegate.yaml"),
+        "roles: { system-owner: [a], infra-lead: [b], security-officer: [c] }\npatching: { critical: none, medium: none }\n",
+    )
+    .unwrap();
+    let out = vulns(dir.path(), &["--now", "2026-11-28T02:00:00Z", "-o", "json"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(table(&out)["summary"]["overdue"], 0);
+    std::fs::write(
+        dir.path().join("plan.json"),
+        "{\"format_version\": \"1.2\"}\n",
+    )
+    .unwrap();
+    let out = common::changegate()
+        .current_dir(dir.path())
+        .args(["vulns", "--vulns", "plan.json"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("plan.json:1:1") && err.contains("Trivy JSON"),
+        "{err}"
+    );
+}

@@ -249,6 +249,33 @@ pub struct CloseArgs {
     pub quiet: bool,
 }
 
+/// `changegate vulns`: the patching deadlines of the scanners' reports.
+#[derive(Debug, Args)]
+pub struct VulnsArgs {
+    /// Scanner reports (Trivy JSON, Grype JSON, SARIF of Trivy, Grype or Snyk, GitLab container
+    /// or dependency scanning) and OpenVEX documents: files, directories or globs. Repeatable.
+    #[arg(long, value_name = "PATH", required = true)]
+    pub vulns: Vec<PathBuf>,
+    /// Policy file (its `patching:` section). Default: `changegate.yaml` in the repository,
+    /// else the built-in default.
+    #[arg(long, value_name = "FILE", env = "CHANGEGATE_POLICY")]
+    pub policy: Option<PathBuf>,
+    /// The repository (`patching.ledger` is relative to its root).
+    #[arg(long, value_name = "DIR", default_value = ".")]
+    pub repo: PathBuf,
+    /// The time taken as now (RFC 3339). Default: the clock.
+    #[arg(long, value_name = "RFC3339", env = "CHANGEGATE_NOW")]
+    pub now: Option<String>,
+    /// `text` (default), `json` or `markdown`, optionally to a file: `markdown=vulns.md`.
+    /// Repeatable; at most one to standard output.
+    #[arg(long = "format", short = 'o', value_name = "FORMAT[=PATH]")]
+    pub formats: Vec<String>,
+    /// Record the first time each vulnerability was seen in each artefact in the ledger
+    /// (`patching.ledger`), keeping the dates already there (run it on the default branch).
+    #[arg(long)]
+    pub update_ledger: bool,
+}
+
 /// `close --result`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum ResultArg {

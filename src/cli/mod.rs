@@ -13,6 +13,7 @@ mod progress;
 mod rules;
 mod schema;
 mod verify;
+mod vulns;
 mod windows;
 
 use std::path::PathBuf;
@@ -24,7 +25,8 @@ use changegate::error::Error;
 use changegate::input::limits;
 
 use args::{
-    AuditArgs, CheckArgs, CloseArgs, ExportTarget, ListFormat, SchemaKind, Template, WindowsArgs,
+    AuditArgs, CheckArgs, CloseArgs, ExportTarget, ListFormat, SchemaKind, Template, VulnsArgs,
+    WindowsArgs,
 };
 
 #[derive(Debug, Parser)]
@@ -62,6 +64,10 @@ pub enum Command {
     /// closed with blocking findings (the closing record is still written), 2 could not
     /// decide.
     Close(Box<CloseArgs>),
+    /// The patching deadline of every vulnerability of scanners' reports (Trivy, Grype, SARIF,
+    /// GitLab), with OpenVEX statements setting findings aside: overdue, due soon, open. Exit 0
+    /// none overdue, 1 one is overdue, 2 could not decide.
+    Vulns(VulnsArgs),
     /// List the rules.
     Rules {
         /// Output format.
@@ -209,6 +215,7 @@ pub fn run() -> Result<ExitCode, Error> {
     match cli.command {
         Command::Check(args) => check::run(&args, &mut out),
         Command::Close(args) => close::run(&args, &mut out),
+        Command::Vulns(args) => vulns::run(&args, &mut out),
         Command::Rules {
             format,
             policy,

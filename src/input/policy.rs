@@ -726,6 +726,27 @@ impl Ctx<'_> {
         classes
     }
 
+    /// `patching`: a duration per severity, or `none`.
+    fn patch_deadlines(
+        &mut self,
+        spec: &crate::policy::file::PatchingSpec,
+    ) -> crate::policy::PatchDeadlines {
+        let mut one = |key: &str, v: &str| -> Option<TimeDelta> {
+            if v.trim().eq_ignore_ascii_case("none") {
+                None
+            } else {
+                self.duration(&format!("/patching/{key}"), v)
+            }
+        };
+        crate::policy::PatchDeadlines {
+            critical: one("critical", &spec.critical),
+            high: one("high", &spec.high),
+            medium: one("medium", &spec.medium),
+            low: one("low", &spec.low),
+            unknown: one("unknown", &spec.unknown),
+        }
+    }
+
     /// `git.protected_paths` and `git.script_paths`: path patterns.
     fn git_paths(&mut self, pf: &PolicyFile) -> (globset::GlobSet, globset::GlobSet) {
         let mut globsets = Vec::new();
@@ -773,6 +794,7 @@ pub(super) fn compile(
     let notice = cx.duration("/notice", &pf.notice);
     let review_within = cx.duration("/emergency/review_within", &pf.emergency.review_within);
     let post_within = cx.duration("/post/within", &pf.post.within);
+    let patch_deadlines = cx.patch_deadlines(&pf.patching);
     let records_retention = crate::policy::Retention::parse(&pf.records.retention);
     if records_retention.is_none() {
         cx.err(
@@ -858,6 +880,7 @@ pub(super) fn compile(
         rego_memory: rego_memory.unwrap_or(crate::budget::DEFAULT_MEMORY),
         post_within,
         promotion: None,
+        patch_deadlines,
     };
     policy.index_roles();
     Ok(policy)

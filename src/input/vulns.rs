@@ -865,3 +865,89 @@ fn vex(
     }
     Ok(out)
 }
+
+/// The ledger file's format (`changegate/vulns-ledger/v1`).
+pub const LEDGER_SCHEMA: &str = "changegate/vulns-ledger/v1";
+
+#[derive(Deserialize, serde::Serialize)]
+struct LedgerDoc {
+    schema: String,
+    entries: Vec<LedgerEntry>,
+}
+
+#[derive(Deserialize, serde::Serialize)]
+#[serde(deny_unknown_fields)]
+struct LedgerEntry {
+    vulnerability: String,
+    artifact: String,
+    package: String,
+    first_seen: String,
+}
+
+/// Reads the ledger of first-seen dates; a missing file is an empty ledger.
+pub fn read_ledger(path: &Path) -> Result<crate::model::vuln::Ledger, Error> {
+    if !path.exists() {
+        return Ok(crate::model::vuln::Ledger::default());
+    }
+    let f = text::read(path, LimitKind::Vulns)?;
+    let doc: LedgerDoc = serde_json::from_str(&f.text).map_err(|e| {
+        bad(
+            &f.name,
+            text::json_pos(&e),
+            format!(
+                "{}; expected the ledger of first-seen dates (`{LEDGER_SCHEMA}`)",
+                text::json_reason(&e)
+            ),
+        )
+    })?;
+    if doc.schema != LEDGER_SCHEMA {
+        return Err(bad(
+            &f.name,
+            None,
+            format!("not a vulnerability ledger: expected `\"schema\": \"{LEDGER_SCHEMA}\"`"),
+        ));
+    }
+    let mut ledger = crate::model::vuln::Ledger::default();
+    for (i, e) in doc.entries.into_iter().enumerate() {
+        let at = crate::model::time::parse_rfc3339(&e.first_seen).map_err(|_| {
+            bad(
+                &f.name,
+                None,
+                format!(
+                    "entry {}: `first_seen` `{}` is not an RFC 3339 time",
+                    i + 1,
+                    e.first_seen
+                ),
+            )
+        })?;
+        let key = crate::model::vuln::VulnKey {
+            vulnerability: e.vulnerability,
+            artifact: e.artifact,
+            package: e.package,
+        };
+        // Two entries for one key: the earlier date counts.
+        let slot = ledger.first_seen.entry(key).or_insert(at);
+        *slot = (*slot).min(at);
+    }
+    Ok(ledger)
+}
+
+/// The ledger as written: entries sorted, one per key, pretty JSON ending in a newline.
+pub fn write_ledger(ledger: &crate::model::vuln::Ledger) -> Vec<u8> {
+    let doc = LedgerDoc {
+        schema: LEDGER_SCHEMA.into(),
+        entries: ledger
+            .first_seen
+            .iter()
+            .map(|(k, at)| LedgerEntry {
+                vulnerability: k.vulnerability.clone(),
+                artifact: k.artifact.clone(),
+                package: k.package.clone(),
+                first_seen: crate::model::time::fmt_time(*at),
+            })
+            .collect(),
+    };
+    let mut out = serde_json::to_vec_pretty(&doc).expect("a ledger serialises");
+    out.push(b'\n');
+    out
+}

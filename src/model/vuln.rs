@@ -140,3 +140,28 @@ pub enum VulnInput {
         statements: Vec<VexStatement>,
     },
 }
+
+/// The key of a vulnerability in an artefact: the ledger's, and how findings are told apart.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, serde::Deserialize)]
+pub struct VulnKey {
+    pub vulnerability: String,
+    /// The artefact: its first digest (`sha256:…`), else its name.
+    pub artifact: String,
+    pub package: String,
+}
+
+impl Artifact {
+    /// How the ledger names the artefact: by digest when the report gives one (a tag moves, a
+    /// digest does not), else by name.
+    pub fn key(&self) -> &str {
+        self.digests
+            .first()
+            .map_or(self.name.as_str(), String::as_str)
+    }
+}
+
+/// First-seen dates of vulnerabilities in artefacts (`patching.ledger`).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Ledger {
+    pub first_seen: std::collections::BTreeMap<VulnKey, DateTime<Utc>>,
+}

@@ -81,6 +81,81 @@ pub struct PolicyFile {
     /// After the change: what `changegate close` requires (post-maintenance validation).
     #[serde(default)]
     pub post: PostSpec,
+    /// How long a vulnerability may stay open, by severity (`changegate vulns`).
+    #[serde(default)]
+    pub patching: PatchingSpec,
+}
+
+/// Patching deadlines: how long a vulnerability may stay open from the day it was known.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatchingSpec {
+    /// The deadline of a critical vulnerability (`48h`), or `none`.
+    #[serde(default = "default_critical")]
+    pub critical: String,
+    #[serde(default = "default_high")]
+    pub high: String,
+    #[serde(default = "default_medium")]
+    pub medium: String,
+    #[serde(default = "default_none")]
+    pub low: String,
+    /// Severities a scanner leaves unknown.
+    #[serde(default = "default_none")]
+    pub unknown: String,
+    /// No deadline runs while no fixed version exists.
+    #[serde(default = "default_true_patching")]
+    pub fixable_only: bool,
+    /// When the clock starts: `ledger` (the first time the vulnerability was seen in the
+    /// artefact, from `ledger`, else the advisory's published date) or `published`.
+    #[serde(default)]
+    pub clock: PatchClock,
+    /// The ledger of first-seen dates (`changegate vulns --update-ledger` writes it), relative to
+    /// the repository root.
+    #[serde(default = "default_ledger")]
+    pub ledger: String,
+}
+
+impl Default for PatchingSpec {
+    fn default() -> Self {
+        PatchingSpec {
+            critical: default_critical(),
+            high: default_high(),
+            medium: default_medium(),
+            low: default_none(),
+            unknown: default_none(),
+            fixable_only: true,
+            clock: PatchClock::Ledger,
+            ledger: default_ledger(),
+        }
+    }
+}
+
+/// `patching.clock`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum PatchClock {
+    #[default]
+    Ledger,
+    Published,
+}
+
+fn default_critical() -> String {
+    "48h".into()
+}
+fn default_high() -> String {
+    "7d".into()
+}
+fn default_medium() -> String {
+    "30d".into()
+}
+fn default_none() -> String {
+    "none".into()
+}
+fn default_true_patching() -> bool {
+    true
+}
+fn default_ledger() -> String {
+    ".changegate/vulns-ledger.json".into()
 }
 
 /// What closing a change requires (`changegate close`).

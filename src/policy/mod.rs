@@ -125,6 +125,33 @@ pub struct Policy {
     /// An environment's `promotion`: where the same change must have been closed first, and
     /// how long before.
     pub promotion: Option<Promotion>,
+    /// Compiled `patching`: the deadline of each severity (`None`: no deadline).
+    pub patch_deadlines: PatchDeadlines,
+}
+
+/// How long a vulnerability of each severity may stay open (`None`: no deadline).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PatchDeadlines {
+    pub critical: Option<TimeDelta>,
+    pub high: Option<TimeDelta>,
+    pub medium: Option<TimeDelta>,
+    pub low: Option<TimeDelta>,
+    pub unknown: Option<TimeDelta>,
+}
+
+impl PatchDeadlines {
+    /// The deadline of a severity (negligible has none).
+    pub fn of(&self, s: crate::model::vuln::VulnSeverity) -> Option<TimeDelta> {
+        use crate::model::vuln::VulnSeverity::*;
+        match s {
+            Critical => self.critical,
+            High => self.high,
+            Medium => self.medium,
+            Low => self.low,
+            Unknown => self.unknown,
+            Negligible => None,
+        }
+    }
 }
 
 /// A compiled `environments[].promotion`.
