@@ -283,6 +283,16 @@ fn vulns(dir: &Path, args: &[&str]) -> std::process::Output {
         .unwrap()
 }
 
+/// The table's entry of a vulnerability.
+fn entry<'a>(t: &'a serde_json::Value, id: &str) -> &'a serde_json::Value {
+    t["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == id)
+        .unwrap()
+}
+
 fn table(out: &std::process::Output) -> serde_json::Value {
     serde_json::from_slice(&out.stdout)
         .unwrap_or_else(|_| panic!("{}", String::from_utf8_lossy(&out.stderr)))
@@ -312,12 +322,7 @@ fn the_deadline_table_and_its_exit_code() {
     assert_eq!(first["status"], "overdue");
     assert_eq!(first["started_by"], "published");
     assert_eq!(first["deadline"], "2026-10-12T21:30:00Z");
-    let zlib = t["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["id"] == "CVE-2026-10417")
-        .unwrap();
+    let zlib = entry(&t, "CVE-2026-10417");
     assert_eq!(zlib["status"], "set-aside");
     assert!(
         zlib["set_aside_by"]
@@ -387,12 +392,7 @@ fn the_ledger_starts_the_clock_and_never_moves_a_date_later() {
         dir.path(),
         &["--now", "2026-12-20T00:00:00Z", "-o", "json"],
     ));
-    let net = t["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["id"] == "GHSA-4x7q-9c2v-8m3p")
-        .unwrap();
+    let net = entry(&t, "GHSA-4x7q-9c2v-8m3p");
     assert_eq!(net["started_by"], "ledger");
     assert_eq!(net["status"], "open");
     // A later run keeps the first date.
@@ -413,12 +413,7 @@ fn the_ledger_starts_the_clock_and_never_moves_a_date_later() {
         dir.path(),
         &["--now", "2026-12-20T00:00:00Z", "-o", "json"],
     ));
-    let net = t["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["id"] == "GHSA-4x7q-9c2v-8m3p")
-        .unwrap();
+    let net = entry(&t, "GHSA-4x7q-9c2v-8m3p");
     assert_eq!(net["started_by"], "published");
     assert_eq!(net["status"], "overdue");
 }
@@ -468,4 +463,35 @@ fn deadlines_come_from_the_policy_and_wrong_inputs_exit_2() {
         err.contains("plan.json:1:1") && err.contains("Trivy JSON"),
         "{err}"
     );
+}
+
+/// The ledger the policy names is written inside the repository, never outside it.
+#[test]
+fn the_ledger_cannot_be_written_outside_the_repository() {
+    // The repository inside a directory of its own, so that whatever escapes lands there.
+    let outer = tempfile::tempdir().unwrap();
+    let dir = outer.path().join("repo");
+    std::fs::create_dir(&dir).unwrap();
+    let absolute = outer.path().join("absolute.json").display().to_string();
+    for ledger in ["../outside.json", absolute.as_str(), "a/../../b.json"] {
+        std::fs::write(
+            dir.join("changegate.yaml"),
+            format!(
+                "roles: {{ system-owner: [a], infra-lead: [b], security-officer: [c] }}\npatching: {{ ledger: \"{ledger}\" }}\n"
+            ),
+        )
+        .unwrap();
+        let out = vulns(&dir, &["--now", "2026-11-28T02:00:00Z", "--update-ledger"]);
+        assert_eq!(out.status.code(), Some(2), "{ledger}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("changegate.yaml:2:") && err.contains("inside the repository"),
+            "{err}"
+        );
+    }
+    let escaped: Vec<_> = std::fs::read_dir(outer.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(escaped, ["repo"]);
 }

@@ -726,11 +726,31 @@ impl Ctx<'_> {
         classes
     }
 
-    /// `patching`: a duration per severity, or `none`.
+    /// `patching`: a duration per severity, or `none`; the ledger a path inside the repository
+    /// (`vulns --update-ledger` writes it: never outside).
     fn patch_deadlines(
         &mut self,
         spec: &crate::policy::file::PatchingSpec,
     ) -> crate::policy::PatchDeadlines {
+        let ledger = std::path::Path::new(&spec.ledger);
+        if spec.ledger.trim().is_empty()
+            || ledger.is_absolute()
+            || ledger.components().any(|c| {
+                !matches!(
+                    c,
+                    std::path::Component::Normal(_) | std::path::Component::CurDir
+                )
+            })
+        {
+            self.err(
+                "/patching/ledger",
+                format!(
+                    "`patching.ledger` `{}` must be a path inside the repository, relative to its \
+                     root and without `..`",
+                    spec.ledger
+                ),
+            );
+        }
         let mut one = |key: &str, v: &str| -> Option<TimeDelta> {
             if v.trim().eq_ignore_ascii_case("none") {
                 None
