@@ -484,6 +484,7 @@ impl CheckArgs {
             trust: trust_spec(self.trust_ref.as_ref(), self.trust_from),
             stage: self.stage.into(),
             records: self.records.clone(),
+            content: self.record.is_some(),
         }
     }
 }

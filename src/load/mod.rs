@@ -84,6 +84,9 @@ pub struct Request {
     /// A directory of maintenance records of earlier deploys and closes (`--records`), for
     /// promotion through environments.
     pub records: Option<PathBuf>,
+    /// Compute the change's content identity (`model::close::Content`) for its maintenance
+    /// record; it is computed anyway when an environment of the policy is promoted from another.
+    pub content: bool,
 }
 
 /// The inputs of a check, read and parsed.
@@ -354,7 +357,15 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         Default::default()
     };
     classify(&mut set, &policy, &assignment);
-    set.content = records::content(&cwd.join(&req.repo), &set, &inputs);
+    // What makes this deploy "the same change" elsewhere: for the record, and for promotion.
+    // Without a repository it hashes every rendered object, so only when asked for.
+    let promotes = policy
+        .environments
+        .iter()
+        .any(|e| e.policy.promotion.is_some());
+    if req.content || promotes {
+        set.content = records::content(&cwd.join(&req.repo), &set, &inputs);
+    }
     if let Some(dir) = &req.records {
         let signing = crate::sign::Requirement {
             signers: record_signers.clone(),
