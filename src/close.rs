@@ -7,17 +7,15 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use rayon::prelude::*;
-use serde_json::Value;
 
 use crate::engine::Evaluation;
 use crate::error::{Error, InputError};
 use crate::evidence::{ReadRecord, findings_of, read_record};
 use crate::findings::Stage;
 use crate::load::{Loaded, Request};
-use crate::model::close::{Close, CloseResult, Content, Deployed, TestRun};
+use crate::model::close::{Close, CloseResult, Deployed, TestRun};
 use crate::model::provenance::{InputInfo, InputKind};
-use crate::model::time::parse_rfc3339;
-use crate::model::{ChangeRecord, ChangeType, Location};
+use crate::model::{ChangeRecord, Location};
 
 /// The notes of a close.
 #[derive(Debug, Clone, Default)]
@@ -56,19 +54,6 @@ fn refuse(record: &str, message: String) -> Error {
     InputError::new(record, None, message).into()
 }
 
-/// The environments a deploy record names.
-fn environments_of(rec: &ReadRecord) -> Vec<String> {
-    rec.value
-        .get("environments")
-        .and_then(Value::as_array)
-        .map(|l| {
-            l.iter()
-                .filter_map(|e| e["name"].as_str().map(str::to_string))
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
 /// The deploy record's facts the post-maintenance rules read.
 fn deployed(rec: &ReadRecord, change: &ChangeRecord) -> Result<Deployed, Error> {
     let evaluated_at = rec.evaluated_at().ok_or_else(|| {
@@ -85,13 +70,13 @@ fn deployed(rec: &ReadRecord, change: &ChangeRecord) -> Result<Deployed, Error> 
         .transpose()
         .map_err(|e| refuse(&rec.path, format!("`actions.changes`: {e}")))?
         .unwrap_or_default();
-    let content = rec
-        .value
-        .get("content")
-        .cloned()
-        .map(serde_json::from_value::<Content>)
-        .transpose()
-        .map_err(|e| refuse(&rec.path, format!("`content`: {e}")))?;
+    let content = rec.content();
+    if content.is_none() && rec.value.get("content").is_some() {
+        return Err(refuse(
+            &rec.path,
+            "`content` is not `{basis, digest}`".into(),
+        ));
+    }
     Ok(Deployed {
         digest: rec.digest.clone(),
         path: rec.path.clone(),
@@ -99,7 +84,7 @@ fn deployed(rec: &ReadRecord, change: &ChangeRecord) -> Result<Deployed, Error> 
         ticket: change.ticket.clone(),
         change_type: change.change_type,
         verdict: rec.str_at("/verdict").unwrap_or("").to_string(),
-        environments: environments_of(rec),
+        environments: rec.environment_names(),
         content,
         changes,
         findings: findings_of(&rec.value)
@@ -177,7 +162,7 @@ pub fn close(req: &CloseRequest, cwd: &Path, now: DateTime<Utc>) -> Result<Closi
     let mut load = req.load.clone();
     load.stage = Stage::Close;
     if load.environments.is_empty() {
-        load.environments = environments_of(&deploy);
+        load.environments = deploy.environment_names();
     }
     // The tests and the state after the change are independent reads.
     let (loaded, tests) = rayon::join(
@@ -262,19 +247,4 @@ pub fn close(req: &CloseRequest, cwd: &Path, now: DateTime<Utc>) -> Result<Closi
         eval,
         deploy,
     })
-}
-
-/// A time in a record, read back.
-pub fn time_at(v: &Value, pointer: &str) -> Option<DateTime<Utc>> {
-    v.pointer(pointer)
-        .and_then(Value::as_str)
-        .and_then(|t| parse_rfc3339(t).ok())
-}
-
-/// The change type a record states.
-pub fn change_type_of(v: &Value) -> ChangeType {
-    match v.pointer("/change/type").and_then(Value::as_str) {
-        Some("emergency") => ChangeType::Emergency,
-        _ => ChangeType::Standard,
-    }
 }

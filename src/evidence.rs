@@ -396,7 +396,8 @@ impl ReadRecord {
         self.value.pointer(pointer).and_then(Value::as_str)
     }
 
-    fn time_at(&self, pointer: &str) -> Option<DateTime<Utc>> {
+    /// An RFC 3339 time at `pointer`.
+    pub fn time_at(&self, pointer: &str) -> Option<DateTime<Utc>> {
         self.str_at(pointer)
             .and_then(|t| crate::model::time::parse_rfc3339(t).ok())
     }
@@ -512,12 +513,72 @@ impl ReadRecord {
         }
     }
 
-    /// `content`: what made the deploy the same change as one elsewhere.
+    /// `content`: what made the deploy the same change as one elsewhere (a closing record's:
+    /// its deploy's).
     pub fn content(&self) -> Option<crate::model::close::Content> {
         self.value
             .get("content")
+            .or_else(|| self.value.pointer("/deploy/content"))
             .cloned()
             .and_then(|c| serde_json::from_value(c).ok())
+    }
+
+    /// The change's type as the change record says (`standard` when it says nothing).
+    pub fn change_type(&self) -> crate::model::ChangeType {
+        match self.str_at("/change/type") {
+            Some("emergency") => crate::model::ChangeType::Emergency,
+            _ => crate::model::ChangeType::Standard,
+        }
+    }
+
+    /// The environments the change touched: a deploy record's `environments[].name`, a closing
+    /// record's `deploy.environments`.
+    pub fn environment_names(&self) -> Vec<String> {
+        let list = if self.stage() == Some(Stage::Close) {
+            self.value.pointer("/deploy/environments")
+        } else {
+            self.value.get("environments")
+        };
+        list.and_then(Value::as_array)
+            .map(|l| {
+                l.iter()
+                    .filter_map(|e| e.get("name").and_then(Value::as_str).or(e.as_str()))
+                    .map(str::to_string)
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
+    /// Why the record read from `file` cannot be relied on, if it cannot: its digest, else its
+    /// signature (`file.sig`) against what `signing` asks.
+    pub fn unsound(
+        &self,
+        file: &Path,
+        signing: &crate::sign::Requirement,
+    ) -> Result<Option<String>, Error> {
+        match self.intact() {
+            Err(e) => Ok(Some(e)),
+            Ok(()) => self.unsigned(file, signing),
+        }
+    }
+
+    /// What is wrong with the signature of the record read from `file` (`file.sig`) against
+    /// what `signing` asks, if anything.
+    pub fn unsigned(
+        &self,
+        file: &Path,
+        signing: &crate::sign::Requirement,
+    ) -> Result<Option<String>, Error> {
+        let signature = crate::sign::read_signature(file)?;
+        Ok(signing
+            .check(
+                signature.as_deref(),
+                crate::sign::RECORD_NAMESPACE,
+                &self.bytes,
+                self.evaluated_at().unwrap_or_default(),
+                "record",
+            )
+            .err())
     }
 
     /// `records`: the directory of earlier records the check read.
@@ -559,6 +620,24 @@ fn bad(path: &str, e: &serde_json::Error, what: &str) -> Error {
         format!("{what}: {}", crate::input::text::json_reason(e)),
     )
     .into()
+}
+
+/// The `*.json` records below a directory (`--records DIR` of `check` and `audit`; `shown` is
+/// how messages name it), sorted.
+pub fn record_files(dir: &Path, shown: &str) -> Result<Vec<std::path::PathBuf>, Error> {
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!(
+            "--records `{shown}` is not a directory of maintenance records"
+        )));
+    }
+    crate::input::paths::files_in(
+        dir,
+        &crate::input::paths::DirFiles {
+            extensions: &["json"],
+            recursive: true,
+            what: "*.json maintenance records",
+        },
+    )
 }
 
 /// Reads a record file: JSON with `schema: changegate/record/v1` and a `digest`.

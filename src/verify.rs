@@ -371,30 +371,34 @@ fn close_changed(
     ) else {
         return Ok(Some("re-evaluated, the record is not a close".into()));
     };
-    let again = again.to_value();
-    for field in [
-        "/policy/sha256",
-        "/deploy/digest",
-        "/result",
-        "/verdict",
-        "/tests",
-        "/baseline",
-    ] {
-        let (a, b) = (rec.value.pointer(field), again.pointer(field));
+    Ok(decision_differs(
+        &rec.value,
+        &again.to_value(),
+        &[
+            "/policy/sha256",
+            "/deploy/digest",
+            "/result",
+            "/verdict",
+            "/tests",
+            "/baseline",
+        ],
+    ))
+}
+
+/// The first difference between a record and its re-evaluation: in one of `fields`, else in
+/// the findings.
+fn decision_differs(recorded: &Value, again: &Value, fields: &[&str]) -> Option<String> {
+    for field in fields {
+        let (a, b) = (recorded.pointer(field), again.pointer(field));
         if a != b {
-            return Ok(Some(format!(
+            return Some(format!(
                 "re-evaluated, `{}` differs: recorded {}, now {}",
                 &field[1..].replace('/', "."),
                 a.map(brief).unwrap_or_else(|| "nothing".into()),
                 b.map(brief).unwrap_or_else(|| "nothing".into())
-            )));
+            ));
         }
     }
-    Ok(findings_differ(&rec.value, &again))
-}
-
-/// The first finding that differs between a record and its re-evaluation.
-fn findings_differ(recorded: &Value, again: &Value) -> Option<String> {
     let (old, new) = (findings_of(recorded), findings_of(again));
     let name = |f: Option<&Value>| {
         f.map(|f| {
@@ -543,24 +547,17 @@ fn decision_changed(
         &loaded.team_members,
     )
     .to_value();
-    for field in [
-        "/policy/sha256",
-        "/verdict",
-        "/actions",
-        "/obligations",
-        "/environments",
-    ] {
-        let (a, b) = (rec.value.pointer(field), again.pointer(field));
-        if a != b {
-            return Ok(Some(format!(
-                "re-evaluated, `{}` differs: recorded {}, now {}",
-                &field[1..].replace('/', "."),
-                a.map(brief).unwrap_or_else(|| "nothing".into()),
-                b.map(brief).unwrap_or_else(|| "nothing".into())
-            )));
-        }
-    }
-    Ok(findings_differ(&rec.value, &again))
+    Ok(decision_differs(
+        &rec.value,
+        &again,
+        &[
+            "/policy/sha256",
+            "/verdict",
+            "/actions",
+            "/obligations",
+            "/environments",
+        ],
+    ))
 }
 
 /// The fields of a change record a source states, as the record names them.

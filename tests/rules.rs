@@ -128,6 +128,14 @@ fn run_close_case(dir: &Path) -> Value {
         }
     }
     cmd.args(&extra).args(["--format", "json"]);
+    let report = decided(dir, &mut cmd);
+    assert_eq!(report["stage"], "close", "{}", dir.display());
+    report
+}
+
+/// Runs a case's command: it must decide (exit 0 or 1), its exit code agreeing with its JSON
+/// report's blocking findings.
+fn decided(dir: &Path, cmd: &mut assert_cmd::Command) -> Value {
     let out = cmd.output().unwrap();
     let code = out.status.code().unwrap_or(-1);
     assert!(
@@ -137,10 +145,10 @@ fn run_close_case(dir: &Path) -> Value {
         String::from_utf8_lossy(&out.stderr)
     );
     let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["stage"], "close", "{}", dir.display());
+    let blocking = report["summary"]["blocking"].as_u64().unwrap();
     assert_eq!(
         code == 1,
-        report["summary"]["blocking"].as_u64().unwrap() > 0,
+        blocking > 0,
         "{}: exit code and verdict disagree",
         dir.display()
     );
@@ -212,23 +220,7 @@ fn run_case(dir: &Path) -> Value {
         }
     }
     cmd.args(&extra).args(["--format", "json"]);
-    let out = cmd.output().unwrap();
-    let code = out.status.code().unwrap_or(-1);
-    assert!(
-        code == 0 || code == 1,
-        "{}: exit {code}: {}",
-        dir.display(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let blocking = report["summary"]["blocking"].as_u64().unwrap();
-    assert_eq!(
-        code == 1,
-        blocking > 0,
-        "{}: exit code and verdict disagree",
-        dir.display()
-    );
-    report
+    decided(dir, &mut cmd)
 }
 
 fn render(findings: &[&Value]) -> String {

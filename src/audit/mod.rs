@@ -525,47 +525,13 @@ pub fn read_records(
     signing: &crate::sign::Requirement,
 ) -> Result<Vec<RecordInfo>, crate::error::Error> {
     use rayon::prelude::*;
-    if !dir.is_dir() {
-        return Err(crate::error::Error::Usage(format!(
-            "--records `{}` is not a directory",
-            dir.display()
-        )));
-    }
-    let paths = crate::input::paths::files_in(
-        dir,
-        &crate::input::paths::DirFiles {
-            extensions: &["json"],
-            recursive: true,
-            what: "*.json maintenance records",
-        },
-    )?;
+    let paths = crate::evidence::record_files(dir, &dir.display().to_string())?;
     paths
         .par_iter()
         .map(|p| {
             let rec = crate::evidence::read_record(p)?;
-            let signature = crate::sign::read_signature(p)?;
-            let broken = rec.intact().err().or_else(|| {
-                signing
-                    .check(
-                        signature.as_deref(),
-                        crate::sign::RECORD_NAMESPACE,
-                        &rec.bytes,
-                        rec.evaluated_at().unwrap_or_default(),
-                        "record",
-                    )
-                    .err()
-            });
+            let broken = rec.unsound(p, signing)?;
             let v = &rec.value;
-            let names = |l: Option<&serde_json::Value>| -> Vec<String> {
-                l.and_then(serde_json::Value::as_array)
-                    .map(|l| {
-                        l.iter()
-                            .filter_map(|e| e.get("name").and_then(|n| n.as_str()).or(e.as_str()))
-                            .map(str::to_string)
-                            .collect()
-                    })
-                    .unwrap_or_default()
-            };
             let stage = rec.stage();
             let close = stage == Some(crate::findings::Stage::Close);
             Ok(RecordInfo {
@@ -577,12 +543,8 @@ pub fn read_records(
                 broken,
                 digest: rec.digest.clone(),
                 stage,
-                emergency: crate::close::change_type_of(v) == crate::model::ChangeType::Emergency,
-                environments: if close {
-                    names(v.pointer("/deploy/environments"))
-                } else {
-                    names(v.get("environments"))
-                },
+                emergency: rec.change_type() == crate::model::ChangeType::Emergency,
+                environments: rec.environment_names(),
                 closes: close
                     .then(|| rec.str_at("/deploy/digest").map(str::to_string))
                     .flatten(),

@@ -33,7 +33,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         Ok(l) => l,
         Err(e) => {
             progress.finish();
-            write_undecided(&formats, &e, now, args, &request, &cwd)?;
+            write_undecided(&formats, &e, (now, args.stage.into()), &request, &cwd, None)?;
             return Err(e);
         }
     };
@@ -48,7 +48,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         // A custom rule that fails or runs out of time: the gate cannot decide.
         Err(e) => {
             progress.finish();
-            write_undecided(&formats, &e, now, args, &request, &cwd)?;
+            write_undecided(&formats, &e, (now, args.stage.into()), &request, &cwd, None)?;
             return Err(e);
         }
     };
@@ -73,7 +73,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
              `records.allowed_signers`)"
                 .into(),
         );
-        write_undecided(&formats, &e, now, args, &request, &cwd)?;
+        write_undecided(&formats, &e, (now, args.stage.into()), &request, &cwd, None)?;
         return Err(e);
     }
     let mut report = Report::new(&eval, &loaded.change, &loaded.inputs);
@@ -96,14 +96,7 @@ pub fn run(args: &CheckArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
                 };
                 let bytes = rendered(*format, color, "<stdout>")?;
                 if args.quiet && *format == Format::Text {
-                    // The verdict line is the text report's last.
-                    let text = String::from_utf8_lossy(&bytes);
-                    let last = text
-                        .lines()
-                        .rev()
-                        .find(|l| !l.trim().is_empty())
-                        .unwrap_or("");
-                    write_out(out, format!("{last}\n").as_bytes())?;
+                    write_out(out, &super::output::verdict_line(&bytes))?;
                 } else {
                     write_out(out, &bytes)?;
                 }
@@ -187,21 +180,24 @@ fn write_record(
 
 /// When the check cannot decide (exit 2), every report file asked for is still written, each
 /// holding the error as a CG000 finding, so the platform shows why the job failed.
-fn write_undecided(
+/// `check` and `close` alike: `at` is the evaluation time and stage, `also` a file of the
+/// request besides its inputs (the deploy record a close names).
+pub(super) fn write_undecided(
     formats: &[(Format, Option<std::path::PathBuf>)],
     error: &Error,
-    now: chrono::DateTime<chrono::Utc>,
-    args: &CheckArgs,
+    at: (chrono::DateTime<chrono::Utc>, changegate::findings::Stage),
     request: &load::Request,
     cwd: &Path,
+    also: Option<&Path>,
 ) -> Result<(), Error> {
-    let eval = engine::undecided(error, now, args.stage.into());
+    let eval = engine::undecided(error, at.0, at.1);
     let change = changegate::model::ChangeSet::default();
     let mut report = Report::new(&eval, &change, &[]);
     let files: Vec<String> = eval
         .findings
         .iter()
         .filter_map(|f| f.location.as_ref().map(|l| l.path.clone()))
+        .chain(also.map(|p| p.display().to_string()))
         .collect();
     report.sources = load::source_root_of_request(request, cwd, &files);
     for (format, dest) in formats {

@@ -25,7 +25,14 @@ pub fn run(args: &CloseArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
     let closing = match changegate::close::close(&request, &cwd, now) {
         Ok(c) => c,
         Err(e) => {
-            write_undecided(&formats, &e, now, &request, &cwd)?;
+            super::check::write_undecided(
+                &formats,
+                &e,
+                (now, changegate::findings::Stage::Close),
+                &request.load,
+                &cwd,
+                Some(&request.record),
+            )?;
             return Err(e);
         }
     };
@@ -37,7 +44,14 @@ pub fn run(args: &CloseArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
              `--sign-key KEY` to sign the closing record"
                 .into(),
         );
-        write_undecided(&formats, &e, now, &request, &cwd)?;
+        super::check::write_undecided(
+            &formats,
+            &e,
+            (now, changegate::findings::Stage::Close),
+            &request.load,
+            &cwd,
+            Some(&request.record),
+        )?;
         return Err(e);
     }
     let mut report = Report::new(eval, &loaded.change, &loaded.inputs);
@@ -50,13 +64,7 @@ pub fn run(args: &CloseArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         match dest {
             Some(path) => write_file(path, &bytes)?,
             None if args.quiet && *format == Format::Text => {
-                let text = String::from_utf8_lossy(&bytes);
-                let last = text
-                    .lines()
-                    .rev()
-                    .find(|l| !l.trim().is_empty())
-                    .unwrap_or("");
-                write_out(out, format!("{last}\n").as_bytes())?;
+                write_out(out, &super::output::verdict_line(&bytes))?;
             }
             None => write_out(out, &bytes)?,
         }
@@ -84,32 +92,4 @@ pub fn run(args: &CloseArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         Verdict::Pass => ExitCode::SUCCESS,
         Verdict::Fail => ExitCode::from(1),
     })
-}
-
-/// When the close cannot decide (exit 2), every report file asked for is still written, holding
-/// the error as a CG000 finding, as `check` does.
-fn write_undecided(
-    formats: &[(Format, Option<std::path::PathBuf>)],
-    error: &Error,
-    now: chrono::DateTime<chrono::Utc>,
-    request: &changegate::close::CloseRequest,
-    cwd: &std::path::Path,
-) -> Result<(), Error> {
-    let eval = changegate::engine::undecided(error, now, changegate::findings::Stage::Close);
-    let change = changegate::model::ChangeSet::default();
-    let mut report = Report::new(&eval, &change, &[]);
-    let files: Vec<String> = eval
-        .findings
-        .iter()
-        .filter_map(|f| f.location.as_ref().map(|l| l.path.clone()))
-        .chain(std::iter::once(request.record.display().to_string()))
-        .collect();
-    report.sources = changegate::load::source_root_of_request(&request.load, cwd, &files);
-    for (format, dest) in formats {
-        if let Some(path) = dest {
-            let bytes = super::check::render(*format, &report, false, &path.display().to_string())?;
-            write_file(path, &bytes)?;
-        }
-    }
-    Ok(())
 }

@@ -127,6 +127,17 @@ fn parse_day(s: &str, end: bool, flag: &str) -> Result<DateTime<Utc>, Error> {
     })
 }
 
+/// `--quiet`: only a text report's verdict line, its last.
+pub fn verdict_line(text_report: &[u8]) -> Vec<u8> {
+    let text = String::from_utf8_lossy(text_report);
+    let last = text
+        .lines()
+        .rev()
+        .find(|l| !l.trim().is_empty())
+        .unwrap_or("");
+    format!("{last}\n").into_bytes()
+}
+
 /// Writes a sealed record (`digest`, its JSON, its bytes) to `path`, signs it with `sign_key`
 /// and appends it to `record_log`; says where. The record is written beside its place and
 /// moved there only once the log has taken it: a log that cannot be appended to leaves no

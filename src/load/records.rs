@@ -5,27 +5,11 @@
 use std::path::Path;
 
 use rayon::prelude::*;
-use serde_json::Value;
 
 use crate::error::Error;
 use crate::evidence::ReadRecord;
 use crate::findings::Stage;
 use crate::model::close::{CloseResult, Closed, Content, DeployedElsewhere, Records};
-
-fn names(v: Option<&Value>, key: &str) -> Vec<String> {
-    v.and_then(Value::as_array)
-        .map(|l| {
-            l.iter()
-                .filter_map(|e| e.get(key).and_then(Value::as_str).or(e.as_str()))
-                .map(str::to_string)
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-fn content_in(v: Option<&Value>) -> Option<Content> {
-    v.cloned().and_then(|c| serde_json::from_value(c).ok())
-}
 
 /// One record, as promotion sees it; review records and records without a time are left out.
 enum Read {
@@ -38,28 +22,27 @@ fn classify(rec: &ReadRecord, broken: Option<String>) -> Read {
     let Some(at) = rec.evaluated_at() else {
         return Read::Other;
     };
-    let v = &rec.value;
     match rec.stage() {
         Some(Stage::Deploy) if broken.is_none() => Read::Deploy(DeployedElsewhere {
             path: rec.path.clone(),
             digest: rec.digest.clone(),
             ticket: rec.ticket().map(str::to_string),
-            environments: names(v.get("environments"), "name"),
-            content: content_in(v.get("content")),
+            environments: rec.environment_names(),
+            content: rec.content(),
             evaluated_at: at,
         }),
         Some(Stage::Close) => Read::Close(Closed {
             path: rec.path.clone(),
             deploy: rec.str_at("/deploy/digest").unwrap_or("").to_string(),
             ticket: rec.str_at("/deploy/ticket").map(str::to_string),
-            environments: names(v.pointer("/deploy/environments"), "name"),
-            content: content_in(v.pointer("/deploy/content")),
+            environments: rec.environment_names(),
+            content: rec.content(),
             result: rec
                 .str_at("/result")
                 .and_then(CloseResult::parse)
                 .unwrap_or(CloseResult::Unsuccessful),
             verdict: rec.str_at("/verdict").unwrap_or("").to_string(),
-            deployed_at: crate::close::time_at(v, "/deploy/evaluated_at").unwrap_or(at),
+            deployed_at: rec.time_at("/deploy/evaluated_at").unwrap_or(at),
             closed_at: at,
             broken,
         }),
@@ -67,26 +50,25 @@ fn classify(rec: &ReadRecord, broken: Option<String>) -> Read {
     }
 }
 
-/// The files of the commit checked out (`HEAD`) in the repository around `repo`, as absolute
-/// paths: a record among them came with the change itself.
+/// Whether a file is part of the commit checked out (`HEAD`) in the repository around `repo`:
+/// a record among them came with the change itself. Looked up path by path (only the records
+/// of the change's ticket are asked about), never by walking the whole tree.
 fn committed(repo: &Path) -> impl Fn(&Path) -> bool {
     let found = git2::Repository::discover(repo).ok().and_then(|r| {
         let workdir = std::fs::canonicalize(r.workdir()?).ok()?;
-        let tree = r.head().ok()?.peel_to_tree().ok()?;
-        let mut files = std::collections::HashSet::new();
-        tree.walk(git2::TreeWalkMode::PreOrder, |dir, e| {
-            if e.kind() == Some(git2::ObjectType::Blob) {
-                files.insert(workdir.join(dir).join(e.name().unwrap_or("")));
-            }
-            git2::TreeWalkResult::Ok
-        })
-        .ok()?;
-        Some(files)
+        Some((r, workdir))
     });
     move |p: &Path| {
-        found
-            .as_ref()
-            .is_some_and(|files| std::fs::canonicalize(p).is_ok_and(|p| files.contains(&p)))
+        let Some((r, workdir)) = &found else {
+            return false;
+        };
+        let Ok(tree) = r.head().and_then(|h| h.peel_to_tree()) else {
+            return false;
+        };
+        std::fs::canonicalize(p)
+            .ok()
+            .and_then(|p| p.strip_prefix(workdir).ok().map(Path::to_path_buf))
+            .is_some_and(|rel| tree.get_path(&rel).is_ok())
     }
 }
 
@@ -104,64 +86,43 @@ pub fn read(
     ticket: Option<&str>,
     signing: &crate::sign::Requirement,
 ) -> Result<Records, Error> {
-    if !dir.is_dir() {
-        return Err(Error::Usage(format!(
-            "--records `{shown}` is not a directory of maintenance records"
-        )));
-    }
-    let paths = crate::input::paths::files_in(
-        dir,
-        &crate::input::paths::DirFiles {
-            extensions: &["json"],
-            recursive: true,
-            what: "*.json maintenance records",
-        },
-    )?;
-    let in_change = committed(repo);
-    let strict = crate::sign::Requirement {
-        signers: signing.signers.clone(),
-        required: true,
-    };
-    let read: Vec<Read> = paths
+    let paths = crate::evidence::record_files(dir, shown)?;
+    // Read in parallel; only the records of the ticket are kept, and verified.
+    let ours: Vec<(&std::path::PathBuf, ReadRecord)> = paths
         .par_iter()
         .map(|p| {
             let mut rec = crate::evidence::read_record(p)?;
             // Named relative to the directory, as it is kept from one pipeline to the next.
             rec.path = p.strip_prefix(dir).unwrap_or(p).display().to_string();
             let of = rec.str_at("/deploy/ticket").or_else(|| rec.ticket());
-            if ticket.is_none() || of != ticket {
-                return Ok(Read::Other);
-            }
-            let signature = crate::sign::read_signature(p)?;
-            let committed = in_change(p);
-            let broken = rec.intact().err().or_else(|| {
-                if committed && signing.signers.is_none() {
-                    return Some(
-                        "it is committed in the change's own tree, and a record the change brings \
-                         counts only when signed by a key of `records.allowed_signers`"
-                            .into(),
-                    );
-                }
-                (if committed { &strict } else { signing })
-                    .check(
-                        signature.as_deref(),
-                        crate::sign::RECORD_NAMESPACE,
-                        &rec.bytes,
-                        rec.evaluated_at().unwrap_or_default(),
-                        "record",
-                    )
-                    .err()
-                    .map(|e| {
-                        if committed {
-                            format!("{e} (it is committed in the change's own tree)")
-                        } else {
-                            e
-                        }
-                    })
-            });
-            Ok(classify(&rec, broken))
+            Ok((ticket.is_some() && of == ticket).then_some((p, rec)))
         })
-        .collect::<Result<_, Error>>()?;
+        .collect::<Result<Vec<_>, Error>>()?
+        .into_iter()
+        .flatten()
+        .collect();
+    let in_change = committed(repo);
+    let strict = crate::sign::Requirement {
+        signers: signing.signers.clone(),
+        required: true,
+    };
+    let mut read = Vec::with_capacity(ours.len());
+    for (p, rec) in &ours {
+        let committed = in_change(p);
+        let broken = match rec.intact() {
+            Err(e) => Some(e),
+            Ok(()) if committed && signing.signers.is_none() => Some(
+                "it is committed in the change's own tree, and a record the change brings \
+                 counts only when signed by a key of `records.allowed_signers`"
+                    .into(),
+            ),
+            Ok(()) if committed => rec
+                .unsigned(p, &strict)?
+                .map(|e| format!("{e} (it is committed in the change's own tree)")),
+            Ok(()) => rec.unsigned(p, signing)?,
+        };
+        read.push(classify(rec, broken));
+    }
     let mut out = Records {
         given: true,
         ..Records::default()

@@ -141,22 +141,7 @@ pub fn markdown(r: &Report<'_>, c: &Close, w: &mut dyn Write) -> std::io::Result
         .map(|(k, v)| format!("{} {k}", v.len()))
         .collect::<Vec<_>>()
         .join(", ");
-    let approvals = rec
-        .approvals
-        .iter()
-        .map(|a| {
-            format!(
-                "{}{} ({})",
-                a.by,
-                a.role
-                    .as_deref()
-                    .map(|r| format!(" as {r}"))
-                    .unwrap_or_default(),
-                a.source.as_str()
-            )
-        })
-        .collect::<Vec<_>>()
-        .join(", ");
+    let approvals = super::markdown::approvals(rec);
     let dash = |s: String| if s.is_empty() { "—".to_string() } else { s };
     let rows: Vec<(&str, String)> = vec![
         (

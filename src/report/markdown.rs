@@ -172,6 +172,25 @@ fn findings(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
     Ok(())
 }
 
+/// `alice as system-owner (record), bob (github)`: the approvals, one line.
+pub(super) fn approvals(rec: &crate::model::ChangeRecord) -> String {
+    rec.approvals
+        .iter()
+        .map(|a| {
+            format!(
+                "{}{} ({})",
+                a.by,
+                a.role
+                    .as_deref()
+                    .map(|r| format!(" as {r}"))
+                    .unwrap_or_default(),
+                a.source.as_str()
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The change record as read, with where each field came from.
 fn change_record(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
     let rec = r.change;
@@ -249,23 +268,7 @@ fn change_record(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
             if rec.approvals.is_empty() {
                 "—".into()
             } else {
-                cell(
-                    &rec.approvals
-                        .iter()
-                        .map(|a| {
-                            format!(
-                                "{}{} ({})",
-                                a.by,
-                                a.role
-                                    .as_deref()
-                                    .map(|r| format!(" as {r}"))
-                                    .unwrap_or_default(),
-                                a.source.as_str()
-                            )
-                        })
-                        .collect::<Vec<_>>()
-                        .join(", "),
-                )
+                cell(&approvals(rec))
             },
         ),
     ];
