@@ -52,6 +52,12 @@ pub enum Category {
     Closure,
     /// Promotion through environments (staging before production).
     Promotion,
+    /// Patching deadlines of vulnerabilities.
+    Patching,
+    /// How old images, node images and control-plane versions may be.
+    Freshness,
+    /// Certificates renewed before they expire.
+    Certificate,
     /// A custom rule's (Rego) that names no other category.
     Custom,
 }
@@ -82,6 +88,9 @@ impl Category {
             Category::Access => "access",
             Category::Closure => "closure",
             Category::Promotion => "promotion",
+            Category::Patching => "patching",
+            Category::Freshness => "freshness",
+            Category::Certificate => "certificate",
             Category::Custom => "custom",
         }
     }

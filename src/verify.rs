@@ -73,7 +73,11 @@ struct Reread {
 fn is_trust_material(kind: InputKind) -> bool {
     matches!(
         kind,
-        InputKind::Policy | InputKind::Rego | InputKind::RegoData | InputKind::SigningTrust
+        InputKind::Policy
+            | InputKind::Rego
+            | InputKind::RegoData
+            | InputKind::SigningTrust
+            | InputKind::Maintenance
     )
 }
 
@@ -172,7 +176,9 @@ fn replay_request(
             // Read again through the policy, from the repository; compared by digest here.
             InputKind::SigningTrust => {}
             // A close's tests: read again by the close's re-evaluation.
-            InputKind::Tests => {}
+            InputKind::Tests | InputKind::Maintenance => {}
+            InputKind::Vulns => req.vulns.push(now.clone()),
+            InputKind::Certificates => req.certs.push(now.clone()),
             InputKind::Git => {
                 req.repo = now.clone();
                 req.commits =
@@ -446,6 +452,8 @@ fn files_changed(expected: &[Reread]) -> Result<Option<String>, Error> {
             }
             InputKind::Rego | InputKind::RegoData => LimitKind::Rego,
             InputKind::Tests => LimitKind::Tests,
+            InputKind::Vulns | InputKind::Maintenance => LimitKind::Vulns,
+            InputKind::Certificates => LimitKind::Certificates,
         };
         let (_, bytes) = crate::input::text::read_bytes(&r.now, limit)?;
         let new = crate::input::text::sha256_hex(&bytes);

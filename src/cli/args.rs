@@ -42,6 +42,15 @@ pub struct CheckArgs {
     /// manifests for manual changes. Repeatable.
     #[arg(long, value_name = "PATH")]
     pub live: Vec<PathBuf>,
+    /// Vulnerability reports of what the change deploys (Trivy, Grype, SARIF of Trivy, Grype
+    /// or Snyk, GitLab container or dependency scanning) and OpenVEX documents: files,
+    /// directories or globs, for the patching deadlines. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub vulns: Vec<PathBuf>,
+    /// Certificate files the change deploys (PEM or DER; keys beside them are never read):
+    /// files, directories or globs, for `certificates.min_remaining`. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub certs: Vec<PathBuf>,
     /// A Helm chart directory (holding `Chart.yaml`), so that findings on objects rendered from
     /// it point at its templates. Charts below the repository are found without it.
     /// Repeatable.
@@ -484,6 +493,8 @@ impl CheckArgs {
             trust: trust_spec(self.trust_ref.as_ref(), self.trust_from),
             stage: self.stage.into(),
             records: self.records.clone(),
+            vulns: self.vulns.clone(),
+            certs: self.certs.clone(),
             content: self.record.is_some(),
         }
     }

@@ -36,6 +36,9 @@ pub struct Object {
     /// A Secret's values, by key, as digests: the tree holds only masks (see
     /// `normalize_secret`).
     pub secret: Option<SecretDigests>,
+    /// The certificates a Secret holds (`tls.crt`, `ca.crt`, any PEM certificate value), read
+    /// before its values are masked: what they say publicly, never a key.
+    pub certificates: Vec<crate::model::maint::Certificate>,
     /// The `kind: List` document the object is an item of, as written (Secrets masked):
     /// Conftest-style rules read the List whole, as Conftest gives it to them.
     pub list: Option<std::sync::Arc<Listed>>,
@@ -84,7 +87,10 @@ const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
 /// as digests, and replaced in the tree by [`crate::model::SENSITIVE`] under `data` (the one
 /// field the cluster keeps). The `last-applied-configuration` annotation, which repeats them,
 /// is masked too.
-fn normalize_secret(v: &mut Node) -> SecretDigests {
+fn normalize_secret(
+    v: &mut Node,
+    certificates: &mut Vec<crate::model::maint::Certificate>,
+) -> SecretDigests {
     use base64::Engine;
     use sha2::Digest;
     let Node::Obj(entries) = v else {
@@ -121,6 +127,14 @@ fn normalize_secret(v: &mut Node) -> SecretDigests {
         }
     }
     crate::redact::register(&secrets);
+    for (k, bytes) in &values {
+        if let Ok(pem) = std::str::from_utf8(bytes)
+            && pem.contains("-----BEGIN CERTIFICATE-----")
+        {
+            // Named and placed by the caller; only `CERTIFICATE` blocks are decoded.
+            certificates.extend(crate::input::x509::from_pem(k, "", 0, pem));
+        }
+    }
     let digests = SecretDigests(
         values
             .iter()
@@ -346,7 +360,7 @@ fn listed(mut head: Vec<(Box<str>, Node)>, docs: Vec<Doc>, line: usize) -> Vec<D
 /// object's are.
 fn skipped(here: Location, why: String, mut v: Node) -> Doc {
     if str_at(&v, &["kind"]).as_deref() == Some("Secret") {
-        normalize_secret(&mut v);
+        normalize_secret(&mut v, &mut Vec::new());
     }
     Doc::Skipped(here, why, v)
 }
@@ -375,7 +389,16 @@ fn object_of(file: &str, v: Node, pos: Pos, source: Option<&str>) -> Doc {
     let namespaced = !CLUSTER_SCOPED.contains(&kind.as_str());
     let namespace = s(&["metadata", "namespace"]).filter(|_| namespaced);
     let mut v = v;
-    let secret = (kind == "Secret" && !api_version.contains('/')).then(|| normalize_secret(&mut v));
+    let mut certificates = Vec::new();
+    let secret = (kind == "Secret" && !api_version.contains('/'))
+        .then(|| normalize_secret(&mut v, &mut certificates));
+    for c in &mut certificates {
+        c.what = match &namespace {
+            Some(ns) => format!("Secret {ns}/{name} {}", c.what),
+            None => format!("Secret {name} {}", c.what),
+        };
+        c.location = here.clone();
+    }
     Doc::Object(Box::new(Object {
         group: group_of(&api_version),
         api_version,
@@ -390,6 +413,7 @@ fn object_of(file: &str, v: Node, pos: Pos, source: Option<&str>) -> Doc {
         rendered: here,
         value: v,
         secret,
+        certificates,
         list: None,
     }))
 }

@@ -37,11 +37,13 @@ pub enum LimitKind {
     Tests,
     /// One vulnerability report of a scanner (`--vulns`).
     Vulns,
+    /// One certificate file (`--certs`), or the access reviews.
+    Certificates,
 }
 
 impl LimitKind {
     /// Every kind, in the order the README lists them.
-    pub const ALL: [LimitKind; 14] = [
+    pub const ALL: [LimitKind; 15] = [
         LimitKind::Plan,
         LimitKind::Manifests,
         LimitKind::Description,
@@ -56,6 +58,7 @@ impl LimitKind {
         LimitKind::Rego,
         LimitKind::Tests,
         LimitKind::Vulns,
+        LimitKind::Certificates,
     ];
 
     /// The name used by `--max-size` and in messages.
@@ -75,6 +78,7 @@ impl LimitKind {
             LimitKind::Rego => "rego",
             LimitKind::Tests => "tests",
             LimitKind::Vulns => "vulns",
+            LimitKind::Certificates => "certs",
         }
     }
 
@@ -96,6 +100,7 @@ impl LimitKind {
             LimitKind::Rego => 4 * MIB,
             LimitKind::Tests => 256 * MIB,
             LimitKind::Vulns => 1024 * MIB,
+            LimitKind::Certificates => 16 * MIB,
         }
     }
 

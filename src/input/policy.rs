@@ -732,16 +732,7 @@ impl Ctx<'_> {
         &mut self,
         spec: &crate::policy::file::PatchingSpec,
     ) -> crate::policy::PatchDeadlines {
-        let ledger = std::path::Path::new(&spec.ledger);
-        if spec.ledger.trim().is_empty()
-            || ledger.is_absolute()
-            || ledger.components().any(|c| {
-                !matches!(
-                    c,
-                    std::path::Component::Normal(_) | std::path::Component::CurDir
-                )
-            })
-        {
+        if !inside_repo(&spec.ledger) {
             self.err(
                 "/patching/ledger",
                 format!(
@@ -764,6 +755,32 @@ impl Ctx<'_> {
             medium: one("medium", &spec.medium),
             low: one("low", &spec.low),
             unknown: one("unknown", &spec.unknown),
+        }
+    }
+
+    /// `images`, `nodes`, `certificates` and `access_review`: durations, or `none`.
+    fn maintenance(&mut self, pf: &PolicyFile) -> crate::policy::MaintenanceLimits {
+        let mut one = |pointer: &str, v: Option<&str>| -> Option<TimeDelta> {
+            let v = v?;
+            if v.trim().eq_ignore_ascii_case("none") {
+                None
+            } else {
+                self.duration(pointer, v)
+            }
+        };
+        crate::policy::MaintenanceLimits {
+            image_max_age: one("/images/max_age", pf.images.max_age.as_deref()),
+            node_max_age: one("/nodes/max_age", pf.nodes.max_age.as_deref()),
+            cert_min_remaining: one(
+                "/certificates/min_remaining",
+                Some(&pf.certificates.min_remaining),
+            ),
+            review_every: one("/access_review/every", pf.access_review.every.as_deref()),
+            stale_after: one(
+                "/access_review/stale_after",
+                pf.access_review.stale_after.as_deref(),
+            ),
+            cluster_support: std::sync::Arc::new(super::maint::builtin_cluster_support()),
         }
     }
 
@@ -795,6 +812,19 @@ impl Ctx<'_> {
     }
 }
 
+/// Whether a path the policy names is inside the repository: relative, without `..`.
+fn inside_repo(p: &str) -> bool {
+    let path = std::path::Path::new(p);
+    !p.trim().is_empty()
+        && !path.is_absolute()
+        && path.components().all(|c| {
+            matches!(
+                c,
+                std::path::Component::Normal(_) | std::path::Component::CurDir
+            )
+        })
+}
+
 /// Compiles one policy: the top level (`env` `None`) or an environment's effective policy
 /// (`env` = its pointer and what it sets, for positions).
 pub(super) fn compile(
@@ -815,6 +845,27 @@ pub(super) fn compile(
     let review_within = cx.duration("/emergency/review_within", &pf.emergency.review_within);
     let post_within = cx.duration("/post/within", &pf.post.within);
     let patch_deadlines = cx.patch_deadlines(&pf.patching);
+    let maintenance = cx.maintenance(&pf);
+    for (pointer, p) in [
+        ("/clusters/support", pf.clusters.support.as_deref()),
+        (
+            "/access_review/reviews",
+            pf.access_review.reviews.as_deref(),
+        ),
+    ] {
+        if let Some(p) = p
+            && !inside_repo(p)
+        {
+            cx.err(
+                pointer,
+                format!(
+                    "`{}` `{p}` must be a path inside the repository, relative to its root and \
+                     without `..`",
+                    dotted(pointer)
+                ),
+            );
+        }
+    }
     let records_retention = crate::policy::Retention::parse(&pf.records.retention);
     if records_retention.is_none() {
         cx.err(
@@ -901,6 +952,7 @@ pub(super) fn compile(
         post_within,
         promotion: None,
         patch_deadlines,
+        maintenance,
     };
     policy.index_roles();
     Ok(policy)

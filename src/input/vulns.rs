@@ -426,6 +426,21 @@ pub fn expand(args: &[std::path::PathBuf]) -> Result<Vec<std::path::PathBuf>, Er
     )
 }
 
+/// Expands file arguments with the extensions a directory's files must have (recursively).
+pub fn expand_with(
+    args: &[std::path::PathBuf],
+    extensions: &'static [&'static str],
+) -> Result<Vec<std::path::PathBuf>, Error> {
+    super::paths::expand(
+        args,
+        &super::paths::DirFiles {
+            extensions,
+            recursive: true,
+            what: "certificate files (*.pem, *.crt, *.cer, *.der)",
+        },
+    )
+}
+
 #[derive(Deserialize)]
 struct SarifRun<'a> {
     tool: SarifTool,
@@ -890,9 +905,14 @@ pub fn read_ledger(path: &Path) -> Result<crate::model::vuln::Ledger, Error> {
         return Ok(crate::model::vuln::Ledger::default());
     }
     let f = text::read(path, LimitKind::Vulns)?;
-    let doc: LedgerDoc = serde_json::from_str(&f.text).map_err(|e| {
+    parse_ledger(&f.name, &f.text)
+}
+
+/// The ledger of first-seen dates from its text.
+pub fn parse_ledger(name: &str, text: &str) -> Result<crate::model::vuln::Ledger, Error> {
+    let doc: LedgerDoc = serde_json::from_str(text).map_err(|e| {
         bad(
-            &f.name,
+            name,
             text::json_pos(&e),
             format!(
                 "{}; expected the ledger of first-seen dates (`{LEDGER_SCHEMA}`)",
@@ -902,7 +922,7 @@ pub fn read_ledger(path: &Path) -> Result<crate::model::vuln::Ledger, Error> {
     })?;
     if doc.schema != LEDGER_SCHEMA {
         return Err(bad(
-            &f.name,
+            name,
             None,
             format!("not a vulnerability ledger: expected `\"schema\": \"{LEDGER_SCHEMA}\"`"),
         ));
@@ -911,7 +931,7 @@ pub fn read_ledger(path: &Path) -> Result<crate::model::vuln::Ledger, Error> {
     for (i, e) in doc.entries.into_iter().enumerate() {
         let at = crate::model::time::parse_rfc3339(&e.first_seen).map_err(|_| {
             bad(
-                &f.name,
+                name,
                 None,
                 format!(
                     "entry {}: `first_seen` `{}` is not an RFC 3339 time",

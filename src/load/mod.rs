@@ -7,6 +7,7 @@
 
 mod environments;
 pub mod kube;
+mod maint;
 mod read;
 mod record;
 mod records;
@@ -84,6 +85,10 @@ pub struct Request {
     /// A directory of maintenance records of earlier deploys and closes (`--records`), for
     /// promotion through environments.
     pub records: Option<PathBuf>,
+    /// Vulnerability reports and OpenVEX documents (`--vulns`): files, directories or globs.
+    pub vulns: Vec<PathBuf>,
+    /// Certificate files (`--certs`): PEM or DER files, directories or globs.
+    pub certs: Vec<PathBuf>,
     /// Compute the change's content identity (`model::close::Content`) for its maintenance
     /// record; it is computed anyway when an environment of the policy is promoted from another.
     pub content: bool,
@@ -341,6 +346,7 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         // templates are named relative to it too, like every other input.
         crate::input::helm::map_helm_sources(&mut m.objects, &req.chart_roots, &req.repo);
     }
+    let secret_certs = maint::secret_certificates(&kube_read[0], &policy);
     kube::add(
         kube_read,
         &policy,
@@ -348,6 +354,15 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         &mut inputs,
         req.stage == crate::findings::Stage::Close,
     );
+    maint::add(
+        req,
+        cwd,
+        &root,
+        &mut policy,
+        &mut set,
+        secret_certs,
+        &mut inputs,
+    )?;
     crate::input::join::attach_source(&mut set, read.sources.into_iter().map(|(_, s)| s).collect());
     let branch = req.branch.clone().or_else(|| ci.branch.clone());
     let assignment = if policy.has_environments() || !req.environments.is_empty() {
@@ -618,12 +633,7 @@ fn record_signers(
     let Some(p) = &policy.file.records.allowed_signers else {
         return Ok(None);
     };
-    let workdir = root.workdir().map(Path::to_path_buf).or_else(|| {
-        git2::Repository::discover(cwd.join(&req.repo))
-            .ok()
-            .and_then(|r| r.workdir().map(Path::to_path_buf))
-    });
-    let path = workdir.map_or_else(|| cwd.join(p), |w| w.join(p));
+    let path = repo_root(root, req, cwd).join(p);
     let (name, bytes) = root.require_bytes(
         &path,
         crate::input::limits::LimitKind::Policy,
@@ -639,6 +649,19 @@ fn record_signers(
     ));
     signers.file = p.clone();
     Ok(Some(signers))
+}
+
+/// The root of the repository the policy's paths are relative to: the trusted ref's working
+/// tree, else the repository `req.repo` is in, else the working directory.
+pub(super) fn repo_root(root: &TrustRoot, req: &Request, cwd: &Path) -> PathBuf {
+    root.workdir()
+        .map(Path::to_path_buf)
+        .or_else(|| {
+            git2::Repository::discover(cwd.join(&req.repo))
+                .ok()
+                .and_then(|r| r.workdir().map(Path::to_path_buf))
+        })
+        .unwrap_or_else(|| cwd.to_path_buf())
 }
 
 /// The signature trust files the policy names are trust material even when no commit is

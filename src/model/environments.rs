@@ -113,6 +113,7 @@ impl Assignment {
             close: change.close.clone(),
             records: change.records.clone(),
             content: change.content.clone(),
+            maintenance: change.maintenance.clone(),
         }
     }
 }

@@ -5,6 +5,7 @@ pub mod close;
 pub mod environments;
 pub mod git;
 pub mod kube;
+pub mod maint;
 pub mod node;
 pub mod provenance;
 pub mod record;
@@ -337,6 +338,8 @@ pub struct ChangeSet {
     pub records: std::sync::Arc<close::Records>,
     /// This change's content identity, for promotion (`close::Content`).
     pub content: Option<close::Content>,
+    /// Security maintenance: vulnerability reports, the ledger, certificates, access reviews.
+    pub maintenance: std::sync::Arc<maint::Maintenance>,
 }
 
 /// One input document as written: a plan's JSON, a manifest document, the change record.

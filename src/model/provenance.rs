@@ -25,10 +25,17 @@ pub enum InputKind {
     SigningTrust,
     /// A JUnit file of the tests run after the change (`close --tests`).
     Tests,
+    /// A scanner's vulnerability report or an OpenVEX document (`--vulns`).
+    Vulns,
+    /// A certificate file (`--certs`).
+    Certificates,
+    /// A file the policy's deadlines are measured with, from the trusted ref (the ledger of
+    /// first-seen dates, the access reviews, the end-of-support table).
+    Maintenance,
 }
 
 impl InputKind {
-    pub const ALL: [InputKind; 13] = [
+    pub const ALL: [InputKind; 16] = [
         InputKind::Policy,
         InputKind::ChangeRecord,
         InputKind::Description,
@@ -42,6 +49,9 @@ impl InputKind {
         InputKind::RegoData,
         InputKind::SigningTrust,
         InputKind::Tests,
+        InputKind::Vulns,
+        InputKind::Certificates,
+        InputKind::Maintenance,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -59,6 +69,9 @@ impl InputKind {
             InputKind::RegoData => "rego-data",
             InputKind::SigningTrust => "signing-trust",
             InputKind::Tests => "tests",
+            InputKind::Vulns => "vulns",
+            InputKind::Certificates => "certificates",
+            InputKind::Maintenance => "maintenance",
         }
     }
 

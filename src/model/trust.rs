@@ -45,6 +45,9 @@ pub enum Material {
     RegoData,
     /// `git.allowed_signers` or `git.keyring`.
     SigningTrust,
+    /// What the policy's deadlines are measured with: `patching.ledger`,
+    /// `access_review.reviews`, `clusters.support`.
+    Maintenance,
 }
 
 impl Material {
@@ -54,6 +57,7 @@ impl Material {
             Material::Rego => "rego",
             Material::RegoData => "rego-data",
             Material::SigningTrust => "signing-trust",
+            Material::Maintenance => "maintenance",
         }
     }
 }

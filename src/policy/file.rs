@@ -84,6 +84,94 @@ pub struct PolicyFile {
     /// How long a vulnerability may stay open, by severity (`changegate vulns`).
     #[serde(default)]
     pub patching: PatchingSpec,
+    /// Container images: how they are referenced and how old they may be.
+    #[serde(default)]
+    pub images: ImagesSpec,
+    /// Node images (EKS node groups, AMIs): how old they may be.
+    #[serde(default)]
+    pub nodes: NodesSpec,
+    /// Kubernetes control planes: the end-of-support dates they are held to.
+    #[serde(default)]
+    pub clusters: ClustersSpec,
+    /// TLS certificates the change deploys.
+    #[serde(default)]
+    pub certificates: CertificatesSpec,
+    /// Access reviews: how often every role's members are reviewed, and where the reviews are
+    /// recorded.
+    #[serde(default)]
+    pub access_review: AccessReviewSpec,
+}
+
+/// `images`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ImagesSpec {
+    /// The oldest an image may be, from its creation time (a `--vulns` report's image config):
+    /// `7d`; absent: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<String>,
+    /// Every image by digest (`@sha256:…`), even where `kubernetes.allow_tags` allows tags.
+    #[serde(default)]
+    pub require_digest: bool,
+}
+
+/// `nodes`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NodesSpec {
+    /// The oldest a node image may be: an EKS node group's release version date, the date in an
+    /// AMI's name or description (`90d`); absent: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_age: Option<String>,
+}
+
+/// `clusters`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ClustersSpec {
+    /// A YAML file of end-of-support dates (`{eks: {"1.29": 2026-03-23}}`) that replaces the
+    /// table shipped with changegate, relative to the repository root and read from the
+    /// trusted ref.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub support: Option<String>,
+}
+
+/// `certificates`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CertificatesSpec {
+    /// The least validity a deployed certificate must have left (`30d`), or `none`.
+    #[serde(default = "default_min_remaining")]
+    pub min_remaining: String,
+}
+
+impl Default for CertificatesSpec {
+    fn default() -> Self {
+        CertificatesSpec {
+            min_remaining: default_min_remaining(),
+        }
+    }
+}
+
+fn default_min_remaining() -> String {
+    "30d".into()
+}
+
+/// `access_review`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, Serialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccessReviewSpec {
+    /// How often every role must be reviewed (`90d`); absent: no requirement.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every: Option<String>,
+    /// The YAML file of reviews (`[{at, by, roles: [...], removed: [...]}]`), relative to the
+    /// repository root and read from the trusted ref.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reviews: Option<String>,
+    /// `audit`: a role member with no commit, approval or review in this long is stale
+    /// (`90d`); absent: not checked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stale_after: Option<String>,
 }
 
 /// Patching deadlines: how long a vulnerability may stay open from the day it was known.

@@ -127,6 +127,21 @@ pub struct Policy {
     pub promotion: Option<Promotion>,
     /// Compiled `patching`: the deadline of each severity (`None`: no deadline).
     pub patch_deadlines: PatchDeadlines,
+    /// Compiled `images`, `nodes`, `certificates`, `access_review` and `clusters`.
+    pub maintenance: MaintenanceLimits,
+}
+
+/// The durations of security maintenance, compiled (`None`: no limit).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct MaintenanceLimits {
+    pub image_max_age: Option<TimeDelta>,
+    pub node_max_age: Option<TimeDelta>,
+    pub cert_min_remaining: Option<TimeDelta>,
+    pub review_every: Option<TimeDelta>,
+    pub stale_after: Option<TimeDelta>,
+    /// End of support of control-plane versions: the table shipped with changegate, or the
+    /// policy's `clusters.support`.
+    pub cluster_support: std::sync::Arc<crate::model::maint::ClusterSupport>,
 }
 
 /// How long a vulnerability of each severity may stay open (`None`: no deadline).

@@ -2,7 +2,8 @@
 //! comment), and a pure check of the change set against the policy at a given time.
 //!
 //! Codes are never reused: `CG0xx` inputs, `CG1xx` change control, `CG2xx` Terraform, `CG3xx` Kubernetes,
-//! `CG4xx` git, `CG5xx` the history under `audit`, `CG6xx` after the change under `close`.
+//! `CG4xx` git, `CG5xx` the history under `audit`, `CG6xx` after the change under `close`, `CG7xx` security
+//! maintenance (patching, freshness, certificates, access reviews).
 
 pub mod audit;
 pub mod change;
@@ -12,6 +13,7 @@ pub mod docs;
 pub mod git;
 pub mod input;
 pub mod kubernetes;
+pub mod maintenance;
 pub mod post;
 pub mod terraform;
 
@@ -159,6 +161,13 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &git::author::UnauthorisedAuthor,
     &git::provenance::CommitProvenance,
     &git::paths::UntrackedPathChange,
+    &maintenance::patch_deadline::PatchDeadlineExceeded,
+    &maintenance::patch_near::PatchDeadlineNear,
+    &maintenance::image_age::ImageTooOld,
+    &maintenance::node_age::NodeImageTooOld,
+    &maintenance::cluster_version::ClusterVersionUnsupported,
+    &maintenance::certificate::CertificateExpiring,
+    &maintenance::access_review::AccessReviewOverdue,
 ];
 
 /// The rules of `changegate audit`, sorted by code: checks of a branch's history (in
@@ -204,10 +213,14 @@ pub static UNDECIDED: &(dyn Meta + Sync) = &input::undecided::CouldNotDecide;
 /// Every rule's metadata in code order: CG000, the rules of `check`, those of `audit`, then
 /// those of `close`.
 pub fn all() -> impl Iterator<Item = &'static RuleMeta> {
-    std::iter::once(UNDECIDED.meta())
+    let mut all: Vec<&'static RuleMeta> = std::iter::once(UNDECIDED.meta())
         .chain(REGISTRY.iter().map(|r| r.meta()))
         .chain(AUDIT_RULES.iter().map(|r| r.meta()))
         .chain(POST_RULES.iter().map(|r| r.meta()))
+        .collect();
+    // `check`'s registry holds the `CG7xx` rules after `audit`'s and `close`'s ranges.
+    all.sort_by_key(|m| m.code);
+    all.into_iter()
 }
 
 fn named(m: &RuleMeta, code_or_name: &str) -> bool {
@@ -251,9 +264,18 @@ mod tests {
             assert!(names.insert(m.name), "duplicate name {}", m.name);
             assert!(m.code.starts_with("CG") && m.code.len() == 5, "{}", m.code);
         }
-        let mut sorted: Vec<_> = all().map(|m| m.code).collect();
-        sorted.sort();
-        assert_eq!(sorted, all().map(|m| m.code).collect::<Vec<_>>());
+        let codes = |rules: &mut dyn Iterator<Item = &'static RuleMeta>| -> Vec<&str> {
+            rules.map(|m| m.code).collect()
+        };
+        for registry in [
+            codes(&mut REGISTRY.iter().map(|r| r.meta())),
+            codes(&mut AUDIT_RULES.iter().map(|r| r.meta())),
+            codes(&mut POST_RULES.iter().map(|r| r.meta())),
+        ] {
+            let mut sorted = registry.clone();
+            sorted.sort_unstable();
+            assert_eq!(sorted, registry, "a registry is not sorted by code");
+        }
         assert!(AUDIT_RULES.iter().all(|r| r.meta().code.starts_with("CG5")));
         assert!(POST_RULES.iter().all(|r| r.meta().code.starts_with("CG6")));
     }

@@ -9,7 +9,9 @@ declare_rule! {
     /// ## What it does
     /// Checks every container image of rendered workloads: it must be pinned by digest
     /// (`image@sha256:…`). With `kubernetes.allow_tags: true` in the policy, a tag is enough,
-    /// but not `latest` and not none.
+    /// but not `latest` and not none — unless `images.require_digest: true`, which asks for a
+    /// digest whatever `allow_tags` says (the `image-not-pinned` requirement of security
+    /// maintenance).
     ///
     /// ## Why is this bad?
     /// A tag can be moved to another build at any time, so what runs is not what was reviewed;
@@ -55,7 +57,7 @@ pub fn unpinned(image: &str, allow_tags: bool) -> Option<&'static str> {
 
 impl Rule for UnpinnedImage {
     fn check(&self, cx: &Context<'_>, out: &mut Sink) {
-        let allow = cx.policy.file.kubernetes.allow_tags;
+        let allow = cx.policy.file.kubernetes.allow_tags && !cx.policy.file.images.require_digest;
         for r in &cx.change.resources {
             let Some(spec) = written_pod_spec(r) else {
                 continue;
