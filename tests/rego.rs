@@ -547,6 +547,24 @@ fn the_input_document_matches_its_schema() {
             platform: changegate::platform::Choice::None,
             ..Default::default()
         },
+        // Security maintenance: reports, OpenVEX, certificates of files and Secrets.
+        changegate::load::Request {
+            policy: changegate::input::policy::PolicySource::from_flag(Some(
+                &root.join("testdata/rules/policy.yaml"),
+            )),
+            manifests: vec![
+                root.join("testdata/rules/CG701/fail-critical-past-48h/manifests.yaml"),
+                root.join("testdata/rules/CG706/fail-tls-secret-expiring/manifests.yaml"),
+            ],
+            vulns: vec![
+                root.join("testdata/vulns/trivy-image.json"),
+                root.join("testdata/vulns/api.openvex.json"),
+            ],
+            certs: vec![root.join("testdata/certs/bundle-with-key.pem")],
+            repo: root.to_path_buf(),
+            platform: changegate::platform::Choice::None,
+            ..Default::default()
+        },
     ];
     for req in &requests {
         let loaded = changegate::load::load(req, root).unwrap();
@@ -564,6 +582,15 @@ fn the_input_document_matches_its_schema() {
         );
         let json = serde_json::to_value(&doc).unwrap();
         assert!(!json["resources"].as_array().unwrap().is_empty());
+        if !req.vulns.is_empty() {
+            assert_eq!(json["vulnerabilities"].as_array().unwrap().len(), 3);
+            assert_eq!(
+                json["images"][0]["reports"][0],
+                "testdata/vulns/trivy-image.json"
+            );
+            assert_eq!(json["certificates"].as_array().unwrap().len(), 3);
+            assert!(!json.to_string().contains("PRIVATE KEY"));
+        }
         let errors: Vec<String> = validator
             .iter_errors(&json)
             .map(|e| format!("{e} at {}", e.instance_path()))

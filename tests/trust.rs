@@ -725,3 +725,57 @@ fn a_policy_edited_in_the_deployed_commits_needs_the_security_roles() {
     assert_eq!(cg110["target"], "changegate.yaml");
     assert_eq!(cg110["blocking"], true);
 }
+
+/// The access reviews are measured from the trusted ref: a change cannot record its own
+/// review of the roles (and editing the file is a change of trust material).
+#[test]
+fn a_change_cannot_record_its_own_access_review() {
+    if !git_here("a_change_cannot_record_its_own_access_review") {
+        return;
+    }
+    let policy = format!("{POLICY}access_review:\n  every: 90d\n  reviews: reviews/access.yaml\n");
+    let dir = tempfile::tempdir().unwrap();
+    let repo = dir.path();
+    git(repo, &["init", "-q", "-b", "main"]);
+    write(repo, "changegate.yaml", &policy);
+    write(
+        repo,
+        "reviews/access.yaml",
+        "- at: 2026-01-10\n  by: carol\n  roles: [system-owner, infra-lead, security-officer]\n",
+    );
+    commit_all(repo, "Alice", "CHG-1: the policy and the first review");
+    git(repo, &["checkout", "-q", "-b", "feature"]);
+    write(repo, "change.yaml", CHANGE);
+    write(
+        repo,
+        "reviews/access.yaml",
+        "- at: 2026-11-27\n  by: dave\n  roles: [system-owner, infra-lead, security-officer]\n",
+    );
+    commit_all(repo, "Dave", "CHG-7: resize, and a review");
+    let report = common::decided(&review(repo, &[]));
+    let overdue: Vec<&Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "CG707")
+        .collect();
+    assert_eq!(overdue.len(), 3, "{report:#}");
+    assert!(
+        overdue[0]["message"]
+            .as_str()
+            .unwrap()
+            .contains("2026-01-10T00:00:00Z by carol"),
+        "{report:#}"
+    );
+    let policy_change = finding(&report, "CG110").expect("the edit is a trust change");
+    assert!(
+        policy_change["message"]
+            .as_str()
+            .unwrap()
+            .contains("reviews/access.yaml"),
+        "{policy_change:#}"
+    );
+    // The maintenance file is an input of the check, read from the trusted ref.
+    let input = common::input_of(&report, "maintenance");
+    assert_eq!(input["path"], "reviews/access.yaml", "{report:#}");
+}

@@ -191,11 +191,15 @@ pub fn input(
         Environments::Only(name) => vec![name.to_string()],
         Environments::Assigned(a) => a.touched_list().into_iter().map(|t| t.name).collect(),
     };
+    let (vulnerabilities, images) = maintenance(change);
     obj(vec![
         ("change", json(&change.record)),
         ("resources", Value::from(resources)),
         ("drift", Value::from(drift)),
         ("commits", Value::from(commits)),
+        ("vulnerabilities", vulnerabilities),
+        ("images", images),
+        ("certificates", certificates(change)),
         ("environments", strings(touched.iter().map(String::as_str))),
         (
             "now",
@@ -203,6 +207,138 @@ pub fn input(
         ),
         ("stage", Value::from(stage.as_str())),
     ])
+}
+
+/// The vulnerabilities of the `--vulns` reports (each with its artefact, its ledger date and
+/// the OpenVEX statement that sets it aside), and the images the change deploys (with their
+/// creation time and the reports of them).
+fn maintenance(change: &ChangeSet) -> (Value, Value) {
+    let m = &change.maintenance;
+    let mut vulns = Vec::new();
+    for r in &m.vulns {
+        let artifact = obj(vec![
+            ("name", Value::from(r.artifact.name.as_str())),
+            ("kind", Value::from(r.artifact.kind.as_str())),
+            (
+                "digests",
+                strings(r.artifact.digests.iter().map(String::as_str)),
+            ),
+            (
+                "created",
+                r.artifact.created.map_or(Value::Null, |t| {
+                    Value::from(crate::model::time::fmt_time(t).as_str())
+                }),
+            ),
+        ]);
+        for v in &r.vulnerabilities {
+            let key = crate::model::vuln::VulnKey {
+                vulnerability: v.id.clone(),
+                artifact: r.artifact.key().to_string(),
+                package: v.package.clone(),
+            };
+            let vex = m
+                .vex
+                .iter()
+                .find(|x| {
+                    x.vulnerability == v.id || v.aliases.iter().any(|a| *a == x.vulnerability)
+                })
+                .map(|x| {
+                    obj(vec![
+                        ("status", Value::from(x.status.as_str())),
+                        ("justification", opt(x.justification.as_deref())),
+                        ("products", strings(x.products.iter().map(String::as_str))),
+                        ("location", location(Some(&x.location))),
+                    ])
+                });
+            let t = |t: Option<DateTime<Utc>>| {
+                t.map_or(Value::Null, |t| {
+                    Value::from(crate::model::time::fmt_time(t).as_str())
+                })
+            };
+            let o = obj(vec![
+                ("id", Value::from(v.id.as_str())),
+                ("aliases", strings(v.aliases.iter().map(String::as_str))),
+                ("severity", Value::from(v.severity.as_str())),
+                ("package", Value::from(v.package.as_str())),
+                ("installed", Value::from(v.installed.as_str())),
+                ("fixed", opt(v.fixed.as_deref())),
+                ("published", t(v.published)),
+                ("title", opt(v.title.as_deref())),
+                ("location", location(Some(&v.location))),
+                ("artifact", artifact.clone()),
+                ("report", Value::from(r.path.as_str())),
+                ("scanner", Value::from(r.scanner)),
+                ("first_seen", t(m.ledger.first_seen.get(&key).copied())),
+                ("vex", vex.unwrap_or(Value::Null)),
+            ]);
+            vulns.push(o);
+        }
+    }
+    let images = super::maintenance::deployed_images(change)
+        .into_iter()
+        .map(|d| {
+            let (repository, tag, digest) = super::maintenance::normalise(d.image);
+            let reports: Vec<&crate::model::vuln::VulnReport> = m
+                .vulns
+                .iter()
+                .filter(|r| super::maintenance::report_of(r, d.image))
+                .collect();
+            obj(vec![
+                ("image", Value::from(d.image)),
+                ("repository", Value::from(repository.as_str())),
+                ("tag", opt(tag.as_deref())),
+                ("digest", opt(digest.as_deref())),
+                ("resource", Value::from(d.resource.address.as_str())),
+                ("container", Value::from(d.container)),
+                ("location", location(d.resource.location.as_ref())),
+                (
+                    "created",
+                    reports
+                        .iter()
+                        .find_map(|r| r.artifact.created)
+                        .map_or(Value::Null, |t| {
+                            Value::from(crate::model::time::fmt_time(t).as_str())
+                        }),
+                ),
+                ("reports", strings(reports.iter().map(|r| r.path.as_str()))),
+            ])
+        })
+        .collect::<Vec<_>>();
+    (Value::from(vulns), Value::from(images))
+}
+
+/// The certificates the change deploys: what they say publicly, never a key.
+fn certificates(change: &ChangeSet) -> Value {
+    let t = |t: Option<DateTime<Utc>>| {
+        t.map_or(Value::Null, |t| {
+            Value::from(crate::model::time::fmt_time(t).as_str())
+        })
+    };
+    let secs =
+        |d: Option<chrono::TimeDelta>| d.map_or(Value::Null, |d| Value::from(d.num_seconds()));
+    Value::from(
+        change
+            .maintenance
+            .certificates
+            .iter()
+            .map(|c| {
+                obj(vec![
+                    ("what", Value::from(c.what.as_str())),
+                    ("location", location(Some(&c.location))),
+                    ("subject", opt(c.subject.as_deref())),
+                    ("issuer", opt(c.issuer.as_deref())),
+                    ("sans", strings(c.sans.iter().map(String::as_str))),
+                    ("not_before", t(c.not_before)),
+                    ("not_after", t(c.not_after)),
+                    ("validity_seconds", secs(c.validity)),
+                    ("renew_before_seconds", secs(c.renew_before)),
+                    ("fingerprint", opt(c.fingerprint.as_deref())),
+                    ("written", Value::from(c.written)),
+                    ("unreadable", opt(c.unreadable.as_deref())),
+                ])
+            })
+            .collect::<Vec<_>>(),
+    )
 }
 
 /// `data` for custom rules: `{changegate: {policy: …}}`, the policy file as compiled (with its
@@ -235,6 +371,12 @@ pub mod shape {
         pub drift: Vec<Drift>,
         /// The commits of the change's range, newest first.
         pub commits: Vec<Commit>,
+        /// The vulnerabilities of the `--vulns` reports, one per package of each artefact.
+        pub vulnerabilities: Vec<Vulnerability>,
+        /// The container images the rendered manifests deploy.
+        pub images: Vec<Image>,
+        /// The certificates the change deploys (`--certs`, Secrets, cert-manager, Terraform).
+        pub certificates: Vec<Certificate>,
         /// The environments the change touches (policies with `environments`).
         pub environments: Vec<String>,
         /// The evaluation time (RFC 3339, UTC).
@@ -326,5 +468,103 @@ pub mod shape {
     pub struct Person {
         pub name: String,
         pub email: String,
+    }
+
+    /// One vulnerability of one package of one artefact, as its scanner reports it.
+    #[derive(JsonSchema)]
+    #[schemars(deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub struct Vulnerability {
+        /// `CVE-…`, `GHSA-…`, a distribution's advisory.
+        pub id: String,
+        pub aliases: Vec<String>,
+        /// `critical`, `high`, `medium`, `low`, `negligible` or `unknown`.
+        pub severity: String,
+        pub package: String,
+        pub installed: String,
+        /// The first version that fixes it.
+        pub fixed: Option<String>,
+        /// When the advisory was published (RFC 3339).
+        pub published: Option<String>,
+        pub title: Option<String>,
+        pub location: Location,
+        pub artifact: Artifact,
+        /// The report it is in, and its scanner (`trivy`, `grype`, `gitlab`, `snyk`…).
+        pub report: String,
+        pub scanner: String,
+        /// The ledger's first-seen date (RFC 3339), when it has one.
+        pub first_seen: Option<String>,
+        /// The OpenVEX statement about it, when one names it.
+        pub vex: Option<Vex>,
+    }
+
+    /// What a report scanned.
+    #[derive(JsonSchema)]
+    #[schemars(deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub struct Artifact {
+        pub name: String,
+        /// `container_image`, `filesystem`, `repository`, `path`…
+        pub kind: String,
+        pub digests: Vec<String>,
+        /// When the image was built (RFC 3339).
+        pub created: Option<String>,
+    }
+
+    /// An OpenVEX statement.
+    #[derive(JsonSchema)]
+    #[schemars(deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub struct Vex {
+        /// `not_affected`, `affected`, `fixed` or `under_investigation`.
+        pub status: String,
+        pub justification: Option<String>,
+        pub products: Vec<String>,
+        pub location: Location,
+    }
+
+    /// A container image the change deploys.
+    #[derive(JsonSchema)]
+    #[schemars(deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub struct Image {
+        /// As written in the manifest.
+        pub image: String,
+        /// Normalised (`docker.io/library/nginx`), with its tag and digest.
+        pub repository: String,
+        pub tag: Option<String>,
+        pub digest: Option<String>,
+        /// The workload and container that run it.
+        pub resource: String,
+        pub container: String,
+        pub location: Option<Location>,
+        /// When it was built, from a report of it (RFC 3339).
+        pub created: Option<String>,
+        /// The `--vulns` reports of it.
+        pub reports: Vec<String>,
+    }
+
+    /// A certificate the change deploys: what it says publicly.
+    #[derive(JsonSchema)]
+    #[schemars(deny_unknown_fields)]
+    #[allow(dead_code)]
+    pub struct Certificate {
+        /// What holds it (`Secret payments/api-tls tls.crt`, `tls_self_signed_cert.ca`, a file).
+        pub what: String,
+        pub location: Location,
+        pub subject: Option<String>,
+        pub issuer: Option<String>,
+        pub sans: Vec<String>,
+        pub not_before: Option<String>,
+        pub not_after: Option<String>,
+        /// Issued when applied: valid this long (seconds), renewed this long before its end.
+        pub validity_seconds: Option<i64>,
+        pub renew_before_seconds: Option<i64>,
+        /// SHA-256 of its DER encoding.
+        pub fingerprint: Option<String>,
+        /// Whether the change writes it.
+        pub written: bool,
+        /// Why it could not be read.
+        pub unreadable: Option<String>,
     }
 }
