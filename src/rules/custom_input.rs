@@ -239,9 +239,7 @@ fn maintenance(change: &ChangeSet) -> (Value, Value) {
             let vex = m
                 .vex
                 .iter()
-                .find(|x| {
-                    x.vulnerability == v.id || v.aliases.iter().any(|a| *a == x.vulnerability)
-                })
+                .find(|x| x.vulnerability == v.id || v.aliases.contains(&x.vulnerability))
                 .map(|x| {
                     obj(vec![
                         ("status", Value::from(x.status.as_str())),
