@@ -552,3 +552,106 @@ fn a_records_post_review_counts_as_the_emergency_review() {
     assert_eq!(on_it, Vec::<&str>::new(), "{:#}", a["findings"]);
     assert_eq!(a["summary"]["records"]["failing"], 0);
 }
+
+/// Security maintenance in the audit: members of roles who did nothing within
+/// `access_review.stale_after` (their commits, approvals and reviews counted, from before the
+/// period too), the last review of every role, and the vulnerabilities of `--vulns` past
+/// their deadline.
+#[test]
+fn stale_role_members_overdue_vulnerabilities_and_role_reviews() {
+    let dir = tempfile::tempdir().unwrap();
+    build(&dir.path().join("repo"));
+    let policy = POLICY.replace(
+        "  security-officer: [carol]\n",
+        "  security-officer: [carol]\n  dba: [erin]\n  auditor: [frank, \"@acme/auditors\"]\n",
+    ) + "access_review:\n  every: 90d\n  stale_after: 30d\n  reviews: reviews.yaml\n";
+    std::fs::write(dir.path().join("policy.yaml"), policy).unwrap();
+    std::fs::write(
+        dir.path().join("repo/reviews.yaml"),
+        "- at: 2026-11-20T09:00:00Z\n  by: frank\n  roles: [system-owner, infra-lead, security-officer, auditor]\n  removed: [mallory]\n- at: 2026-03-01\n  by: frank\n  roles: [dba]\n",
+    )
+    .unwrap();
+    let out = common::changegate()
+        .arg("audit")
+        .arg("--repo")
+        .arg(dir.path().join("repo"))
+        .arg("--policy")
+        .arg(dir.path().join("policy.yaml"))
+        .args([
+            "--branch",
+            "main",
+            "--since",
+            "2026-11-25",
+            "--until",
+            "2026-11-30",
+        ])
+        .args(["--now", "2026-12-01T06:00:00Z", "--format", "json"])
+        .args(["--vulns", "testdata/vulns/trivy-image.json"])
+        .output()
+        .unwrap();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let of = |rule: &str| -> Vec<String> {
+        report["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| f["rule"] == rule)
+            .map(|f| f["message"].as_str().unwrap().to_string())
+            .collect()
+    };
+    // alice, bob and carol acted before the period (read anyway); frank reviewed; erin
+    // never did anything; a team is not judged.
+    assert_eq!(
+        of("CG512"),
+        [
+            "`erin` of role `dba` has no commit, approval or review in the history read (from 2026-11-01T06:00:00Z), longer than `access_review.stale_after` 30d"
+        ],
+        "{report:#}"
+    );
+    let vulns = of("CG513");
+    assert_eq!(vulns.len(), 2, "{report:#}");
+    assert!(
+        vulns
+            .iter()
+            .any(|v| v.starts_with("`CVE-2026-10001` (critical) in `libssl3`")),
+        "{vulns:?}"
+    );
+    let roles = report["roles"].as_array().unwrap();
+    let dba = roles.iter().find(|r| r["role"] == "dba").unwrap();
+    assert_eq!(dba["overdue"], true);
+    assert_eq!(dba["last_reviewed"], "2026-03-01T00:00:00Z");
+    let owner = roles.iter().find(|r| r["role"] == "system-owner").unwrap();
+    assert_eq!(
+        (owner["overdue"].clone(), owner["reviewed_by"].clone()),
+        (json!(false), json!("frank"))
+    );
+    // The text and Markdown list the roles' reviews.
+    let md = common::changegate()
+        .arg("audit")
+        .arg("--repo")
+        .arg(dir.path().join("repo"))
+        .arg("--policy")
+        .arg(dir.path().join("policy.yaml"))
+        .args([
+            "--branch",
+            "main",
+            "--since",
+            "2026-11-25",
+            "--until",
+            "2026-11-30",
+        ])
+        .args(["--now", "2026-12-01T06:00:00Z", "--format", "markdown"])
+        .output()
+        .unwrap();
+    let md = String::from_utf8_lossy(&md.stdout);
+    assert!(
+        md.contains("| dba | erin | 2026-03-01T00:00:00Z | frank | **overdue** |"),
+        "{md}"
+    );
+}

@@ -495,3 +495,56 @@ fn the_ledger_cannot_be_written_outside_the_repository() {
         .collect();
     assert_eq!(escaped, ["repo"]);
 }
+
+/// The table as SARIF (valid against the OASIS schema, one rule per id, overdue as errors,
+/// set-aside suppressed) and as a self-contained HTML page.
+#[test]
+fn sarif_and_html() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = vulns(
+        dir.path(),
+        &[
+            "--now",
+            "2026-11-28T02:00:00Z",
+            "--format",
+            "sarif",
+            "--format",
+            &format!("html={}", dir.path().join("vulns.html").display()),
+        ],
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    common::assert_valid_sarif(&sarif);
+    let run = &sarif["runs"][0];
+    let results = run["results"].as_array().unwrap();
+    let errors = results.iter().filter(|r| r["level"] == "error").count();
+    assert_eq!(errors, 2);
+    let zlib = results
+        .iter()
+        .find(|r| r["ruleId"] == "CVE-2026-10417")
+        .unwrap();
+    assert_eq!(zlib["suppressions"][0]["kind"], "external");
+    for r in results {
+        let i = r["ruleIndex"].as_u64().unwrap() as usize;
+        assert_eq!(run["tool"]["driver"]["rules"][i]["id"], r["ruleId"]);
+        assert!(
+            r["locations"][0]["physicalLocation"]["region"]["startLine"]
+                .as_u64()
+                .unwrap()
+                >= 1
+        );
+    }
+    let prints: std::collections::HashSet<&str> = results
+        .iter()
+        .map(|r| {
+            r["partialFingerprints"]["changegate-vuln/v1"]
+                .as_str()
+                .unwrap()
+        })
+        .collect();
+    assert_eq!(prints.len(), results.len(), "fingerprints are unique");
+    let html = std::fs::read_to_string(dir.path().join("vulns.html")).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
+    assert!(html.contains("<tr class=\"overdue\">"), "{html}");
+    assert!(!html.contains("<script"), "{html}");
+}

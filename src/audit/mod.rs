@@ -4,6 +4,7 @@
 //! self-contained HTML page with an SVG timeline.
 
 mod checks;
+pub mod maintenance;
 pub mod render;
 
 use std::collections::BTreeMap;
@@ -186,6 +187,9 @@ pub struct Audit {
     /// Each deploy record of the period and its close (with `--records`).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub spans: Vec<Span>,
+    /// The last access review of every role (with `access_review.reviews`).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub roles: Vec<maintenance::RoleReview>,
 }
 
 impl Audit {
@@ -234,6 +238,8 @@ pub struct RecordInfo {
     pub revalidated: bool,
     /// Its verdict was `pass` (a deploy the gate blocked is not expected to be closed).
     pub passed: bool,
+    /// The approvals its change record holds: who, when.
+    pub approvals: Vec<(String, DateTime<Utc>)>,
 }
 
 /// A change's span from its deploy record to its closing record, for the timeline.
@@ -256,14 +262,15 @@ pub struct Span {
     pub close_record: Option<String>,
 }
 
-/// Reviews the branch history over `[since, until)` at time `now`.
+/// Reviews the branch history over `[since, until)` at time `now`, with what security
+/// maintenance the audit was given (reports, ledger, access reviews).
 pub fn audit(
     history: &History,
     policy: &Policy,
-    since: DateTime<Utc>,
-    until: DateTime<Utc>,
+    (since, until): (DateTime<Utc>, DateTime<Utc>),
     now: DateTime<Utc>,
     records: Option<&[RecordInfo]>,
+    maint: &crate::model::maint::Maintenance,
 ) -> Audit {
     let period = checks::Period::new(history, policy, since, until, now, records);
     // With environments, each change is reviewed under the policy of every environment its
@@ -311,8 +318,13 @@ pub fn audit(
         spans = s;
         summary
     });
+    findings.extend(maintenance::stale_members(
+        history, policy, records, maint, now,
+    ));
+    findings.extend(maintenance::overdue_vulnerabilities(policy, maint, now));
     let mut review = summarise(history, policy, &period, changes, findings, record_summary);
     review.spans = spans;
+    review.roles = maintenance::role_reviews(policy, maint, now);
     review
 }
 
@@ -488,6 +500,7 @@ fn summarise(
         findings,
         windows,
         spans: Vec::new(),
+        roles: Vec::new(),
     }
 }
 
@@ -557,6 +570,17 @@ pub fn read_records(
                     .and_then(serde_json::Value::as_bool)
                     .unwrap_or(false),
                 passed: rec.str_at("/verdict") == Some("pass"),
+                approvals: v
+                    .pointer("/change/approvals")
+                    .and_then(serde_json::Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .filter_map(|a| {
+                        let by = a.get("by")?.as_str()?.to_string();
+                        let at = crate::model::time::parse_rfc3339(a.get("at")?.as_str()?).ok()?;
+                        Some((by, at))
+                    })
+                    .collect(),
             })
         })
         .collect()

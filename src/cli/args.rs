@@ -275,7 +275,8 @@ pub struct VulnsArgs {
     /// The time taken as now (RFC 3339). Default: the clock.
     #[arg(long, value_name = "RFC3339", env = "CHANGEGATE_NOW")]
     pub now: Option<String>,
-    /// `text` (default), `json` or `markdown`, optionally to a file: `markdown=vulns.md`.
+    /// `text` (default), `json`, `markdown`, `sarif` or `html`, optionally to a file:
+    /// `sarif=vulns.sarif`.
     /// Repeatable; at most one to standard output.
     #[arg(long = "format", short = 'o', value_name = "FORMAT[=PATH]")]
     pub formats: Vec<String>,
@@ -390,6 +391,10 @@ pub struct AuditArgs {
     /// Repeatable; at most one to standard output.
     #[arg(long = "format", value_name = "FORMAT[=PATH]")]
     pub formats: Vec<String>,
+    /// Vulnerability reports of what runs (and OpenVEX documents): files, directories or
+    /// globs; every vulnerability past its patching deadline is a finding. Repeatable.
+    #[arg(long, value_name = "PATH")]
+    pub vulns: Vec<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

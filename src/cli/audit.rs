@@ -28,11 +28,18 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
         "changegate: reading the branch's history…",
         super::progress::wanted(false),
     );
-    let (policy, history) = rayon::join(
-        || policy.load(&args.repo),
-        || input::history::load(&args.repo, args.branch.as_deref(), since),
+    let policy = policy.load(&args.repo)?;
+    // Stale role members are judged over `access_review.stale_after`, even before the period.
+    let read_from = policy
+        .maintenance
+        .stale_after
+        .map_or(since, |d| since.min(now - d));
+    let root = changegate::load::maint::worktree_root(&args.repo);
+    let (maint, history) = rayon::join(
+        || changegate::load::maint::from_worktree(&root, &policy, &args.vulns),
+        || input::history::load(&args.repo, args.branch.as_deref(), read_from),
     );
-    let (policy, mut history) = (policy?, history?);
+    let (maint, mut history) = (maint?, history?);
     // Records are held to the signatures the policy asks for.
     let signing = changegate::audit::record_signing(&policy, &args.repo)?;
     let records = args
@@ -43,7 +50,14 @@ pub fn run(args: &AuditArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
     if policy.has_environments() {
         input::history::add_paths(&args.repo, &mut history)?;
     }
-    let review = changegate::audit::audit(&history, &policy, since, until, now, records.as_deref());
+    let review = changegate::audit::audit(
+        &history,
+        &policy,
+        (since, until),
+        now,
+        records.as_deref(),
+        &maint,
+    );
     progress.finish();
     for (format, dest) in &formats {
         let mut buf = Vec::new();

@@ -196,6 +196,59 @@ pub(super) fn secret_certificates(
         .collect()
 }
 
+/// What `vulns` and `audit` read outside a check: the reports and OpenVEX documents of
+/// `vulns` (in parallel), the ledger and the access reviews from the working tree of the
+/// repository rooted at `repo_root` (those commands run on the default branch, whose tree is
+/// the trusted one).
+pub fn from_worktree(
+    repo_root: &Path,
+    policy: &Policy,
+    vulns: &[std::path::PathBuf],
+) -> Result<Maintenance, Error> {
+    let paths = crate::input::vulns::expand(vulns)?;
+    let read: Vec<Result<VulnInput, Error>> = paths
+        .par_iter()
+        .map(|p| crate::input::vulns::load(p))
+        .collect();
+    let mut m = Maintenance::default();
+    let mut errors = Vec::new();
+    for r in read {
+        match r {
+            Ok(VulnInput::Report(r)) => m.vulns.push(r),
+            Ok(VulnInput::Vex { statements, .. }) => m.vex.extend(statements),
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::from_many(errors));
+    }
+    m.ledger = crate::input::vulns::read_ledger(&repo_root.join(&policy.file.patching.ledger))?;
+    if let Some(rel) = &policy.file.access_review.reviews {
+        let path = repo_root.join(rel);
+        m.reviews = Some(if path.exists() {
+            let f = crate::input::text::read(&path, LimitKind::Certificates)?;
+            let sha = crate::input::text::sha256_hex(f.text.as_bytes());
+            let mut r = crate::input::maint::access_reviews(rel, &f.text, sha)?;
+            r.path.clone_from(rel);
+            r
+        } else {
+            crate::model::maint::AccessReviews {
+                path: rel.clone(),
+                ..Default::default()
+            }
+        });
+    }
+    Ok(m)
+}
+
+/// The root of the repository `repo` is in (its working tree), else `repo` itself.
+pub fn worktree_root(repo: &Path) -> std::path::PathBuf {
+    git2::Repository::discover(repo)
+        .ok()
+        .and_then(|r| r.workdir().map(Path::to_path_buf))
+        .unwrap_or_else(|| repo.to_path_buf())
+}
+
 fn writes(a: Action) -> bool {
     a.writes()
 }

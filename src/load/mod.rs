@@ -7,7 +7,7 @@
 
 mod environments;
 pub mod kube;
-mod maint;
+pub mod maint;
 mod read;
 mod record;
 mod records;

@@ -184,6 +184,8 @@ pub static AUDIT_RULES: &[&(dyn Meta + Sync)] = &[
     &audit::change_not_closed::ChangeNotClosed,
     &audit::emergency_without_baseline::EmergencyWithoutBaseline,
     &audit::unsuccessful_change::UnsuccessfulChange,
+    &audit::stale_role_member::StaleRoleMember,
+    &audit::overdue_vulnerability::OverdueVulnerability,
 ];
 
 /// The rules of `changegate close`, sorted by code: the post-maintenance checks of a change

@@ -248,6 +248,30 @@ pub fn render(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     writeln!(w, "</tbody></table>")?;
+    if !a.roles.is_empty() {
+        writeln!(w, "<h2>Access reviews</h2>")?;
+        writeln!(
+            w,
+            "<table class=\"controls\"><thead><tr><th>Role</th><th>Members</th><th>Last reviewed</th><th>By</th><th>Status</th></tr></thead><tbody>"
+        )?;
+        for r in &a.roles {
+            writeln!(
+                w,
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+                escape(&r.role),
+                escape(&r.members.join(", ")),
+                r.last_reviewed
+                    .map_or_else(|| "never".into(), crate::model::time::fmt_time),
+                escape(r.reviewed_by.as_deref().unwrap_or("-")),
+                if r.overdue {
+                    "<strong>overdue</strong>"
+                } else {
+                    "ok"
+                }
+            )?;
+        }
+        writeln!(w, "</tbody></table>")?;
+    }
     writeln!(w, "<h2>Findings</h2>")?;
     if a.findings.is_empty() {
         writeln!(w, "<p>None.</p>")?;

@@ -90,6 +90,24 @@ fn text(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
             )?;
         }
     }
+    if !a.roles.is_empty() {
+        writeln!(w)?;
+        writeln!(
+            w,
+            "{:<24} {:<22} {:<16} STATUS",
+            "ROLE", "LAST REVIEWED", "BY"
+        )?;
+        for r in &a.roles {
+            writeln!(
+                w,
+                "{:<24} {:<22} {:<16} {}",
+                inert(&r.role),
+                r.last_reviewed.map_or_else(|| "never".into(), fmt_time),
+                inert(r.reviewed_by.as_deref().unwrap_or("-")),
+                if r.overdue { "overdue" } else { "ok" }
+            )?;
+        }
+    }
     if !a.findings.is_empty() {
         writeln!(w)?;
         for f in &a.findings {
@@ -164,6 +182,24 @@ fn markdown(a: &Audit, w: &mut dyn Write) -> io::Result<()> {
                 f.category.as_str(),
                 target,
                 cell(&f.message)
+            )?;
+        }
+    }
+    if !a.roles.is_empty() {
+        writeln!(w)?;
+        writeln!(w, "## Access reviews")?;
+        writeln!(w)?;
+        writeln!(w, "| Role | Members | Last reviewed | By | Status |")?;
+        writeln!(w, "|---|---|---|---|---|")?;
+        for r in &a.roles {
+            writeln!(
+                w,
+                "| {} | {} | {} | {} | {} |",
+                cell(&r.role),
+                cell(&r.members.join(", ")),
+                r.last_reviewed.map_or_else(|| "never".into(), fmt_time),
+                cell(r.reviewed_by.as_deref().unwrap_or("-")),
+                if r.overdue { "**overdue**" } else { "ok" }
             )?;
         }
     }
