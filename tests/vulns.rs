@@ -19,7 +19,7 @@ fn input(name: &str) -> VulnInput {
 fn load(name: &str) -> changegate::model::vuln::VulnReport {
     match input(name) {
         VulnInput::Report(r) => r,
-        VulnInput::Vex { .. } => panic!("{name} is not a report"),
+        other => panic!("{name} is not one report: {other:?}"),
     }
 }
 
@@ -227,6 +227,10 @@ fn the_scanners_golden_files() {
                 .is_some_and(|t| t == "container_scanning" || t == "dependency_scanning");
         match changegate::input::vulns::load(f) {
             Ok(VulnInput::Vex { .. }) => read += 1,
+            Ok(VulnInput::Reports(rs)) => {
+                read += 1;
+                vulns += rs.iter().map(|r| r.vulnerabilities.len()).sum::<usize>();
+            }
             Ok(VulnInput::Report(r)) => {
                 read += 1;
                 vulns += r.vulnerabilities.len();
@@ -547,4 +551,48 @@ fn sarif_and_html() {
     assert!(html.starts_with("<!DOCTYPE html>") && html.trim_end().ends_with("</html>"));
     assert!(html.contains("<tr class=\"overdue\">"), "{html}");
     assert!(!html.contains("<script"), "{html}");
+}
+
+/// `trivy k8s -f json`: one report per image of each resource (misconfiguration-only
+/// resources skipped), the images matched to what the change deploys like any image report.
+#[test]
+fn trivy_k8s_report() {
+    let read = input("trivy-k8s.json");
+    let VulnInput::Reports(reports) = read else {
+        panic!("not read as a cluster report: {read:?}");
+    };
+    assert_eq!(reports.len(), 2, "{reports:#?}");
+    assert_eq!(reports[0].artifact.name, "ghcr.io/acme/api:1.4.2");
+    assert_eq!(reports[0].artifact.kind, "container_image");
+    assert_eq!(reports[0].vulnerabilities.len(), 1);
+    assert_eq!(reports[0].vulnerabilities[0].id, "CVE-2026-10001");
+    assert!(reports[1].vulnerabilities.is_empty());
+    assert_eq!(
+        reports[1]
+            .artifact
+            .created
+            .map(changegate::model::time::fmt_time)
+            .as_deref(),
+        Some("2026-10-22T11:00:00Z")
+    );
+    // At the gate: the Deployment's image is matched by digest.
+    let out = common::changegate()
+        .args(["check", "--now", "2026-11-28T02:00:00Z", "--format", "json"])
+        .args(["--policy", "testdata/rules/policy.yaml"])
+        .args([
+            "--manifests",
+            "testdata/rules/CG701/fail-critical-past-48h/manifests.yaml",
+        ])
+        .args(["--vulns", "testdata/vulns/trivy-k8s.json"])
+        .output()
+        .unwrap();
+    let report = common::decided(&out);
+    let hits: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "CG701")
+        .collect();
+    assert_eq!(hits.len(), 1, "{report:#}");
+    assert_eq!(hits[0]["target"], "CVE-2026-10001");
 }

@@ -41,8 +41,8 @@ pub fn run(args: &VulnsArgs, out: &mut dyn Write) -> Result<ExitCode, Error> {
     let mut vex = Vec::new();
     for r in read {
         match r {
-            VulnInput::Report(r) => reports.push(r),
             VulnInput::Vex { statements, .. } => vex.extend(statements),
+            read => reports.extend(read.into_reports()),
         }
     }
     let ledger_path = root_of(&args.repo).join(&policy.file.patching.ledger);

@@ -38,6 +38,10 @@ struct Probe<'a> {
     metadata: Option<&'a RawValue>,
     #[serde(rename = "Results", borrow)]
     results: Option<&'a RawValue>,
+    #[serde(rename = "ClusterName")]
+    cluster_name: Option<String>,
+    #[serde(rename = "Resources", borrow)]
+    resources: Option<&'a RawValue>,
     #[serde(borrow)]
     matches: Option<&'a RawValue>,
     #[serde(borrow)]
@@ -128,6 +132,13 @@ pub fn parse(name: &str, text: &str, sha256: String) -> Result<VulnInput, Error>
             sha256,
         });
     }
+    if probe.resources.is_some() && probe.cluster_name.is_some() {
+        let mut reports = trivy_k8s(name, text, &index, &probe)?;
+        for r in &mut reports {
+            r.sha256.clone_from(&sha256);
+        }
+        return Ok(VulnInput::Reports(reports));
+    }
     let mut report = if probe.schema_version.is_some() && probe.artifact_name.is_some() {
         trivy(name, text, &index, &probe)?
     } else if probe.matches.is_some() && (probe.descriptor.is_some() || probe.source.is_some()) {
@@ -169,6 +180,8 @@ struct TrivyImageConfig {
 
 #[derive(Deserialize)]
 struct TrivyResult<'a> {
+    #[serde(rename = "Target", default)]
+    target: String,
     #[serde(rename = "Vulnerabilities", borrow, default)]
     vulnerabilities: Option<Vec<&'a RawValue>>,
 }
@@ -235,11 +248,25 @@ fn trivy(
         Some(raw) => typed(name, text, index, raw, "`Results`")?,
         None => Vec::new(),
     };
+    Ok(VulnReport {
+        path: name.to_string(),
+        sha256: String::new(),
+        scanner: "trivy",
+        scanned_at: time(probe.created_at.as_deref()),
+        artifact,
+        vulnerabilities: trivy_vulns(name, text, index, results.iter())?,
+    })
+}
+
+/// The vulnerabilities of Trivy results.
+fn trivy_vulns<'r, 'a: 'r>(
+    name: &str,
+    text: &str,
+    index: &LineIndex<'_>,
+    results: impl Iterator<Item = &'r TrivyResult<'a>>,
+) -> Result<Vec<Vulnerability>, Error> {
     let mut vulnerabilities = Vec::new();
-    for raw in results
-        .iter()
-        .flat_map(|r| r.vulnerabilities.iter().flatten())
-    {
+    for raw in results.flat_map(|r| r.vulnerabilities.iter().flatten()) {
         let v: TrivyVuln = typed(name, text, index, raw, "a Trivy vulnerability")?;
         // `1.2.4, 1.3.1`: the first that fixes it.
         let fixed = v
@@ -259,14 +286,113 @@ fn trivy(
             location: Location::new(name, Some(pos_of(index, text, raw))),
         });
     }
-    Ok(VulnReport {
-        path: name.to_string(),
-        sha256: String::new(),
-        scanner: "trivy",
-        scanned_at: time(probe.created_at.as_deref()),
-        artifact,
-        vulnerabilities,
-    })
+    Ok(vulnerabilities)
+}
+
+/// One resource of a `trivy k8s -f json` report.
+#[derive(Deserialize)]
+struct TrivyK8sResource<'a> {
+    #[serde(rename = "Namespace", default)]
+    namespace: String,
+    #[serde(rename = "Kind", default)]
+    kind: String,
+    #[serde(rename = "Name", default)]
+    name: String,
+    #[serde(rename = "Metadata", default)]
+    metadata: Vec<TrivyK8sImage>,
+    #[serde(rename = "Results", borrow, default)]
+    results: Option<Vec<TrivyResult<'a>>>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct TrivyK8sImage {
+    #[serde(rename = "ImageID")]
+    image_id: Option<String>,
+    #[serde(rename = "RepoTags")]
+    repo_tags: Vec<String>,
+    #[serde(rename = "RepoDigests")]
+    repo_digests: Vec<String>,
+    #[serde(rename = "ImageConfig")]
+    image_config: Option<TrivyImageConfig>,
+}
+
+/// `trivy k8s -f json`: every resource's images, each one report (a resource's results are
+/// its images': an OS result whose `Target` names an image goes to that image, the others to
+/// the resource's first image). Resources without images (misconfigurations only) hold no
+/// vulnerabilities and are skipped.
+fn trivy_k8s(
+    name: &str,
+    text: &str,
+    index: &LineIndex<'_>,
+    probe: &Probe<'_>,
+) -> Result<Vec<VulnReport>, Error> {
+    let resources: Vec<TrivyK8sResource<'_>> = match probe.resources {
+        Some(raw) => typed(name, text, index, raw, "`Resources`")?,
+        None => Vec::new(),
+    };
+    let mut out = Vec::new();
+    for res in &resources {
+        let results = res.results.as_deref().unwrap_or_default();
+        if res.metadata.is_empty() {
+            let vulnerabilities = trivy_vulns(name, text, index, results.iter())?;
+            if !vulnerabilities.is_empty() {
+                out.push(VulnReport {
+                    path: name.to_string(),
+                    sha256: String::new(),
+                    scanner: "trivy",
+                    scanned_at: None,
+                    artifact: Artifact {
+                        name: format!("{}/{}/{}", res.namespace, res.kind, res.name),
+                        kind: "kubernetes_resource".into(),
+                        ..Artifact::default()
+                    },
+                    vulnerabilities,
+                });
+            }
+            continue;
+        }
+        let owner = |r: &TrivyResult<'_>| -> usize {
+            res.metadata
+                .iter()
+                .position(|m| {
+                    m.repo_tags
+                        .iter()
+                        .chain(&m.repo_digests)
+                        .any(|t| r.target.starts_with(t.as_str()))
+                })
+                .unwrap_or(0)
+        };
+        for (i, m) in res.metadata.iter().enumerate() {
+            let mine = results.iter().filter(|r| owner(r) == i);
+            let mut digests: Vec<String> = m
+                .repo_digests
+                .iter()
+                .filter_map(|r| digest_of(r).map(str::to_string))
+                .collect();
+            digests.extend(m.image_id.clone());
+            out.push(VulnReport {
+                path: name.to_string(),
+                sha256: String::new(),
+                scanner: "trivy",
+                scanned_at: None,
+                artifact: Artifact {
+                    name: m
+                        .repo_tags
+                        .first()
+                        .or(m.repo_digests.first())
+                        .cloned()
+                        .unwrap_or_else(|| format!("{}/{}/{}", res.namespace, res.kind, res.name)),
+                    kind: "container_image".into(),
+                    digests,
+                    repo_digests: m.repo_digests.clone(),
+                    created: time(m.image_config.as_ref().and_then(|c| c.created.as_deref())),
+                },
+                vulnerabilities: trivy_vulns(name, text, index, mine)?,
+            });
+        }
+    }
+    Ok(out)
 }
 
 #[derive(Deserialize, Default)]

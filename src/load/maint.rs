@@ -52,21 +52,8 @@ pub(super) fn add(
         },
     );
     let mut errors = Vec::new();
-    for r in vulns {
+    for (p, r) in vuln_paths.iter().zip(vulns) {
         match r {
-            Ok(VulnInput::Report(mut r)) => {
-                r.path = relative_name(cwd, &r.path);
-                for v in &mut r.vulnerabilities {
-                    v.location.path = relative_name(cwd, &v.location.path);
-                }
-                inputs.push(InputInfo::new(
-                    InputKind::Vulns,
-                    r.path.clone(),
-                    r.sha256.clone(),
-                    r.vulnerabilities.len(),
-                ));
-                m.vulns.push(r);
-            }
             Ok(VulnInput::Vex {
                 path,
                 sha256,
@@ -82,6 +69,30 @@ pub(super) fn add(
                     statements.len(),
                 ));
                 m.vex.extend(statements);
+            }
+            Ok(read) => {
+                let sha256 = match &read {
+                    VulnInput::Report(r) => r.sha256.clone(),
+                    VulnInput::Reports(rs) => {
+                        rs.first().map(|r| r.sha256.clone()).unwrap_or_else(|| {
+                            crate::input::text::read_bytes(&cwd.join(p), LimitKind::Vulns)
+                                .map(|(_, b)| crate::input::text::sha256_hex(&b))
+                                .unwrap_or_default()
+                        })
+                    }
+                    VulnInput::Vex { .. } => String::new(),
+                };
+                let mut items = 0;
+                for mut r in read.into_reports() {
+                    r.path = relative_name(cwd, &r.path);
+                    for v in &mut r.vulnerabilities {
+                        v.location.path = relative_name(cwd, &v.location.path);
+                    }
+                    items += r.vulnerabilities.len();
+                    m.vulns.push(r);
+                }
+                let name = relative_name(cwd, &cwd.join(p).display().to_string());
+                inputs.push(InputInfo::new(InputKind::Vulns, name, sha256, items));
             }
             Err(e) => errors.push(e),
         }
@@ -214,8 +225,8 @@ pub fn from_worktree(
     let mut errors = Vec::new();
     for r in read {
         match r {
-            Ok(VulnInput::Report(r)) => m.vulns.push(r),
             Ok(VulnInput::Vex { statements, .. }) => m.vex.extend(statements),
+            Ok(read) => m.vulns.extend(read.into_reports()),
             Err(e) => errors.push(e),
         }
     }

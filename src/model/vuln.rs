@@ -133,12 +133,25 @@ impl VexStatement {
 #[serde(untagged)]
 pub enum VulnInput {
     Report(VulnReport),
+    /// A report of many artefacts (`trivy k8s`): one report per image of each resource.
+    Reports(Vec<VulnReport>),
     /// An OpenVEX document: its path, SHA-256 and statements.
     Vex {
         path: String,
         sha256: String,
         statements: Vec<VexStatement>,
     },
+}
+
+impl VulnInput {
+    /// The reports it holds (none for an OpenVEX document).
+    pub fn into_reports(self) -> Vec<VulnReport> {
+        match self {
+            VulnInput::Report(r) => vec![r],
+            VulnInput::Reports(rs) => rs,
+            VulnInput::Vex { .. } => Vec::new(),
+        }
+    }
 }
 
 /// The key of a vulnerability in an artefact: the ledger's, and how findings are told apart.
