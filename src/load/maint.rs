@@ -33,89 +33,7 @@ pub(super) fn add(
     inputs: &mut Vec<InputInfo>,
 ) -> Result<(), Error> {
     let repo_root = &super::repo_root(root, req, cwd);
-    let mut m = Maintenance::default();
-    // Reports and certificate files are independent: read in parallel, every error reported.
-    let vuln_paths = crate::input::vulns::expand(&req.vulns)?;
-    let cert_paths = crate::input::x509::expand(&req.certs)?;
-    let (vulns, certs) = rayon::join(
-        || {
-            vuln_paths
-                .par_iter()
-                .map(|p| crate::input::vulns::load(&cwd.join(p)))
-                .collect::<Vec<_>>()
-        },
-        || {
-            cert_paths
-                .par_iter()
-                .map(|p| crate::input::x509::load(&cwd.join(p)))
-                .collect::<Vec<_>>()
-        },
-    );
-    let mut errors = Vec::new();
-    for (p, r) in vuln_paths.iter().zip(vulns) {
-        match r {
-            Ok(VulnInput::Vex {
-                path,
-                sha256,
-                mut statements,
-            }) => {
-                for x in &mut statements {
-                    x.location.path = relative_name(cwd, &x.location.path);
-                }
-                inputs.push(InputInfo::new(
-                    InputKind::Vulns,
-                    relative_name(cwd, &path),
-                    sha256,
-                    statements.len(),
-                ));
-                m.vex.extend(statements);
-            }
-            Ok(read) => {
-                let sha256 = match &read {
-                    VulnInput::Report(r) => r.sha256.clone(),
-                    VulnInput::Reports(rs) => {
-                        rs.first().map(|r| r.sha256.clone()).unwrap_or_else(|| {
-                            crate::input::text::read_bytes(&cwd.join(p), LimitKind::Vulns)
-                                .map(|(_, b)| crate::input::text::sha256_hex(&b))
-                                .unwrap_or_default()
-                        })
-                    }
-                    VulnInput::Vex { .. } => String::new(),
-                };
-                let mut items = 0;
-                for mut r in read.into_reports() {
-                    r.path = relative_name(cwd, &r.path);
-                    for v in &mut r.vulnerabilities {
-                        v.location.path = relative_name(cwd, &v.location.path);
-                    }
-                    items += r.vulnerabilities.len();
-                    m.vulns.push(r);
-                }
-                let name = relative_name(cwd, &cwd.join(p).display().to_string());
-                inputs.push(InputInfo::new(InputKind::Vulns, name, sha256, items));
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-    for (p, r) in cert_paths.iter().zip(certs) {
-        match r {
-            Ok(mut cs) => {
-                let name = relative_name(cwd, &cwd.join(p).display().to_string());
-                for c in &mut cs {
-                    c.what = relative_name(cwd, &c.what);
-                    c.location.path = relative_name(cwd, &c.location.path);
-                }
-                let sha = crate::input::text::read_bytes(&cwd.join(p), LimitKind::Certificates)
-                    .map(|(_, b)| crate::input::text::sha256_hex(&b))?;
-                inputs.push(InputInfo::new(InputKind::Certificates, name, sha, cs.len()));
-                m.certificates.extend(cs);
-            }
-            Err(e) => errors.push(e),
-        }
-    }
-    if !errors.is_empty() {
-        return Err(Error::from_many(errors));
-    }
+    let mut m = files(req, cwd, inputs)?;
     // Secrets: written when the change creates or updates the object.
     for (identity, mut c) in secrets {
         c.written = set
@@ -262,6 +180,95 @@ pub fn worktree_root(repo: &Path) -> std::path::PathBuf {
 
 fn writes(a: Action) -> bool {
     a.writes()
+}
+
+/// The files of `--vulns` and `--certs`, read in parallel (every error reported), each an
+/// input of the check.
+fn files(req: &Request, cwd: &Path, inputs: &mut Vec<InputInfo>) -> Result<Maintenance, Error> {
+    let mut m = Maintenance::default();
+    // Reports and certificate files are independent: read in parallel, every error reported.
+    let vuln_paths = crate::input::vulns::expand(&req.vulns)?;
+    let cert_paths = crate::input::x509::expand(&req.certs)?;
+    let (vulns, certs) = rayon::join(
+        || {
+            vuln_paths
+                .par_iter()
+                .map(|p| crate::input::vulns::load(&cwd.join(p)))
+                .collect::<Vec<_>>()
+        },
+        || {
+            cert_paths
+                .par_iter()
+                .map(|p| crate::input::x509::load(&cwd.join(p)))
+                .collect::<Vec<_>>()
+        },
+    );
+    let mut errors = Vec::new();
+    for (p, r) in vuln_paths.iter().zip(vulns) {
+        match r {
+            Ok(VulnInput::Vex {
+                path,
+                sha256,
+                mut statements,
+            }) => {
+                for x in &mut statements {
+                    x.location.path = relative_name(cwd, &x.location.path);
+                }
+                inputs.push(InputInfo::new(
+                    InputKind::Vulns,
+                    relative_name(cwd, &path),
+                    sha256,
+                    statements.len(),
+                ));
+                m.vex.extend(statements);
+            }
+            Ok(read) => {
+                let sha256 = match &read {
+                    VulnInput::Report(r) => r.sha256.clone(),
+                    VulnInput::Reports(rs) => {
+                        rs.first().map(|r| r.sha256.clone()).unwrap_or_else(|| {
+                            crate::input::text::read_bytes(&cwd.join(p), LimitKind::Vulns)
+                                .map(|(_, b)| crate::input::text::sha256_hex(&b))
+                                .unwrap_or_default()
+                        })
+                    }
+                    VulnInput::Vex { .. } => String::new(),
+                };
+                let mut items = 0;
+                for mut r in read.into_reports() {
+                    r.path = relative_name(cwd, &r.path);
+                    for v in &mut r.vulnerabilities {
+                        v.location.path = relative_name(cwd, &v.location.path);
+                    }
+                    items += r.vulnerabilities.len();
+                    m.vulns.push(r);
+                }
+                let name = relative_name(cwd, &cwd.join(p).display().to_string());
+                inputs.push(InputInfo::new(InputKind::Vulns, name, sha256, items));
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    for (p, r) in cert_paths.iter().zip(certs) {
+        match r {
+            Ok(mut cs) => {
+                let name = relative_name(cwd, &cwd.join(p).display().to_string());
+                for c in &mut cs {
+                    c.what = relative_name(cwd, &c.what);
+                    c.location.path = relative_name(cwd, &c.location.path);
+                }
+                let sha = crate::input::text::read_bytes(&cwd.join(p), LimitKind::Certificates)
+                    .map(|(_, b)| crate::input::text::sha256_hex(&b))?;
+                inputs.push(InputInfo::new(InputKind::Certificates, name, sha, cs.len()));
+                m.certificates.extend(cs);
+            }
+            Err(e) => errors.push(e),
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Error::from_many(errors));
+    }
+    Ok(m)
 }
 
 /// A duration as cert-manager writes one (Go's `2160h0m0s`) or Terraform's hours.
