@@ -3,6 +3,7 @@
 # gitlab-ci-local's shell executor, against a release served on 127.0.0.1 that ci/package.sh
 # packs from this checkout's binary — the way a project includes it, with its inputs:
 #   1. a blocked change: the job fails (exit 1) and keeps the Code Quality, JUnit and JSON reports;
+#      its `vulns` and `certs` inputs are read (an expired certificate among them);
 #   2. a change the gate cannot read: the job fails (exit 2) and still keeps the reports;
 #   3. the cached archive is reused on the next run (same version), checked again; an archive or
 #      a binary a merge request commits where the cache goes never runs;
@@ -56,6 +57,9 @@ project="$work/project"
 mkdir -p "$project/templates/changegate"
 cp templates/changegate/template.yml "$project/templates/changegate/"
 cp testdata/examples/change.yaml "$project/change.yaml"
+mkdir -p "$project/scans" "$project/tls"
+cp testdata/vulns/gitlab-dependency-scanning.json "$project/scans/"
+cp testdata/certs/expired.pem "$project/tls/"
 cd "$project"
 git init -q -b main
 git remote add origin https://gitlab.example.com/changegate-test/project.git
@@ -71,6 +75,7 @@ include:
       change: $2
       formats: sarif=changegate.sarif
       args: "$3"
+${EXTRA_INPUTS:-}
 YAML
   git add -A
   git -c user.name=ci -c user.email=ci@example.invalid commit -q -m "CHG-1234: pipeline" || true
@@ -93,10 +98,13 @@ fails() {
 }
 
 echo "-- 1. a blocked change: the job fails and keeps its reports"
-pipeline good change.yaml ""
+EXTRA_INPUTS='      vulns: scans/gitlab-dependency-scanning.json
+      certs: tls/expired.pem' pipeline good change.yaml ""
 fails
 expect "installed changegate $version"
 expect "error\[CG104/missing-approval\]"
+expect "error\[CG706/certificate-expiring\]"
+grep -q '"kind": "vulns"' changegate.json || { echo "FAIL: the vulns input was not read"; exit 1; }
 artifacts
 
 echo "-- 2. an unreadable change record: exit 2, the reports are still kept"
