@@ -17,7 +17,7 @@ cd "$(dirname "$0")/.."
 
 secs="${1:-60}"
 shift || true
-all=(plan hcl manifests policy change description commit_message record record_log github_event junit vulns)
+all=(plan hcl manifests policy change description commit_message record record_log github_event junit vulns certs)
 targets=("$@")
 [ ${#targets[@]} -eq 0 ] && targets=("${all[@]}")
 
@@ -38,6 +38,7 @@ seed() {
     description) find testdata -name '*.md' | put ;;
     junit) find testdata -name 'junit*.xml' | put ;;
     vulns) find testdata/vulns -type f | put ;;
+    certs) find testdata/certs -type f \( -name '*.pem' -o -name '*.der' \) | put ;;
     commit_message)
       printf 'CHG-12 Resize the database\n\nBody text.\n\nTicket: CHG-12\nApproved-by: Alice <alice@example.com>\nWindow: 2026-11-28T01:30:00Z/2026-11-28T03:00:00Z\n' > "$dir/trailers"
       printf 'fix\n\nEmergency: the site is down\nRollback: revert\n' > "$dir/emergency"

@@ -239,7 +239,7 @@ fn maintenance(change: &ChangeSet) -> (Value, Value) {
             let vex = m
                 .vex
                 .iter()
-                .find(|x| x.vulnerability == v.id || v.aliases.contains(&x.vulnerability))
+                .find(|x| crate::vulns::vex_matches(x, v, r))
                 .map(|x| {
                     obj(vec![
                         ("status", Value::from(x.status.as_str())),

@@ -98,7 +98,7 @@ pub struct Table {
 }
 
 /// Whether a statement is about this vulnerability of this artefact's package.
-fn vex_matches(s: &VexStatement, v: &Vulnerability, r: &VulnReport) -> bool {
+pub fn vex_matches(s: &VexStatement, v: &Vulnerability, r: &VulnReport) -> bool {
     let ids = |x: &str| x == v.id || v.aliases.iter().any(|a| a == x);
     if !(ids(&s.vulnerability) || s.aliases.iter().any(|a| ids(a))) {
         return false;

@@ -168,7 +168,10 @@ pub fn concerns(cx: &Context<'_>) -> Vec<Concern> {
         .entries
         .into_iter()
         .map(|entry| {
-            let report = relevant.iter().find(|r| r.path == entry.report);
+            // A cluster report holds many images under one path: the artefact tells them apart.
+            let report = relevant
+                .iter()
+                .find(|r| r.path == entry.report && r.artifact.key() == entry.artifact_key);
             let by: Vec<&Deployed<'_>> = images
                 .iter()
                 .filter(|d| report.is_some_and(|r| report_of(r, d.image)))
