@@ -575,6 +575,20 @@ fn trivy_k8s_report() {
             .as_deref(),
         Some("2026-10-22T11:00:00Z")
     );
+    // `--report summary` (the default) writes the same resources, consolidated, as `Findings`.
+    let VulnInput::Reports(summary) = input("trivy-k8s-summary.json") else {
+        panic!("the summary report is not read as a cluster report");
+    };
+    assert_eq!(
+        summary
+            .iter()
+            .map(|r| (r.artifact.name.as_str(), r.vulnerabilities.len()))
+            .collect::<Vec<_>>(),
+        [
+            ("ghcr.io/acme/api:1.4.2", 1),
+            ("registry.k8s.io/kube-proxy:v1.31.2", 0)
+        ]
+    );
     // At the gate: the Deployment's image is matched by digest.
     let out = common::changegate()
         .args(["check", "--now", "2026-11-28T02:00:00Z", "--format", "json"])

@@ -42,6 +42,9 @@ struct Probe<'a> {
     cluster_name: Option<String>,
     #[serde(rename = "Resources", borrow)]
     resources: Option<&'a RawValue>,
+    /// `trivy k8s --report summary` (the default): the resources, consolidated, as `Findings`.
+    #[serde(rename = "Findings", borrow)]
+    findings: Option<&'a RawValue>,
     #[serde(borrow)]
     matches: Option<&'a RawValue>,
     #[serde(borrow)]
@@ -132,7 +135,7 @@ pub fn parse(name: &str, text: &str, sha256: String) -> Result<VulnInput, Error>
             sha256,
         });
     }
-    if probe.resources.is_some() && probe.cluster_name.is_some() {
+    if (probe.resources.is_some() || probe.findings.is_some()) && probe.cluster_name.is_some() {
         let mut reports = trivy_k8s(name, text, &index, &probe)?;
         for r in &mut reports {
             r.sha256.clone_from(&sha256);
@@ -317,7 +320,8 @@ struct TrivyK8sImage {
     image_config: Option<TrivyImageConfig>,
 }
 
-/// `trivy k8s -f json`: every resource's images, each one report (a resource's results are
+/// `trivy k8s -f json` (`--report all`: `Resources`; `--report summary`, the default:
+/// `Findings`, the same resources consolidated): every resource's images, each one report (a resource's results are
 /// its images': an OS result whose `Target` names an image goes to that image, the others to
 /// the resource's first image). Resources without images (misconfigurations only) hold no
 /// vulnerabilities and are skipped.
@@ -327,9 +331,10 @@ fn trivy_k8s(
     index: &LineIndex<'_>,
     probe: &Probe<'_>,
 ) -> Result<Vec<VulnReport>, Error> {
-    let resources: Vec<TrivyK8sResource<'_>> = match probe.resources {
-        Some(raw) => typed(name, text, index, raw, "`Resources`")?,
-        None => Vec::new(),
+    let resources: Vec<TrivyK8sResource<'_>> = match (probe.resources, probe.findings) {
+        (Some(raw), _) => typed(name, text, index, raw, "`Resources`")?,
+        (None, Some(raw)) => typed(name, text, index, raw, "`Findings`")?,
+        (None, None) => Vec::new(),
     };
     let mut out = Vec::new();
     for res in &resources {
