@@ -193,13 +193,13 @@ fn files(req: &Request, cwd: &Path, inputs: &mut Vec<InputInfo>) -> Result<Maint
         || {
             vuln_paths
                 .par_iter()
-                .map(|p| crate::input::vulns::load(&cwd.join(p)))
+                .map(|p| crate::input::vulns::load(p))
                 .collect::<Vec<_>>()
         },
         || {
             cert_paths
                 .par_iter()
-                .map(|p| crate::input::x509::load(&cwd.join(p)))
+                .map(|p| crate::input::x509::load(p))
                 .collect::<Vec<_>>()
         },
     );
@@ -227,7 +227,7 @@ fn files(req: &Request, cwd: &Path, inputs: &mut Vec<InputInfo>) -> Result<Maint
                     VulnInput::Report(r) => r.sha256.clone(),
                     VulnInput::Reports(rs) => {
                         rs.first().map(|r| r.sha256.clone()).unwrap_or_else(|| {
-                            crate::input::text::read_bytes(&cwd.join(p), LimitKind::Vulns)
+                            crate::input::text::read_bytes(p, LimitKind::Vulns)
                                 .map(|(_, b)| crate::input::text::sha256_hex(&b))
                                 .unwrap_or_default()
                         })
@@ -243,7 +243,7 @@ fn files(req: &Request, cwd: &Path, inputs: &mut Vec<InputInfo>) -> Result<Maint
                     items += r.vulnerabilities.len();
                     m.vulns.push(r);
                 }
-                let name = relative_name(cwd, &cwd.join(p).display().to_string());
+                let name = relative_name(cwd, &p.display().to_string());
                 inputs.push(InputInfo::new(InputKind::Vulns, name, sha256, items));
             }
             Err(e) => errors.push(e),
@@ -252,12 +252,12 @@ fn files(req: &Request, cwd: &Path, inputs: &mut Vec<InputInfo>) -> Result<Maint
     for (p, r) in cert_paths.iter().zip(certs) {
         match r {
             Ok(mut cs) => {
-                let name = relative_name(cwd, &cwd.join(p).display().to_string());
+                let name = relative_name(cwd, &p.display().to_string());
                 for c in &mut cs {
                     c.what = relative_name(cwd, &c.what);
                     c.location.path = relative_name(cwd, &c.location.path);
                 }
-                let sha = crate::input::text::read_bytes(&cwd.join(p), LimitKind::Certificates)
+                let sha = crate::input::text::read_bytes(p, LimitKind::Certificates)
                     .map(|(_, b)| crate::input::text::sha256_hex(&b))?;
                 inputs.push(InputInfo::new(InputKind::Certificates, name, sha, cs.len()));
                 m.certificates.extend(cs);
