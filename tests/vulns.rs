@@ -104,7 +104,17 @@ fn trivy_sarif_report() {
         (v.package.as_str(), v.installed.as_str(), v.fixed.as_deref()),
         ("libssl3", "3.0.15-1~deb12u1", Some("3.0.15-1~deb12u2"))
     );
-    assert_eq!(r.artifact.name, "ghcr.io/acme/api");
+    // The image from the run's properties, as Trivy writes them.
+    assert_eq!(r.artifact.name, "ghcr.io/acme/api:1.4.2");
+    assert_eq!(r.artifact.kind, "container_image");
+    assert!(
+        r.artifact
+            .digests
+            .iter()
+            .any(|d| d.starts_with("sha256:4d5c1f3b")),
+        "{:?}",
+        r.artifact
+    );
     assert_eq!(v.location.line, Some(44)); // the result's `{`
 }
 
@@ -609,4 +619,37 @@ fn trivy_k8s_report() {
         .collect();
     assert_eq!(hits.len(), 1, "{report:#}");
     assert_eq!(hits[0]["target"], "CVE-2026-10001");
+}
+
+/// Grype's SARIF names the image in each result's message: the report is of that image.
+#[test]
+fn grype_sarif_names_its_image() {
+    let sarif = r#"{
+  "version": "2.1.0",
+  "$schema": "https://docs.oasis-open.org/sarif/sarif/v2.1.0/cos02/schemas/sarif-schema-2.1.0.json",
+  "runs": [{
+    "tool": { "driver": { "name": "Grype", "version": "0.87.0", "rules": [{
+      "id": "CVE-2026-10001-libssl3",
+      "help": { "text": "Vulnerability CVE-2026-10001\nSeverity: critical\nPackage: libssl3\nVersion: 3.0.15-1~deb12u1\nFix Version: 3.0.15-1~deb12u2\nType: deb\nLocation: /var/lib/dpkg/status\nData Namespace: debian:distro:debian:12\nLink: CVE-2026-10001" }
+    }] } },
+    "results": [{
+      "ruleId": "CVE-2026-10001-libssl3",
+      "level": "error",
+      "message": { "text": "A critical vulnerability in deb package: libssl3, version 3.0.15-1~deb12u1 was found in image ghcr.io/acme/api:1.4.2 at: /var/lib/dpkg/status" },
+      "locations": [{ "physicalLocation": { "artifactLocation": { "uri": "ghcr.io/acme/api:1.4.2/var/lib/dpkg/status" }, "region": { "startLine": 1 } } }]
+    }]
+  }]
+}"#;
+    let VulnInput::Report(r) =
+        changegate::input::vulns::parse("grype.sarif", sarif, String::new()).unwrap()
+    else {
+        panic!("not one report");
+    };
+    assert_eq!(r.scanner, "grype");
+    assert_eq!(
+        (r.artifact.name.as_str(), r.artifact.kind.as_str()),
+        ("ghcr.io/acme/api:1.4.2", "container_image")
+    );
+    assert_eq!(r.vulnerabilities[0].id, "CVE-2026-10001");
+    assert_eq!(r.vulnerabilities[0].severity, VulnSeverity::Critical);
 }

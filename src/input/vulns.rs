@@ -577,6 +577,22 @@ struct SarifRun<'a> {
     tool: SarifTool,
     #[serde(borrow, default)]
     results: Vec<&'a RawValue>,
+    #[serde(default)]
+    properties: SarifRunProperties,
+}
+
+/// What Trivy writes about the image a SARIF run scanned.
+#[derive(Deserialize, Default)]
+#[serde(default)]
+struct SarifRunProperties {
+    #[serde(rename = "imageName")]
+    image_name: Option<String>,
+    #[serde(rename = "imageID")]
+    image_id: Option<String>,
+    #[serde(rename = "repoTags")]
+    repo_tags: Option<Vec<String>>,
+    #[serde(rename = "repoDigests")]
+    repo_digests: Option<Vec<String>>,
 }
 
 #[derive(Deserialize)]
@@ -665,6 +681,29 @@ fn sarif(
     let mut artifact = Artifact::default();
     let mut vulnerabilities = Vec::new();
     for run in &runs {
+        // Trivy names the image it scanned in the run's properties: the report is of that
+        // image, not of a path of the repository.
+        let p = &run.properties;
+        if p.image_name.is_some() || p.repo_tags.as_ref().is_some_and(|t| !t.is_empty()) {
+            let tags = p.repo_tags.clone().unwrap_or_default();
+            let repo_digests = p.repo_digests.clone().unwrap_or_default();
+            let mut digests: Vec<String> = repo_digests
+                .iter()
+                .filter_map(|r| digest_of(r).map(str::to_string))
+                .collect();
+            digests.extend(p.image_id.clone());
+            artifact = Artifact {
+                name: tags
+                    .first()
+                    .cloned()
+                    .or_else(|| p.image_name.clone())
+                    .unwrap_or_default(),
+                kind: "container_image".into(),
+                digests,
+                repo_digests,
+                created: None,
+            };
+        }
         let driver = &run.tool.driver;
         scanner = match driver.name.to_ascii_lowercase().as_str() {
             "trivy" => "trivy",
@@ -733,7 +772,18 @@ fn sarif(
                 .and_then(|l| l.pointer("/physicalLocation/artifactLocation/uri"))
                 .and_then(serde_json::Value::as_str)
                 .unwrap_or_default();
-            if artifact.name.is_empty() && !uri.is_empty() {
+            // Grype says which image in each result's message: `… was found in image
+            // alpine:3.19 at: /lib/apk/db/installed`.
+            let in_image = message
+                .split_once(" was found in image ")
+                .and_then(|(_, rest)| rest.split_once(" at:").map(|(image, _)| image.trim()))
+                .filter(|i| !i.is_empty());
+            if let Some(image) = in_image
+                && (artifact.name.is_empty() || artifact.kind == "path")
+            {
+                artifact.name = image.to_string();
+                artifact.kind = "container_image".into();
+            } else if artifact.name.is_empty() && !uri.is_empty() {
                 artifact.name = uri.to_string();
                 artifact.kind = "path".into();
             }
