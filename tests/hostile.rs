@@ -1083,3 +1083,21 @@ fn junit_fuzz_findings_stay_fixed() {
         .to_string();
     assert!(e.starts_with("junit.xml:1:"), "{e}");
 }
+
+/// A PEM block the fuzzer found (`MIIj\r` inside `CERTIFICATE` markers) on which der's streaming
+/// PEM reader spins forever: the block is decoded whole first, so it is refused at once.
+#[test]
+fn certs_fuzz_findings_stay_fixed() {
+    let path = "testdata/hostile/fuzz/certs-pem-reader-hang.pem";
+    let out = common::changegate()
+        .args(["check", "--certs", path, "--now", "2026-11-28T02:00:00Z"])
+        .timeout(std::time::Duration::from_secs(20))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("certs-pem-reader-hang.pem:1:1: not an X.509 certificate"),
+        "{err}"
+    );
+}

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use chrono::{DateTime, Utc};
-use x509_cert::der::{Decode, DecodePem, Encode};
+use x509_cert::der::Decode;
 use x509_cert::ext::pkix::SubjectAltName;
 use x509_cert::ext::pkix::name::GeneralName;
 
@@ -109,12 +109,15 @@ pub fn from_pem(what: &str, file: &str, line0: usize, pem: &str) -> Vec<Certific
             let mut c = Certificate::new(what, here);
             match block_end {
                 None => c.unreadable = Some(format!("no `{end_marker}` line")),
-                Some(_) => match x509_cert::Certificate::from_pem(block.as_bytes()) {
-                    Ok(x) => match x.to_der() {
-                        Ok(der) => describe(&x, &der, &mut c),
-                        Err(e) => c.unreadable = Some(format!("not DER-encodable: {e}")),
+                // PEM decoded to DER in one piece (`pem-rfc7468`), then DER parsed: der's
+                // streaming PEM reader can spin forever on a hostile block (found by fuzzing,
+                // `testdata/hostile/fuzz/certs-pem-reader-hang.pem`).
+                Some(_) => match pem_rfc7468::decode_vec(block.as_bytes()) {
+                    Ok((_, der)) => match x509_cert::Certificate::from_der(&der) {
+                        Ok(x) => describe(&x, &der, &mut c),
+                        Err(e) => c.unreadable = Some(format!("not an X.509 certificate: {e}")),
                     },
-                    Err(e) => c.unreadable = Some(format!("not an X.509 certificate: {e}")),
+                    Err(e) => c.unreadable = Some(format!("not a PEM block: {e}")),
                 },
             }
             out.push(c);
