@@ -34,7 +34,7 @@ fn refused(path: &Path, link: &Path) -> Error {
 /// link. Directories above the working directory are the machine's (`/tmp` may be a link).
 pub fn refuse_links(path: &Path) -> Result<(), Error> {
     let cwd = std::env::current_dir().unwrap_or_default();
-    let abs = crate::input::paths::normalise(&cwd.join(path));
+    let abs = crate::model::path::normalise(&cwd.join(path));
     let is_link = |p: &Path| std::fs::symlink_metadata(p).is_ok_and(|m| m.file_type().is_symlink());
     if is_link(&abs) {
         return Err(refused(path, &abs));

@@ -103,6 +103,10 @@ fn dependencies_point_one_way() {
             "input" | "load" | "platform" | "report" | "engine" | "evidence"
         )
     }));
+    // Reports render an evaluation: they never reach back to the readers or the orchestration.
+    bad.extend(violations(&files, "report/", &|m| {
+        !matches!(m, "input" | "load" | "platform")
+    }));
     // The policy is configuration: it knows the vocabulary of findings, not the rules.
     bad.extend(violations(&files, "policy/", &|m| m != "rules"));
     // The model and the vocabulary of findings are leaves.

@@ -7,11 +7,7 @@ use std::path::Path;
 use super::limits::{self, LimitKind};
 use crate::error::{Error, InputError, Pos};
 
-/// The lowercase hex SHA-256 of an input's raw bytes, as reports and records name inputs.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    use sha2::Digest;
-    hex::encode(sha2::Sha256::digest(bytes))
-}
+pub use crate::model::text::sha256_hex;
 
 /// A file read into memory: its name as given, its raw bytes (for hashing) and its text.
 #[derive(Debug, Clone)]

@@ -6,9 +6,9 @@ use std::collections::{BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use crate::error::Error;
-use crate::input::paths::normalise;
 use crate::model::ChangeSet;
 use crate::model::environments::{Assignment, EnvSet};
+use crate::model::path::normalise;
 use crate::policy::Policy;
 use crate::policy::environment::MatchedBy;
 

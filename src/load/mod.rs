@@ -194,7 +194,7 @@ fn custom_rules(
     }
     let paths: Vec<PathBuf> = paths
         .iter()
-        .map(|p| crate::input::paths::normalise(p))
+        .map(|p| crate::model::path::normalise(p))
         .collect();
     let files = crate::input::rego::read(root, &crate::input::rego::files(root, &paths, false)?)?;
     let files: Vec<crate::input::rego::RegoFile> = files

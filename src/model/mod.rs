@@ -7,6 +7,7 @@ pub mod git;
 pub mod kube;
 pub mod maint;
 pub mod node;
+pub mod path;
 pub mod provenance;
 pub mod record;
 pub mod text;

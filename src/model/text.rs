@@ -83,6 +83,12 @@ pub fn runner_guard(s: &str) -> Cow<'_, str> {
     Cow::Owned(lines.join("\n"))
 }
 
+/// The lowercase hex SHA-256 of bytes, as reports and records name inputs and fingerprints.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(bytes))
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

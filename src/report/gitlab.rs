@@ -53,7 +53,7 @@ pub fn render(r: &Report<'_>, w: &mut dyn Write) -> std::io::Result<()> {
         issues.push(json!({
             "description": description,
             "check_name": "changegate trust",
-            "fingerprint": crate::input::text::sha256_hex(description.as_bytes()),
+            "fingerprint": crate::model::text::sha256_hex(description.as_bytes()),
             "severity": "info",
             "categories": ["trust"],
             "location": { "path": r.sources.fallback.clone().unwrap_or_else(|| ".".into()), "lines": { "begin": 1 } },

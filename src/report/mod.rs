@@ -63,11 +63,11 @@ impl SourceRoot {
             (_, true) => p.to_path_buf(),
             (Some(cwd), false) => cwd.join(p),
             (None, false) => {
-                let rel = crate::input::paths::normalise(p);
+                let rel = crate::model::path::normalise(p);
                 return (!rel.starts_with("..")).then(|| slashes(&rel));
             }
         };
-        let abs = crate::input::paths::normalise(&abs);
+        let abs = crate::model::path::normalise(&abs);
         let root = self.root.as_ref()?;
         abs.strip_prefix(root).ok().map(slashes)
     }
