@@ -141,3 +141,35 @@ fn the_scanner_sees_grouped_and_nested_paths() {
         ["error", "input", "model"]
     );
 }
+
+/// The readers of `input/` do not depend on each other in a cycle (one file naming another,
+/// which names it back): each format's reader stands on its own, or on the helpers below it.
+#[test]
+fn input_readers_have_no_cycles() {
+    let files = tree();
+    let readers: Vec<(String, &String)> = files
+        .iter()
+        .filter_map(|(p, t)| {
+            let stem = p.strip_prefix("input/")?.strip_suffix(".rs")?;
+            (!stem.contains('/') && stem != "mod").then(|| (stem.to_string(), t))
+        })
+        .collect();
+    let names = |text: &str, other: &str| {
+        text.lines()
+            .map(|l| l.split("//").next().unwrap_or(""))
+            .any(|code| {
+                code.contains(&format!("super::{other}::"))
+                    || code.contains(&format!("super::{other};"))
+                    || code.contains(&format!("input::{other}::"))
+            })
+    };
+    let mut cycles = Vec::new();
+    for (i, (a, ta)) in readers.iter().enumerate() {
+        for (b, tb) in &readers[i + 1..] {
+            if names(ta, b) && names(tb, a) {
+                cycles.push(format!("input/{a}.rs <-> input/{b}.rs"));
+            }
+        }
+    }
+    assert!(cycles.is_empty(), "{cycles:#?}");
+}

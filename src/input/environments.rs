@@ -7,8 +7,7 @@ use std::collections::HashSet;
 
 use serde_json::{Map, Value};
 
-use super::policy::compile;
-use super::yaml::Document;
+use super::yaml::{Document, PosIndex};
 use crate::error::{Error, InputError};
 use crate::findings::Enforcement;
 use crate::model::Location;
@@ -19,8 +18,19 @@ use crate::policy::{DEFAULT_ENVIRONMENT, Policy};
 /// What an environment may set that is not a policy section.
 const OWN_KEYS: &[&str] = &["name", "match", "enforcement", "promotion"];
 
-/// Compiles every environment of the policy document (validated against the schema already).
-pub fn compile_all(file: &str, bytes: &[u8], doc: &Document) -> Result<Vec<Environment>, Error> {
+/// How one policy is compiled: the top level's compiler (`input::policy`), given by the caller
+/// so that this module does not depend back on it.
+pub type Compile =
+    fn(&str, &[u8], PolicyFile, &PosIndex, Option<(&str, &Value)>) -> Result<Policy, Error>;
+
+/// Compiles every environment of the policy document (validated against the schema already)
+/// with `compile`, the top level's compiler.
+pub fn compile_all(
+    file: &str,
+    bytes: &[u8],
+    doc: &Document,
+    compile: Compile,
+) -> Result<Vec<Environment>, Error> {
     let Some(list) = doc.value.get("environments").and_then(Value::as_array) else {
         return Ok(Vec::new());
     };
@@ -52,7 +62,7 @@ pub fn compile_all(file: &str, bytes: &[u8], doc: &Document) -> Result<Vec<Envir
             ));
             continue;
         }
-        match compile_one(file, bytes, doc, &top, env, &base) {
+        match compile_one(file, bytes, doc, (&top, env, &base), compile) {
             Ok(e) => out.push(e),
             Err(Error::Input(e)) => errors.push(e),
             Err(Error::Inputs(v)) => errors.extend(v),
@@ -102,9 +112,8 @@ fn compile_one(
     file: &str,
     bytes: &[u8],
     doc: &Document,
-    top: &Value,
-    env: &Value,
-    base: &str,
+    (top, env, base): (&Value, &Value, &str),
+    compile: Compile,
 ) -> Result<Environment, Error> {
     let name = env["name"].as_str().unwrap_or_default().to_string();
     let mut overlay = env.clone();

@@ -228,7 +228,7 @@ pub fn compile_text(file: &str, bytes: &[u8], text: &str) -> Result<Policy, Erro
     }
     let pf: PolicyFile = typed(file, &doc)?;
     let mut policy = compile(file, bytes, pf, &doc.index, None)?;
-    policy.environments = super::environments::compile_all(file, bytes, &doc)?;
+    policy.environments = super::environments::compile_all(file, bytes, &doc, compile)?;
     Ok(policy)
 }
 
