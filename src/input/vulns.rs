@@ -169,6 +169,9 @@ pub fn parse(name: &str, text: &str, sha256: String) -> Result<VulnInput, Error>
 struct TrivyMetadata {
     #[serde(rename = "ImageID")]
     image_id: Option<String>,
+    /// Read for a cluster report's images (an image report names its image in `ArtifactName`).
+    #[serde(rename = "RepoTags")]
+    repo_tags: Vec<String>,
     #[serde(rename = "RepoDigests")]
     repo_digests: Vec<String>,
     #[serde(rename = "ImageConfig")]
@@ -214,6 +217,21 @@ fn digest_of(reference: &str) -> Option<&str> {
     reference.rsplit_once('@').map(|(_, d)| d)
 }
 
+/// The digests that identify an image: those of its repository digests, then its other ids
+/// (image id, manifest digest), empty ones left out.
+fn image_digests<'a>(
+    repo_digests: &'a [String],
+    ids: impl IntoIterator<Item = Option<&'a str>>,
+) -> Vec<String> {
+    repo_digests
+        .iter()
+        .filter_map(|r| digest_of(r))
+        .chain(ids.into_iter().flatten())
+        .filter(|d| !d.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 fn trivy(
     name: &str,
     text: &str,
@@ -234,12 +252,7 @@ fn trivy(
         Some(raw) => typed(name, text, index, raw, "`Metadata`")?,
         None => TrivyMetadata::default(),
     };
-    let mut digests: Vec<String> = metadata
-        .repo_digests
-        .iter()
-        .filter_map(|r| digest_of(r).map(str::to_string))
-        .collect();
-    digests.extend(metadata.image_id.clone());
+    let digests = image_digests(&metadata.repo_digests, [metadata.image_id.as_deref()]);
     let artifact = Artifact {
         name: probe.artifact_name.clone().unwrap_or_default(),
         kind: probe.artifact_type.clone().unwrap_or_default(),
@@ -302,28 +315,15 @@ struct TrivyK8sResource<'a> {
     #[serde(rename = "Name", default)]
     name: String,
     #[serde(rename = "Metadata", default)]
-    metadata: Vec<TrivyK8sImage>,
+    metadata: Vec<TrivyMetadata>,
     #[serde(rename = "Results", borrow, default)]
     results: Option<Vec<TrivyResult<'a>>>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(default)]
-struct TrivyK8sImage {
-    #[serde(rename = "ImageID")]
-    image_id: Option<String>,
-    #[serde(rename = "RepoTags")]
-    repo_tags: Vec<String>,
-    #[serde(rename = "RepoDigests")]
-    repo_digests: Vec<String>,
-    #[serde(rename = "ImageConfig")]
-    image_config: Option<TrivyImageConfig>,
-}
-
 /// `trivy k8s -f json` (`--report all`: `Resources`; `--report summary`, the default:
-/// `Findings`, the same resources consolidated): every resource's images, each one report (a resource's results are
-/// its images': an OS result whose `Target` names an image goes to that image, the others to
-/// the resource's first image). Resources without images (misconfigurations only) hold no
+/// `Findings`, the same resources consolidated): every resource's images, each one report (a
+/// resource's results are its images': an OS result whose `Target` names an image goes to that
+/// image, the others to the resource's first image). Resources without images (misconfigurations only) hold no
 /// vulnerabilities and are skipped.
 fn trivy_k8s(
     name: &str,
@@ -370,12 +370,7 @@ fn trivy_k8s(
         };
         for (i, m) in res.metadata.iter().enumerate() {
             let mine = results.iter().filter(|r| owner(r) == i);
-            let mut digests: Vec<String> = m
-                .repo_digests
-                .iter()
-                .filter_map(|r| digest_of(r).map(str::to_string))
-                .collect();
-            digests.extend(m.image_id.clone());
+            let digests = image_digests(&m.repo_digests, [m.image_id.as_deref()]);
             out.push(VulnReport {
                 path: name.to_string(),
                 sha256: String::new(),
@@ -478,17 +473,7 @@ fn grype(
                 .collect()
         })
         .unwrap_or_default();
-    let mut digests: Vec<String> = repo_digests
-        .iter()
-        .filter_map(|r| digest_of(r).map(str::to_string))
-        .collect();
-    digests.extend(
-        [s("manifestDigest"), s("imageID")]
-            .into_iter()
-            .flatten()
-            .filter(|d| !d.is_empty())
-            .map(str::to_string),
-    );
+    let digests = image_digests(&repo_digests, [s("manifestDigest"), s("imageID")]);
     let artifact = Artifact {
         name: s("userInput")
             .or_else(|| target.as_str())
@@ -687,11 +672,7 @@ fn sarif(
         if p.image_name.is_some() || p.repo_tags.as_ref().is_some_and(|t| !t.is_empty()) {
             let tags = p.repo_tags.clone().unwrap_or_default();
             let repo_digests = p.repo_digests.clone().unwrap_or_default();
-            let mut digests: Vec<String> = repo_digests
-                .iter()
-                .filter_map(|r| digest_of(r).map(str::to_string))
-                .collect();
-            digests.extend(p.image_id.clone());
+            let digests = image_digests(&repo_digests, [p.image_id.as_deref()]);
             artifact = Artifact {
                 name: tags
                     .first()

@@ -140,17 +140,25 @@ pub fn from_der(what: &str, file: &str, der: &[u8]) -> Certificate {
 }
 
 /// The certificates of one `--certs` file: PEM (with any number of certificates; keys beside
-/// them are skipped) or one DER certificate. A file with neither is an error.
-pub fn load(path: &Path) -> Result<Vec<Certificate>, Error> {
+/// them are skipped) or one DER certificate, with the SHA-256 of the bytes read. A file with
+/// neither is an error.
+pub fn load(path: &Path) -> Result<(Vec<Certificate>, String), Error> {
     let (name, bytes) = text::read_bytes(path, LimitKind::Certificates)?;
+    let sha256 = text::sha256_hex(&bytes);
+    read(&name, &bytes).map(|certs| (certs, sha256))
+}
+
+/// The certificates of one file's bytes (see [`load`]).
+fn read(name: &str, bytes: &[u8]) -> Result<Vec<Certificate>, Error> {
+    let name = name.to_string();
     if bytes.first() == Some(&0x30) {
-        let c = from_der(&name, &name, &bytes);
+        let c = from_der(&name, &name, bytes);
         if let Some(why) = &c.unreadable {
             return Err(InputError::new(&name, None, why.clone()).into());
         }
         return Ok(vec![c]);
     }
-    let pem = text::decode(&name, &bytes)?;
+    let pem = text::decode(&name, bytes)?;
     let certs = from_pem(&name, &name, 1, &pem);
     if certs.is_empty() {
         let any = pem.contains(BEGIN);

@@ -251,14 +251,12 @@ fn files(req: &Request, cwd: &Path, inputs: &mut Vec<InputInfo>) -> Result<Maint
     }
     for (p, r) in cert_paths.iter().zip(certs) {
         match r {
-            Ok(mut cs) => {
+            Ok((mut cs, sha)) => {
                 let name = relative_name(cwd, &p.display().to_string());
                 for c in &mut cs {
                     c.what = relative_name(cwd, &c.what);
                     c.location.path = relative_name(cwd, &c.location.path);
                 }
-                let sha = crate::input::text::read_bytes(p, LimitKind::Certificates)
-                    .map(|(_, b)| crate::input::text::sha256_hex(&b))?;
                 inputs.push(InputInfo::new(InputKind::Certificates, name, sha, cs.len()));
                 m.certificates.extend(cs);
             }
