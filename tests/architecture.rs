@@ -173,3 +173,22 @@ fn input_readers_have_no_cycles() {
     }
     assert!(cycles.is_empty(), "{cycles:#?}");
 }
+
+/// The policy is compiled from its file (`input/policy.rs`, `input/environments.rs`) and
+/// completed once with what the check adds (`policy/supplement.rs`); nothing else changes it.
+#[test]
+fn the_policy_is_not_amended_after_it_is_completed() {
+    let allowed = ["input/policy.rs", "input/environments.rs"];
+    let amending: Vec<String> = tree()
+        .into_iter()
+        .filter(|(rel, _)| !rel.starts_with("policy/") && !allowed.contains(&rel.as_str()))
+        .filter(|(_, text)| {
+            text.contains("&mut Policy") || text.contains("&mut crate::policy::Policy")
+        })
+        .map(|(rel, _)| rel)
+        .collect();
+    assert!(
+        amending.is_empty(),
+        "these files take the policy mutably: {amending:?}"
+    );
+}

@@ -22,16 +22,17 @@ use crate::policy::Policy;
 use super::{Request, relative_name};
 
 /// Reads what `req` and the policy name and puts it in `set.maintenance`; `secrets` are the
-/// certificates of the rendered manifests' Secrets, by object identity.
+/// certificates of the rendered manifests' Secrets, by object identity. Returns the policy's
+/// `clusters.support` table, when it names one, for the policy of the check.
 pub(super) fn add(
     req: &Request,
     cwd: &Path,
     root: &TrustRoot,
-    policy: &mut Policy,
+    policy: &Policy,
     set: &mut ChangeSet,
     secrets: Vec<(String, Certificate)>,
     inputs: &mut Vec<InputInfo>,
-) -> Result<(), Error> {
+) -> Result<Option<std::sync::Arc<crate::model::maint::ClusterSupport>>, Error> {
     let repo_root = &super::repo_root(root, req, cwd);
     let mut m = files(req, cwd, inputs)?;
     // Secrets: written when the change creates or updates the object.
@@ -90,6 +91,7 @@ pub(super) fn add(
             },
         });
     }
+    let mut support = None;
     if let Some(rel) = policy.file.clusters.support.clone() {
         let (_, bytes) = root.require_bytes(
             &repo_root.join(&rel),
@@ -100,13 +102,10 @@ pub(super) fn add(
         let text = crate::input::text::decode(&name, &bytes)?;
         let table = std::sync::Arc::new(crate::input::maint::cluster_support(&rel, &text)?);
         trusted(name, &bytes, table.ends.values().map(|v| v.len()).sum());
-        policy.maintenance.cluster_support = table.clone();
-        for e in &mut policy.environments {
-            e.policy.maintenance.cluster_support = table.clone();
-        }
+        support = Some(table);
     }
     set.maintenance = std::sync::Arc::new(m);
-    Ok(())
+    Ok(support)
 }
 
 /// The certificates of the rendered manifests' Secrets, by the identity of their object.

@@ -22,6 +22,7 @@ use crate::model::ChangeSet;
 use crate::model::provenance::{InputInfo, InputKind};
 use crate::platform::{self, CiContext};
 use crate::policy::Policy;
+use crate::policy::supplement::Supplement;
 
 /// Where the members of GitHub teams named in roles come from.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -123,9 +124,9 @@ pub struct Loaded {
     pub record_signers: Option<crate::input::signatures::AllowedSigners>,
 }
 
-/// Turns off the rules `skip` names (codes or names of rules of `check`); an unknown one is a
+/// The rules `skip` names (codes or names of rules of `check`), to turn off; an unknown one is a
 /// usage error, not silently ignored.
-fn skip_rules(policy: &mut Policy, skip: &[String]) -> Result<Vec<&'static str>, Error> {
+fn skip_rules(skip: &[String]) -> Result<Vec<&'static str>, Error> {
     let mut codes = Vec::new();
     for s in skip {
         let rule = crate::rules::lookup(s.trim()).ok_or_else(|| {
@@ -133,9 +134,7 @@ fn skip_rules(policy: &mut Policy, skip: &[String]) -> Result<Vec<&'static str>,
                 "--skip-rule `{s}`: no rule of `check` has this code or name; see `changegate rules`"
             ))
         })?;
-        let code = rule.meta().code;
-        policy.turn_off(code);
-        codes.push(code);
+        codes.push(rule.meta().code);
     }
     codes.sort_unstable();
     codes.dedup();
@@ -173,15 +172,15 @@ fn relative_name(cwd: &Path, name: &str) -> String {
 }
 
 /// Reads and compiles the custom Rego rules (`--rego` and the policy's `rego.paths`, relative
-/// to the policy file) and attaches them to the policy; each file and data file becomes an
-/// input of the check.
+/// to the policy file), checked against the policy's `rules` entries and exceptions; each file
+/// and data file becomes an input of the check.
 fn custom_rules(
     rego: &CustomRules,
     root: &TrustRoot,
     cwd: &Path,
-    policy: &mut Policy,
+    policy: &Policy,
     inputs: &mut Vec<InputInfo>,
-) -> Result<(), Error> {
+) -> Result<Option<std::sync::Arc<crate::policy::custom::Rego>>, Error> {
     let dir = Path::new(&policy.path)
         .parent()
         .filter(|_| policy.path != crate::input::policy::BUILTIN)
@@ -190,7 +189,7 @@ fn custom_rules(
     paths.extend(policy.file.rego.paths.iter().map(|p| dir.join(p)));
     let pending = policy.exceptions.iter().any(|x| x.pending.is_some());
     if paths.is_empty() && policy.custom_rule_specs.is_empty() && !pending {
-        return Ok(());
+        return Ok(None);
     }
     let paths: Vec<PathBuf> = paths
         .iter()
@@ -247,7 +246,8 @@ fn custom_rules(
             1,
         ));
     }
-    policy.add_custom_rules(std::sync::Arc::new(rego))
+    policy.check_custom_rules(Some(&rego))?;
+    Ok(Some(std::sync::Arc::new(rego)))
 }
 
 /// The policy with its custom rules (and `rego`'s), for the commands that list and explain
@@ -257,14 +257,17 @@ pub fn policy_with_custom_rules(
     rego: &[PathBuf],
     cwd: &Path,
 ) -> Result<Policy, Error> {
-    let mut policy = source.load(cwd)?;
+    let policy = source.load(cwd)?;
     let rules = CustomRules {
         paths: rego.to_vec(),
         ..CustomRules::default()
     };
     let root = TrustRoot::worktree("listing rules");
-    custom_rules(&rules, &root, cwd, &mut policy, &mut Vec::new())?;
-    Ok(policy)
+    let rego = custom_rules(&rules, &root, cwd, &policy, &mut Vec::new())?;
+    Ok(policy.complete(&crate::policy::supplement::Supplement {
+        rego,
+        ..Default::default()
+    }))
 }
 
 /// Reads every input of a check (independent inputs in parallel) and builds the change set.
@@ -294,20 +297,25 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         }
     }
     let record_signers = record_signers(&read.policy, &root, req, cwd, &mut inputs)?;
-    let mut policy = read.policy;
-    policy.protect_ci_includes(&root.gitlab_ci_includes(&cwd.join(&req.repo)));
-    custom_rules(&CustomRules::of(req), &root, cwd, &mut policy, &mut inputs)?;
-    let skipped_rules = skip_rules(&mut policy, &req.skip_rules)?;
+    // The policy file, compiled; what the check adds to it is gathered in `supplement` and
+    // applied once, before anything reads roles, enforcement or protected paths.
+    let draft = read.policy;
+    let mut supplement = Supplement {
+        ci_includes: root.gitlab_ci_includes(&cwd.join(&req.repo)),
+        rego: custom_rules(&CustomRules::of(req), &root, cwd, &draft, &mut inputs)?,
+        skipped: skip_rules(&req.skip_rules)?,
+        ..Supplement::default()
+    };
     let git_workdir = read.git.as_ref().and_then(|g| g.workdir.clone());
     let mut set = record::assemble(
         &ci,
-        &policy,
+        &draft,
         read.change,
         read.description,
         read.git,
         &mut inputs,
     )?;
-    let team_members = resolve_teams(req, &ci, &mut policy, &mut set)?;
+    supplement.team_members = resolve_teams(req, &ci, &draft, &mut set)?;
     let mut plan_documents: Vec<(String, Option<regorus::Value>)> = Vec::new();
     for mut plan in read.plans {
         plan_documents.push((plan.name.clone(), plan.document.take()));
@@ -331,7 +339,11 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         ));
     }
     let mut kube_read = read.kube;
-    if policy.rego.as_ref().is_some_and(|r| !r.conftest.is_empty()) {
+    if supplement
+        .rego
+        .as_ref()
+        .is_some_and(|r| !r.conftest.is_empty())
+    {
         set.documents = documents(
             cwd,
             plan_documents,
@@ -346,23 +358,17 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         // templates are named relative to it too, like every other input.
         crate::input::helm::map_helm_sources(&mut m.objects, &req.chart_roots, &req.repo);
     }
-    let secret_certs = maint::secret_certificates(&kube_read[0], &policy);
+    let secret_certs = maint::secret_certificates(&kube_read[0], &draft);
     kube::add(
         kube_read,
-        &policy,
+        &draft,
         &mut set,
         &mut inputs,
         req.stage == crate::findings::Stage::Close,
     );
-    maint::add(
-        req,
-        cwd,
-        &root,
-        &mut policy,
-        &mut set,
-        secret_certs,
-        &mut inputs,
-    )?;
+    supplement.cluster_support =
+        maint::add(req, cwd, &root, &draft, &mut set, secret_certs, &mut inputs)?;
+    let policy = draft.complete(&supplement);
     crate::input::join::attach_source(&mut set, read.sources.into_iter().map(|(_, s)| s).collect());
     let branch = req.branch.clone().or_else(|| ci.branch.clone());
     let assignment = if policy.has_environments() || !req.environments.is_empty() {
@@ -409,8 +415,8 @@ pub fn load(req: &Request, cwd: &Path) -> Result<Loaded, Error> {
         policy,
         change: set,
         inputs,
-        team_members,
-        skipped_rules,
+        team_members: supplement.team_members,
+        skipped_rules: supplement.skipped,
         stated_environments: req.environments.clone(),
         rego_namespaces: req.rego_namespaces.clone(),
         rego_all_namespaces: req.rego_all_namespaces,
@@ -690,13 +696,10 @@ fn watch_trust_files(root: &TrustRoot, policy: &Policy) {
 fn resolve_teams(
     req: &Request,
     ci: &CiContext,
-    policy: &mut Policy,
+    policy: &Policy,
     set: &mut ChangeSet,
 ) -> Result<BTreeMap<String, Vec<String>>, Error> {
     if let Teams::Recorded(recorded) = &req.teams {
-        for (team, logins) in recorded {
-            policy.add_team_members(team, logins);
-        }
         return Ok(recorded.clone());
     }
     let teams: Vec<String> = policy.teams().map(str::to_string).collect();
@@ -713,12 +716,7 @@ fn resolve_teams(
     logins.sort();
     logins.dedup();
     match platform::team_members(ci, &teams, &logins)? {
-        Ok(members) => {
-            for (team, logins) in &members {
-                policy.add_team_members(team, logins);
-            }
-            Ok(members)
-        }
+        Ok(members) => Ok(members),
         Err(note) => {
             set.platform_notes.push(note);
             Ok(BTreeMap::new())

@@ -23,7 +23,7 @@ pub struct Exception {
     pub expires: Option<DateTime<Utc>>,
     pub location: Option<Location>,
     /// The rule as written, while it waits for the custom rules it names (`rule` is
-    /// [`PENDING`] until [`Policy::add_custom_rules`] resolves it).
+    /// [`PENDING`] until `Policy::complete` resolves it).
     pub pending: Option<String>,
 }
 

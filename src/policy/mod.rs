@@ -5,6 +5,7 @@ pub mod custom;
 pub mod environment;
 pub mod exception;
 pub mod file;
+pub mod supplement;
 pub mod windows;
 
 use std::collections::{BTreeMap, HashMap};
@@ -112,7 +113,7 @@ pub struct Policy {
     /// The environments (top level only), in the policy's order, each with its effective policy.
     pub environments: Vec<environment::Environment>,
     /// `rules` entries for codes that are not changegate's: custom rules', checked when the
-    /// custom rules are read ([`Policy::add_custom_rules`]).
+    /// custom rules are read ([`Policy::check_custom_rules`]).
     pub custom_rule_specs: Vec<(String, RuleSpec, crate::model::Location)>,
     /// The custom rules in Rego, shared by every environment.
     pub rego: Option<std::sync::Arc<crate::policy::custom::Rego>>,
@@ -266,22 +267,6 @@ impl Policy {
         self.team_roles.keys().map(String::as_str)
     }
 
-    /// Gives the members of a team (as the platform resolved them) the team's roles.
-    pub fn add_team_members(&mut self, team: &str, logins: &[String]) {
-        let Some(roles) = self.team_roles.get(&team.to_lowercase()).cloned() else {
-            return;
-        };
-        for login in logins {
-            let key = self.canonical(login);
-            let held = self.roles_of.entry(key).or_default();
-            for r in &roles {
-                if !held.contains(r) {
-                    held.push(r.clone());
-                }
-            }
-        }
-    }
-
     /// The canonical form of an identity: `Name <mail>` becomes `mail`; e-mail addresses and
     /// logins are compared without case; `identities` maps aliases to logins.
     pub fn canonical(&self, who: &str) -> String {
@@ -373,94 +358,11 @@ impl Policy {
         }
     }
 
-    /// Attaches the custom rules (here and in every environment): the policy's `rules` entries
-    /// for their codes take effect, and an entry that names no rule at all is an error.
-    pub fn add_custom_rules(
-        &mut self,
-        rego: std::sync::Arc<crate::policy::custom::Rego>,
-    ) -> Result<(), crate::error::Error> {
-        let mut errors = Vec::new();
-        for (key, spec, at) in std::mem::take(&mut self.custom_rule_specs) {
-            match rego.find(&key) {
-                Some(m) => {
-                    self.rules.insert(m.code, spec);
-                }
-                None => errors.push(crate::error::InputError::new(
-                    &at.path,
-                    at.pos(),
-                    format!(
-                        "unknown rule `{key}` in `rules`: neither changegate's (see `changegate rules`) nor a custom rule's"
-                    ),
-                )),
-            }
-        }
-        for x in &mut self.exceptions {
-            let Some(key) = x.pending.take() else {
-                continue;
-            };
-            match rego.find(&key) {
-                Some(m) => x.rule = m,
-                None => errors.push(crate::error::InputError::new(
-                    x.location.as_ref().map_or(self.path.as_str(), |l| l.path.as_str()),
-                    x.location.as_ref().and_then(crate::model::Location::pos),
-                    format!(
-                        "unknown rule `{key}` in exception: neither changegate's (see `changegate rules`) nor a custom rule's"
-                    ),
-                )),
-            }
-        }
-        for e in &mut self.environments {
-            match e.policy.add_custom_rules(rego.clone()) {
-                Err(crate::error::Error::Input(x)) => errors.push(x),
-                Err(crate::error::Error::Inputs(v)) => errors.extend(v),
-                _ => {}
-            }
-        }
-        self.rego = Some(rego);
-        if errors.is_empty() {
-            Ok(())
-        } else {
-            errors.sort_by_key(|e| e.pos);
-            errors.dedup_by(|a, b| a.to_string() == b.to_string());
-            Err(crate::error::Error::of_inputs(errors))
-        }
-    }
-
-    /// Protects the local files the trusted `.gitlab-ci.yml` includes (globs relative to the
-    /// repository root) wherever `git.protected_paths` protects `.gitlab-ci.yml` itself, here
-    /// and in every environment.
-    pub fn protect_ci_includes(&mut self, includes: &[String]) {
-        if includes.is_empty() || !self.protected_paths.is_match(".gitlab-ci.yml") {
-            return;
-        }
-        let mut b = globset::GlobSetBuilder::new();
-        for g in self.file.git.protected_paths.iter().chain(includes) {
-            // An include that is no valid pattern is not a path of this repository.
-            if let Ok(g) = globset::GlobBuilder::new(g).literal_separator(true).build() {
-                b.add(g);
-            }
-        }
-        if let Ok(set) = b.build() {
-            self.protected_paths = set;
-        }
-        for e in &mut self.environments {
-            e.policy.protect_ci_includes(includes);
-        }
-    }
-
     /// What one evaluation of the custom rules may spend (`rego.timeout`, `rego.memory`).
     pub fn rego_budget(&self) -> crate::budget::Budget {
         crate::budget::Budget {
             memory: self.rego_memory,
             time: self.rego_timeout,
-        }
-    }
-
-    /// Turns a rule off here and in every environment (`--skip-rule`).
-    pub fn turn_off(&mut self, code: &'static str) {
-        self.rules.entry(code).or_default().enforcement = Some(Enforcement::Off);
-        for e in &mut self.environments {
-            e.policy.turn_off(code);
         }
     }
 
