@@ -1,15 +1,15 @@
-//! GitHub's REST API through octocrab's client: the pull request's reviews (as approvals), the
-//! members of teams that policy roles name, and the report comment. Every answer is read up to
-//! the `http` size limit and lists are read at most [`MAX_PAGES`] pages deep, so a hostile or
-//! broken server cannot exhaust memory or keep changegate paging for ever. The latest review of each reviewer
-//! counts; an approval counts when it was given on the current head commit (or on any commit,
-//! when the policy allows stale approvals). The token is never printed; HTTP failures say which
-//! endpoint failed and how (with the rate limit's reset time when that is the cause).
+//! GitHub's REST API through ureq (the client GitLab's API is read with too): the pull
+//! request's reviews (as approvals), the members of teams that policy roles name, and the
+//! report comment. Every answer is read up to the `http` size limit and lists are read at most
+//! [`MAX_PAGES`] pages deep, so a hostile or broken server cannot exhaust memory or keep
+//! changegate paging for ever. The latest review of each reviewer counts; an approval counts
+//! when it was given on the current head commit (or on any commit, when the policy allows stale
+//! approvals). The token is never printed; HTTP failures say which endpoint failed and how
+//! (with the rate limit's reset time when that is the cause).
 
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-use octocrab::Octocrab;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -31,10 +31,13 @@ pub struct PullRequest {
 /// list is refused, not cut short: a review beyond it could withdraw an approval.
 const MAX_PAGES: u32 = 100;
 
-/// A client for one run: the API, the token, and the runtime octocrab runs on.
+/// The REST API version changegate reads (GitHub's `X-GitHub-Api-Version`).
+const API_VERSION: &str = "2022-11-28";
+
+/// A client for one run: the API and the token.
 pub struct Session {
-    rt: tokio::runtime::Runtime,
-    octo: Octocrab,
+    agent: ureq::Agent,
+    authorization: String,
     api: String,
 }
 
@@ -42,43 +45,14 @@ fn error(endpoint: &str, what: String) -> Error {
     InputError::new(format!("GitHub API {endpoint}"), None, what).into()
 }
 
-/// A transport failure (connection, timeout), with the cause at the end of the chain
-/// (hyper -> tower -> timeout).
-fn transport(e: &octocrab::Error) -> String {
-    let mut parts = vec![e.to_string()];
-    let mut cause = std::error::Error::source(e);
-    while let Some(c) = cause {
-        parts.push(c.to_string());
-        cause = c.source();
-    }
-    let s = parts.join(": ");
-    let lower = s.to_ascii_lowercase();
-    let timed_out =
-        lower.contains("timed out") || lower.contains("timeout") || lower.contains("elapsed");
-    super::transport_failure(s, timed_out)
-}
-
 impl Session {
     pub fn new(api: &str, token: &str, timeout: Duration) -> Result<Self, Error> {
         let api = api.trim_end_matches('/').to_string();
-        let rt = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|source| Error::Io {
-                path: format!("GitHub API {api}"),
-                source,
-            })?;
-        let octo = rt.block_on(async {
-            Octocrab::builder()
-                .base_uri(api.as_str())
-                .map_err(|e| error(&api, transport(&e)))?
-                .personal_token(token.to_string())
-                .set_connect_timeout(Some(timeout))
-                .set_read_timeout(Some(timeout))
-                .build()
-                .map_err(|e| error(&api, transport(&e)))
-        })?;
-        Ok(Session { rt, octo, api })
+        Ok(Session {
+            agent: super::agent(timeout),
+            authorization: format!("Bearer {token}"),
+            api,
+        })
     }
 
     fn endpoint(&self, method: &str, path: &str) -> String {
@@ -86,7 +60,7 @@ impl Session {
     }
 
     /// One request, answered with its status, headers and body (no status is an error here).
-    async fn send(
+    fn send(
         &self,
         method: &http::Method,
         path: &str,
@@ -94,16 +68,26 @@ impl Session {
     ) -> Result<(http::StatusCode, http::HeaderMap, String), Error> {
         let endpoint = self.endpoint(method.as_str(), path);
         let mut url = format!("{}{path}", self.api);
-        // octocrab (without its `follow-redirect` feature) answers a redirect as it is: it is
-        // followed here, to the API's own origin only, so the token goes nowhere else.
+        // Redirects are followed here, to the API's own origin only, so the token goes nowhere
+        // else.
         let mut redirects = 0;
-        let resp = loop {
-            let resp = match *method {
-                http::Method::POST => self.octo._post(url.clone(), body).await,
-                http::Method::PATCH => self.octo._patch(url.clone(), body).await,
-                _ => self.octo._get(url.clone()).await,
-            }
-            .map_err(|e| error(&endpoint, transport(&e)))?;
+        let mut resp = loop {
+            let result = match (method, body) {
+                (&http::Method::POST, Some(b)) => {
+                    super::send_json(self.with_headers(self.agent.post(&url)), b)
+                }
+                (&http::Method::PATCH, Some(b)) => {
+                    super::send_json(self.with_headers(self.agent.patch(&url)), b)
+                }
+                _ => self.with_headers(self.agent.get(&url)).call(),
+            };
+            let resp = result.map_err(|e| {
+                let timed_out = matches!(e, ureq::Error::Timeout(_));
+                error(
+                    &endpoint,
+                    super::transport_failure(e.to_string(), timed_out),
+                )
+            })?;
             if !resp.status().is_redirection() {
                 break resp;
             }
@@ -121,33 +105,21 @@ impl Session {
         let status = resp.status();
         let headers = resp.headers().clone();
         // An answer is read up to the `http` limit, never without end.
-        let limit = crate::input::limits::of(crate::input::limits::LimitKind::Http);
-        let body = http_body_util::Limited::new(resp.into_body(), limit as usize);
-        let bytes = http_body_util::BodyExt::collect(body)
-            .await
-            .map_err(|e| {
-                let what = if e.is::<http_body_util::LengthLimitError>() {
-                    format!(
-                        "the answer is larger than the http limit of {} (raise it with `--max-size http=SIZE`)",
-                        crate::input::limits::human(limit)
-                    )
-                } else {
-                    format!("could not read the answer: {e}")
-                };
-                error(&endpoint, what)
-            })?
-            .to_bytes();
-        Ok((
-            status,
-            headers,
-            String::from_utf8_lossy(&bytes).into_owned(),
-        ))
+        let text = super::read_answer(resp.body_mut()).map_err(|what| error(&endpoint, what))?;
+        Ok((status, headers, text))
+    }
+
+    /// GitHub's headers: the token, the media type and the API version.
+    fn with_headers<B>(&self, req: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
+        req.header("Authorization", &self.authorization)
+            .header("Accept", "application/vnd.github+json")
+            .header("X-GitHub-Api-Version", API_VERSION)
     }
 
     /// A request whose failure statuses are errors, naming the endpoint, the status and, when
     /// that is the cause, when the rate limit resets; with `missing_ok`, a 404 is `None`.
     /// Returns the answer's JSON and whether the `Link` header names a next page.
-    async fn call(
+    fn call(
         &self,
         method: &http::Method,
         path: &str,
@@ -155,7 +127,7 @@ impl Session {
         missing_ok: bool,
     ) -> Result<Option<(Value, bool)>, Error> {
         let endpoint = self.endpoint(method.as_str(), path);
-        let (status, headers, text) = self.send(method, path, body).await?;
+        let (status, headers, text) = self.send(method, path, body)?;
         if status == http::StatusCode::NOT_FOUND && missing_ok {
             return Ok(None);
         }
@@ -175,7 +147,7 @@ impl Session {
                 .filter(|_| exhausted)
                 .map(str::to_string);
             if limited && retry.is_none() && reset.is_none() && path != "/rate_limit" {
-                reset = self.rate_limit_reset().await;
+                reset = self.rate_limit_reset();
             }
             let what = super::http_failure(status, &message, limited, reset.as_deref(), retry);
             return Err(error(&endpoint, what));
@@ -192,8 +164,8 @@ impl Session {
     }
 
     /// When the core rate limit resets, from `/rate_limit` (which does not count against it).
-    async fn rate_limit_reset(&self) -> Option<String> {
-        match self.send(&http::Method::GET, "/rate_limit", None).await {
+    fn rate_limit_reset(&self) -> Option<String> {
+        match self.send(&http::Method::GET, "/rate_limit", None) {
             Ok((status, _, body)) if status.is_success() => serde_json::from_str::<Value>(&body)
                 .ok()
                 .and_then(|v| v.pointer("/resources/core/reset").map(Value::to_string)),
@@ -201,21 +173,19 @@ impl Session {
         }
     }
 
-    async fn get(&self, path: &str, missing_ok: bool) -> Result<Option<Value>, Error> {
-        let answer = self
-            .call(&http::Method::GET, path, None, missing_ok)
-            .await?;
+    fn get(&self, path: &str, missing_ok: bool) -> Result<Option<Value>, Error> {
+        let answer = self.call(&http::Method::GET, path, None, missing_ok)?;
         Ok(answer.map(|(v, _)| v))
     }
 
     /// Every item of a paginated list, page by page (100 a page) while GitHub's `Link` header
     /// names a next page. The pages are asked for by number on the configured API, never at an
     /// address the answer gives.
-    async fn list<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, Error> {
+    fn list<T: DeserializeOwned>(&self, path: &str) -> Result<Vec<T>, Error> {
         let mut out = Vec::new();
         for page in 1..=MAX_PAGES {
             let paged = format!("{path}?per_page=100&page={page}");
-            let Some((v, next)) = self.call(&http::Method::GET, &paged, None, false).await? else {
+            let Some((v, next)) = self.call(&http::Method::GET, &paged, None, false)? else {
                 break;
             };
             let items: Vec<T> = serde_json::from_value(v).map_err(|e| {
@@ -248,7 +218,7 @@ impl Session {
             "/repos/{}/{}/pulls/{}/reviews",
             pr.owner, pr.repo, pr.number
         );
-        let reviews: Vec<Review> = self.rt.block_on(self.list(&path))?;
+        let reviews: Vec<Review> = self.list(&path)?;
         Ok(latest_approvals(reviews, &pr.head, require_current_head))
     }
 
@@ -259,14 +229,14 @@ impl Session {
         teams: &[String],
         logins: &[String],
     ) -> Result<BTreeMap<String, Vec<String>>, Error> {
-        self.rt.block_on(async {
+        {
             let mut out = BTreeMap::new();
             for team in teams {
                 let Some((org, slug)) = team.split_once('/') else {
                     continue;
                 };
                 let path = format!("/orgs/{org}/teams/{slug}");
-                if self.get(&path, true).await?.is_none() {
+                if self.get(&path, true)?.is_none() {
                     return Err(error(
                         &self.endpoint("GET", &path),
                         format!(
@@ -278,7 +248,7 @@ impl Session {
                 let mut members = Vec::new();
                 for login in logins {
                     let path = format!("/orgs/{org}/teams/{slug}/memberships/{login}");
-                    let m = self.get(&path, true).await?;
+                    let m = self.get(&path, true)?;
                     if m.as_ref()
                         .and_then(|m| m.get("state"))
                         .and_then(Value::as_str)
@@ -290,13 +260,13 @@ impl Session {
                 out.insert(team.clone(), members);
             }
             Ok(out)
-        })
+        }
     }
 
     /// The login the token writes as (`GET /user`); `None` when the token cannot tell (a GitHub
     /// Actions installation token cannot read `/user`).
-    async fn identity(&self) -> Option<String> {
-        match self.send(&http::Method::GET, "/user", None).await {
+    fn identity(&self) -> Option<String> {
+        match self.send(&http::Method::GET, "/user", None) {
             Ok((status, _, body)) if status.is_success() => serde_json::from_str::<Value>(&body)
                 .ok()
                 .and_then(|v| v.get("login").and_then(Value::as_str).map(str::to_string)),
@@ -319,9 +289,9 @@ impl Session {
             "/repos/{}/{}/issues/{}/comments",
             pr.owner, pr.repo, pr.number
         );
-        self.rt.block_on(async {
-            let me = self.identity().await.or_else(|| bot.map(str::to_string));
-            let comments: Vec<Comment> = self.list(&list).await?;
+        {
+            let me = self.identity().or_else(|| bot.map(str::to_string));
+            let comments: Vec<Comment> = self.list(&list)?;
             let ours = comments.iter().find(|c| {
                 let author = c.user.as_ref().map(|u| u.login.as_str());
                 c.body.as_deref().is_some_and(|b| b.contains(marker))
@@ -339,7 +309,7 @@ impl Session {
                 ),
                 None => (true, http::Method::POST, list.clone()),
             };
-            let answer = self.call(&method, &path, Some(&body), false).await?;
+            let answer = self.call(&method, &path, Some(&body), false)?;
             let url = answer
                 .as_ref()
                 .and_then(|(v, _)| v.get("html_url"))
@@ -347,7 +317,7 @@ impl Session {
                 .unwrap_or_default()
                 .to_string();
             Ok((created, url))
-        })
+        }
     }
 }
 

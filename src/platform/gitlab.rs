@@ -62,12 +62,7 @@ impl Session {
     pub fn new(mr: &MergeRequest, token: Token, timeout: Duration) -> Self {
         // Redirects are followed by hand, to the API's own origin only: ureq would send the
         // `PRIVATE-TOKEN` header (not `Authorization`) to wherever a redirect points.
-        let agent: ureq::Agent = ureq::Agent::config_builder()
-            .timeout_global(Some(timeout))
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .build()
-            .into();
+        let agent = super::agent(timeout);
         let project = mr.project.replace('/', "%2F");
         let base = format!(
             "{}/projects/{project}/merge_requests/{}",
@@ -93,8 +88,8 @@ impl Session {
         let mut redirects = 0;
         let mut resp = loop {
             let result = match (method, body) {
-                ("POST", Some(b)) => self.agent.post(&url).header(name, value).send_json(b),
-                ("PUT", Some(b)) => self.agent.put(&url).header(name, value).send_json(b),
+                ("POST", Some(b)) => super::send_json(self.agent.post(&url).header(name, value), b),
+                ("PUT", Some(b)) => super::send_json(self.agent.put(&url).header(name, value), b),
                 _ => self.agent.get(&url).header(name, value).call(),
             };
             let resp = result.map_err(|e| {
@@ -126,14 +121,7 @@ impl Session {
         let remaining = header("ratelimit-remaining");
         let reset = header("ratelimit-reset");
         let retry = header("retry-after");
-        let text = resp
-            .body_mut()
-            .with_config()
-            .limit(crate::input::limits::of(
-                crate::input::limits::LimitKind::Http,
-            ))
-            .read_to_string()
-            .map_err(|e| error(&endpoint, format!("could not read the answer: {e}")))?;
+        let text = super::read_answer(resp.body_mut()).map_err(|what| error(&endpoint, what))?;
         if status.as_u16() >= 400 {
             let message = serde_json::from_str::<Value>(&text)
                 .ok()

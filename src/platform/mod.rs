@@ -377,7 +377,60 @@ pub(crate) fn http_failure(
     what
 }
 
-/// A transport failure's text, marked `timed out (…)` when it was a timeout.
+/// The HTTP client of one run's platform session (GitHub's and GitLab's APIs alike): a request
+/// may take `timeout` in all; a status is an answer, not an error; redirects are not followed
+/// (the sessions follow them by hand, to the API's own origin only, so a token goes nowhere
+/// else); TLS trusts the system's certificate store — where an organisation's own CA for GitHub
+/// Enterprise Server or a self-managed GitLab lives (`SSL_CERT_FILE` and `SSL_CERT_DIR` name
+/// others) — and Mozilla's roots, built in, when the system has none.
+pub(crate) fn agent(timeout: std::time::Duration) -> ureq::Agent {
+    let native = rustls_native_certs::load_native_certs();
+    let roots = if native.certs.is_empty() {
+        ureq::tls::RootCerts::WebPki
+    } else {
+        let certs: Vec<ureq::tls::Certificate<'static>> = native
+            .certs
+            .iter()
+            .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
+            .collect();
+        ureq::tls::RootCerts::new_with_certs(&certs)
+    };
+    ureq::Agent::config_builder()
+        .timeout_global(Some(timeout))
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .user_agent(concat!("changegate/", env!("CARGO_PKG_VERSION")))
+        .tls_config(ureq::tls::TlsConfig::builder().root_certs(roots).build())
+        .build()
+        .into()
+}
+
+/// Sends `body` as JSON (`application/json; charset=utf-8`).
+pub(crate) fn send_json(
+    req: ureq::RequestBuilder<ureq::typestate::WithBody>,
+    body: &Value,
+) -> Result<http::Response<ureq::Body>, ureq::Error> {
+    req.header("Content-Type", "application/json; charset=utf-8")
+        .send(body.to_string().as_bytes())
+}
+
+/// An answer's body as text, read up to the `http` limit and never without end.
+pub(crate) fn read_answer(body: &mut ureq::Body) -> Result<String, String> {
+    let limit = crate::input::limits::of(crate::input::limits::LimitKind::Http);
+    let bytes = body
+        .with_config()
+        .limit(limit)
+        .read_to_vec()
+        .map_err(|e| match e {
+            ureq::Error::BodyExceedsLimit(_) => format!(
+                "the answer is larger than the http limit of {} (raise it with `--max-size http=SIZE`)",
+                crate::input::limits::human(limit)
+            ),
+            e => format!("could not read the answer: {e}"),
+        })?;
+    Ok(String::from_utf8_lossy(&bytes).into_owned())
+}
+
 /// How many redirects a request follows at most (each to the API's own origin).
 pub(crate) const MAX_REDIRECTS: usize = 5;
 
@@ -428,6 +481,7 @@ pub(crate) fn same_origin_redirect(from: &str, location: Option<&str>) -> Result
     }
 }
 
+/// A transport failure's text, marked `timed out (…)` when it was a timeout.
 pub(crate) fn transport_failure(text: String, timed_out: bool) -> String {
     if timed_out {
         format!("timed out ({text})")

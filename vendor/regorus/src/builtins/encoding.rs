@@ -218,14 +218,10 @@ fn urlquery_decode(
     ensure_args_count(span, name, params, args, 1)?;
 
     let string = ensure_string(name, &params[0], &args[0])?;
-    let url_string = "https://non-existent?".to_owned() + string.as_ref();
-    let url = match url::Url::parse(&url_string) {
-        Ok(v) => v,
-        Err(_) => bail!(params[0].span().error("not a valid url query")),
-    };
+    let query = url_query(string.as_ref());
 
     let mut query_str = "".to_owned();
-    for (k, v) in url.query_pairs() {
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
         query_str += &k;
         if !v.is_empty() {
             query_str += "=";
@@ -246,14 +242,10 @@ fn urlquery_decode_object(
     ensure_args_count(span, name, params, args, 1)?;
 
     let string = ensure_string(name, &params[0], &args[0])?;
-    let url_string = "https://non-existent?".to_owned() + string.as_ref();
-    let url = match url::Url::parse(&url_string) {
-        Ok(v) => v,
-        Err(_) => bail!(params[0].span().error("not a valid url query")),
-    };
+    let query = url_query(string.as_ref());
 
     let mut map = alloc::collections::BTreeMap::new();
-    for (k, v) in url.query_pairs() {
+    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
         let key = Value::String(k.clone().into());
         let value = Value::String(v.clone().into());
         if let Ok(a) = map.entry(key).or_insert(Value::new_array()).as_array_mut() {
@@ -276,13 +268,10 @@ fn urlquery_encode(
     ensure_args_count(span, name, params, args, 1)?;
 
     let s = ensure_string(name, &params[0], &args[0])?;
-    let mut url = match url::Url::parse("https://non-existent") {
-        Ok(v) => v,
-        Err(_) => bail!(params[0].span().error("not a valid url query")),
-    };
-
-    url.query_pairs_mut().append_pair(&s, "");
-    let query_str = url.query().unwrap_or("");
+    let query = form_urlencoded::Serializer::new(String::new())
+        .append_pair(&s, "")
+        .finish();
+    let query_str = query.as_str();
     if query_str.is_empty() {
         Ok(Value::String("".into()))
     } else {
@@ -301,13 +290,8 @@ fn urlquery_encode_object(
     ensure_args_count(span, name, params, args, 1)?;
 
     let obj = ensure_object(name, &params[0], args[0].clone())?;
-    let mut url = match url::Url::parse("https://non-existent") {
-        Ok(v) => v,
-        Err(_) => bail!(params[0].span().error("not a valid url query")),
-    };
-
+    let mut pairs = form_urlencoded::Serializer::new(String::new());
     {
-        let mut pairs = url.query_pairs_mut();
         for (key, value) in obj.iter_sorted() {
             let key = ensure_string(name, &params[0], key)?;
             match value {
@@ -328,7 +312,23 @@ fn urlquery_encode_object(
         }
     }
 
-    Ok(Value::String(url.query().unwrap_or("").into()))
+    Ok(Value::String(pairs.finish().into()))
+}
+
+// changegate patch: the query strings are read with `form_urlencoded` alone, not by parsing
+// `https://non-existent?` + the string with the `url` crate (which brought `idna` and the ICU
+// crates into the build). What the URL parser did to the string first is done here: the WHATWG
+// URL parser removes every ASCII tab and newline and trims trailing C0 controls and spaces, and
+// a `#` ends the query (the fragment follows). Its percent-encoding of the query is undone by
+// `form_urlencoded::parse`, which decodes what it encoded.
+#[cfg(feature = "urlquery")]
+fn url_query(s: &str) -> alloc::string::String {
+    let s: alloc::string::String = s
+        .chars()
+        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+        .collect();
+    let s = s.trim_end_matches(|c: char| c <= ' ');
+    s.split('#').next().unwrap_or_default().into()
 }
 
 #[cfg(feature = "yaml")]
