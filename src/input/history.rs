@@ -25,6 +25,7 @@ fn read(repo: &Repository, oid: Oid) -> Result<Commit, git2::Error> {
 /// parent), which environments are matched by; the audit reads them only when the policy has
 /// environments.
 pub fn add_paths(dir: &Path, history: &mut History) -> Result<(), Error> {
+    crate::input::git::init();
     let name = dir.display().to_string();
     let git = |e: git2::Error| err(&name, format!("reading the history: {}", e.message()));
     let repo = Repository::discover(dir).map_err(git)?;
@@ -39,6 +40,7 @@ pub fn add_paths(dir: &Path, history: &mut History) -> Result<(), Error> {
 /// Reads the changes on `branch` (default: HEAD) of the repository at `dir` whose commit time
 /// is at or after `since`.
 pub fn load(dir: &Path, branch: Option<&str>, since: DateTime<Utc>) -> Result<History, Error> {
+    crate::input::git::init();
     let name = dir.display().to_string();
     let repo = Repository::discover(dir)
         .map_err(|e| err(&name, format!("not a git repository: {}", e.message())))?;

@@ -156,6 +156,7 @@ impl TrustRoot {
         if *spec == TrustSpec::Worktree {
             return Ok(TrustRoot::worktree("--trust-from worktree"));
         }
+        crate::input::git::init();
         let name = repo_dir.display().to_string();
         let explicit = |what: &str| -> Error {
             Error::Usage(format!(
