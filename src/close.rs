@@ -142,7 +142,7 @@ fn notes(n: &Notes, cwd: &Path) -> Result<ReadNotes, Error> {
             let info = InputInfo::new(
                 InputKind::Description,
                 name.clone(),
-                crate::input::text::sha256_hex(&f.bytes),
+                crate::input::text::sha256_hex(f.bytes()),
                 1,
             );
             (

@@ -644,7 +644,7 @@ pub fn record_files(dir: &Path, shown: &str) -> Result<Vec<std::path::PathBuf>, 
 pub fn read_record(path: &Path) -> Result<ReadRecord, Error> {
     let f = crate::input::text::read(path, crate::input::limits::LimitKind::Record)?;
     let mut rec = parse_record(&f.name, &f.text)?;
-    rec.bytes = f.bytes;
+    rec.bytes = f.into_bytes();
     Ok(rec)
 }
 

@@ -749,7 +749,8 @@ pub fn load(dir: &Path, documents: bool) -> Result<TfSource, Error> {
                 } else {
                     scan_file(&prefix, &t.name, &t.text, documents)?
                 };
-                Ok((t.name, t.bytes, facts))
+                let name = t.name.clone();
+                Ok((name, t.into_bytes(), facts))
             })
             .collect();
         let mut merged = Merged::default();

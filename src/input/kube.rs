@@ -504,8 +504,12 @@ pub fn load(paths: &[PathBuf]) -> Result<Manifests, Error> {
         .par_iter()
         .map(|p| {
             let f = text::read(p, super::limits::LimitKind::Manifests)?;
-            let (objects, skipped) = parse_budgeted(&f.name, &f.text, &budget)?;
-            let sha = text::sha256_hex(&f.bytes);
+            // The digest beside the parse, not before or after it.
+            let (parsed, sha) = rayon::join(
+                || parse_budgeted(&f.name, &f.text, &budget),
+                || text::sha256_hex(f.bytes()),
+            );
+            let (objects, skipped) = parsed?;
             Ok((f.name, sha, objects, skipped))
         })
         .collect();

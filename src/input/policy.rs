@@ -179,7 +179,7 @@ pub fn load(path: Option<&Path>) -> Result<Policy, Error> {
         ),
         Some(p) => {
             let f = text::read(p, super::limits::LimitKind::Policy)?;
-            compile_text(&f.name, &f.bytes, &f.text)
+            compile_text(&f.name, f.bytes(), &f.text)
         }
     }
 }

@@ -9,12 +9,36 @@ use crate::error::{Error, InputError, Pos};
 
 pub use crate::model::text::sha256_hex;
 
-/// A file read into memory: its name as given, its raw bytes (for hashing) and its text.
+/// A file read into memory: its name as given and its text, with its raw bytes (for hashing
+/// and signatures) kept apart only when decoding changed them (a byte order mark, UTF-16): a
+/// large UTF-8 file is held once, not twice.
 #[derive(Debug, Clone)]
 pub struct TextFile {
     pub name: String,
-    pub bytes: Vec<u8>,
     pub text: String,
+    /// The bytes as read, when they are not `text`'s.
+    raw: Option<Vec<u8>>,
+}
+
+impl TextFile {
+    /// Text that was never a file's bytes (a CI variable): its bytes are its UTF-8.
+    pub fn from_text(name: String, text: String) -> TextFile {
+        TextFile {
+            name,
+            text,
+            raw: None,
+        }
+    }
+
+    /// The bytes as read.
+    pub fn bytes(&self) -> &[u8] {
+        self.raw.as_deref().unwrap_or(self.text.as_bytes())
+    }
+
+    /// The bytes as read, taken.
+    pub fn into_bytes(self) -> Vec<u8> {
+        self.raw.unwrap_or_else(|| self.text.into_bytes())
+    }
 }
 
 /// How an input is named in messages: its path as given, `<stdin>` for `-`.
@@ -135,8 +159,23 @@ fn read_capped(
 /// Reads `path` (or standard input for `-`) under the limit for `kind` and decodes it.
 pub fn read(path: &Path, kind: LimitKind) -> Result<TextFile, Error> {
     let (name, bytes) = read_bytes(path, kind)?;
+    let plain_utf8 = !(bytes.starts_with(&[0xEF, 0xBB, 0xBF])
+        || bytes.starts_with(&[0xFF, 0xFE])
+        || bytes.starts_with(&[0xFE, 0xFF]));
+    if plain_utf8 {
+        let text = decode_owned(&name, bytes)?;
+        return Ok(TextFile {
+            name,
+            text,
+            raw: None,
+        });
+    }
     let text = decode(&name, &bytes)?;
-    Ok(TextFile { name, bytes, text })
+    Ok(TextFile {
+        name,
+        text,
+        raw: Some(bytes),
+    })
 }
 
 /// The error for an input that holds nothing.

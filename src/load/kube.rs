@@ -4,6 +4,8 @@
 
 use std::collections::BTreeMap;
 
+use rayon::prelude::*;
+
 use crate::input::kube::{Manifests, Object};
 use crate::model::kube::{host_access, pod_security_labels};
 use crate::model::node::TreeDiff;
@@ -194,9 +196,10 @@ pub fn build(
     let change_of = |o: Object, action: Action, before: Option<&Object>, reason: Option<String>| {
         resource_of(o, ns, action, before, reason)
     };
-    for o in rendered {
+    // Each object against its base independently, on every core (in order).
+    let changes = rendered.into_par_iter().map(|o| {
         let id = o.identity(ns);
-        let r = match &base_map {
+        match &base_map {
             None => change_of(o, Action::Apply, None, None),
             Some(b) => match b.get(&id) {
                 None => change_of(o, Action::Create, None, None),
@@ -221,9 +224,9 @@ pub fn build(
                     }
                 }
             },
-        };
-        out.resources.push(r);
-    }
+        }
+    });
+    out.resources.par_extend(changes);
     if let Some(b) = base {
         for o in b {
             if !rendered_ids.contains(&o.identity(ns)) {

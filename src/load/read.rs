@@ -156,11 +156,7 @@ fn description(req: &Request, ci: &CiContext) -> Parsed<Option<Claimed>> {
         }
         (None, Some((name, text))) => {
             let rec = input::description::parse_description(name, text)?;
-            let f = TextFile {
-                name: name.clone(),
-                bytes: text.as_bytes().to_vec(),
-                text: text.clone(),
-            };
+            let f = TextFile::from_text(name.clone(), text.clone());
             Ok(Some((f, rec)))
         }
         (None, None) => Ok(None),

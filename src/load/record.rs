@@ -28,10 +28,11 @@ pub(super) fn assemble(
         (InputKind::Description, description),
     ] {
         if let Some((f, rec)) = claimed {
+            let sha256 = input::text::sha256_hex(f.bytes());
             inputs.push(InputInfo::new(
                 kind,
                 f.name,
-                input::text::sha256_hex(&f.bytes),
+                sha256,
                 usize::from(!rec.sources.is_empty()),
             ));
             parts.push(rec);
