@@ -4,7 +4,7 @@
 use super::Node;
 
 /// The pod spec of a workload of any kind (Pod, the controllers, CronJob's job template).
-pub fn pod_spec(v: &Node, kind: &str) -> Option<Node> {
+pub fn pod_spec<'a>(v: &'a Node, kind: &str) -> Option<&'a Node> {
     let path: &[&str] = match kind {
         "Pod" => &["spec"],
         "CronJob" => &["spec", "jobTemplate", "spec", "template", "spec"],
@@ -20,7 +20,7 @@ pub fn pod_spec(v: &Node, kind: &str) -> Option<Node> {
     for p in path {
         n = n.get(p)?;
     }
-    Some(n.clone())
+    Some(n)
 }
 
 /// The containers of a pod spec (init, regular and ephemeral).
@@ -46,7 +46,7 @@ pub fn host_access(v: &Node, kind: &str) -> bool {
             .get("volumes")
             .and_then(Node::as_array)
             .is_some_and(|vs| vs.iter().any(|v| v.get("hostPath").is_some()))
-        || containers(&spec).iter().any(|c| {
+        || containers(spec).iter().any(|c| {
             c.get("securityContext")
                 .and_then(|s| s.get("privileged"))
                 .and_then(Node::as_bool)

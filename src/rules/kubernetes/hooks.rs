@@ -75,7 +75,7 @@ impl Rule for HelmHookInlineShell {
             let Some(spec) = pod_spec(v, &r.kind) else {
                 continue;
             };
-            hit_containers(out, r, &spec, |c, name| {
+            hit_containers(out, r, spec, |c, name| {
                 inline_shell(c).then(|| {
                     format!(
                         "`{}` is a Helm `{hook}` hook whose container `{name}` runs inline shell",

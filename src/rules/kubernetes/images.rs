@@ -62,7 +62,7 @@ impl Rule for UnpinnedImage {
             let Some(spec) = written_pod_spec(r) else {
                 continue;
             };
-            hit_containers(out, r, &spec, |c, name| {
+            hit_containers(out, r, spec, |c, name| {
                 let img = c.get("image").and_then(Node::as_str)?;
                 let why = unpinned(img, allow)?;
                 Some(format!(

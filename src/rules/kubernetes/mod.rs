@@ -20,7 +20,7 @@ pub fn written(change: &crate::model::ChangeSet) -> impl Iterator<Item = &Resour
 }
 
 /// The pod spec of a written workload, if it is one.
-pub fn written_pod_spec(r: &ResourceChange) -> Option<Node> {
+pub fn written_pod_spec(r: &ResourceChange) -> Option<&Node> {
     if r.provider != "kubernetes" || !r.action.writes() {
         return None;
     }

@@ -65,7 +65,7 @@ impl Rule for PrivilegedWorkload {
                     ));
                 }
             }
-            for c in containers(&spec) {
+            for c in containers(spec) {
                 let sc = c.get("securityContext");
                 if sc.and_then(|s| s.get("privileged")).and_then(Node::as_bool) == Some(true) {
                     hit(format!(

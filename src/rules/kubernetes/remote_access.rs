@@ -82,7 +82,7 @@ impl Rule for ExposedRemoteAccess {
             let Some(spec) = written_pod_spec(r) else {
                 continue;
             };
-            for c in containers(&spec) {
+            for c in containers(spec) {
                 for p in c.get("ports").and_then(Node::as_array).unwrap_or(&[]) {
                     for (num, name) in PORTS {
                         if port(p.get("hostPort")) == Some(*num) {

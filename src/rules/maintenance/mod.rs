@@ -36,7 +36,7 @@ pub fn deployed_images(change: &ChangeSet) -> Vec<Deployed<'_>> {
             continue;
         };
         // `pod_spec` clones; the images are found again in the resource's own tree.
-        let names: Vec<(String, String)> = containers(&spec)
+        let names: Vec<(String, String)> = containers(spec)
             .iter()
             .filter_map(|c| {
                 Some((
