@@ -621,8 +621,8 @@ mod tests {
                 x ^= x >> 7;
                 x ^= x << 17;
                 text.push_str(pieces[(x % pieces.len() as u64) as usize]);
-                if x % 5 != 0 {
-                    text.push(if x % 7 == 0 { '\r' } else { '\n' });
+                if !x.is_multiple_of(5) {
+                    text.push(if x.is_multiple_of(7) { '\r' } else { '\n' });
                 }
             }
             assert_eq!(
