@@ -123,37 +123,12 @@ fn read_capped(
     size: Option<u64>,
     buf: &mut Vec<u8>,
 ) -> std::io::Result<()> {
-    const CHUNK: usize = 1 << 20;
-    let cap = usize::try_from(limit.saturating_add(1)).unwrap_or(usize::MAX);
-    let first = size.map_or(cap, |s| {
-        usize::try_from(s.saturating_add(1)).unwrap_or(cap).min(cap)
-    });
+    let cap = limit.saturating_add(1);
+    let first = size.map_or(cap, |s| s.saturating_add(1).min(cap));
     // Where the address space cannot be had (strict overcommit), grow as reading goes.
-    let _ = buf.try_reserve_exact(first);
-    loop {
-        if buf.len() >= cap {
-            return Ok(());
-        }
-        if buf.len() == buf.capacity() {
-            let want = (buf.capacity() * 2).max(64 * 1024).min(cap);
-            buf.reserve_exact(want - buf.len());
-        }
-        let start = buf.len();
-        let end = (start + CHUNK).min(buf.capacity()).min(cap);
-        buf.resize(end, 0);
-        match r.read(&mut buf[start..end]) {
-            Ok(0) => {
-                buf.truncate(start);
-                return Ok(());
-            }
-            Ok(n) => buf.truncate(start + n),
-            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => buf.truncate(start),
-            Err(e) => {
-                buf.truncate(start);
-                return Err(e);
-            }
-        }
-    }
+    let _ = buf.try_reserve_exact(usize::try_from(first).unwrap_or(usize::MAX));
+    // Into the reserved capacity as it is, without zeroing it first.
+    r.take(cap).read_to_end(buf).map(|_| ())
 }
 
 /// Reads `path` (or standard input for `-`) under the limit for `kind` and decodes it.
