@@ -171,3 +171,64 @@ fn under_the_not_keyword_import_a_negation_keeps_its_operands() {
     let p = "package p\ndefault q := false\nq if { not input.x + input.y == input.z }\n";
     assert_eq!(eval(p, "{}", "data.p.q"), serde_json::json!(false));
 }
+
+/// `urlquery.*` as OPA answers: Go's `QueryEscape`, `QueryUnescape`, `Values.Encode` and
+/// `ParseQuery` (the encode and decode_object cases are OPA's own, urlbuiltins 0939–1076).
+#[test]
+fn urlquery_escapes_and_unescapes_as_go_does() {
+    let q = |expr: &str| eval(&format!("package p\nx := {expr}\n"), "{}", "data.p.x");
+    assert_eq!(
+        q(r#"urlquery.encode("a=b+1")"#),
+        serde_json::json!("a%3Db%2B1")
+    );
+    assert_eq!(q(r#"urlquery.encode("")"#), serde_json::json!(""));
+    assert_eq!(
+        q(r#"urlquery.encode("a b*~é")"#),
+        serde_json::json!("a+b%2A~%C3%A9")
+    );
+    assert_eq!(
+        q(r#"urlquery.decode("a=1&b=2")"#),
+        serde_json::json!("a=1&b=2")
+    );
+    assert_eq!(q(r#"urlquery.decode("&&&&")"#), serde_json::json!("&&&&"));
+    assert_eq!(
+        q(r#"urlquery.decode("a+b%2Bc%7e#d")"#),
+        serde_json::json!("a b+c~#d")
+    );
+    // An invalid escape is a builtin error: undefined unless strict.
+    assert_eq!(q(r#"urlquery.decode("100%")"#), serde_json::Value::Null);
+    assert_eq!(q(r#"urlquery.decode("%zz")"#), serde_json::Value::Null);
+    assert_eq!(
+        q(r#"urlquery.encode_object({"a": "b", "c": "d"})"#),
+        serde_json::json!("a=b&c=d")
+    );
+    assert_eq!(
+        q(r#"urlquery.encode_object({"a": ["b+1", "c+2"]})"#),
+        serde_json::json!("a=b%2B1&a=c%2B2")
+    );
+    assert_eq!(
+        q(r#"urlquery.encode_object({"k*": "v~ w"})"#),
+        serde_json::json!("k%2A=v~+w")
+    );
+    assert_eq!(
+        q(r#"urlquery.decode_object("a=value_a1&b=value_b&a=value_a2")"#),
+        serde_json::json!({"a": ["value_a1", "value_a2"], "b": ["value_b"]})
+    );
+    assert_eq!(
+        q(r#"urlquery.decode_object("a=value_a1&b")"#),
+        serde_json::json!({"a": ["value_a1"], "b": [""]})
+    );
+    assert_eq!(q(r#"urlquery.decode_object("")"#), serde_json::json!({}));
+    assert_eq!(
+        q(r#"urlquery.decode_object("a=x+y#z&=e")"#),
+        serde_json::json!({"a": ["x y#z"], "": ["e"]})
+    );
+    assert_eq!(
+        q(r#"urlquery.decode_object("a=1;b=2")"#),
+        serde_json::Value::Null
+    );
+    assert_eq!(
+        q(r#"urlquery.decode_object("a=%zz")"#),
+        serde_json::Value::Null
+    );
+}

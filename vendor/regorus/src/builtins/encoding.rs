@@ -218,17 +218,10 @@ fn urlquery_decode(
     ensure_args_count(span, name, params, args, 1)?;
 
     let string = ensure_string(name, &params[0], &args[0])?;
-    let query = url_query(string.as_ref());
-
-    let mut query_str = "".to_owned();
-    for (k, v) in form_urlencoded::parse(query.as_bytes()) {
-        query_str += &k;
-        if !v.is_empty() {
-            query_str += "=";
-            query_str += &v;
-        }
+    match query_unescape(string.as_ref()) {
+        Some(s) => Ok(Value::String(s.into())),
+        None => bail!(params[0].span().error("invalid URL escape")),
     }
-    Ok(Value::String(query_str.into()))
 }
 
 #[cfg(feature = "urlquery")]
@@ -242,7 +235,15 @@ fn urlquery_decode_object(
     ensure_args_count(span, name, params, args, 1)?;
 
     let string = ensure_string(name, &params[0], &args[0])?;
-    let query = url_query(string.as_ref());
+    let query: &str = string.as_ref();
+    // changegate patch: as Go's `url.ParseQuery`, which OPA calls: a `;` separator and an
+    // invalid escape are errors, not read leniently.
+    if query.contains(';') {
+        bail!(params[0].span().error("invalid semicolon separator in query"));
+    }
+    if !valid_escapes(query) {
+        bail!(params[0].span().error("invalid URL escape"));
+    }
 
     let mut map = alloc::collections::BTreeMap::new();
     for (k, v) in form_urlencoded::parse(query.as_bytes()) {
@@ -268,15 +269,7 @@ fn urlquery_encode(
     ensure_args_count(span, name, params, args, 1)?;
 
     let s = ensure_string(name, &params[0], &args[0])?;
-    let query = form_urlencoded::Serializer::new(String::new())
-        .append_pair(&s, "")
-        .finish();
-    let query_str = query.as_str();
-    if query_str.is_empty() {
-        Ok(Value::String("".into()))
-    } else {
-        Ok(Value::String(query_str[..query_str.len() - 1].into()))
-    }
+    Ok(Value::String(query_escape(s.as_ref()).into()))
 }
 
 #[cfg(feature = "urlquery")]
@@ -290,7 +283,7 @@ fn urlquery_encode_object(
     ensure_args_count(span, name, params, args, 1)?;
 
     let obj = ensure_object(name, &params[0], args[0].clone())?;
-    let mut pairs = form_urlencoded::Serializer::new(String::new());
+    let mut pairs = QueryPairs::default();
     {
         for (key, value) in obj.iter_sorted() {
             let key = ensure_string(name, &params[0], key)?;
@@ -312,23 +305,79 @@ fn urlquery_encode_object(
         }
     }
 
-    Ok(Value::String(pairs.finish().into()))
+    Ok(Value::String(pairs.0.into()))
 }
 
-// changegate patch: the query strings are read with `form_urlencoded` alone, not by parsing
-// `https://non-existent?` + the string with the `url` crate (which brought `idna` and the ICU
-// crates into the build). What the URL parser did to the string first is done here: the WHATWG
-// URL parser removes every ASCII tab and newline and trims trailing C0 controls and spaces, and
-// a `#` ends the query (the fragment follows). Its percent-encoding of the query is undone by
-// `form_urlencoded::parse`, which decodes what it encoded.
+// changegate patch: OPA's `urlquery` builtins escape and unescape as Go's `net/url` does
+// (`QueryEscape`, `QueryUnescape`, `Values.Encode`, `ParseQuery`). regorus used the WHATWG
+// form serializer (which leaves `*` and escapes `~`) and, for `urlquery.decode`, split the string
+// into pairs and joined them again without their `&`.
+
+/// Go's `QueryEscape`: everything but ASCII letters, digits and `-_.~` as `%XX`, a space as `+`.
 #[cfg(feature = "urlquery")]
-fn url_query(s: &str) -> alloc::string::String {
-    let s: alloc::string::String = s
-        .chars()
-        .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
-        .collect();
-    let s = s.trim_end_matches(|c: char| c <= ' ');
-    s.split('#').next().unwrap_or_default().into()
+const QUERY_ESCAPE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'_')
+    .remove(b'.')
+    .remove(b'~');
+
+#[cfg(feature = "urlquery")]
+fn query_escape(s: &str) -> alloc::string::String {
+    // A `%20` can only come from a space: a `%` itself is escaped as `%25`.
+    percent_encoding::utf8_percent_encode(s, QUERY_ESCAPE)
+        .to_string()
+        .replace("%20", "+")
+}
+
+/// Whether every `%` is followed by two hexadecimal digits.
+#[cfg(feature = "urlquery")]
+fn valid_escapes(s: &str) -> bool {
+    let b = s.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] == b'%' {
+            if i + 2 >= b.len() || !b[i + 1].is_ascii_hexdigit() || !b[i + 2].is_ascii_hexdigit()
+            {
+                return false;
+            }
+            i += 3;
+        } else {
+            i += 1;
+        }
+    }
+    true
+}
+
+/// Go's `QueryUnescape`: `+` is a space, `%XX` a byte; `None` for an invalid escape. Bytes that
+/// are not UTF-8 become U+FFFD, as OPA writes such a string out.
+#[cfg(feature = "urlquery")]
+fn query_unescape(s: &str) -> Option<alloc::string::String> {
+    if !valid_escapes(s) {
+        return None;
+    }
+    let plus = s.replace('+', " ");
+    Some(
+        percent_encoding::percent_decode_str(&plus)
+            .decode_utf8_lossy()
+            .into_owned(),
+    )
+}
+
+/// Go's `Values.Encode` for the pairs given in order (the keys come sorted).
+#[cfg(feature = "urlquery")]
+#[derive(Default)]
+struct QueryPairs(alloc::string::String);
+
+#[cfg(feature = "urlquery")]
+impl QueryPairs {
+    fn append_pair(&mut self, key: &str, value: &str) {
+        if !self.0.is_empty() {
+            self.0.push('&');
+        }
+        self.0.push_str(&query_escape(key));
+        self.0.push('=');
+        self.0.push_str(&query_escape(value));
+    }
 }
 
 #[cfg(feature = "yaml")]
