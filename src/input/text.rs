@@ -134,10 +134,7 @@ fn read_capped(
 /// Reads `path` (or standard input for `-`) under the limit for `kind` and decodes it.
 pub fn read(path: &Path, kind: LimitKind) -> Result<TextFile, Error> {
     let (name, bytes) = read_bytes(path, kind)?;
-    let plain_utf8 = !(bytes.starts_with(&[0xEF, 0xBB, 0xBF])
-        || bytes.starts_with(&[0xFF, 0xFE])
-        || bytes.starts_with(&[0xFE, 0xFF]));
-    if plain_utf8 {
+    if !has_byte_order_mark(&bytes) {
         let text = decode_owned(&name, bytes)?;
         return Ok(TextFile {
             name,
@@ -161,6 +158,14 @@ pub fn empty(name: &str, expected: &str) -> Error {
         format!("the file is empty; expected {expected}"),
     )
     .into()
+}
+
+/// Whether `bytes` begin with a byte order mark (UTF-8's, or UTF-16's in either order): decoding
+/// them changes the bytes, which are otherwise the text's own.
+pub fn has_byte_order_mark(bytes: &[u8]) -> bool {
+    bytes.starts_with(&[0xEF, 0xBB, 0xBF])
+        || bytes.starts_with(&[0xFF, 0xFE])
+        || bytes.starts_with(&[0xFE, 0xFF])
 }
 
 /// Decodes UTF-8 (with or without BOM) and UTF-16 with a BOM; anything else is an error that

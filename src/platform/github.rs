@@ -67,53 +67,19 @@ impl Session {
         body: Option<&Value>,
     ) -> Result<(http::StatusCode, http::HeaderMap, String), Error> {
         let endpoint = self.endpoint(method.as_str(), path);
-        let mut url = format!("{}{path}", self.api);
-        // Redirects are followed here, to the API's own origin only, so the token goes nowhere
-        // else.
-        let mut redirects = 0;
-        let mut resp = loop {
-            let result = match (method, body) {
-                (&http::Method::POST, Some(b)) => {
-                    super::send_json(self.with_headers(self.agent.post(&url)), b)
-                }
-                (&http::Method::PATCH, Some(b)) => {
-                    super::send_json(self.with_headers(self.agent.patch(&url)), b)
-                }
-                _ => self.with_headers(self.agent.get(&url)).call(),
-            };
-            let resp = result.map_err(|e| {
-                let timed_out = matches!(e, ureq::Error::Timeout(_));
-                error(
-                    &endpoint,
-                    super::transport_failure(e.to_string(), timed_out),
-                )
-            })?;
-            if !resp.status().is_redirection() {
-                break resp;
-            }
-            redirects += 1;
-            let location = resp
-                .headers()
-                .get(http::header::LOCATION)
-                .and_then(|v| v.to_str().ok());
-            url = super::same_origin_redirect(&url, location)
-                .map_err(|why| error(&endpoint, format!("HTTP {}: {why}", resp.status())))?;
-            if redirects > super::MAX_REDIRECTS {
-                return Err(error(&endpoint, "too many redirects".into()));
-            }
-        };
+        let headers = [
+            ("Authorization", self.authorization.as_str()),
+            ("Accept", "application/vnd.github+json"),
+            ("X-GitHub-Api-Version", API_VERSION),
+        ];
+        let url = format!("{}{path}", self.api);
+        let mut resp = super::request(&self.agent, method, &url, &headers, body)
+            .map_err(|what| error(&endpoint, what))?;
         let status = resp.status();
         let headers = resp.headers().clone();
         // An answer is read up to the `http` limit, never without end.
         let text = super::read_answer(resp.body_mut()).map_err(|what| error(&endpoint, what))?;
         Ok((status, headers, text))
-    }
-
-    /// GitHub's headers: the token, the media type and the API version.
-    fn with_headers<B>(&self, req: ureq::RequestBuilder<B>) -> ureq::RequestBuilder<B> {
-        req.header("Authorization", &self.authorization)
-            .header("Accept", "application/vnd.github+json")
-            .header("X-GitHub-Api-Version", API_VERSION)
     }
 
     /// A request whose failure statuses are errors, naming the endpoint, the status and, when

@@ -60,8 +60,8 @@ const MAX_PAGES: u32 = 100;
 
 impl Session {
     pub fn new(mr: &MergeRequest, token: Token, timeout: Duration) -> Self {
-        // Redirects are followed by hand, to the API's own origin only: ureq would send the
-        // `PRIVATE-TOKEN` header (not `Authorization`) to wherever a redirect points.
+        // Redirects are followed by hand (`super::request`), to the API's own origin only: ureq
+        // would send the `PRIVATE-TOKEN` header (not `Authorization`) to wherever one points.
         let agent = super::agent(timeout);
         let project = mr.project.replace('/', "%2F");
         let base = format!(
@@ -75,7 +75,7 @@ impl Session {
     /// Sends one request; statuses >= 400 are errors naming the endpoint and the status.
     fn send(
         &self,
-        method: &str,
+        method: &http::Method,
         url: &str,
         body: Option<&Value>,
     ) -> Result<(Value, Option<String>), Error> {
@@ -84,32 +84,8 @@ impl Session {
             Token::Private(t) => ("PRIVATE-TOKEN", t.as_str()),
             Token::Job(t) => ("JOB-TOKEN", t.as_str()),
         };
-        let mut url = url.to_string();
-        let mut redirects = 0;
-        let mut resp = loop {
-            let result = match (method, body) {
-                ("POST", Some(b)) => super::send_json(self.agent.post(&url).header(name, value), b),
-                ("PUT", Some(b)) => super::send_json(self.agent.put(&url).header(name, value), b),
-                _ => self.agent.get(&url).header(name, value).call(),
-            };
-            let resp = result.map_err(|e| {
-                let timed_out = matches!(e, ureq::Error::Timeout(_));
-                error(
-                    &endpoint,
-                    super::transport_failure(e.to_string(), timed_out),
-                )
-            })?;
-            if !resp.status().is_redirection() {
-                break resp;
-            }
-            redirects += 1;
-            let location = resp.headers().get("location").and_then(|v| v.to_str().ok());
-            url = super::same_origin_redirect(&url, location)
-                .map_err(|why| error(&endpoint, format!("HTTP {}: {why}", resp.status())))?;
-            if redirects > super::MAX_REDIRECTS {
-                return Err(error(&endpoint, "too many redirects".into()));
-            }
-        };
+        let mut resp = super::request(&self.agent, method, url, &[(name, value)], body)
+            .map_err(|what| error(&endpoint, what))?;
         let status = resp.status();
         let header = |k: &str| {
             resp.headers()
@@ -151,7 +127,7 @@ impl Session {
 
     /// The merge request's author and description.
     pub fn merge_request(&self) -> Result<MergeRequestInfo, Error> {
-        let (v, _) = self.send("GET", &self.base, None)?;
+        let (v, _) = self.send(&http::Method::GET, &self.base, None)?;
         Ok(MergeRequestInfo {
             author: v
                 .pointer("/author/username")
@@ -167,7 +143,7 @@ impl Session {
     /// The merge request's approvals (`approved_by[].user.username`).
     pub fn approvals(&self) -> Result<Vec<Approval>, Error> {
         let url = format!("{}/approvals", self.base);
-        let (v, _) = self.send("GET", &url, None)?;
+        let (v, _) = self.send(&http::Method::GET, &url, None)?;
         let Some(list) = v.get("approved_by").and_then(Value::as_array) else {
             return Err(error(
                 &format!("GET {url}"),
@@ -200,7 +176,7 @@ impl Session {
     /// (a job token cannot read it).
     fn identity(&self) -> Option<u64> {
         let api = self.base.split("/projects/").next().unwrap_or_default();
-        self.send("GET", &format!("{api}/user"), None)
+        self.send(&http::Method::GET, &format!("{api}/user"), None)
             .ok()
             .and_then(|(v, _)| v.get("id").and_then(Value::as_u64))
     }
@@ -215,7 +191,7 @@ impl Session {
         let mut found = None;
         for _ in 0..MAX_PAGES {
             let url = format!("{notes}?sort=asc&order_by=created_at&per_page=100&page={page}");
-            let (v, next) = self.send("GET", &url, None)?;
+            let (v, next) = self.send(&http::Method::GET, &url, None)?;
             found = v.as_array().and_then(|list| {
                 list.iter().find_map(|n| {
                     let system = n.get("system").and_then(Value::as_bool).unwrap_or(false);
@@ -238,11 +214,11 @@ impl Session {
         let body = json!({ "body": body });
         match found {
             Some(id) => {
-                self.send("PUT", &format!("{notes}/{id}"), Some(&body))?;
+                self.send(&http::Method::PUT, &format!("{notes}/{id}"), Some(&body))?;
                 Ok((false, id))
             }
             None => {
-                let (v, _) = self.send("POST", &notes, Some(&body))?;
+                let (v, _) = self.send(&http::Method::POST, &notes, Some(&body))?;
                 Ok((true, v.get("id").and_then(Value::as_u64).unwrap_or(0)))
             }
         }

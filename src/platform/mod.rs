@@ -405,13 +405,59 @@ pub(crate) fn agent(timeout: std::time::Duration) -> ureq::Agent {
         .into()
 }
 
-/// Sends `body` as JSON (`application/json; charset=utf-8`).
-pub(crate) fn send_json(
-    req: ureq::RequestBuilder<ureq::typestate::WithBody>,
-    body: &Value,
-) -> Result<http::Response<ureq::Body>, ureq::Error> {
-    req.header("Content-Type", "application/json; charset=utf-8")
-        .send(body.to_string().as_bytes())
+/// One request to a platform's API with `headers` (the token among them): `POST`, `PUT` and
+/// `PATCH` send `body` as JSON (`application/json; charset=utf-8`), anything else is a `GET`.
+/// Redirects are followed by hand, to the request's own origin only, so the token goes nowhere
+/// else. A failure is what to say of it, for the caller to name its endpoint.
+pub(crate) fn request(
+    agent: &ureq::Agent,
+    method: &http::Method,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Option<&Value>,
+) -> Result<http::Response<ureq::Body>, String> {
+    let mut url = url.to_string();
+    let mut redirects = 0;
+    loop {
+        let result = match (method, body) {
+            (&http::Method::POST | &http::Method::PUT | &http::Method::PATCH, Some(b)) => {
+                let mut req = match *method {
+                    http::Method::POST => agent.post(&url),
+                    http::Method::PUT => agent.put(&url),
+                    _ => agent.patch(&url),
+                };
+                for (k, v) in headers {
+                    req = req.header(*k, *v);
+                }
+                req.header("Content-Type", "application/json; charset=utf-8")
+                    .send(b.to_string().as_bytes())
+            }
+            _ => {
+                let mut req = agent.get(&url);
+                for (k, v) in headers {
+                    req = req.header(*k, *v);
+                }
+                req.call()
+            }
+        };
+        let resp = result.map_err(|e| {
+            let timed_out = matches!(e, ureq::Error::Timeout(_));
+            transport_failure(e.to_string(), timed_out)
+        })?;
+        if !resp.status().is_redirection() {
+            return Ok(resp);
+        }
+        redirects += 1;
+        let location = resp
+            .headers()
+            .get(http::header::LOCATION)
+            .and_then(|v| v.to_str().ok());
+        url = same_origin_redirect(&url, location)
+            .map_err(|why| format!("HTTP {}: {why}", resp.status()))?;
+        if redirects > MAX_REDIRECTS {
+            return Err("too many redirects".into());
+        }
+    }
 }
 
 /// An answer's body as text, read up to the `http` limit and never without end.

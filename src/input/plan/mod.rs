@@ -66,10 +66,7 @@ pub fn load_with(path: &Path, document: bool, state: bool) -> Result<Plan, Error
     // The digest is of the bytes as read: computed beside the parse (a third of the time of
     // a large plan, otherwise spent before it), unless decoding changes them (a byte order
     // mark).
-    let as_read = !(raw.starts_with(&[0xEF, 0xBB, 0xBF])
-        || raw.starts_with(&[0xFF, 0xFE])
-        || raw.starts_with(&[0xFE, 0xFF]));
-    let early = (!as_read).then(|| text::sha256_hex(&raw));
+    let early = text::has_byte_order_mark(&raw).then(|| text::sha256_hex(&raw));
     let text = text::decode_owned(&name, raw)?;
     let digest = || {
         early
