@@ -337,7 +337,7 @@ fn paths_between(
     tree: &git2::Tree<'_>,
 ) -> Result<Vec<ChangedPath>, git2::Error> {
     let mut out = Vec::new();
-    diff_trees(repo, parent, Some(tree), &mut Vec::new(), &mut out)?;
+    diff_trees(repo, parent.cloned(), Some(tree.clone()), &mut out)?;
     Ok(out)
 }
 
@@ -359,95 +359,139 @@ fn tree_order(a: &git2::TreeEntry<'_>, b: &git2::TreeEntry<'_>) -> std::cmp::Ord
     })
 }
 
-/// A tree's entries in git's order (trees are stored so; a malformed one is read so all the
-/// same).
-fn entries<'t>(tree: Option<&'t git2::Tree<'_>>) -> Vec<git2::TreeEntry<'t>> {
-    let mut v: Vec<git2::TreeEntry<'t>> = tree.into_iter().flat_map(git2::Tree::iter).collect();
-    if !v.is_sorted_by(|a, b| tree_order(a, b).is_le()) {
-        v.sort_by(tree_order);
+/// The indices of a tree's entries in git's order (trees are stored so; a malformed one is read
+/// so all the same).
+fn order(tree: Option<&git2::Tree<'_>>) -> Vec<usize> {
+    let Some(t) = tree else {
+        return Vec::new();
+    };
+    let entries: Vec<git2::TreeEntry<'_>> = t.iter().collect();
+    let mut order: Vec<usize> = (0..entries.len()).collect();
+    if !entries.is_sorted_by(|a, b| tree_order(a, b).is_le()) {
+        order.sort_by(|&a, &b| tree_order(&entries[a], &entries[b]));
     }
-    v
+    order
 }
 
-/// What changes from `old` to `new` below `prefix` (`dir/sub/`), appended to `out` in path
-/// order.
-fn diff_trees(
-    repo: &Repository,
-    old: Option<&git2::Tree<'_>>,
-    new: Option<&git2::Tree<'_>>,
-    prefix: &mut Vec<u8>,
+/// One directory being compared: its two sides (either may be absent: everything added or
+/// deleted), the entries of each in git's order, and how far the comparison has come.
+struct Frame<'r> {
+    old: Option<git2::Tree<'r>>,
+    new: Option<git2::Tree<'r>>,
+    old_order: Vec<usize>,
+    new_order: Vec<usize>,
+    i: usize,
+    j: usize,
+    /// The length of the path prefix without this directory's `name/`.
+    parent_len: usize,
+}
+
+impl<'r> Frame<'r> {
+    fn new(old: Option<git2::Tree<'r>>, new: Option<git2::Tree<'r>>, parent_len: usize) -> Self {
+        Frame {
+            old_order: order(old.as_ref()),
+            new_order: order(new.as_ref()),
+            old,
+            new,
+            i: 0,
+            j: 0,
+            parent_len,
+        }
+    }
+}
+
+/// What changes from `old` to `new`, appended to `out` in path order. The directories being
+/// compared are kept on a stack of their own, not the thread's: a commit may nest directories
+/// as deep as it likes without overflowing it.
+fn diff_trees<'r>(
+    repo: &'r Repository,
+    old: Option<git2::Tree<'r>>,
+    new: Option<git2::Tree<'r>>,
     out: &mut Vec<ChangedPath>,
 ) -> Result<(), git2::Error> {
-    let (olds, news) = (entries(old), entries(new));
-    let (mut i, mut j) = (0, 0);
-    while i < olds.len() || j < news.len() {
-        let order = match (olds.get(i), news.get(j)) {
+    use std::cmp::Ordering;
+    let mut prefix: Vec<u8> = Vec::new();
+    let mut stack = vec![Frame::new(old, new, 0)];
+    while let Some(f) = stack.last_mut() {
+        if f.i >= f.old_order.len() && f.j >= f.new_order.len() {
+            prefix.truncate(f.parent_len);
+            stack.pop();
+            continue;
+        }
+        let a = f
+            .old
+            .as_ref()
+            .zip(f.old_order.get(f.i))
+            .and_then(|(t, &k)| t.get(k));
+        let b = f
+            .new
+            .as_ref()
+            .zip(f.new_order.get(f.j))
+            .and_then(|(t, &k)| t.get(k));
+        let order = match (&a, &b) {
             (Some(a), Some(b)) => tree_order(a, b),
-            (Some(_), None) => std::cmp::Ordering::Less,
-            _ => std::cmp::Ordering::Greater,
+            (Some(_), None) => Ordering::Less,
+            (None, Some(_)) => Ordering::Greater,
+            // Not reached: an index below its tree's length names an entry.
+            (None, None) => Ordering::Equal,
         };
-        match order {
-            std::cmp::Ordering::Less => {
-                one_side(repo, &olds[i], "deleted", prefix, out)?;
-                i += 1;
+        // A subdirectory to compare next: its two sides, and where the prefix stood before it.
+        let mut descend = None;
+        let enter = |e: &git2::TreeEntry<'_>, prefix: &mut Vec<u8>| {
+            let parent_len = prefix.len();
+            prefix.extend_from_slice(e.name_bytes());
+            prefix.push(b'/');
+            parent_len
+        };
+        match (order, a, b) {
+            (Ordering::Less, Some(a), _) => {
+                if is_tree(&a) {
+                    let t = repo.find_tree(a.id())?;
+                    descend = Some((Some(t), None, enter(&a, &mut prefix)));
+                } else {
+                    out.push(changed(&prefix, &a, "deleted", false));
+                }
+                f.i += 1;
             }
-            std::cmp::Ordering::Greater => {
-                one_side(repo, &news[j], "added", prefix, out)?;
-                j += 1;
+            (Ordering::Greater, _, Some(b)) => {
+                if is_tree(&b) {
+                    let t = repo.find_tree(b.id())?;
+                    descend = Some((None, Some(t), enter(&b, &mut prefix)));
+                } else {
+                    let executable = b.filemode_raw() == MODE_EXECUTABLE;
+                    out.push(changed(&prefix, &b, "added", executable));
+                }
+                f.j += 1;
             }
-            std::cmp::Ordering::Equal => {
-                let (a, b) = (&olds[i], &news[j]);
+            (_, Some(a), Some(b)) => {
                 let (am, bm) = (a.filemode_raw(), b.filemode_raw());
                 if a.id() != b.id() || am != bm {
-                    if is_tree(a) {
+                    if is_tree(&a) {
                         let (at, bt) = (repo.find_tree(a.id())?, repo.find_tree(b.id())?);
-                        let len = prefix.len();
-                        prefix.extend_from_slice(a.name_bytes());
-                        prefix.push(b'/');
-                        diff_trees(repo, Some(&at), Some(&bt), prefix, out)?;
-                        prefix.truncate(len);
+                        descend = Some((Some(at), Some(bt), enter(&a, &mut prefix)));
                     } else if am & MODE_TYPE != bm & MODE_TYPE {
                         // Another kind of entry (a file became a link or a submodule): libgit2
                         // names it deleted, then added.
-                        out.push(changed(prefix, a, "deleted", false));
-                        out.push(changed(prefix, b, "added", bm == MODE_EXECUTABLE));
+                        out.push(changed(&prefix, &a, "deleted", false));
+                        out.push(changed(&prefix, &b, "added", bm == MODE_EXECUTABLE));
                     } else {
                         let executable = bm == MODE_EXECUTABLE && am != MODE_EXECUTABLE;
-                        out.push(changed(prefix, b, "modified", executable));
+                        out.push(changed(&prefix, &b, "modified", executable));
                     }
                 }
-                i += 1;
-                j += 1;
+                f.i += 1;
+                f.j += 1;
+            }
+            // Not reached (see above): both sides move on.
+            _ => {
+                f.i += 1;
+                f.j += 1;
             }
         }
+        if let Some((old, new, parent_len)) = descend {
+            stack.push(Frame::new(old, new, parent_len));
+        }
     }
-    Ok(())
-}
-
-/// An entry only one side has: a file added or deleted, or every file of a directory.
-fn one_side(
-    repo: &Repository,
-    e: &git2::TreeEntry<'_>,
-    status: &'static str,
-    prefix: &mut Vec<u8>,
-    out: &mut Vec<ChangedPath>,
-) -> Result<(), git2::Error> {
-    if !is_tree(e) {
-        let executable = status == "added" && e.filemode_raw() == MODE_EXECUTABLE;
-        out.push(changed(prefix, e, status, executable));
-        return Ok(());
-    }
-    let t = repo.find_tree(e.id())?;
-    let len = prefix.len();
-    prefix.extend_from_slice(e.name_bytes());
-    prefix.push(b'/');
-    let (old, new) = if status == "added" {
-        (None, Some(&t))
-    } else {
-        (Some(&t), None)
-    };
-    diff_trees(repo, old, new, prefix, out)?;
-    prefix.truncate(len);
     Ok(())
 }
 
@@ -793,5 +837,41 @@ mod tests {
             assert!(!ours.is_empty());
             parent = Some(id);
         }
+    }
+
+    /// A commit may nest directories deeper than a thread's stack would hold frames for (the
+    /// change's author writes its commits): its paths are read all the same, on a small stack.
+    #[test]
+    fn deeply_nested_directories_do_not_exhaust_the_stack() {
+        let dir = tempfile::tempdir().unwrap();
+        let repo = Repository::init(dir.path()).unwrap();
+        let blob = repo.blob(b"x").unwrap();
+        let mut tb = repo.treebuilder(None).unwrap();
+        tb.insert("f", blob, 0o100_644).unwrap();
+        let mut t = tb.write().unwrap();
+        let depth = 20_000;
+        for _ in 0..depth {
+            let mut tb = repo.treebuilder(None).unwrap();
+            tb.insert("d", t, i32::from(FileMode::Tree)).unwrap();
+            t = tb.write().unwrap();
+        }
+        let sig = Signature::new("A", "a@example.com", &Time::new(1_767_225_600, 0)).unwrap();
+        let id = repo
+            .commit(None, &sig, &sig, "deep", &repo.find_tree(t).unwrap(), &[])
+            .unwrap();
+        let path = dir.path().to_path_buf();
+        let paths = std::thread::Builder::new()
+            .stack_size(256 * 1024)
+            .spawn(move || {
+                let repo = Repository::open(&path).unwrap();
+                let c = repo.find_commit(id).unwrap();
+                changed_paths(&repo, &c).unwrap()
+            })
+            .unwrap()
+            .join()
+            .unwrap();
+        assert_eq!(paths.len(), 1);
+        assert_eq!(paths[0].path, format!("{}f", "d/".repeat(depth)));
+        assert_eq!(paths[0].status, "added");
     }
 }
